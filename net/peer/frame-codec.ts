@@ -1,0 +1,81 @@
+/**
+ * Peer wire framing: a stream of length-prefixed msgpack frames over TCP.
+ *
+ *   +----------------------+-------------------------------+
+ *   | u32 LE payload bytes | msgpack payload               |
+ *   +----------------------+-------------------------------+
+ *
+ * The first frame a dialer sends is a Hello naming the cluster and both members; every later frame
+ * is a batch (array) of Raft messages, so one socket write carries everything queued in one
+ * event-loop turn. A frame above the limit is a protocol error: the connection is closed rather
+ * than an unbounded buffer being grown for it.
+ */
+import { Packr } from 'msgpackr';
+
+export const FRAME_HEADER_BYTES = 4;
+
+/** A frame larger than the receiver allows. */
+export class FrameTooLargeError extends Error {
+  constructor(readonly frameBytes: number, readonly frameBytesMax: number) {
+    super(`peer frame of ${frameBytes} bytes exceeds the limit of ${frameBytesMax} bytes`);
+  }
+}
+
+/** The first frame on every peer connection. */
+export interface Hello {
+  /** Identifies the cluster (derived from --initial-cluster-token); a mismatch is refused. */
+  cluster: string;
+  from: number;
+  to: number;
+}
+
+/**
+ * One packer for the process. Records (msgpackr's structure extension) with their definitions
+ * inline in each frame: every frame decodes on its own, with no structure state shared between the
+ * two ends, and measured ~1.4x faster than plain maps on MsgApp batches (bench/micro/peer-frame).
+ */
+export const PEER_PACKR = new Packr({ useRecords: true, moreTypes: false });
+
+/** Encodes one frame: header and payload in a single buffer, ready for one socket write. */
+export function encodeFrame(value: unknown): Buffer {
+  const payload = PEER_PACKR.pack(value);
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
+  frame.writeUInt32LE(payload.length, 0);
+  payload.copy(frame, FRAME_HEADER_BYTES);
+  return frame;
+}
+
+/**
+ * Reassembles frames from arbitrary TCP chunks. Holds at most one partial frame, itself bounded
+ * by frameBytesMax.
+ */
+export class FrameDecoder {
+  private pending: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly frameBytesMax: number) {}
+
+  /** Feeds a chunk; returns the decoded values of every frame it completes, in order. */
+  push(chunk: Buffer): unknown[] {
+    let buffer = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const values: unknown[] = [];
+    for (;;) {
+      if (buffer.length < FRAME_HEADER_BYTES) break;
+      const payloadBytes = buffer.readUInt32LE(0);
+      if (payloadBytes > this.frameBytesMax) throw new FrameTooLargeError(payloadBytes, this.frameBytesMax);
+      const frameBytes = FRAME_HEADER_BYTES + payloadBytes;
+      if (buffer.length < frameBytes) break;
+      values.push(PEER_PACKR.unpack(buffer.subarray(FRAME_HEADER_BYTES, frameBytes)));
+      buffer = buffer.subarray(frameBytes);
+    }
+    // Copy the remainder so the (possibly large) chunk it came from can be collected.
+    this.pending = buffer.length === 0 ? Buffer.alloc(0) : Buffer.from(buffer);
+    return values;
+  }
+}
+
+/** Checks that a decoded first frame is a well-formed Hello. */
+export function isHello(value: unknown): value is Hello {
+  if (typeof value !== 'object' || value === null) return false;
+  const hello = value as Record<string, unknown>;
+  return typeof hello.cluster === 'string' && Number.isSafeInteger(hello.from) && Number.isSafeInteger(hello.to);
+}

@@ -1,0 +1,151 @@
+/**
+ * The Raft transport between members: one listener for inbound connections, one PeerSender per
+ * peer for outbound ones (so each pair of members shares a connection pair, one per direction).
+ *
+ * Generic over the message type: it only needs `to` to route and a size estimate to bound queues;
+ * it never looks inside a message. Inbound connections must open with a Hello for this cluster
+ * and this member; anything else (wrong cluster, wrong member, malformed or oversized frames) is
+ * refused by closing the connection, and counted; nothing of a refused frame is delivered.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { FrameDecoder, isHello, type Hello } from './frame-codec.js';
+import { PeerSender, type PeerAddress } from './peer-sender.js';
+import { newPeerStats, type DropReason, type PeerStats } from './peer-stats.js';
+
+/** Default bounds: a frame carries at most 4 MiB; a peer queue holds 4096 messages or 64 MiB. */
+export const PEER_FRAME_BYTES_MAX = 4 * 1024 * 1024;
+export const PEER_QUEUE_MESSAGES_MAX = 4096;
+export const PEER_QUEUE_BYTES_MAX = 64 * 1024 * 1024;
+
+export interface PeerTransportOptions<M extends { to: number }> {
+  localId: number;
+  cluster: string;
+  listen: PeerAddress;
+  onMessage(message: M, from: number): void;
+  /** Checks the shape of every inbound message; one that fails closes the connection. */
+  isMessage(value: unknown): value is M;
+  /** Called when a message to `to` is dropped (Raft: reportUnreachable for that member). */
+  onDrop?(to: number, message: M, reason: DropReason): void;
+  sizeOf(message: M): number;
+  frameBytesMax?: number;
+  queueMessagesMax?: number;
+  queueBytesMax?: number;
+  reconnectDelayMsMin?: number;
+  reconnectDelayMsMax?: number;
+}
+
+export class PeerTransport<M extends { to: number }> {
+  readonly stats: PeerStats = newPeerStats();
+  private readonly senders = new Map<number, PeerSender<M>>();
+  private readonly inbound = new Set<Socket>();
+  private readonly frameBytesMax: number;
+
+  private constructor(private readonly options: PeerTransportOptions<M>, private readonly server: Server) {
+    this.frameBytesMax = options.frameBytesMax ?? PEER_FRAME_BYTES_MAX;
+    server.on('connection', (socket) => this.accept(socket));
+  }
+
+  /** Starts listening (port 0 picks a free port; read it back with address()). */
+  static async listen<M extends { to: number }>(options: PeerTransportOptions<M>): Promise<PeerTransport<M>> {
+    const server = createServer({ noDelay: true });
+    const transport = new PeerTransport(options, server);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.listen.port, options.listen.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return transport;
+  }
+
+  address(): PeerAddress {
+    const address = this.server.address();
+    if (address === null || typeof address === 'string') throw new Error('peer listener is not bound to a TCP port');
+    return { host: address.address, port: address.port };
+  }
+
+  /** Adds a peer, or moves an existing one to a new address. */
+  setPeer(id: number, address: PeerAddress): void {
+    const existing = this.senders.get(id);
+    if (existing) return existing.redirect(address);
+    const hello: Hello = { cluster: this.options.cluster, from: this.options.localId, to: id };
+    this.senders.set(id, new PeerSender<M>({
+      hello,
+      address,
+      stats: this.stats,
+      frameBytesMax: this.frameBytesMax,
+      queueMessagesMax: this.options.queueMessagesMax ?? PEER_QUEUE_MESSAGES_MAX,
+      queueBytesMax: this.options.queueBytesMax ?? PEER_QUEUE_BYTES_MAX,
+      reconnectDelayMsMin: this.options.reconnectDelayMsMin ?? 50,
+      reconnectDelayMsMax: this.options.reconnectDelayMsMax ?? 2000,
+      sizeOf: this.options.sizeOf,
+      onDrop: (message, reason) => this.options.onDrop?.(id, message, reason),
+    }));
+  }
+
+  removePeer(id: number): void {
+    this.senders.get(id)?.close();
+    this.senders.delete(id);
+  }
+
+  /** True when the outbound connection to `id` is established. */
+  isConnected(id: number): boolean {
+    return this.senders.get(id)?.connected ?? false;
+  }
+
+  /** Routes each message to its peer's sender; never blocks, never buffers without bound. */
+  send(messages: readonly M[]): void {
+    for (const message of messages) {
+      const sender = this.senders.get(message.to);
+      if (sender) {
+        sender.send(message);
+      } else {
+        this.stats.dropped.unknown_peer++;
+        this.options.onDrop?.(message.to, message, 'unknown_peer');
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const sender of this.senders.values()) sender.close();
+    this.senders.clear();
+    for (const socket of this.inbound) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accept(socket: Socket): void {
+    this.inbound.add(socket);
+    socket.setNoDelay(true);
+    const decoder = new FrameDecoder(this.frameBytesMax);
+    let from = 0;
+    const refuse = () => {
+      this.stats.connectionsRefused++;
+      socket.destroy();
+    };
+    socket.on('data', (chunk: Buffer) => {
+      let frames: unknown[];
+      try {
+        frames = decoder.push(chunk);
+      } catch {
+        return refuse();
+      }
+      this.stats.bytesReceived += chunk.length;
+      for (const frame of frames) {
+        if (from === 0) {
+          if (!isHello(frame) || frame.cluster !== this.options.cluster || frame.to !== this.options.localId || frame.from <= 0) {
+            return refuse();
+          }
+          from = frame.from;
+          continue;
+        }
+        if (!Array.isArray(frame) || !frame.every((value) => this.options.isMessage(value))) return refuse();
+        this.stats.framesReceived++;
+        this.stats.messagesReceived += frame.length;
+        for (const message of frame as M[]) this.options.onMessage(message, from);
+      }
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => this.inbound.delete(socket));
+  }
+}

@@ -1,0 +1,132 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { once } from 'node:events';
+import { PeerTransport } from '../../net/peer/peer-transport.js';
+import { encodeFrame, FrameDecoder, FrameTooLargeError } from '../../net/peer/frame-codec.js';
+
+interface TestMessage {
+  to: number;
+  seq: number;
+  data: Uint8Array;
+}
+
+const isTestMessage = (value: unknown): value is TestMessage =>
+  typeof value === 'object' && value !== null && Number.isSafeInteger((value as TestMessage).to) &&
+  Number.isSafeInteger((value as TestMessage).seq) && (value as TestMessage).data instanceof Uint8Array;
+
+async function startMember(localId: number, inbox: Array<[TestMessage, number]>, extra: { queueMessagesMax?: number; port?: number } = {}) {
+  return PeerTransport.listen<TestMessage>({
+    localId,
+    cluster: 'test-cluster',
+    listen: { host: '127.0.0.1', port: extra.port ?? 0 },
+    onMessage: (message, from) => inbox.push([message, from]),
+    isMessage: isTestMessage,
+    sizeOf: (message) => 32 + message.data.byteLength,
+    reconnectDelayMsMin: 10,
+    reconnectDelayMsMax: 50,
+    ...(extra.queueMessagesMax === undefined ? {} : { queueMessagesMax: extra.queueMessagesMax }),
+  });
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+test('messages sent in one turn arrive in order, from the right member, batched into few frames', async () => {
+  const inboxA: Array<[TestMessage, number]> = [];
+  const inboxB: Array<[TestMessage, number]> = [];
+  const a = await startMember(1, inboxA);
+  const b = await startMember(2, inboxB);
+  a.setPeer(2, b.address());
+  b.setPeer(1, a.address());
+  await until(() => a.isConnected(2) && b.isConnected(1), 'connections');
+  const messages = Array.from({ length: 1000 }, (_, seq) => ({ to: 2, seq, data: new Uint8Array([seq & 0xff, 7]) }));
+  a.send(messages);
+  b.send([{ to: 1, seq: 0, data: new Uint8Array(3) }]);
+  await until(() => inboxB.length === 1000 && inboxA.length === 1, 'delivery');
+  assert.deepEqual(inboxB.map(([m]) => m.seq), messages.map((m) => m.seq));
+  assert.ok(inboxB.every(([m, from]) => from === 1 && m.data[0] === (m.seq & 0xff)));
+  assert.equal(inboxA[0]![1], 2);
+  assert.ok(a.stats.framesSent < 10, `1000 messages in ${a.stats.framesSent} frames`);
+  await a.close();
+  await b.close();
+});
+
+test('messages to an unreachable peer are dropped and counted, and delivery resumes when it comes up', async () => {
+  const inboxB: Array<[TestMessage, number]> = [];
+  const drops: string[] = [];
+  const probe = await startMember(9, []);
+  const port = probe.address().port;
+  await probe.close();
+  const a = await PeerTransport.listen<TestMessage>({
+    localId: 1, cluster: 'test-cluster', listen: { host: '127.0.0.1', port: 0 },
+    onMessage: () => {}, isMessage: isTestMessage, sizeOf: () => 32,
+    onDrop: (to, _message, reason) => drops.push(`${to}:${reason}`),
+    reconnectDelayMsMin: 10, reconnectDelayMsMax: 50,
+  });
+  a.setPeer(2, { host: '127.0.0.1', port });
+  a.send([{ to: 2, seq: 1, data: new Uint8Array(1) }]);
+  a.send([{ to: 3, seq: 2, data: new Uint8Array(1) }]);
+  assert.deepEqual(drops.filter((d) => d.startsWith('3:')), ['3:unknown_peer']);
+  await until(() => drops.includes('2:unreachable'), 'the message to the down peer to be dropped');
+  assert.ok(a.stats.dropped.unreachable >= 1);
+  const b = await startMember(2, inboxB, { port });
+  await until(() => a.isConnected(2), 'reconnect');
+  a.send([{ to: 2, seq: 3, data: new Uint8Array(1) }]);
+  await until(() => inboxB.length === 1, 'delivery after reconnect');
+  assert.equal(inboxB[0]![0].seq, 3, 'the dropped message is not delivered late');
+  await a.close();
+  await b.close();
+});
+
+test('a full send queue drops the overflow with reason queue_full instead of growing', async () => {
+  const inboxB: Array<[TestMessage, number]> = [];
+  const b = await startMember(2, inboxB);
+  const a = await startMember(1, [], { queueMessagesMax: 10 });
+  a.setPeer(2, b.address());
+  await until(() => a.isConnected(2), 'connection');
+  a.send(Array.from({ length: 25 }, (_, seq) => ({ to: 2, seq, data: new Uint8Array(1) })));
+  assert.equal(a.stats.dropped.queue_full, 15);
+  await until(() => inboxB.length === 10, 'the first ten');
+  assert.deepEqual(inboxB.map(([m]) => m.seq), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  await a.close();
+  await b.close();
+});
+
+async function rawConnection(port: number, frames: Buffer[]): Promise<void> {
+  const socket = connect({ host: '127.0.0.1', port });
+  await once(socket, 'connect');
+  for (const frame of frames) socket.write(frame);
+  await once(socket, 'close');
+}
+
+test('connections with a wrong cluster, wrong member, malformed message or oversized frame are refused and deliver nothing', async () => {
+  const inbox: Array<[TestMessage, number]> = [];
+  const b = await startMember(2, inbox);
+  const port = b.address().port;
+  const good = { to: 2, seq: 1, data: new Uint8Array(1) };
+  await rawConnection(port, [encodeFrame({ cluster: 'other', from: 1, to: 2 }), encodeFrame([good])]);
+  await rawConnection(port, [encodeFrame({ cluster: 'test-cluster', from: 1, to: 5 }), encodeFrame([good])]);
+  await rawConnection(port, [encodeFrame({ cluster: 'test-cluster', from: 1, to: 2 }), encodeFrame([good, { to: 'x' }])]);
+  const oversized = Buffer.alloc(8);
+  oversized.writeUInt32LE(0xffffff00, 0);
+  await rawConnection(port, [encodeFrame({ cluster: 'test-cluster', from: 1, to: 2 }), oversized]);
+  await rawConnection(port, [Buffer.from([3, 0, 0, 0, 0xc1, 0xc1, 0xc1])]);
+  assert.equal(inbox.length, 0);
+  assert.equal(b.stats.connectionsRefused, 5);
+  await b.close();
+});
+
+test('the frame decoder reassembles frames split at every byte and rejects oversized ones', () => {
+  const frames = Buffer.concat([encodeFrame({ a: 1 }), encodeFrame([1, 2, 3]), encodeFrame('x')]);
+  const decoder = new FrameDecoder(1024);
+  const values: unknown[] = [];
+  for (let i = 0; i < frames.length; i++) values.push(...decoder.push(frames.subarray(i, i + 1)));
+  assert.deepEqual(values, [{ a: 1 }, [1, 2, 3], 'x']);
+  assert.throws(() => new FrameDecoder(2).push(encodeFrame([1, 2, 3])), FrameTooLargeError);
+});
