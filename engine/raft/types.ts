@@ -45,3 +45,24 @@ export interface SnapshotMeta {
 }
 
 export const EMPTY_HARD_STATE: Readonly<HardState> = Object.freeze({ term: 0, vote: 0, commit: 0 });
+
+/**
+ * Bytes an entry is charged beyond its data when sizing messages and Ready batches: term, index
+ * and type as a transport frames them. Keeps empty entries from counting as free.
+ */
+export const ENTRY_OVERHEAD_BYTES = 24;
+
+/** An entry's size for the per-message and per-Ready byte bounds. */
+export function entrySizeBytes(entry: Entry): number {
+  return entry.data.byteLength + ENTRY_OVERHEAD_BYTES;
+}
+
+/** An entry's payload size for the uncommitted-bytes bound (etcd counts only data). */
+export function payloadSizeBytes(entry: Entry): number {
+  return entry.data.byteLength;
+}
+
+/** HardStates are small; compare field by field. */
+export function isHardStateEqual(a: HardState, b: HardState): boolean {
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+}

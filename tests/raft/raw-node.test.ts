@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RawNode, StateRole } from '../../engine/raft/raw-node.js';
+import { MemoryStorage } from '../../engine/raft/memory-storage.js';
+import { MessageType, makeMessage } from '../../engine/raft/message.js';
+import { RaftErrorCode } from '../../engine/raft/errors.js';
+import { ConfChangeType } from '../../engine/raft/confchange.js';
+
+function singleNode(): { node: RawNode; storage: MemoryStorage } {
+  const storage = new MemoryStorage({ voters: [1], learners: [] });
+  return { node: new RawNode({ id: 1, storage, random: () => 0 }), storage };
+}
+
+function persist(node: RawNode, storage: MemoryStorage): void {
+  const rd = node.ready();
+  storage.append(rd.entries);
+  if (rd.hardState !== null) storage.setHardState(rd.hardState);
+  node.advance();
+}
+
+test('the configuration is checked at construction', () => {
+  const storage = new MemoryStorage();
+  assert.throws(() => new RawNode({ id: 0, storage, random: () => 0 }), /positive integer/);
+  assert.throws(() => new RawNode({ id: 1, storage, random: () => 0, electionTick: 2, heartbeatTick: 2 }), /electionTick/);
+});
+
+test('one Ready is outstanding at a time', () => {
+  const { node } = singleNode();
+  node.campaign();
+  assert.equal(node.hasReady(), true);
+  node.ready();
+  assert.equal(node.hasReady(), false, 'nothing new is offered until advance');
+  assert.throws(() => node.ready(), /before advance/);
+  node.advance();
+  assert.throws(() => node.advance(), /without an outstanding Ready/);
+});
+
+test('a single voter commits its own entries only after advance reports them durable', () => {
+  const { node, storage } = singleNode();
+  node.campaign();
+  persist(node, storage);
+  persist(node, storage);
+  assert.equal(node.status().role, StateRole.Leader);
+  assert.equal(node.status().applied, 1);
+  assert.equal(node.propose(new TextEncoder().encode('x')), null);
+  const rd = node.ready();
+  assert.equal(rd.entries.length, 1);
+  assert.equal(rd.mustSync, true);
+  assert.equal(node.status().commit, 1, 'the new entry is not committed before it is durable');
+  storage.append(rd.entries);
+  node.advance();
+  const next = node.ready();
+  assert.deepEqual(next.committedEntries.map((e) => e.index), [2]);
+  assert.equal(next.hardState?.commit, 2);
+  node.advance();
+  assert.equal(node.status().applied, 2);
+});
+
+test('local message types cannot be stepped from the network', () => {
+  const { node } = singleNode();
+  const err = node.step(makeMessage({ type: MessageType.MsgHup, from: 2, to: 1 }));
+  assert.equal(err?.code, RaftErrorCode.InvalidRequest);
+  const resp = node.step(makeMessage({ type: MessageType.MsgAppResp, from: 9, to: 1, term: 1 }));
+  assert.equal(resp?.code, RaftErrorCode.InvalidRequest, 'a response from an unknown member');
+});
+
+test('invalid membership changes are refused before they are proposed', () => {
+  const { node, storage } = singleNode();
+  node.campaign();
+  persist(node, storage);
+  assert.equal(node.proposeConfChange({ type: ConfChangeType.RemoveNode, nodeId: 1 })?.code, RaftErrorCode.InvalidRequest);
+  assert.equal(node.proposeConfChange({ type: ConfChangeType.AddNode, nodeId: 0 })?.code, RaftErrorCode.InvalidRequest);
+  assert.equal(node.proposeConfChange({ type: ConfChangeType.AddLearnerNode, nodeId: 1 })?.code, RaftErrorCode.InvalidRequest);
+});
+
+test('a single voter answers ReadIndex at once with its commit index', () => {
+  const { node, storage } = singleNode();
+  node.campaign();
+  persist(node, storage);
+  persist(node, storage);
+  assert.equal(node.readIndex(new Uint8Array([42])), null);
+  const rd = node.ready();
+  assert.deepEqual(rd.readStates, [{ index: 1, requestCtx: new Uint8Array([42]) }]);
+  node.advance();
+});
+
+test('the random source must return numbers in [0, 1)', () => {
+  const storage = new MemoryStorage({ voters: [1, 2, 3], learners: [] });
+  assert.throws(() => new RawNode({ id: 1, storage, random: () => 1 }), /outside \[0, 1\)/);
+});
