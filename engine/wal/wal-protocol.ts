@@ -1,0 +1,29 @@
+/**
+ * The control channel between the Wal (main thread) and its worker: postMessage, used only for
+ * open, release, close and failures. Batches never travel here; they go through the ring.
+ */
+import type { WalErrorWire } from './errors.js';
+import type { WalReplay } from './replay.js';
+
+/** What the worker is started with. */
+export interface WalWorkerData {
+  dir: string;
+  segmentBytes: number;
+  /** The ByteRing the main thread writes batch records into. */
+  ring: SharedArrayBuffer;
+  /** The status slots (durable seq and counters), see wal-status.ts. */
+  status: SharedArrayBuffer;
+}
+
+/** Main thread -> worker. */
+export type WalCommand =
+  | { type: 'release'; id: number; index: number }
+  | { type: 'close' };
+
+/** Worker -> main thread. */
+export type WalEvent =
+  | { type: 'opened'; replay: WalReplay; lastBatchSeq: number; batchBytesMax: number }
+  | { type: 'released'; id: number; segments: number }
+  | { type: 'release-failed'; id: number; error: WalErrorWire }
+  | { type: 'closed' }
+  | { type: 'failed'; error: WalErrorWire };
