@@ -1,0 +1,118 @@
+/**
+ * etcd's client-visible errors as values, created here and nowhere else. Each carries the gRPC
+ * status code, etcd's message byte for byte (api/v3rpc/rpctypes), and the HTTP status etcd's JSON
+ * gateway (grpc-gateway v1 `HTTPStatusFromCode`) answers with. Errors cross thread boundaries as
+ * {code, message} and come back to life with `etcdErrorFromMessage`.
+ */
+
+/** gRPC status codes (google.golang.org/grpc/codes), numbered as on the wire. */
+export enum GrpcCode {
+  OK = 0,
+  CANCELLED = 1,
+  UNKNOWN = 2,
+  INVALID_ARGUMENT = 3,
+  DEADLINE_EXCEEDED = 4,
+  NOT_FOUND = 5,
+  ALREADY_EXISTS = 6,
+  PERMISSION_DENIED = 7,
+  RESOURCE_EXHAUSTED = 8,
+  FAILED_PRECONDITION = 9,
+  ABORTED = 10,
+  OUT_OF_RANGE = 11,
+  UNIMPLEMENTED = 12,
+  INTERNAL = 13,
+  UNAVAILABLE = 14,
+  DATA_LOSS = 15,
+  UNAUTHENTICATED = 16,
+}
+
+/** grpc-gateway v1's code -> HTTP status table, which etcd's /v3 JSON gateway uses. */
+const HTTP_STATUS_BY_CODE: Readonly<Record<GrpcCode, number>> = {
+  [GrpcCode.OK]: 200,
+  [GrpcCode.CANCELLED]: 408,
+  [GrpcCode.UNKNOWN]: 500,
+  [GrpcCode.INVALID_ARGUMENT]: 400,
+  [GrpcCode.DEADLINE_EXCEEDED]: 504,
+  [GrpcCode.NOT_FOUND]: 404,
+  [GrpcCode.ALREADY_EXISTS]: 409,
+  [GrpcCode.PERMISSION_DENIED]: 403,
+  [GrpcCode.RESOURCE_EXHAUSTED]: 429,
+  // grpc-gateway deliberately maps FailedPrecondition to 400, not 412.
+  [GrpcCode.FAILED_PRECONDITION]: 400,
+  [GrpcCode.ABORTED]: 409,
+  [GrpcCode.OUT_OF_RANGE]: 400,
+  [GrpcCode.UNIMPLEMENTED]: 501,
+  [GrpcCode.INTERNAL]: 500,
+  [GrpcCode.UNAVAILABLE]: 503,
+  [GrpcCode.DATA_LOSS]: 500,
+  [GrpcCode.UNAUTHENTICATED]: 401,
+};
+
+/** An etcd server error: what a gRPC client sees as status {code, message}. */
+export class EtcdError extends Error {
+  override readonly name = 'EtcdError';
+  /** The HTTP status the JSON gateway answers with. */
+  readonly httpStatus: number;
+
+  constructor(readonly code: GrpcCode, message: string) {
+    super(message);
+    this.httpStatus = HTTP_STATUS_BY_CODE[code];
+  }
+}
+
+const BY_MESSAGE = new Map<string, EtcdError>();
+
+function define(code: GrpcCode, message: string): EtcdError {
+  const error = new EtcdError(code, message);
+  BY_MESSAGE.set(message, error);
+  return error;
+}
+
+export const ErrEmptyKey = define(GrpcCode.INVALID_ARGUMENT, 'etcdserver: key is not provided');
+export const ErrKeyNotFound = define(GrpcCode.INVALID_ARGUMENT, 'etcdserver: key not found');
+export const ErrValueProvided = define(GrpcCode.INVALID_ARGUMENT, 'etcdserver: value is provided');
+export const ErrLeaseProvided = define(GrpcCode.INVALID_ARGUMENT, 'etcdserver: lease is provided');
+export const ErrTooManyOps = define(GrpcCode.INVALID_ARGUMENT, 'etcdserver: too many operations in txn request');
+export const ErrDuplicateKey = define(GrpcCode.INVALID_ARGUMENT, 'etcdserver: duplicate key given in txn request');
+export const ErrInvalidSortOption = define(GrpcCode.INVALID_ARGUMENT, 'etcdserver: invalid sort option');
+export const ErrCompacted = define(GrpcCode.OUT_OF_RANGE, 'etcdserver: mvcc: required revision has been compacted');
+export const ErrFutureRev = define(GrpcCode.OUT_OF_RANGE, 'etcdserver: mvcc: required revision is a future revision');
+export const ErrNoSpace = define(GrpcCode.RESOURCE_EXHAUSTED, 'etcdserver: mvcc: database space exceeded');
+
+export const ErrLeaseNotFound = define(GrpcCode.NOT_FOUND, 'etcdserver: requested lease not found');
+export const ErrLeaseExist = define(GrpcCode.FAILED_PRECONDITION, 'etcdserver: lease already exists');
+export const ErrLeaseTTLTooLarge = define(GrpcCode.OUT_OF_RANGE, 'etcdserver: too large lease TTL');
+
+export const ErrRequestTooLarge = define(GrpcCode.INVALID_ARGUMENT, 'etcdserver: request is too large');
+export const ErrTooManyRequests = define(GrpcCode.RESOURCE_EXHAUSTED, 'etcdserver: too many requests');
+
+export const ErrPermissionDenied = define(GrpcCode.PERMISSION_DENIED, 'etcdserver: permission denied');
+export const ErrAuthNotEnabled = define(GrpcCode.FAILED_PRECONDITION, 'etcdserver: authentication is not enabled');
+export const ErrInvalidAuthToken = define(GrpcCode.UNAUTHENTICATED, 'etcdserver: invalid auth token');
+
+export const ErrNoLeader = define(GrpcCode.UNAVAILABLE, 'etcdserver: no leader');
+export const ErrNotLeader = define(GrpcCode.FAILED_PRECONDITION, 'etcdserver: not leader');
+export const ErrLeaderChanged = define(GrpcCode.UNAVAILABLE, 'etcdserver: leader changed');
+export const ErrStopped = define(GrpcCode.UNAVAILABLE, 'etcdserver: server stopped');
+export const ErrTimeout = define(GrpcCode.UNAVAILABLE, 'etcdserver: request timed out');
+export const ErrTimeoutDueToLeaderFail = define(GrpcCode.UNAVAILABLE,
+  'etcdserver: request timed out, possibly due to previous leader failure');
+export const ErrTimeoutDueToConnectionLost = define(GrpcCode.UNAVAILABLE,
+  'etcdserver: request timed out, possibly due to connection lost');
+export const ErrUnhealthy = define(GrpcCode.UNAVAILABLE, 'etcdserver: unhealthy cluster');
+export const ErrCorrupt = define(GrpcCode.DATA_LOSS, 'etcdserver: corrupt cluster');
+
+/** The error etcd defines with this exact message, or undefined when there is none. */
+export function etcdErrorFromMessage(message: string): EtcdError | undefined {
+  return BY_MESSAGE.get(message);
+}
+
+/**
+ * Rebuilds an error that crossed a thread boundary as {code, message}: etcd's own value when the
+ * message is one of etcd's, else a new EtcdError with the given code (e.g. an internal failure).
+ */
+export function etcdErrorFrom(code: number, message: string): EtcdError {
+  const known = BY_MESSAGE.get(message);
+  if (known !== undefined && known.code === code) return known;
+  return new EtcdError(code in HTTP_STATUS_BY_CODE ? code : GrpcCode.UNKNOWN, message);
+}

@@ -1,0 +1,273 @@
+/**
+ * Applier: the main thread's handle on the apply worker. `apply` pushes committed Raft entries
+ * into the entry ring (waiting for room when it is full: backpressure, nothing buffers without
+ * bound); the worker applies them in batches and reports back over the report ring, which the
+ * main thread drains when Atomics.waitAsync wakes it. Results are delivered per entry index
+ * (`wait`), to an `onResult` callback, and as the advancing `appliedIndex`.
+ */
+import { Worker } from 'node:worker_threads';
+import { ErrStopped, EtcdError, etcdErrorFrom } from '../errors.js';
+import type { Entry } from '../raft/types.js';
+import { createRingBuffer, RingReader, RingWriter } from '../ring/byte-ring.js';
+import {
+  ENTRY_HEADER_BYTES, KIND_STOP, ReportReader, bytesToWaitFor, encodeEntryRecord, type BatchReport, type ResultRecord,
+} from './apply-protocol.js';
+import type { ApplyWorkerData } from './apply-worker.js';
+import type { Event } from './rpc.js';
+import type { StoreOptions, WriteResponse } from './store.js';
+
+/** Ring sizes: an entry ring record holds up to half of it, far above etcd's 1.5 MiB request cap. */
+export const ENTRY_RING_BYTES_DEFAULT = 1 << 24;
+export const REPORT_RING_BYTES_DEFAULT = 1 << 24;
+
+/** The result of applying one entry. */
+export interface ApplyResult {
+  index: number;
+  /**
+   * The store revision after the entry: the response header's revision. For an entry without a
+   * KV request it is the revision after the batch that carried it.
+   */
+  revision: number;
+  /** The response of a KV request that succeeded; absent for entries without a KV request. */
+  response?: WriteResponse;
+  /** The etcd error a KV request failed with. */
+  error?: EtcdError;
+  /** Change events (when the store records them), in revision order. */
+  events: Event[];
+}
+
+export interface ApplierOptions extends StoreOptions {
+  /** The store's LMDB directory. */
+  path: string;
+  entryRingBytes?: number;
+  reportRingBytes?: number;
+  /** Called for every applied entry that carried a KV request, in index order. */
+  onResult?: (result: ApplyResult) => void;
+}
+
+interface Pending {
+  entries: readonly Entry[];
+  offset: number;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/** The main thread's side of the apply worker; see the file header. Open with `Applier.open`. */
+export class Applier {
+  private readonly worker: Worker;
+  private readonly entryWriter: RingWriter;
+  private readonly reports: ReportReader;
+  private readonly reportRing: RingReader;
+  private readonly scratch = { bytes: new Uint8Array(4096) };
+  private readonly waiters = new Map<number, { resolve: (result: ApplyResult) => void; reject: (error: Error) => void }>();
+  private readonly appliedWaiters: { index: number; resolve: () => void; reject: (error: Error) => void }[] = [];
+  private readonly deferred = new Set<number>();
+  private queue: Pending[] = [];
+  /** Settles once everything queued so far is in the ring. */
+  private lastQueued: Promise<void> = Promise.resolve();
+  private flushing = false;
+  private failure: Error | undefined;
+  private closing = false;
+  private applied = 0;
+  private appliedTermValue = 0;
+  private revisionValue = 0;
+  private readonly stopped: Promise<void>;
+  private readonly ready: Promise<void>;
+  private markReady!: () => void;
+  private readonly onResult: ((result: ApplyResult) => void) | undefined;
+
+  private constructor(options: ApplierOptions) {
+    const entryRing = createRingBuffer(options.entryRingBytes ?? ENTRY_RING_BYTES_DEFAULT);
+    const reportRing = createRingBuffer(options.reportRingBytes ?? REPORT_RING_BYTES_DEFAULT);
+    this.entryWriter = new RingWriter(entryRing);
+    this.reportRing = new RingReader(reportRing);
+    this.reports = new ReportReader(this.reportRing);
+    this.onResult = options.onResult;
+    const storeOptions: StoreOptions = {};
+    if (options.eventsMode !== undefined) storeOptions.eventsMode = options.eventsMode;
+    if (options.maxTxnOps !== undefined) storeOptions.maxTxnOps = options.maxTxnOps;
+    if (options.compactionKeysPerChunk !== undefined) storeOptions.compactionKeysPerChunk = options.compactionKeysPerChunk;
+    const workerData: ApplyWorkerData = { path: options.path, entryRing, reportRing, options: storeOptions };
+    this.worker = new Worker(new URL('./apply-worker.js', import.meta.url), { workerData });
+    this.ready = new Promise((resolve) => { this.markReady = resolve; });
+    this.stopped = new Promise((resolve) => {
+      this.worker.once('error', (error) => this.fail(error));
+      this.worker.once('exit', (code) => {
+        if (!this.closing || code !== 0) this.fail(new Error(`apply worker exited with code ${code}`));
+        resolve();
+      });
+    });
+    this.pump().catch((error: Error) => this.fail(error));
+  }
+
+  /** Starts the worker on the store at `options.path` and waits until it reports its position. */
+  static async open(options: ApplierOptions): Promise<Applier> {
+    const applier = new Applier(options);
+    await Promise.race([applier.ready, applier.stopped]);
+    if (applier.failure !== undefined) throw applier.failure;
+    return applier;
+  }
+
+  /** The last entry index the store has durably applied (as last reported). */
+  get appliedIndex(): number {
+    return this.applied;
+  }
+
+  /** The term of the last applied entry. */
+  get appliedTerm(): number {
+    return this.appliedTermValue;
+  }
+
+  /** The store revision after the last reported batch. */
+  get revision(): number {
+    return this.revisionValue;
+  }
+
+  /**
+   * Queues committed entries, in log order, for the worker. Resolves once all of them are in the
+   * ring; await it before queuing more to apply backpressure.
+   */
+  apply(entries: readonly Entry[]): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.closing) return Promise.reject(new Error('applier is closed'));
+    if (this.queue.length === 0) {
+      const written = this.writeEntries(entries, 0);
+      this.entryWriter.publish();
+      if (written === entries.length) return Promise.resolve();
+      return this.enqueue(entries, written);
+    }
+    return this.enqueue(entries, 0);
+  }
+
+  /**
+   * Resolves with the result of entry `index`. Call it before the entry's batch is reported (i.e.
+   * in the same turn as `apply`). An entry without a KV request resolves with no response.
+   */
+  wait(index: number): Promise<ApplyResult> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (index <= this.applied && !this.deferred.has(index)) {
+      return Promise.reject(new Error(`entry ${index} was already applied (applied index ${this.applied})`));
+    }
+    return new Promise((resolve, reject) => this.waiters.set(index, { resolve, reject }));
+  }
+
+  /** Resolves once the applied index reaches `index` (e.g. a ReadIndex read). */
+  waitApplied(index: number): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (index <= this.applied) return Promise.resolve();
+    return new Promise((resolve, reject) => this.appliedWaiters.push({ index, resolve, reject }));
+  }
+
+  /**
+   * Lets the worker apply everything queued, then stops it and closes its store. Waiters still
+   * pending (e.g. a physical compaction the worker had not finished) fail with ErrStopped.
+   */
+  async close(): Promise<void> {
+    if (this.closing) return this.stopped;
+    await Promise.race([this.lastQueued.catch(() => {}), this.stopped]);
+    this.closing = true;
+    if (this.failure === undefined) {
+      const stop = new Uint8Array([KIND_STOP]);
+      while (!this.entryWriter.tryWrite(stop)) {
+        this.entryWriter.publish();
+        await this.entryWriter.waitForSpaceAsync(16);
+      }
+      this.entryWriter.publish();
+    }
+    await this.stopped;
+    this.fail(ErrStopped);
+  }
+
+  private writeEntries(entries: readonly Entry[], offset: number): number {
+    let written = offset;
+    while (written < entries.length && this.entryWriter.tryWrite(encodeEntryRecord(entries[written]!, this.scratch))) written++;
+    return written;
+  }
+
+  private enqueue(entries: readonly Entry[], offset: number): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => this.queue.push({ entries, offset, resolve, reject }));
+    this.lastQueued = done;
+    if (!this.flushing) void this.flush();
+    return done;
+  }
+
+  /** Moves queued entries into the ring as the worker frees space. */
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0 && this.failure === undefined) {
+        const head = this.queue[0]!;
+        head.offset = this.writeEntries(head.entries, head.offset);
+        this.entryWriter.publish();
+        if (head.offset === head.entries.length) {
+          this.queue.shift();
+          head.resolve();
+          continue;
+        }
+        const next = head.entries[head.offset]!;
+        const waitBytes = bytesToWaitFor(this.entryWriter, ENTRY_HEADER_BYTES + next.data.length);
+        await Promise.race([this.entryWriter.waitForSpaceAsync(waitBytes), this.stopped]);
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Drains the report ring whenever the worker publishes, until it closes. */
+  private async pump(): Promise<void> {
+    for (;;) {
+      if (!this.reportRing.hasData()) await Promise.race([this.reportRing.waitForDataAsync(), this.stopped]);
+      if (!this.reportRing.hasData() && this.failure !== undefined) return;
+      let closed = false;
+      this.reports.drain((report) => { closed = this.onReport(report) || closed; });
+      if (closed) return;
+    }
+  }
+
+  private onReport(report: BatchReport): boolean {
+    for (const record of report.results) this.deliver(record);
+    this.deferred.clear();
+    for (const index of report.deferred ?? []) this.deferred.add(index);
+    this.applied = report.applied_index;
+    this.appliedTermValue = report.applied_term;
+    this.revisionValue = report.revision;
+    if (this.waiters.size > 0) {
+      // Entries without a KV request (no-ops, skipped re-sends) produce no record: settle them here.
+      for (const [index, waiter] of this.waiters) {
+        if (index > this.applied || this.deferred.has(index)) continue;
+        this.waiters.delete(index);
+        waiter.resolve({ index, revision: this.revisionValue, events: [] });
+      }
+    }
+    for (let i = this.appliedWaiters.length - 1; i >= 0; i--) {
+      const waiter = this.appliedWaiters[i]!;
+      if (waiter.index > this.applied) continue;
+      this.appliedWaiters.splice(i, 1);
+      waiter.resolve();
+    }
+    this.markReady();
+    return report.closed === true;
+  }
+
+  private deliver(record: ResultRecord): void {
+    const result: ApplyResult = { index: record.index, revision: record.revision, events: record.events ?? [] };
+    if (record.response !== undefined) result.response = record.response;
+    if (record.error !== undefined) result.error = etcdErrorFrom(record.error.code, record.error.message);
+    this.onResult?.(result);
+    const waiter = this.waiters.get(record.index);
+    if (waiter === undefined) return;
+    this.waiters.delete(record.index);
+    waiter.resolve(result);
+  }
+
+  private fail(error: Error): void {
+    if (this.failure !== undefined) return;
+    this.failure = error;
+    for (const waiter of this.waiters.values()) waiter.reject(error);
+    this.waiters.clear();
+    for (const waiter of this.appliedWaiters) waiter.reject(error);
+    this.appliedWaiters.length = 0;
+    for (const pending of this.queue) pending.reject(error);
+    this.queue = [];
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The records the main thread and the apply worker exchange over their two ByteRings.
+ *
+ * Main -> worker (one ring record each):
+ *   ENTRY  byte 0 kind=1 | byte 1 entry type | bytes 8..15 index (f64) | 16..23 term (f64) | 24.. data
+ *   STOP   byte 0 kind=2   (apply what came before, report, close the store, exit)
+ *
+ * Worker -> main: one msgpack-encoded BatchReport per applied batch, sent after its LMDB
+ * transaction committed (so a reader that sees the report also sees the data). A report larger
+ * than one ring record is split into fragments: byte 0 of each record is 1 when more fragments
+ * follow, 0 on the last one.
+ */
+import { Packr } from 'msgpackr';
+import type { Entry } from '../raft/types.js';
+import type { RingReader, RingWriter } from '../ring/byte-ring.js';
+import type { Event } from './rpc.js';
+import type { WriteResponse } from './store.js';
+
+export const KIND_ENTRY = 1;
+export const KIND_STOP = 2;
+export const ENTRY_HEADER_BYTES = 24;
+const FRAGMENT_HEADER_BYTES = 1;
+const FRAGMENT_MORE = 1;
+const FRAGMENT_LAST = 0;
+/** How long a blocked side sleeps between checks of a full ring (it is woken earlier by a notify). */
+export const RING_WAIT_MS = 100;
+
+/** The outcome of one entry as the main thread receives it. */
+export interface ResultRecord {
+  index: number;
+  revision: number;
+  response?: WriteResponse;
+  /** An etcd error as {code, message}. */
+  error?: { code: number; message: string };
+  events?: Event[];
+}
+
+/** What the worker reports after each committed batch. */
+export interface BatchReport {
+  applied_index: number;
+  applied_term: number;
+  /** The store revision after the batch. */
+  revision: number;
+  results: ResultRecord[];
+  /** Applied indexes whose result waits for a physical compaction to complete. */
+  deferred?: number[];
+  /** Set on the worker's last report. */
+  closed?: boolean;
+}
+
+// No records: the packing and unpacking instances live on different threads and share no structures.
+const packr = new Packr({ useRecords: false, moreTypes: false });
+
+/**
+ * Free bytes to wait for before retrying a record that did not fit: the record may also need the
+ * rest of the ring's end skipped (a wrap), which can cost up to its own size again. Never more than
+ * the ring holds, or the wait could not end.
+ */
+export function bytesToWaitFor(writer: RingWriter, payloadBytes: number): number {
+  const ringBytes = 2 * (writer.recordBytesMax + 4);
+  return Math.min(2 * (payloadBytes + 16), ringBytes);
+}
+
+/** Writes one entry into `scratch` as an ENTRY record; returns its bytes (a view of scratch). */
+export function encodeEntryRecord(entry: Entry, scratch: { bytes: Uint8Array }): Uint8Array {
+  const length = ENTRY_HEADER_BYTES + entry.data.length;
+  if (scratch.bytes.length < length) scratch.bytes = new Uint8Array(Math.max(length, scratch.bytes.length * 2));
+  const view = new DataView(scratch.bytes.buffer, scratch.bytes.byteOffset, length);
+  view.setUint8(0, KIND_ENTRY);
+  view.setUint8(1, entry.type);
+  view.setFloat64(8, entry.index, true);
+  view.setFloat64(16, entry.term, true);
+  scratch.bytes.set(entry.data, ENTRY_HEADER_BYTES);
+  return scratch.bytes.subarray(0, length);
+}
+
+/** Decodes an ENTRY record, copying its data out of the ring. */
+export function decodeEntryRecord(record: Uint8Array): Entry {
+  const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
+  return {
+    type: view.getUint8(1),
+    index: view.getFloat64(8, true),
+    term: view.getFloat64(16, true),
+    data: record.slice(ENTRY_HEADER_BYTES),
+  };
+}
+
+/** Writes a report as one or more fragments, blocking (worker thread) while the ring is full. */
+export function writeReport(writer: RingWriter, report: BatchReport): void {
+  const bytes = packr.pack(report);
+  const partBytesMax = writer.recordBytesMax - FRAGMENT_HEADER_BYTES;
+  let offset = 0;
+  do {
+    const part = bytes.subarray(offset, offset + partBytesMax);
+    offset += part.length;
+    const record = new Uint8Array(FRAGMENT_HEADER_BYTES + part.length);
+    record[0] = offset < bytes.length ? FRAGMENT_MORE : FRAGMENT_LAST;
+    record.set(part, FRAGMENT_HEADER_BYTES);
+    while (!writer.tryWrite(record)) {
+      writer.publish();
+      writer.waitForSpace(bytesToWaitFor(writer, record.length), RING_WAIT_MS);
+    }
+  } while (offset < bytes.length);
+  writer.publish();
+}
+
+/** Reassembles reports from fragments (main thread). */
+export class ReportReader {
+  private parts: Uint8Array[] = [];
+
+  constructor(private readonly reader: RingReader) {}
+
+  /** Hands every complete report waiting in the ring to `visit`. */
+  drain(visit: (report: BatchReport) => void): void {
+    const reports: BatchReport[] = [];
+    this.reader.drain((record) => {
+      // The record aliases shared memory: copy the fragment before the ring reuses it.
+      this.parts.push(record.slice(FRAGMENT_HEADER_BYTES));
+      if (record[0] === FRAGMENT_MORE) return;
+      const whole = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
+      this.parts = [];
+      reports.push(packr.unpack(whole) as BatchReport);
+    });
+    for (const report of reports) visit(report);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The apply worker: the only writer of the MVCC store. It sleeps on the entry ring, drains what
+ * the main thread committed (at most APPLY_BATCH_ENTRIES_MAX entries), applies them in one LMDB
+ * transaction that also records the applied index (MvccStore.applyEntries), and only after that
+ * transaction committed reports results and change events on the report ring. A pending
+ * compaction advances one bounded chunk per batch, and on its own while the ring is idle, so it
+ * never holds up applies for long.
+ */
+import { workerData } from 'node:worker_threads';
+import type { Entry } from '../raft/types.js';
+import { RingReader, RingWriter } from '../ring/byte-ring.js';
+import { KIND_ENTRY, KIND_STOP, RING_WAIT_MS, decodeEntryRecord, writeReport, type BatchReport, type ResultRecord } from './apply-protocol.js';
+import { MvccStore, type EntryOutcome, type StoreOptions } from './store.js';
+
+/** Entries applied in one LMDB transaction at most: bounds its latency and the report's size. */
+export const APPLY_BATCH_ENTRIES_MAX = 4096;
+
+/** What the Applier hands the worker. */
+export interface ApplyWorkerData {
+  path: string;
+  entryRing: SharedArrayBuffer;
+  reportRing: SharedArrayBuffer;
+  options: StoreOptions;
+}
+
+const data = workerData as ApplyWorkerData;
+const store = new MvccStore(data.path, data.options);
+const entries = new RingReader(data.entryRing);
+const reports = new RingWriter(data.reportRing);
+/** Physical compactions awaiting completion: their results go out when it completes. */
+let waitingForCompaction: ResultRecord[] = [];
+
+function toRecord(outcome: EntryOutcome): ResultRecord {
+  const record: ResultRecord = { index: outcome.index, revision: outcome.revision };
+  if (outcome.response !== undefined) record.response = outcome.response;
+  if (outcome.error !== undefined) record.error = { code: outcome.error.code, message: outcome.error.message };
+  if (outcome.events.length > 0) record.events = outcome.events;
+  return record;
+}
+
+function applyAndReport(batch: Entry[], closed: boolean): void {
+  const { outcomes, compactionFinished, appliedIndex, appliedTerm, revision } = store.applyEntries(batch);
+  const results: ResultRecord[] = [];
+  for (const outcome of outcomes) {
+    if (outcome.physicalCompaction !== undefined && outcome.error === undefined) waitingForCompaction.push(toRecord(outcome));
+    else results.push(toRecord(outcome));
+  }
+  if (compactionFinished > 0) {
+    // A newer compaction restarts the walk, so one that finished covers every older request.
+    results.push(...waitingForCompaction);
+    waitingForCompaction = [];
+  }
+  const report: BatchReport = { applied_index: appliedIndex, applied_term: appliedTerm, revision, results };
+  if (waitingForCompaction.length > 0) report.deferred = waitingForCompaction.map((record) => record.index);
+  if (closed) report.closed = true;
+  writeReport(reports, report);
+}
+
+function run(): void {
+  applyAndReport([], false);
+  for (;;) {
+    if (!entries.hasData()) {
+      if (store.compactionPending()) applyAndReport([], false);
+      else entries.waitForData(RING_WAIT_MS);
+      continue;
+    }
+    const batch: Entry[] = [];
+    let stop = false;
+    entries.drain((record) => {
+      if (stop) throw new Error('apply worker: a record followed STOP');
+      if (record[0] === KIND_ENTRY) batch.push(decodeEntryRecord(record));
+      else if (record[0] === KIND_STOP) stop = true;
+      else throw new Error(`apply worker: unknown ring record kind ${record[0]}`);
+    }, APPLY_BATCH_ENTRIES_MAX);
+    if (stop) {
+      applyAndReport(batch, true);
+      return;
+    }
+    applyAndReport(batch, false);
+  }
+}
+
+run();
+await store.close();

@@ -1,0 +1,87 @@
+/**
+ * The LMDB backend of the MVCC store: one environment, three named tables, binary keys in byte
+ * order. Only the apply worker writes; any thread may open the same path and read.
+ *
+ *   kv     revision (etcd's 17 bytes: main BE8 '_' sub BE8, + 't' for a tombstone)
+ *            -> mvccpb.KeyValue protobuf          (etcd's `key` bucket: the whole history)
+ *   index  user key (raw bytes)
+ *            -> key index: [main BE8 | sub u32 | flags u32] per revision, oldest first
+ *   meta   name (ASCII) -> value:
+ *            current_rev            u64  newest main revision (also kept when a compaction drops it)
+ *            applied_index          u64  last Raft entry applied, written in the SAME txn as its data
+ *            applied_term           u64  term of that entry
+ *            scheduled_compact_rev  u64  compaction requested up to here: reads below it fail at once
+ *            finished_compact_rev   u64  compaction physically complete up to here
+ *            compact_cursor         bytes  last user key an unfinished compaction has processed
+ *
+ * Ranges walk the index table with a cursor and fetch kv rows by revision, so memory never holds
+ * more than the keys a response returns; the index is never loaded whole.
+ */
+import { open, type Database, type RootDatabase, type Transaction } from 'lmdb';
+
+/** LMDB's key-size limit as lmdb-js builds it: the index table keys are raw user keys. */
+export const KEY_BYTES_MAX = 1978;
+
+/** The meta table's keys. */
+export const META = {
+  CURRENT_REV: Buffer.from('current_rev'),
+  APPLIED_INDEX: Buffer.from('applied_index'),
+  APPLIED_TERM: Buffer.from('applied_term'),
+  SCHEDULED_COMPACT_REV: Buffer.from('scheduled_compact_rev'),
+  FINISHED_COMPACT_REV: Buffer.from('finished_compact_rev'),
+  COMPACT_CURSOR: Buffer.from('compact_cursor'),
+} as const;
+
+/** One named LMDB table with binary keys and values. */
+export type Table = Database<Buffer, Buffer>;
+
+/** The open environment and its tables. */
+export interface Backend {
+  root: RootDatabase<Buffer, Buffer>;
+  kv: Table;
+  index: Table;
+  meta: Table;
+}
+
+/** Read options: inside a write transaction pass {} (reads see its writes), else a read txn. */
+export interface ReadOptions {
+  transaction?: Transaction;
+}
+
+/** Opens (creating when absent and writable) the store at `path`. */
+export function openBackend(path: string, options: { readOnly?: boolean } = {}): Backend {
+  const root = open<Buffer, Buffer>({
+    path,
+    keyEncoding: 'binary',
+    encoding: 'binary',
+    compression: false,
+    cache: false,
+    readOnly: options.readOnly ?? false,
+  });
+  const table = (name: string): Table => root.openDB<Buffer, Buffer>({
+    name, keyEncoding: 'binary', encoding: 'binary', compression: false, cache: false,
+  });
+  return { root, kv: table('kv'), index: table('index'), meta: table('meta') };
+}
+
+/** Reads a u64 meta value (0 when absent). */
+export function getMetaNumber(backend: Backend, name: Buffer, read: ReadOptions): number {
+  const bytes = backend.meta.get(name, read);
+  if (bytes === undefined) return 0;
+  if (bytes.length !== 8) throw new Error(`corrupt meta ${name.toString()}: ${bytes.length} bytes`);
+  return bytes.readUInt32BE(0) * 2 ** 32 + bytes.readUInt32BE(4);
+}
+
+/** Writes a u64 meta value (inside a write transaction). */
+export function putMetaNumber(backend: Backend, name: Buffer, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`meta ${name.toString()} must be a safe integer, got ${value}`);
+  const bytes = Buffer.allocUnsafe(8);
+  bytes.writeUInt32BE(Math.floor(value / 2 ** 32), 0);
+  bytes.writeUInt32BE(value >>> 0, 4);
+  backend.meta.putSync(name, bytes);
+}
+
+/** Byte-wise comparison of two keys (LMDB's default order). */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  return Buffer.compare(a, b);
+}

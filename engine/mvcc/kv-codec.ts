@@ -1,0 +1,128 @@
+/**
+ * KeyValue <-> bytes: the protobuf encoding of etcd's mvccpb.KeyValue (fields 1 key, 2
+ * create_revision, 3 mod_revision, 4 version, 5 value, 6 lease; zero values omitted, as proto3
+ * does). The kv table stores exactly what etcd's `key` bucket stores, so HashKV over it is
+ * computed over the same bytes etcd hashes.
+ */
+import type { KeyValue } from './rpc.js';
+
+const WIRE_VARINT = 0;
+const WIRE_BYTES = 2;
+const TWO_POW_7 = 128;
+const EMPTY = new Uint8Array(0);
+
+function varintBytes(value: number): number {
+  let bytes = 1;
+  while (value >= TWO_POW_7) { value = Math.floor(value / TWO_POW_7); bytes++; }
+  return bytes;
+}
+
+function fieldBytes(value: number): number {
+  return value === 0 ? 0 : 1 + varintBytes(value);
+}
+
+function lengthDelimitedBytes(data: Uint8Array): number {
+  return data.length === 0 ? 0 : 1 + varintBytes(data.length) + data.length;
+}
+
+function writeVarint(out: Uint8Array, offset: number, value: number): number {
+  while (value >= TWO_POW_7) {
+    out[offset++] = (value % TWO_POW_7) | 0x80;
+    value = Math.floor(value / TWO_POW_7);
+  }
+  out[offset++] = value;
+  return offset;
+}
+
+function checkInt64(name: string, value: number): void {
+  // Negative int64 would need 10-byte two's complement varints; nothing in the store is negative.
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`KeyValue.${name} must be a safe non-negative integer, got ${value}`);
+}
+
+/** Encodes a KeyValue as mvccpb.KeyValue protobuf bytes. */
+export function encodeKeyValue(kv: KeyValue): Buffer {
+  checkInt64('create_revision', kv.create_revision);
+  checkInt64('mod_revision', kv.mod_revision);
+  checkInt64('version', kv.version);
+  checkInt64('lease', kv.lease);
+  const total = lengthDelimitedBytes(kv.key) + fieldBytes(kv.create_revision) + fieldBytes(kv.mod_revision) +
+    fieldBytes(kv.version) + lengthDelimitedBytes(kv.value) + fieldBytes(kv.lease);
+  const out = Buffer.allocUnsafe(total);
+  let offset = 0;
+  const bytesField = (field: number, data: Uint8Array): void => {
+    if (data.length === 0) return;
+    out[offset++] = (field << 3) | WIRE_BYTES;
+    offset = writeVarint(out, offset, data.length);
+    out.set(data, offset);
+    offset += data.length;
+  };
+  const varintField = (field: number, value: number): void => {
+    if (value === 0) return;
+    out[offset++] = (field << 3) | WIRE_VARINT;
+    offset = writeVarint(out, offset, value);
+  };
+  bytesField(1, kv.key);
+  varintField(2, kv.create_revision);
+  varintField(3, kv.mod_revision);
+  varintField(4, kv.version);
+  bytesField(5, kv.value);
+  varintField(6, kv.lease);
+  if (offset !== total) throw new Error(`KeyValue encoding wrote ${offset} of ${total} bytes`);
+  return out;
+}
+
+/**
+ * Decodes mvccpb.KeyValue bytes. key and value are views of `bytes` (no copy): pass bytes the
+ * caller owns (lmdb-js `get` returns a fresh copy), never a buffer that will be reused. With
+ * `withValue` false the value is left empty (keys_only).
+ */
+export function decodeKeyValue(bytes: Uint8Array, withValue = true): KeyValue {
+  const kv: KeyValue = { key: EMPTY, create_revision: 0, mod_revision: 0, version: 0, value: EMPTY, lease: 0 };
+  let offset = 0;
+  const readVarint = (): number => {
+    let value = 0;
+    let scale = 1;
+    for (;;) {
+      if (offset >= bytes.length) throw new Error('corrupt KeyValue: truncated varint');
+      const byte = bytes[offset++]!;
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) return value;
+      scale *= TWO_POW_7;
+    }
+  };
+  while (offset < bytes.length) {
+    const tag = bytes[offset++]!;
+    const field = tag >>> 3;
+    if ((tag & 7) === WIRE_BYTES) {
+      const length = readVarint();
+      if (offset + length > bytes.length) throw new Error('corrupt KeyValue: field overruns the record');
+      if (field === 1) kv.key = bytes.subarray(offset, offset + length);
+      else if (field === 5 && withValue) kv.value = bytes.subarray(offset, offset + length);
+      offset += length;
+    } else if ((tag & 7) === WIRE_VARINT) {
+      const value = readVarint();
+      if (field === 2) kv.create_revision = value;
+      else if (field === 3) kv.mod_revision = value;
+      else if (field === 4) kv.version = value;
+      else if (field === 6) kv.lease = value;
+    } else {
+      throw new Error(`corrupt KeyValue: wire type ${tag & 7}`);
+    }
+  }
+  return kv;
+}
+
+/** The key field of encoded mvccpb.KeyValue bytes, without decoding the rest (a view, not a copy). */
+export function keyOfEncodedKeyValue(bytes: Uint8Array): Uint8Array {
+  if (bytes[0] !== ((1 << 3) | WIRE_BYTES)) throw new Error('corrupt KeyValue: key is not the first field');
+  let offset = 1;
+  let length = 0;
+  let scale = 1;
+  for (;;) {
+    const byte = bytes[offset++]!;
+    length += (byte & 0x7f) * scale;
+    if (byte < 0x80) break;
+    scale *= TWO_POW_7;
+  }
+  return bytes.subarray(offset, offset + length);
+}

@@ -1,0 +1,178 @@
+/**
+ * Range: etcd's read of the keys in [key, range_end) at a revision, with limit, sort, revision
+ * filters, keys_only and count_only (etcd's applierV3backend.Range over mvcc's rangeKeys).
+ *
+ * Memory stays bounded by what the response returns: the index table is walked with a cursor
+ * (count needs every key in the range, but only its index entry, never its value), kv rows are
+ * fetched only for keys that may be returned, and a sorted request with a limit holds at most
+ * 2 x limit candidates at a time.
+ */
+import { ErrCompacted, ErrFutureRev } from '../errors.js';
+import { KEY_BYTES_MAX, compareBytes, type Backend, type ReadOptions } from './backend.js';
+import { decodeKeyValue } from './kv-codec.js';
+import { liveRevisionAt, type IndexEntry } from './key-index.js';
+import { revisionToBytes } from './revision.js';
+import { SortOrder, SortTarget, type KeyValue, type RangeRequest, type RangeResponse } from './rpc.js';
+
+/** A consistent view of the store: a read transaction (or the write transaction itself). */
+export interface ReadView {
+  backend: Backend;
+  read: ReadOptions;
+  /** The newest revision this view sees. */
+  currentRev: number;
+  /** Revisions below this one may be gone (the scheduled compaction revision). */
+  compactRev: number;
+}
+
+/** The keys a request names: a single key, a half-open interval, or everything from `start`. */
+export interface KeyInterval {
+  start: Uint8Array;
+  /** Exclusive end; undefined = no end (range_end "\0"). Ignored when `single`. */
+  end: Uint8Array | undefined;
+  single: boolean;
+}
+
+/** Interprets key/range_end as etcd does: empty = the key alone, "\0" = all keys >= key. */
+export function keyInterval(key: Uint8Array, rangeEnd: Uint8Array | undefined): KeyInterval {
+  if (rangeEnd === undefined || rangeEnd.length === 0) return { start: key, end: undefined, single: true };
+  if (rangeEnd.length === 1 && rangeEnd[0] === 0) return { start: key, end: undefined, single: false };
+  return { start: key, end: rangeEnd, single: false };
+}
+
+/**
+ * The range_end that selects every key starting with `prefix` (etcd's clientv3.GetPrefixRangeEnd):
+ * the prefix with its last byte below 0xff incremented and what follows dropped; "\0" (all keys
+ * from `prefix` on) when every byte is 0xff.
+ */
+export function prefixRangeEnd(prefix: Uint8Array): Uint8Array {
+  for (let i = prefix.length - 1; i >= 0; i--) {
+    if (prefix[i]! < 0xff) {
+      const end = Uint8Array.from(prefix.subarray(0, i + 1));
+      end[i]!++;
+      return end;
+    }
+  }
+  return new Uint8Array([0]);
+}
+
+/** True when the key lies in the interval. */
+export function intervalContains(interval: KeyInterval, key: Uint8Array): boolean {
+  if (interval.single) return compareBytes(key, interval.start) === 0;
+  return compareBytes(key, interval.start) >= 0 && (interval.end === undefined || compareBytes(key, interval.end) < 0);
+}
+
+/**
+ * Calls `visit` for every key of the interval that exists at `atRev`, in key order (descending
+ * when `reverse`), until it returns false.
+ */
+export function forEachLiveKey(view: ReadView, interval: KeyInterval, atRev: number, reverse: boolean,
+  visit: (key: Buffer, entry: IndexEntry) => boolean): void {
+  const { backend, read } = view;
+  if (interval.single) {
+    // Keys longer than LMDB allows are never stored (puts refuse them), and LMDB cannot look them up.
+    if (interval.start.length === 0 || interval.start.length > KEY_BYTES_MAX) return;
+    const key = Buffer.from(interval.start);
+    const index = backend.index.get(key, read);
+    const entry = index === undefined ? undefined : liveRevisionAt(index, atRev);
+    if (entry !== undefined) visit(key, entry);
+    return;
+  }
+  if (interval.end !== undefined && compareBytes(interval.end, interval.start) <= 0) return;
+  // Bounds longer than LMDB's key limit are cut to it; since no stored key is that long, keys >= a
+  // long start are exactly those > its cut, and keys < a long end exactly those <= its cut.
+  const startCut = interval.start.length > KEY_BYTES_MAX;
+  const endCut = interval.end !== undefined && interval.end.length > KEY_BYTES_MAX;
+  const start = Buffer.from(interval.start.subarray(0, KEY_BYTES_MAX));
+  const end = interval.end === undefined ? undefined : Buffer.from(interval.end.subarray(0, KEY_BYTES_MAX));
+  // lmdb-js iterates from `start` towards `end`; in reverse the range end is where it starts.
+  const cursor = reverse
+    ? backend.index.getRange({ start: end, exclusiveStart: end !== undefined && !endCut, end: start, inclusiveEnd: !startCut, reverse: true, ...read })
+    : backend.index.getRange({ start, exclusiveStart: startCut, end, inclusiveEnd: endCut, ...read });
+  for (const { key, value } of cursor) {
+    const entry = liveRevisionAt(value, atRev);
+    if (entry !== undefined && !visit(key, entry)) return;
+  }
+}
+
+/** The KeyValue stored at a key's revision. */
+export function keyValueAt(view: ReadView, entry: IndexEntry, withValue = true): KeyValue {
+  const bytes = view.backend.kv.get(revisionToBytes(entry.main, entry.sub), view.read);
+  if (bytes === undefined) throw new Error(`corrupt store: index names revision ${entry.main}_${entry.sub}, kv has no row`);
+  return decodeKeyValue(bytes, withValue);
+}
+
+/** Resolves a requested revision (<= 0 = current) and fails it as etcd does. */
+export function readRevision(view: ReadView, revision: number | undefined): number {
+  const rev = revision !== undefined && revision > 0 ? revision : view.currentRev;
+  if (rev > view.currentRev) throw ErrFutureRev;
+  if (rev < view.compactRev) throw ErrCompacted;
+  return rev;
+}
+
+type KvComparator = (a: KeyValue, b: KeyValue) => number;
+
+function comparatorFor(target: SortTarget, order: SortOrder): KvComparator {
+  const ascending: KvComparator = (() => {
+    switch (target) {
+      case SortTarget.KEY: return (a, b) => compareBytes(a.key, b.key);
+      case SortTarget.VERSION: return (a, b) => a.version - b.version;
+      case SortTarget.CREATE: return (a, b) => a.create_revision - b.create_revision;
+      case SortTarget.MOD: return (a, b) => a.mod_revision - b.mod_revision;
+      case SortTarget.VALUE: return (a, b) => compareBytes(a.value, b.value);
+    }
+  })();
+  return order === SortOrder.DESCEND ? (a, b) => ascending(b, a) : ascending;
+}
+
+/** etcd's range: throws ErrFutureRev / ErrCompacted for an unreadable revision. */
+export function range(view: ReadView, request: RangeRequest): RangeResponse {
+  const atRev = readRevision(view, request.revision);
+  const target = request.sort_target ?? SortTarget.KEY;
+  let order = request.sort_order ?? SortOrder.NONE;
+  // As etcd: results come in ascending key order, so ASCEND by KEY needs no sort and any other
+  // target without an order sorts ascending.
+  if (target !== SortTarget.KEY && order === SortOrder.NONE) order = SortOrder.ASCEND;
+  else if (target === SortTarget.KEY && order === SortOrder.ASCEND) order = SortOrder.NONE;
+  const reverse = target === SortTarget.KEY && order === SortOrder.DESCEND;
+  const sorting = order !== SortOrder.NONE && !reverse;
+  const compare = comparatorFor(target, order);
+  const limit = request.limit !== undefined && request.limit > 0 ? request.limit : Number.POSITIVE_INFINITY;
+  const minMod = request.min_mod_revision ?? 0;
+  const maxMod = request.max_mod_revision ?? 0;
+  const minCreate = request.min_create_revision ?? 0;
+  const maxCreate = request.max_create_revision ?? 0;
+  const keysOnly = request.keys_only === true;
+  const readValue = !keysOnly || (sorting && target === SortTarget.VALUE);
+
+  let count = 0;
+  let matched = 0;
+  const kvs: KeyValue[] = [];
+  forEachLiveKey(view, keyInterval(request.key, request.range_end), atRev, reverse, (_key, entry) => {
+    count++;
+    if (request.count_only === true) return true;
+    // Past the limit an unsorted read only needs to know that one more key matched.
+    if (!sorting && matched > limit) return true;
+    if ((minMod > 0 && entry.main < minMod) || (maxMod > 0 && entry.main > maxMod)) return true;
+    const kv = keyValueAt(view, entry, readValue);
+    if ((minCreate > 0 && kv.create_revision < minCreate) || (maxCreate > 0 && kv.create_revision > maxCreate)) return true;
+    matched++;
+    if (!sorting) {
+      if (matched <= limit) kvs.push(kv);
+    } else {
+      kvs.push(kv);
+      // Keep at most 2 x limit candidates: sort, keep the best `limit`, go on. Array#sort is
+      // stable and candidates arrive in key order, so ties keep key order.
+      if (kvs.length >= 2 * limit) {
+        kvs.sort(compare);
+        kvs.length = limit;
+      }
+    }
+    return true;
+  });
+  if (sorting) {
+    kvs.sort(compare);
+    if (kvs.length > limit) kvs.length = limit;
+  }
+  if (keysOnly && readValue) for (const kv of kvs) kv.value = new Uint8Array(0);
+  return { kvs, more: matched > limit, count };
+}

@@ -1,0 +1,39 @@
+/**
+ * The internal request a Raft entry carries (etcd's InternalRaftRequest, the KV part): exactly one
+ * of put, delete_range, txn or compaction, msgpack-encoded. The encoding is stored in the Raft log,
+ * so it is plain msgpack maps (no shared structures) and stays readable across versions.
+ */
+import { Packr } from 'msgpackr';
+import type { CompactionRequest, DeleteRangeRequest, PutRequest, TxnRequest } from './rpc.js';
+
+/** One replicated KV request. */
+export type InternalRequest =
+  | { put: PutRequest }
+  | { delete_range: DeleteRangeRequest }
+  | { txn: TxnRequest }
+  | { compaction: CompactionRequest };
+
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
+
+/** Encodes a request as an entry's data. */
+export function encodeInternalRequest(request: InternalRequest): Uint8Array {
+  return packr.pack(request);
+}
+
+/** Decodes an entry's data; undefined when it holds no KV request this store knows (or no msgpack). */
+export function decodeInternalRequest(data: Uint8Array): InternalRequest | undefined {
+  let decoded: unknown;
+  try {
+    decoded = packr.unpack(data);
+  } catch {
+    return undefined;
+  }
+  if (decoded === null || typeof decoded !== 'object') return undefined;
+  const fields = decoded as Record<string, unknown>;
+  for (const name of ['put', 'delete_range', 'txn', 'compaction'] as const) {
+    if (fields[name] !== undefined && fields[name] !== null && typeof fields[name] === 'object') {
+      return decoded as InternalRequest;
+    }
+  }
+  return undefined;
+}

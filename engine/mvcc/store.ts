@@ -1,0 +1,257 @@
+/**
+ * The MVCC store: etcd's KV semantics over the LMDB backend (see backend.ts for the layout).
+ *
+ * MvccReader serves Range and HashKV from read transactions; any thread may open one on the path
+ * and it never waits for the writer. MvccStore adds the writes and is owned by exactly one thread
+ * (the apply worker): `applyEntries` applies a batch of committed Raft entries in ONE LMDB
+ * transaction that also records the applied index, skipping entries at or below it, so a crash
+ * neither applies an entry twice nor skips one.
+ */
+import { EtcdError } from '../errors.js';
+import type { Entry } from '../raft/types.js';
+import { EntryType } from '../raft/types.js';
+import { META, getMetaNumber, openBackend, putMetaNumber, type Backend, type ReadOptions } from './backend.js';
+import { COMPACTION_KEYS_PER_CHUNK_DEFAULT, compactChunk, compactionPending, scheduleCompaction } from './compaction.js';
+import { hashKV } from './hash.js';
+import { applyDeleteRange, applyPut } from './ops.js';
+import { range, type ReadView } from './range.js';
+import { decodeInternalRequest, type InternalRequest } from './request.js';
+import type {
+  CompactionResponse, DeleteRangeResponse, Event, HashKVRequest, HashKVResponse, PutResponse, RangeRequest,
+  RangeResponse, TxnResponse,
+} from './rpc.js';
+import { applyTxn } from './txn.js';
+import { checkDeleteRangeRequest, checkPutRequest, checkRangeRequest, checkTxnRequest, MAX_TXN_OPS_DEFAULT } from './validate.js';
+import { EventsMode, WriteTxn } from './write-txn.js';
+
+/** A response and the revision its header carries (the store revision it produced or saw). */
+export interface Revisioned<T> {
+  response: T;
+  revision: number;
+}
+
+export type WriteResponse = PutResponse | DeleteRangeResponse | TxnResponse | CompactionResponse;
+
+/** What applying one entry produced. */
+export interface EntryOutcome {
+  index: number;
+  /** The store revision after the entry (its header revision). */
+  revision: number;
+  /** Set when the entry carried a KV request that succeeded. */
+  response?: WriteResponse;
+  /** Set when the request failed with an etcd error (nothing was written). */
+  error?: EtcdError;
+  /** Change events, when the store records them. */
+  events: Event[];
+  /** A physical compaction's revision: answer once compaction completes it. */
+  physicalCompaction?: number;
+}
+
+/** What one applyEntries call did. */
+export interface AppliedBatch {
+  outcomes: EntryOutcome[];
+  /** The compaction revision a chunk in this batch completed, or 0. */
+  compactionFinished: number;
+  appliedIndex: number;
+  appliedTerm: number;
+  /** The store revision after the batch. */
+  revision: number;
+}
+
+/** The revisions a write transaction works from, kept in memory while it runs. */
+interface WritePosition {
+  currentRev: number;
+  compactRev: number;
+}
+
+/** The store's position. */
+export interface StoreStatus {
+  current_revision: number;
+  compact_revision: number;
+  finished_compact_revision: number;
+  applied_index: number;
+  applied_term: number;
+}
+
+export interface StoreOptions {
+  eventsMode?: EventsMode;
+  /** etcd's --max-txn-ops. */
+  maxTxnOps?: number;
+  compactionKeysPerChunk?: number;
+}
+
+/** Read side of the store. */
+export class MvccReader {
+  protected readonly backend: Backend;
+
+  constructor(path: string, readOnly = true) {
+    this.backend = openBackend(path, { readOnly });
+  }
+
+  /** Runs `read` on a fresh snapshot: the newest committed state, isolated from later commits. */
+  protected withReadView<T>(read: (view: ReadView) => T): T {
+    const root = this.backend.root;
+    // The writer may be another thread: drop lmdb-js's cached read txn so this one is current.
+    root.resetReadTxn();
+    const transaction = root.useReadTransaction();
+    try {
+      const options: ReadOptions = { transaction };
+      return read({
+        backend: this.backend,
+        read: options,
+        currentRev: getMetaNumber(this.backend, META.CURRENT_REV, options),
+        compactRev: getMetaNumber(this.backend, META.SCHEDULED_COMPACT_REV, options),
+      });
+    } finally {
+      transaction.done();
+    }
+  }
+
+  /** etcd's Range; throws EtcdError. The revision is the store's current one, as etcd's header. */
+  range(request: RangeRequest): Revisioned<RangeResponse> {
+    checkRangeRequest(request);
+    return this.withReadView((view) => ({ response: range(view, request), revision: view.currentRev }));
+  }
+
+  /** etcd's HashKV; throws EtcdError. */
+  hashKV(request: HashKVRequest): Revisioned<HashKVResponse> {
+    return this.withReadView((view) => ({ response: hashKV(view, request.revision), revision: view.currentRev }));
+  }
+
+  /** Current, compacted and applied positions, from one snapshot. */
+  status(): StoreStatus {
+    return this.withReadView((view) => ({
+      current_revision: view.currentRev,
+      compact_revision: view.compactRev,
+      finished_compact_revision: getMetaNumber(this.backend, META.FINISHED_COMPACT_REV, view.read),
+      applied_index: getMetaNumber(this.backend, META.APPLIED_INDEX, view.read),
+      applied_term: getMetaNumber(this.backend, META.APPLIED_TERM, view.read),
+    }));
+  }
+
+  async close(): Promise<void> {
+    await this.backend.root.close();
+  }
+}
+
+/** The writable store: one owner thread. */
+export class MvccStore extends MvccReader {
+  private readonly eventsMode: EventsMode;
+  private readonly maxTxnOps: number;
+  private readonly compactionKeysPerChunk: number;
+
+  constructor(path: string, options: StoreOptions = {}) {
+    super(path, false);
+    this.eventsMode = options.eventsMode ?? EventsMode.NONE;
+    this.maxTxnOps = options.maxTxnOps ?? MAX_TXN_OPS_DEFAULT;
+    this.compactionKeysPerChunk = options.compactionKeysPerChunk ?? COMPACTION_KEYS_PER_CHUNK_DEFAULT;
+  }
+
+  /**
+   * Applies one request inside the caller's LMDB write transaction, advancing `position` when it
+   * consumes a revision. Every check that can fail runs before the first write, so an EtcdError
+   * leaves the store untouched.
+   */
+  private applyRequest(request: InternalRequest, index: number, position: WritePosition): EntryOutcome {
+    if ('compaction' in request) {
+      scheduleCompaction(this.backend, request.compaction.revision, position.currentRev);
+      position.compactRev = request.compaction.revision;
+      return {
+        index, revision: position.currentRev, response: {}, events: [],
+        ...(request.compaction.physical === true ? { physicalCompaction: request.compaction.revision } : {}),
+      };
+    }
+    const w = new WriteTxn(this.backend, position.currentRev, position.compactRev, this.eventsMode);
+    let response: WriteResponse;
+    if ('put' in request) {
+      checkPutRequest(request.put);
+      response = applyPut(w, request.put);
+    } else if ('delete_range' in request) {
+      checkDeleteRangeRequest(request.delete_range);
+      response = applyDeleteRange(w, request.delete_range);
+    } else {
+      checkTxnRequest(request.txn, this.maxTxnOps);
+      response = applyTxn(w, request.txn);
+    }
+    position.currentRev = w.rev;
+    return { index, revision: w.rev, response, events: w.events };
+  }
+
+  private applyCaught(request: InternalRequest, index: number, position: WritePosition): EntryOutcome {
+    try {
+      return this.applyRequest(request, index, position);
+    } catch (error) {
+      if (!(error instanceof EtcdError)) throw error;
+      return { index, revision: position.currentRev, error, events: [] };
+    }
+  }
+
+  /** Reads the revisions a write transaction starts from. */
+  private writePosition(): WritePosition {
+    return {
+      currentRev: getMetaNumber(this.backend, META.CURRENT_REV, {}),
+      compactRev: getMetaNumber(this.backend, META.SCHEDULED_COMPACT_REV, {}),
+    };
+  }
+
+  /** Records the revision a write transaction reached (once per transaction, not per request). */
+  private savePosition(start: WritePosition, position: WritePosition): void {
+    if (position.currentRev !== start.currentRev) putMetaNumber(this.backend, META.CURRENT_REV, position.currentRev);
+  }
+
+  /** Runs one write request in its own LMDB transaction (tools and tests); throws EtcdError. */
+  write<T extends WriteResponse>(request: InternalRequest): Revisioned<T> {
+    const outcome = this.backend.root.transactionSync(() => {
+      const start = this.writePosition();
+      const position = { ...start };
+      const result = this.applyCaught(request, 0, position);
+      this.savePosition(start, position);
+      return result;
+    });
+    if (outcome.error !== undefined) throw outcome.error;
+    if (outcome.physicalCompaction !== undefined) while (compactionPending(this.backend)) this.compactStep();
+    return { response: outcome.response as T, revision: outcome.revision };
+  }
+
+  /**
+   * Applies committed entries in ONE LMDB transaction together with the applied index and term.
+   * Entries at or below the stored applied index are skipped (re-sent after a restart); the rest
+   * must follow it without a gap. Empty entries (a new leader's no-op), configuration changes and
+   * unknown data only advance the applied index. When a compaction is pending, one chunk of it
+   * runs in the same transaction. Returns an outcome per applied KV request, the revision a
+   * compaction chunk completed (0 if none), and where the store stands after the batch.
+   */
+  applyEntries(entries: readonly Entry[]): AppliedBatch {
+    return this.backend.root.transactionSync(() => {
+      let applied = getMetaNumber(this.backend, META.APPLIED_INDEX, {});
+      let term = getMetaNumber(this.backend, META.APPLIED_TERM, {});
+      const outcomes: EntryOutcome[] = [];
+      const start = this.writePosition();
+      const position = { ...start };
+      for (const entry of entries) {
+        if (entry.index <= applied) continue;
+        if (entry.index !== applied + 1) throw new Error(`apply gap: entry ${entry.index} after applied index ${applied}`);
+        if (entry.term < term) throw new Error(`entry ${entry.index} has term ${entry.term} below applied term ${term}`);
+        const request = entry.type === EntryType.Normal && entry.data.length > 0 ? decodeInternalRequest(entry.data) : undefined;
+        if (request !== undefined) outcomes.push(this.applyCaught(request, entry.index, position));
+        applied = entry.index;
+        term = entry.term;
+      }
+      this.savePosition(start, position);
+      putMetaNumber(this.backend, META.APPLIED_INDEX, applied);
+      putMetaNumber(this.backend, META.APPLIED_TERM, term);
+      const compactionFinished = compactChunk(this.backend, this.compactionKeysPerChunk);
+      return { outcomes, compactionFinished, appliedIndex: applied, appliedTerm: term, revision: position.currentRev };
+    });
+  }
+
+  /** True while a compaction awaits physical completion. */
+  compactionPending(): boolean {
+    return compactionPending(this.backend);
+  }
+
+  /** Runs one compaction chunk in its own transaction; returns the revision it completed, or 0. */
+  compactStep(): number {
+    return this.backend.root.transactionSync(() => compactChunk(this.backend, this.compactionKeysPerChunk));
+  }
+}

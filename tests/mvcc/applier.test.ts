@@ -1,0 +1,162 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ErrCompacted, ErrKeyNotFound, ErrStopped } from '../../engine/errors.js';
+import { Applier, type ApplyResult } from '../../engine/mvcc/applier.js';
+import { encodeInternalRequest, type InternalRequest } from '../../engine/mvcc/request.js';
+import { EventType, type PutResponse } from '../../engine/mvcc/rpc.js';
+import { MvccReader } from '../../engine/mvcc/store.js';
+import { EventsMode } from '../../engine/mvcc/write-txn.js';
+import { EntryType, type Entry } from '../../engine/raft/types.js';
+import { b, s, tempDir } from './helpers.js';
+
+const ZERO = new Uint8Array([0]);
+
+function entry(index: number, request: InternalRequest | undefined, term = 1): Entry {
+  return { index, term, type: EntryType.Normal, data: request === undefined ? new Uint8Array(0) : encodeInternalRequest(request) };
+}
+
+test('entries applied through the ring answer per index, in order, with events', async () => {
+  const dir = tempDir();
+  const seen: number[] = [];
+  const applier = await Applier.open({ path: dir.path, eventsMode: EventsMode.KV_AND_PREV, onResult: (result) => seen.push(result.index) });
+  try {
+    assert.equal(applier.appliedIndex, 0);
+    const batch = [
+      entry(1, { put: { key: b('a'), value: b('1') } }),
+      entry(2, undefined),
+      entry(3, { put: { key: b('a'), value: b('2'), prev_kv: true } }),
+      entry(4, { put: { key: b('missing'), ignore_value: true } }),
+      entry(5, { delete_range: { key: b('a') } }),
+    ];
+    const results = batch.map((e) => applier.wait(e.index));
+    await applier.apply(batch);
+    const [first, noop, second, failed, deleted] = await Promise.all(results) as ApplyResult[];
+    assert.deepEqual([first!.revision, second!.revision, deleted!.revision], [1, 2, 3]);
+    assert.equal(noop!.response, undefined);
+    assert.equal(noop!.error, undefined);
+    assert.equal(s((second!.response as PutResponse).prev_kv?.value), '1');
+    assert.equal(failed!.error, ErrKeyNotFound);
+    assert.equal(failed!.revision, 2);
+    assert.deepEqual(second!.events.map((event) => [event.type, s(event.kv.value), s(event.prev_kv?.value)]), [[EventType.PUT, '2', '1']]);
+    assert.deepEqual(deleted!.events.map((event) => [event.type, s(event.kv.key), event.kv.mod_revision]), [[EventType.DELETE, 'a', 3]]);
+    assert.deepEqual(seen, [1, 3, 4, 5], 'onResult sees every KV request, not the no-op');
+    assert.equal(applier.appliedIndex, 5);
+    const reader = new MvccReader(dir.path);
+    assert.equal(reader.range({ key: ZERO, range_end: ZERO }).response.count, 0);
+    assert.equal(reader.status().applied_index, 5);
+    await reader.close();
+  } finally {
+    await applier.close();
+    dir.remove();
+  }
+});
+
+test('a small entry ring applies backpressure and loses nothing', async () => {
+  const dir = tempDir();
+  const applier = await Applier.open({ path: dir.path, entryRingBytes: 4096 });
+  try {
+    const total = 3000;
+    const batches: Entry[][] = [];
+    for (let index = 1; index <= total; index += 100) {
+      batches.push(Array.from({ length: 100 }, (_, i) => entry(index + i, { put: { key: b(`k${(index + i) % 37}`), value: b(`v${index + i}`) } })));
+    }
+    const last = applier.wait(total);
+    for (const batch of batches) await applier.apply(batch);
+    assert.equal((await last).revision, total);
+    const reader = new MvccReader(dir.path);
+    assert.equal(s(reader.range({ key: b(`k${total % 37}`) }).response.kvs[0]!.value), `v${total}`);
+    assert.equal(reader.status().current_revision, total);
+    await reader.close();
+  } finally {
+    await applier.close();
+    dir.remove();
+  }
+});
+
+test('re-sent entries at or below the applied index are skipped after a restart', async () => {
+  const dir = tempDir();
+  const batch = Array.from({ length: 10 }, (_, i) => entry(i + 1, { put: { key: b('counter'), value: b(`${i + 1}`) } }));
+  let applier = await Applier.open({ path: dir.path });
+  try {
+    await applier.apply(batch);
+    await applier.waitApplied(10);
+    await applier.close();
+    applier = await Applier.open({ path: dir.path });
+    assert.equal(applier.appliedIndex, 10);
+    await assert.rejects(applier.wait(10), /entry 10 was already applied/);
+    const fresh = applier.wait(11);
+    await applier.apply([...batch, entry(11, { put: { key: b('counter'), value: b('11') } })]);
+    assert.equal((await fresh).revision, 11);
+    await applier.close();
+    await assert.rejects(applier.wait(12), ErrStopped);
+    const reader = new MvccReader(dir.path);
+    const [kv] = reader.range({ key: b('counter') }).response.kvs;
+    assert.equal(kv!.version, 11, 'the ten re-sent puts were not applied again');
+    await reader.close();
+  } finally {
+    await applier.close();
+    dir.remove();
+  }
+});
+
+test('a gap in the entries stops the worker instead of skipping an entry', async () => {
+  const dir = tempDir();
+  const applier = await Applier.open({ path: dir.path });
+  try {
+    const after = applier.wait(3);
+    await applier.apply([entry(1, undefined), entry(3, undefined)]);
+    await assert.rejects(after, /apply gap: entry 3 after applied index 1/);
+  } finally {
+    await applier.close();
+    dir.remove();
+  }
+});
+
+test('a physical compaction answers once the worker has finished it; reads below fail at once', async () => {
+  const dir = tempDir();
+  const applier = await Applier.open({ path: dir.path, compactionKeysPerChunk: 2 });
+  try {
+    const puts = Array.from({ length: 20 }, (_, i) => entry(i + 1, { put: { key: b(`k${i % 10}`), value: b(`${i}`) } }));
+    await applier.apply(puts);
+    await applier.waitApplied(20);
+    const compacted = applier.wait(21);
+    await applier.apply([entry(21, { compaction: { revision: 15, physical: true } })]);
+    await applier.waitApplied(21);
+    const reader = new MvccReader(dir.path);
+    assert.throws(() => reader.range({ key: b('k0'), revision: 14 }), ErrCompacted);
+    const result = await compacted;
+    assert.deepEqual(result.response, {});
+    assert.equal(reader.status().finished_compact_revision, 15);
+    await reader.close();
+  } finally {
+    await applier.close();
+    dir.remove();
+  }
+});
+
+test('main-thread reads while the worker applies see whole transactions, never half of one', async () => {
+  const dir = tempDir();
+  const applier = await Applier.open({ path: dir.path });
+  const reader = new MvccReader(dir.path);
+  try {
+    const total = 400;
+    const txns = Array.from({ length: total }, (_, i) => entry(i + 1, { txn: { success: [
+      { request_put: { key: b('x'), value: b(`${i}`) } },
+      { request_put: { key: b('y'), value: b(`${i}`) } },
+    ] } }));
+    for (let start = 0; start < total; start += 20) {
+      await applier.apply(txns.slice(start, start + 20));
+      const { response, revision } = reader.range({ key: b('x'), range_end: b('z') });
+      if (response.count === 0) continue;
+      assert.equal(response.count, 2);
+      assert.equal(s(response.kvs[0]!.value), s(response.kvs[1]!.value), `x and y differ at revision ${revision}`);
+      assert.equal(response.kvs[0]!.mod_revision, revision);
+    }
+    await applier.waitApplied(total);
+    assert.equal(s(reader.range({ key: b('y') }).response.kvs[0]!.value), `${total - 1}`);
+  } finally {
+    await reader.close();
+    await applier.close();
+    dir.remove();
+  }
+});

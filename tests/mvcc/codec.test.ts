@@ -1,0 +1,74 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  ErrCompacted, ErrNoLeader, ErrRequestTooLarge, EtcdError, GrpcCode, etcdErrorFrom, etcdErrorFromMessage,
+} from '../../engine/errors.js';
+import { appendEntry, compactIndex, entries, liveRevisionAt } from '../../engine/mvcc/key-index.js';
+import { decodeKeyValue, encodeKeyValue, keyOfEncodedKeyValue } from '../../engine/mvcc/kv-codec.js';
+import { decodeInternalRequest, encodeInternalRequest } from '../../engine/mvcc/request.js';
+import { bytesToRevision, revisionToBytes } from '../../engine/mvcc/revision.js';
+import { b } from './helpers.js';
+
+test('revision keys sort in revision order, with etcd\'s 17-byte layout and tombstone mark', () => {
+  const revisions = [[1, 0], [1, 1], [2, 0], [255, 7], [256, 0], [2 ** 32, 0], [2 ** 40 + 3, 2 ** 33]] as const;
+  const encoded = revisions.map(([main, sub]) => revisionToBytes(main, sub));
+  const sorted = [...encoded].sort(Buffer.compare);
+  assert.deepEqual(sorted, encoded);
+  assert.deepEqual(revisionToBytes(1, 2), Buffer.from([0, 0, 0, 0, 0, 0, 0, 1, 0x5f, 0, 0, 0, 0, 0, 0, 0, 2]));
+  assert.equal(revisionToBytes(1, 2, true).at(-1), 0x74);
+  assert.deepEqual(bytesToRevision(revisionToBytes(2 ** 40 + 3, 9, true)), { main: 2 ** 40 + 3, sub: 9, tombstone: true });
+});
+
+test('KeyValue encodes as mvccpb.KeyValue protobuf and decodes back', () => {
+  const kv = { key: b('a'), create_revision: 1, mod_revision: 2, version: 1, value: b('b'), lease: 0 };
+  assert.deepEqual(encodeKeyValue(kv), Buffer.from([0x0a, 0x01, 0x61, 0x10, 0x01, 0x18, 0x02, 0x20, 0x01, 0x2a, 0x01, 0x62]));
+  const large = { key: b('k'.repeat(300)), create_revision: 2 ** 40, mod_revision: 2 ** 52 + 1, version: 128, value: b('v'.repeat(70_000)), lease: 2 ** 50 };
+  const decoded = decodeKeyValue(encodeKeyValue(large));
+  assert.deepEqual({ ...decoded, key: Buffer.from(decoded.key), value: Buffer.from(decoded.value) }, large);
+  assert.deepEqual(Buffer.from(keyOfEncodedKeyValue(encodeKeyValue(large))), large.key);
+  assert.equal(decodeKeyValue(encodeKeyValue(large), false).value.length, 0);
+});
+
+test('the key index finds the revision in force and compacts as etcd\'s keyIndex', () => {
+  let index = appendEntry(undefined, { main: 2, sub: 0, tombstone: false });
+  index = appendEntry(index, { main: 4, sub: 1, tombstone: false });
+  index = appendEntry(index, { main: 5, sub: 0, tombstone: true });
+  index = appendEntry(index, { main: 8, sub: 0, tombstone: false });
+  assert.equal(liveRevisionAt(index, 1), undefined);
+  assert.deepEqual(liveRevisionAt(index, 4), { main: 4, sub: 1, tombstone: false });
+  assert.equal(liveRevisionAt(index, 6), undefined, 'deleted at 5');
+  assert.equal(liveRevisionAt(index, 9)?.main, 8);
+  assert.throws(() => appendEntry(index, { main: 8, sub: 0, tombstone: false }), /must grow/);
+  const atFour = compactIndex(index, 4);
+  assert.deepEqual(atFour.removed.map((entry) => entry.main), [2]);
+  assert.deepEqual(entries(atFour.index!).map((entry) => entry.main), [4, 5, 8]);
+  const atSix = compactIndex(index, 6);
+  assert.deepEqual(atSix.removed.map((entry) => entry.main), [2, 4, 5], 'the tombstone goes too');
+  const atFive = compactIndex(appendEntry(undefined, { main: 5, sub: 0, tombstone: true }), 5);
+  assert.equal(atFive.index, undefined);
+});
+
+test('internal requests round-trip through msgpack; foreign data decodes to nothing', () => {
+  const request = { txn: { compare: [{ key: b('a'), version: 3 }], success: [{ request_put: { key: b('a'), value: new Uint8Array([1, 2]) } }] } };
+  const decoded = decodeInternalRequest(encodeInternalRequest(request));
+  assert.ok(decoded !== undefined && 'txn' in decoded);
+  assert.deepEqual(Buffer.from(decoded.txn.success![0]!.request_put!.value!), Buffer.from([1, 2]));
+  assert.equal(decoded.txn.compare![0]!.version, 3);
+  assert.equal(decodeInternalRequest(encodeInternalRequest({ lease_grant: { ttl: 5 } } as never)), undefined);
+  assert.equal(decodeInternalRequest(new Uint8Array([0xc1])), undefined);
+});
+
+test('errors carry etcd\'s gRPC code, message and gateway HTTP status, and are found by message', () => {
+  assert.equal(ErrCompacted.code, GrpcCode.OUT_OF_RANGE);
+  assert.equal(ErrCompacted.httpStatus, 400);
+  assert.equal(ErrNoLeader.code, GrpcCode.UNAVAILABLE);
+  assert.equal(ErrNoLeader.httpStatus, 503);
+  assert.equal(ErrNoLeader.message, 'etcdserver: no leader');
+  assert.equal(ErrRequestTooLarge.message, 'etcdserver: request is too large');
+  assert.equal(etcdErrorFromMessage('etcdserver: key is not provided')?.code, GrpcCode.INVALID_ARGUMENT);
+  assert.equal(etcdErrorFromMessage('no such error'), undefined);
+  assert.equal(etcdErrorFrom(GrpcCode.OUT_OF_RANGE, ErrCompacted.message), ErrCompacted);
+  const internal = etcdErrorFrom(GrpcCode.INTERNAL, 'disk on fire');
+  assert.ok(internal instanceof EtcdError);
+  assert.equal(internal.httpStatus, 500);
+});

@@ -1,0 +1,199 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ErrCompacted, ErrEmptyKey, ErrFutureRev, ErrInvalidSortOption, ErrRequestTooLarge } from '../../engine/errors.js';
+import { KEY_BYTES_MAX } from '../../engine/mvcc/backend.js';
+import { prefixRangeEnd } from '../../engine/mvcc/range.js';
+import { SortOrder, SortTarget } from '../../engine/mvcc/rpc.js';
+import { b, keysOf, put, s, withStore } from './helpers.js';
+
+const ZERO = new Uint8Array([0]);
+
+test('an empty range_end reads the single key, not keys it prefixes', () => withStore((store) => {
+  put(store, 'foo', '1');
+  put(store, 'foo1', '2');
+  const { response, revision } = store.range({ key: b('foo') });
+  assert.deepEqual(keysOf(response.kvs), ['foo']);
+  assert.equal(response.count, 1);
+  assert.equal(response.more, false);
+  assert.equal(revision, 2);
+  assert.deepEqual(store.range({ key: b('fo') }).response, { kvs: [], more: false, count: 0 });
+}));
+
+test('range_end "\\0" reads every key >= key, and key "\\0" with it reads all keys', () => withStore((store) => {
+  for (const key of ['a', 'b', 'c', 'd']) put(store, key, key);
+  assert.deepEqual(keysOf(store.range({ key: b('b'), range_end: ZERO }).response.kvs), ['b', 'c', 'd']);
+  assert.deepEqual(keysOf(store.range({ key: ZERO, range_end: ZERO }).response.kvs), ['a', 'b', 'c', 'd']);
+}));
+
+test('a half-open range excludes range_end; a range_end at or below key is empty', () => withStore((store) => {
+  for (const key of ['a', 'b', 'c', 'd']) put(store, key, key);
+  assert.deepEqual(keysOf(store.range({ key: b('b'), range_end: b('d') }).response.kvs), ['b', 'c']);
+  assert.equal(store.range({ key: b('c'), range_end: b('c') }).response.count, 0);
+  assert.equal(store.range({ key: b('c'), range_end: b('a') }).response.count, 0);
+}));
+
+test('prefix range ends are computed as clientv3 does', () => withStore((store) => {
+  assert.deepEqual(Buffer.from(prefixRangeEnd(b('foo'))), b('fop'));
+  assert.deepEqual(Buffer.from(prefixRangeEnd(new Uint8Array([0x61, 0xff]))), Buffer.from([0x62]));
+  assert.deepEqual(Buffer.from(prefixRangeEnd(new Uint8Array([0xff, 0xff]))), Buffer.from([0]));
+  for (const key of ['fo', 'foo', 'foo/a', 'foo/b', 'fop', 'a\xff']) put(store, key, key);
+  assert.deepEqual(keysOf(store.range({ key: b('foo'), range_end: prefixRangeEnd(b('foo')) }).response.kvs), ['foo', 'foo/a', 'foo/b']);
+}));
+
+test('limit truncates the kvs, count stays the total, more says keys were left out', () => withStore((store) => {
+  for (const key of ['a', 'b', 'c', 'd', 'e']) put(store, key, key);
+  const limited = store.range({ key: b('a'), range_end: ZERO, limit: 2 }).response;
+  assert.deepEqual(keysOf(limited.kvs), ['a', 'b']);
+  assert.equal(limited.count, 5);
+  assert.equal(limited.more, true);
+  const exact = store.range({ key: b('a'), range_end: ZERO, limit: 5 }).response;
+  assert.equal(exact.kvs.length, 5);
+  assert.equal(exact.more, false);
+  const unlimited = store.range({ key: b('a'), range_end: ZERO, limit: 0 }).response;
+  assert.equal(unlimited.kvs.length, 5);
+  const lastTwo = store.range({ key: b('b'), range_end: ZERO, limit: 2, sort_order: SortOrder.DESCEND }).response;
+  assert.deepEqual(keysOf(lastTwo.kvs), ['e', 'd']);
+  assert.equal(lastTwo.count, 4);
+  assert.equal(lastTwo.more, true);
+  const firstTwoDown = store.range({ key: b('a'), range_end: b('c'), limit: 5, sort_order: SortOrder.DESCEND }).response;
+  assert.deepEqual(keysOf(firstTwoDown.kvs), ['b', 'a']);
+}));
+
+test('count_only returns the count without kvs; keys_only returns kvs without values', () => withStore((store) => {
+  for (const key of ['a', 'b', 'c']) put(store, key, `value-${key}`);
+  assert.deepEqual(store.range({ key: b('a'), range_end: ZERO, count_only: true }).response, { kvs: [], more: false, count: 3 });
+  const keysOnly = store.range({ key: b('a'), range_end: ZERO, keys_only: true }).response.kvs;
+  assert.deepEqual(keysOf(keysOnly), ['a', 'b', 'c']);
+  for (const kv of keysOnly) {
+    assert.equal(kv.value.length, 0);
+    assert.equal(kv.version, 1);
+    assert.ok(kv.mod_revision > 0);
+  }
+}));
+
+test('reads at past revisions see the history: versions, create revisions, deletions, re-creations', () => withStore((store) => {
+  put(store, 'k', 'v1');
+  put(store, 'k', 'v2');
+  store.write({ delete_range: { key: b('k') } });
+  put(store, 'k', 'v3');
+  const at = (revision: number) => store.range({ key: b('k'), revision }).response.kvs;
+  assert.deepEqual(at(1).map((kv) => [s(kv.value), kv.version, kv.create_revision, kv.mod_revision]), [['v1', 1, 1, 1]]);
+  assert.deepEqual(at(2).map((kv) => [s(kv.value), kv.version, kv.create_revision, kv.mod_revision]), [['v2', 2, 1, 2]]);
+  assert.deepEqual(at(3), []);
+  assert.deepEqual(at(4).map((kv) => [s(kv.value), kv.version, kv.create_revision, kv.mod_revision]), [['v3', 1, 4, 4]]);
+  assert.deepEqual(store.range({ key: b('k'), revision: 0 }).response.kvs.map((kv) => s(kv.value)), ['v3']);
+  assert.equal(store.range({ key: b('k'), revision: 2 }).revision, 4, 'the header revision is the current one');
+}));
+
+test('a future revision fails with etcd\'s error; a compacted one with its own', () => withStore((store) => {
+  put(store, 'a', '1');
+  put(store, 'a', '2');
+  assert.throws(() => store.range({ key: b('a'), revision: 3 }), ErrFutureRev);
+  store.write({ compaction: { revision: 2 } });
+  assert.throws(() => store.range({ key: b('a'), revision: 1 }), ErrCompacted);
+  assert.equal(s(store.range({ key: b('a'), revision: 2 }).response.kvs[0]?.value), '2');
+}));
+
+test('an empty key and unknown sort options are rejected', () => withStore((store) => {
+  assert.throws(() => store.range({ key: new Uint8Array(0) }), ErrEmptyKey);
+  assert.throws(() => store.range({ key: b('a'), sort_order: 7 as SortOrder }), ErrInvalidSortOption);
+  assert.throws(() => store.range({ key: b('a'), sort_target: 9 as SortTarget }), ErrInvalidSortOption);
+}));
+
+/**
+ * Four keys whose orders differ by every target:
+ *   key:     k1 k2 k3 k4 | version: k1=3 k2=1 k3=1 k4=2 | create: k3=1 k1=2 k4=3 k2=4
+ *   mod:     k3=1 k2=4 k1=6 k4=7 | value: k2=a k4=b k3=c k1=d
+ */
+function sortFixture(store: Parameters<Parameters<typeof withStore>[0]>[0]): void {
+  put(store, 'k3', 'c');
+  put(store, 'k1', 'x');
+  put(store, 'k4', 'y');
+  put(store, 'k2', 'a');
+  put(store, 'k1', 'z');
+  put(store, 'k1', 'd');
+  put(store, 'k4', 'b');
+}
+
+const ASCENDING: Record<SortTarget, string[]> = {
+  [SortTarget.KEY]: ['k1', 'k2', 'k3', 'k4'],
+  [SortTarget.VERSION]: ['k2', 'k3', 'k4', 'k1'],
+  [SortTarget.CREATE]: ['k3', 'k1', 'k4', 'k2'],
+  [SortTarget.MOD]: ['k3', 'k2', 'k1', 'k4'],
+  [SortTarget.VALUE]: ['k2', 'k4', 'k3', 'k1'],
+};
+const DESCENDING: Record<SortTarget, string[]> = {
+  [SortTarget.KEY]: ['k4', 'k3', 'k2', 'k1'],
+  // Ties (k2, k3 at version 1) keep key order.
+  [SortTarget.VERSION]: ['k1', 'k4', 'k2', 'k3'],
+  [SortTarget.CREATE]: ['k2', 'k4', 'k1', 'k3'],
+  [SortTarget.MOD]: ['k4', 'k1', 'k2', 'k3'],
+  [SortTarget.VALUE]: ['k1', 'k3', 'k4', 'k2'],
+};
+
+for (const target of [SortTarget.KEY, SortTarget.VERSION, SortTarget.CREATE, SortTarget.MOD, SortTarget.VALUE]) {
+  test(`sort by ${SortTarget[target]} in both orders, with and without a limit`, () => withStore((store) => {
+    sortFixture(store);
+    const sorted = (sort_order: SortOrder, limit = 0) =>
+      store.range({ key: b('k'), range_end: b('l'), sort_target: target, sort_order, limit }).response;
+    assert.deepEqual(keysOf(sorted(SortOrder.ASCEND).kvs), ASCENDING[target]);
+    assert.deepEqual(keysOf(sorted(SortOrder.DESCEND).kvs), DESCENDING[target]);
+    const top = sorted(SortOrder.DESCEND, 2);
+    assert.deepEqual(keysOf(top.kvs), DESCENDING[target].slice(0, 2));
+    assert.equal(top.more, true);
+    assert.equal(top.count, 4);
+    // etcd sorts ascending when a non-key target comes without an order.
+    const none = keysOf(sorted(SortOrder.NONE).kvs);
+    assert.deepEqual(none, ASCENDING[target]);
+  }));
+}
+
+test('keys_only with a sort by value still sorts by the values it leaves out', () => withStore((store) => {
+  sortFixture(store);
+  const kvs = store.range({ key: b('k'), range_end: b('l'), sort_target: SortTarget.VALUE, sort_order: SortOrder.ASCEND, keys_only: true }).response.kvs;
+  assert.deepEqual(keysOf(kvs), ASCENDING[SortTarget.VALUE]);
+  assert.ok(kvs.every((kv) => kv.value.length === 0));
+}));
+
+test('min/max mod and create revision filters apply before limit; count ignores them', () => withStore((store) => {
+  sortFixture(store);
+  const range = (filters: object, limit = 0) =>
+    store.range({ key: b('k'), range_end: b('l'), limit, ...filters }).response;
+  assert.deepEqual(keysOf(range({ min_mod_revision: 4 }).kvs), ['k1', 'k2', 'k4']);
+  assert.deepEqual(keysOf(range({ max_mod_revision: 4 }).kvs), ['k2', 'k3']);
+  assert.deepEqual(keysOf(range({ min_create_revision: 2, max_create_revision: 3 }).kvs), ['k1', 'k4']);
+  const limited = range({ min_mod_revision: 4 }, 2);
+  assert.deepEqual(keysOf(limited.kvs), ['k1', 'k2']);
+  assert.equal(limited.more, true);
+  assert.equal(limited.count, 4);
+  const exact = range({ min_mod_revision: 5 }, 2);
+  assert.deepEqual(keysOf(exact.kvs), ['k1', 'k4']);
+  assert.equal(exact.more, false);
+}));
+
+test('keys longer than LMDB stores are refused on put and bound ranges correctly', () => withStore((store) => {
+  const long = (fill: string, extra = 0) => b(fill.repeat(KEY_BYTES_MAX + extra));
+  assert.throws(() => store.write({ put: { key: long('m', 1), value: b('v') } }), ErrRequestTooLarge);
+  for (const key of ['a', 'm', 'n']) put(store, key, key);
+  put(store, 'm'.repeat(KEY_BYTES_MAX), 'longest');
+  assert.equal(store.range({ key: long('m', 1) }).response.count, 0);
+  // Keys >= m...m (one byte longer than allowed): only n; keys < it: a, m and the longest m-key.
+  assert.deepEqual(keysOf(store.range({ key: long('m', 1), range_end: ZERO }).response.kvs), ['n']);
+  assert.equal(store.range({ key: b('a'), range_end: long('m', 1) }).response.count, 3);
+  assert.deepEqual(keysOf(store.range({ key: b('a'), range_end: long('m', 1), sort_order: SortOrder.DESCEND, limit: 1 }).response.kvs)
+    .map((key) => key.length), [KEY_BYTES_MAX]);
+  assert.equal(store.write({ delete_range: { key: long('z', 5) } }).revision, 4);
+}));
+
+test('a sorted range with a limit over many keys returns the same top keys as a full sort', () => withStore((store) => {
+  const values = Array.from({ length: 60 }, (_, i) => `${(i * 37) % 11}`);
+  values.forEach((value, i) => put(store, `k${String(i).padStart(2, '0')}`, value));
+  const request = { key: b('k'), range_end: b('l'), sort_target: SortTarget.VALUE, sort_order: SortOrder.DESCEND };
+  const full = keysOf(store.range(request).response.kvs);
+  assert.equal(full.length, 60);
+  for (const limit of [1, 3, 7, 59]) {
+    const top = store.range({ ...request, limit }).response;
+    assert.deepEqual(keysOf(top.kvs), full.slice(0, limit), `limit ${limit}`);
+    assert.equal(top.more, true);
+  }
+}));
