@@ -23,6 +23,8 @@ export const REPORT_RING_BYTES_DEFAULT = 1 << 24;
 /** The result of applying one entry. */
 export interface ApplyResult {
   index: number;
+  /** The proposer's request id (RequestHeader.id), when the request carried one. */
+  requestId?: number;
   /**
    * The store revision after the entry: the response header's revision. For an entry without a
    * KV request it is the revision after the batch that carried it.
@@ -251,6 +253,7 @@ export class Applier {
 
   private deliver(record: ResultRecord): void {
     const result: ApplyResult = { index: record.index, revision: record.revision, events: record.events ?? [] };
+    if (record.request_id !== undefined) result.requestId = record.request_id;
     if (record.response !== undefined) result.response = record.response;
     if (record.error !== undefined) result.error = etcdErrorFrom(record.error.code, record.error.message);
     this.onResult?.(result);

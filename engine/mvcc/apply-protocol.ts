@@ -28,6 +28,8 @@ export const RING_WAIT_MS = 100;
 /** The outcome of one entry as the main thread receives it. */
 export interface ResultRecord {
   index: number;
+  /** The proposer's request id, when the request carried one. */
+  request_id?: number;
   revision: number;
   response?: WriteResponse;
   /** An etcd error as {code, message}. */

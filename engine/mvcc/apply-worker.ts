@@ -32,6 +32,7 @@ let waitingForCompaction: ResultRecord[] = [];
 
 function toRecord(outcome: EntryOutcome): ResultRecord {
   const record: ResultRecord = { index: outcome.index, revision: outcome.revision };
+  if (outcome.requestId !== undefined) record.request_id = outcome.requestId;
   if (outcome.response !== undefined) record.response = outcome.response;
   if (outcome.error !== undefined) record.error = { code: outcome.error.code, message: outcome.error.message };
   if (outcome.events.length > 0) record.events = outcome.events;

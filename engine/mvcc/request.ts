@@ -6,12 +6,21 @@
 import { Packr } from 'msgpackr';
 import type { CompactionRequest, DeleteRangeRequest, PutRequest, TxnRequest } from './rpc.js';
 
+/**
+ * etcd's RequestHeader: the id the proposing member gave the request, so that member can find
+ * the client waiting for it when the entry applies (the proposal may have been forwarded).
+ */
+export interface RequestHeader {
+  id: number;
+}
+
 /** One replicated KV request. */
-export type InternalRequest =
+export type InternalRequest = (
   | { put: PutRequest }
   | { delete_range: DeleteRangeRequest }
   | { txn: TxnRequest }
-  | { compaction: CompactionRequest };
+  | { compaction: CompactionRequest }
+) & { header?: RequestHeader };
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
 
@@ -30,6 +39,8 @@ export function decodeInternalRequest(data: Uint8Array): InternalRequest | undef
   }
   if (decoded === null || typeof decoded !== 'object') return undefined;
   const fields = decoded as Record<string, unknown>;
+  if (fields.header !== undefined && !(typeof fields.header === 'object' && fields.header !== null &&
+      Number.isSafeInteger((fields.header as RequestHeader).id))) return undefined;
   for (const name of ['put', 'delete_range', 'txn', 'compaction'] as const) {
     if (fields[name] !== undefined && fields[name] !== null && typeof fields[name] === 'object') {
       return decoded as InternalRequest;

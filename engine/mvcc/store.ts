@@ -45,6 +45,8 @@ export interface EntryOutcome {
   events: Event[];
   /** A physical compaction's revision: answer once compaction completes it. */
   physicalCompaction?: number;
+  /** The proposer's request id (RequestHeader.id), when the request carried one. */
+  requestId?: number;
 }
 
 /** What one applyEntries call did. */
@@ -81,6 +83,13 @@ export interface StoreOptions {
 }
 
 /** Read side of the store. */
+/** An empty store is at revision 1, as etcd's is: the first write produces revision 2. */
+export const INITIAL_REVISION = 1;
+
+function currentRevision(backend: Backend, read: ReadOptions): number {
+  return Math.max(INITIAL_REVISION, getMetaNumber(backend, META.CURRENT_REV, read));
+}
+
 export class MvccReader {
   protected readonly backend: Backend;
 
@@ -99,7 +108,7 @@ export class MvccReader {
       return read({
         backend: this.backend,
         read: options,
-        currentRev: getMetaNumber(this.backend, META.CURRENT_REV, options),
+        currentRev: currentRevision(this.backend, options),
         compactRev: getMetaNumber(this.backend, META.SCHEDULED_COMPACT_REV, options),
       });
     } finally {
@@ -189,7 +198,7 @@ export class MvccStore extends MvccReader {
   /** Reads the revisions a write transaction starts from. */
   private writePosition(): WritePosition {
     return {
-      currentRev: getMetaNumber(this.backend, META.CURRENT_REV, {}),
+      currentRev: currentRevision(this.backend, {}),
       compactRev: getMetaNumber(this.backend, META.SCHEDULED_COMPACT_REV, {}),
     };
   }
@@ -233,7 +242,11 @@ export class MvccStore extends MvccReader {
         if (entry.index !== applied + 1) throw new Error(`apply gap: entry ${entry.index} after applied index ${applied}`);
         if (entry.term < term) throw new Error(`entry ${entry.index} has term ${entry.term} below applied term ${term}`);
         const request = entry.type === EntryType.Normal && entry.data.length > 0 ? decodeInternalRequest(entry.data) : undefined;
-        if (request !== undefined) outcomes.push(this.applyCaught(request, entry.index, position));
+        if (request !== undefined) {
+          const outcome = this.applyCaught(request, entry.index, position);
+          if (request.header !== undefined) outcome.requestId = request.header.id;
+          outcomes.push(outcome);
+        }
         applied = entry.index;
         term = entry.term;
       }

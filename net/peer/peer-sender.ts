@@ -64,9 +64,21 @@ export class PeerSender<M> {
     this.scheduleFlush();
   }
 
-  /** Points the sender at a new address (member update); reconnects. */
+  /**
+   * Points the sender at a new address (a restarted member, MemberUpdate) and dials it at once:
+   * the back-off earned by the old address says nothing about the new one.
+   */
   redirect(address: PeerAddress): void {
+    if (this.state === 'closed') return;
     this.options.address = address;
+    this.reconnectDelayMs = this.options.reconnectDelayMsMin;
+    if (this.reconnectTimer !== null) {
+      clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = null;
+      this.dial();
+      return;
+    }
+    // Connected or connecting to the old address: closing it schedules a dial of the new one.
     this.socket?.destroy();
   }
 

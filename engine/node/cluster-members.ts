@@ -1,0 +1,15 @@
+/**
+ * What the cluster knows about each member beyond its Raft id: its name and URLs, as
+ * Cluster.MemberList reports them. Founding members come from --initial-cluster; membership
+ * changes (MemberAdd/Remove/Update) will replicate this table through Raft.
+ */
+export interface MemberInfo {
+  id: number;
+  name: string;
+  peerUrls: string[];
+  clientUrls: string[];
+  isLearner: boolean;
+}
+
+/** The version of the etcd API cairn speaks, reported where etcd reports its server version. */
+export const ETCD_API_VERSION = '3.4.0';

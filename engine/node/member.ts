@@ -1,0 +1,428 @@
+/**
+ * Member: one cluster member. It drives the pure Raft core with a real clock, persists through
+ * the WAL worker, talks to peers through the peer transport, and applies committed entries
+ * through the apply worker. Clients reach it through `propose` (writes) and `readIndex`
+ * (linearizable reads); kv-server.ts turns those into etcd's KV API.
+ *
+ * One turn of the loop (processReady), following the core's contract (engine/raft/raw-node.ts):
+ *   1. send rd.messages at once (a leader's appends go out while it persists its own copy);
+ *   2. persist rd.entries + rd.hardState into MemoryStorage (what the core reads) and the WAL;
+ *      when rd.mustSync, wait until the WAL worker's fdatasync covers them;
+ *   3. send rd.messagesAfterPersist (votes, acknowledgements: they promise durability);
+ *   4. hand rd.committedEntries to the apply worker (membership changes take effect here too);
+ *   5. hand rd.readStates to the ReadIndex batcher; advance().
+ * While step 2 waits for the disk, proposals and peer messages keep arriving and pile up in the
+ * core, so the next turn carries them all: one WAL group and one fsync per turn (group commit).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ErrLeaderChanged, ErrNoLeader, ErrRequestTooLarge, ErrStopped, ErrTimeout, ErrTooManyRequests, EtcdError } from '../errors.js';
+import { Applier, type ApplyResult } from '../mvcc/applier.js';
+import { encodeInternalRequest, type InternalRequest } from '../mvcc/request.js';
+import { decodeConfChange } from '../raft/confchange.js';
+import type { RaftError } from '../raft/errors.js';
+import { MemoryStorage } from '../raft/memory-storage.js';
+import type { Message } from '../raft/message.js';
+import { RawNode, StateRole, type Ready } from '../raft/raw-node.js';
+import { EntryType, type ConfState, type Entry, type HardState } from '../raft/types.js';
+import { entryFrameBytes } from '../wal/frame.js';
+import { batchBytes, Wal, type WalReplay } from '../wal/wal.js';
+import { PeerTransport } from '../../net/peer/peer-transport.js';
+import type { PeerAddress } from '../../net/peer/peer-sender.js';
+import { isRaftMessage, raftMessageBytes } from './raft-message-shape.js';
+import { ReadIndexBatcher } from './read-index-batcher.js';
+import { RequestIdGenerator } from './request-id.js';
+import { RequestWaiters } from './request-waiters.js';
+
+/** etcd's default --max-request-bytes (1.5 MiB). */
+export const MAX_REQUEST_BYTES_DEFAULT = 1.5 * 1024 * 1024;
+/** Bounds on what clients may have in flight on one member. */
+export const PROPOSALS_PENDING_MAX = 100_000;
+export const READS_PENDING_MAX = 100_000;
+
+export interface MemberOptions {
+  id: number;
+  clusterId: number;
+  /** Identifies the cluster on peer connections (--initial-cluster-token). */
+  clusterToken: string;
+  dataDir: string;
+  /** The founding voters; used only when the data dir holds no member yet. */
+  initialVoters: number[];
+  peerListen: PeerAddress;
+  /** Every other member's peer address. */
+  peers: ReadonlyMap<number, PeerAddress>;
+  heartbeatIntervalMs: number;
+  electionTimeoutMs: number;
+  maxRequestBytes?: number;
+  /** The election-timeout randomness; seeded in tests. */
+  random?: () => number;
+}
+
+/** What a member reports about itself (Maintenance.Status). */
+export interface MemberStatus {
+  id: number;
+  leader: number;
+  role: StateRole;
+  term: number;
+  commitIndex: number;
+  appliedIndex: number;
+  revision: number;
+}
+
+export class Member {
+  private readonly ids: RequestIdGenerator;
+  private readonly waiters: RequestWaiters<ApplyResult>;
+  private readonly reads: ReadIndexBatcher;
+  private readonly maxRequestBytes: number;
+  private ticker: NodeJS.Timeout | null = null;
+  private turnScheduled = false;
+  private turnRunning = false;
+  private stopping: Promise<void> | null = null;
+  private failure: Error | null = null;
+  private leaderId = 0;
+  /** Requests that arrived while no leader was known; released when one is (see whenLeader). */
+  private leaderWaiters: { resolve: () => void; reject: (error: Error) => void; timer: NodeJS.Timeout }[] = [];
+  private role: StateRole = StateRole.Follower;
+  private term: number;
+  private commitIndex: number;
+  private transport!: PeerTransport<Message>;
+
+  private constructor(
+    readonly options: MemberOptions,
+    private readonly node: RawNode,
+    private readonly storage: MemoryStorage,
+    private readonly wal: Wal,
+    readonly applier: Applier,
+    hardState: HardState,
+  ) {
+    this.term = hardState.term;
+    this.commitIndex = hardState.commit;
+    this.maxRequestBytes = options.maxRequestBytes ?? MAX_REQUEST_BYTES_DEFAULT;
+    // etcd's request timeout: 5 s plus two election timeouts.
+    const requestTimeoutMs = 5000 + 2 * options.electionTimeoutMs;
+    this.ids = new RequestIdGenerator(options.id, Date.now());
+    this.waiters = new RequestWaiters(PROPOSALS_PENDING_MAX, requestTimeoutMs);
+    this.reads = new ReadIndexBatcher(options.id, requestTimeoutMs, READS_PENDING_MAX,
+      (context) => etcdErrorOf(this.node.readIndex(context), this.leaderId),
+      (index) => this.applier.waitApplied(index));
+  }
+
+  /** Opens (or creates) the member's data, replays its WAL, starts its workers, peers and clock. */
+  static async start(options: MemberOptions): Promise<Member> {
+    const walDir = join(options.dataDir, 'member', 'wal');
+    const kvDir = join(options.dataDir, 'member', 'kv');
+    // Both live under member/, as etcd lays out member/wal and member/snap.
+    mkdirSync(walDir, { recursive: true });
+    mkdirSync(kvDir, { recursive: true });
+    const { wal, replay } = await Wal.open({ dir: walDir });
+    let member: Member | null = null;
+    const applier = await Applier.open({ path: kvDir, onResult: (result) => member?.onApplied(result) });
+    const { storage, hardState } = await restoreStorage(wal, replay, options.initialVoters, applier.appliedIndex);
+    const node = new RawNode({
+      id: options.id,
+      storage,
+      random: options.random ?? Math.random,
+      electionTick: Math.max(2, Math.round(options.electionTimeoutMs / options.heartbeatIntervalMs)),
+      heartbeatTick: 1,
+      applied: applier.appliedIndex,
+    });
+    member = new Member(options, node, storage, wal, applier, hardState);
+    await member.startNetworkAndClock();
+    return member;
+  }
+
+  get id(): number {
+    return this.options.id;
+  }
+
+  /** The peer listener's address (its port, when started on port 0). */
+  peerAddress(): PeerAddress {
+    return this.transport.address();
+  }
+
+  /** Adds a peer or moves it to a new address (a member started on an ephemeral port, MemberUpdate). */
+  setPeer(id: number, address: PeerAddress): void {
+    this.transport.setPeer(id, address);
+  }
+
+  /** Where this member's MVCC store lives: readers open it there. */
+  get kvPath(): string {
+    return join(this.options.dataDir, 'member', 'kv');
+  }
+
+  status(): MemberStatus {
+    return {
+      id: this.options.id,
+      leader: this.leaderId,
+      role: this.role,
+      term: this.term,
+      commitIndex: this.commitIndex,
+      appliedIndex: this.applier.appliedIndex,
+      revision: this.applier.revision,
+    };
+  }
+
+  /** The current Raft term (response headers carry it). */
+  get raftTerm(): number {
+    return this.term;
+  }
+
+  /**
+   * Replicates `request` through Raft and resolves with its result once it applied here. Rejects
+   * with etcd's errors: request too large, no leader, too many requests, request timed out.
+   */
+  async propose(request: InternalRequest): Promise<ApplyResult> {
+    if (this.failure !== null) throw this.failure;
+    if (this.stopping !== null) throw ErrStopped;
+    if (this.leaderId === 0) await this.whenLeader();
+    const id = this.ids.nextId();
+    const data = encodeInternalRequest({ ...request, header: { id } });
+    if (data.byteLength > this.maxRequestBytes) return Promise.reject(ErrRequestTooLarge);
+    const applied = this.waiters.register(id);
+    const refused = etcdErrorOf(this.node.propose(data), this.leaderId);
+    if (refused !== null) this.waiters.fail(id, refused);
+    this.scheduleTurn();
+    return applied;
+  }
+
+  /** Runs `read` once this member has applied everything committed before the call (ReadIndex). */
+  async readIndex<T>(read: () => T): Promise<T> {
+    if (this.failure !== null) throw this.failure;
+    if (this.stopping !== null) throw ErrStopped;
+    if (this.leaderId === 0) await this.whenLeader();
+    return new Promise<T>((resolve, reject) => {
+      this.reads.enqueue({
+        run: () => {
+          try {
+            resolve(read());
+          } catch (error) {
+            reject(error as Error);
+          }
+        },
+        reject,
+      });
+      this.scheduleTurn();
+    });
+  }
+
+  /**
+   * Resolves once a leader is known. A request that arrives during an election waits for it (as
+   * long as an election may take: three election timeouts) instead of failing at once; after
+   * that it fails with etcd's "no leader". Bounded like every other queue of pending requests.
+   */
+  private whenLeader(): Promise<void> {
+    if (this.leaderWaiters.length >= PROPOSALS_PENDING_MAX) return Promise.reject(ErrTooManyRequests);
+    return new Promise<void>((resolve, reject) => {
+      const waiter = {
+        resolve, reject,
+        timer: setTimeout(() => {
+          this.leaderWaiters = this.leaderWaiters.filter((w) => w !== waiter);
+          reject(ErrNoLeader);
+        }, 3 * this.options.electionTimeoutMs),
+      };
+      this.leaderWaiters.push(waiter);
+    });
+  }
+
+  private releaseLeaderWaiters(error: Error | null): void {
+    const waiters = this.leaderWaiters;
+    this.leaderWaiters = [];
+    for (const waiter of waiters) {
+      clearTimeout(waiter.timer);
+      if (error === null) waiter.resolve();
+      else waiter.reject(error);
+    }
+  }
+
+  /** Asks Raft to elect this member now (tests, and leader transfer later). */
+  campaign(): void {
+    this.node.campaign();
+    this.scheduleTurn();
+  }
+
+  /** Stops the clock, peers and workers; pending requests fail with "server stopped". */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.ticker !== null) clearInterval(this.ticker);
+    this.releaseLeaderWaiters(ErrStopped);
+    this.waiters.failAll(ErrStopped);
+    this.reads.failAll(ErrStopped);
+    await this.transport.close();
+    while (this.turnRunning) await new Promise((resolve) => setImmediate(resolve));
+    await Promise.allSettled([this.wal.close(), this.applier.close()]);
+  }
+
+  private async startNetworkAndClock(): Promise<void> {
+    this.transport = await PeerTransport.listen<Message>({
+      localId: this.options.id,
+      cluster: this.options.clusterToken,
+      listen: this.options.peerListen,
+      isMessage: isRaftMessage,
+      sizeOf: raftMessageBytes,
+      onMessage: (message, from) => {
+        // A peer may speak only for itself; anything else is dropped, never stepped.
+        if (message.from !== from || message.to !== this.options.id) return;
+        this.node.step(message);
+        this.scheduleTurn();
+      },
+      onDrop: (to) => this.node.reportUnreachable(to),
+    });
+    for (const [id, address] of this.options.peers) this.transport.setPeer(id, address);
+    this.ticker = setInterval(() => {
+      this.node.tick();
+      this.scheduleTurn();
+    }, this.options.heartbeatIntervalMs);
+    this.scheduleTurn();
+  }
+
+  private scheduleTurn(): void {
+    if (this.turnScheduled || this.stopping !== null) return;
+    this.turnScheduled = true;
+    setImmediate(() => {
+      this.turnScheduled = false;
+      void this.runTurns();
+    });
+  }
+
+  /** Processes Readies until the core has nothing more to do; one at a time. */
+  private async runTurns(): Promise<void> {
+    if (this.turnRunning || this.failure !== null) return;
+    this.turnRunning = true;
+    try {
+      for (;;) {
+        if (this.stopping !== null) return;
+        this.reads.flush();
+        if (!this.node.hasReady()) return;
+        await this.processReady(this.node.ready());
+      }
+    } catch (error) {
+      this.fail(error as Error);
+    } finally {
+      this.turnRunning = false;
+    }
+  }
+
+  private async processReady(rd: Ready): Promise<void> {
+    // Members do not compact their Raft log yet, so no leader ever needs to send a snapshot.
+    if (rd.snapshot !== null) throw new Error(`member ${this.options.id}: snapshot install is not supported yet`);
+    if (rd.softState !== null) this.onSoftState(rd.softState.lead, rd.softState.role);
+    if (rd.hardState !== null) {
+      this.term = rd.hardState.term;
+      this.commitIndex = rd.hardState.commit;
+    }
+    this.transport.send(rd.messages);
+    if (rd.entries.length > 0) this.storage.append(rd.entries);
+    if (rd.hardState !== null) this.storage.setHardState(rd.hardState);
+    if (rd.entries.length > 0 || rd.hardState !== null) {
+      const lastSeq = await appendInBatches(this.wal, rd.entries, rd.hardState ?? undefined);
+      if (rd.mustSync) await this.wal.whenDurable(lastSeq);
+    }
+    this.transport.send(rd.messagesAfterPersist);
+    if (rd.committedEntries.length > 0) await this.applyCommitted(rd.committedEntries);
+    for (const state of rd.readStates) this.reads.onReadState(state.requestCtx, state.index);
+    this.node.advance();
+  }
+
+  private async applyCommitted(entries: Entry[]): Promise<void> {
+    for (const entry of entries) {
+      if (entry.type === EntryType.ConfChange) this.node.applyConfChange(decodeConfChange(entry.data));
+    }
+    await this.applier.apply(entries);
+  }
+
+  private onSoftState(leader: number, role: StateRole): void {
+    this.role = role;
+    this.leaderId = leader;
+    if (leader !== 0) this.releaseLeaderWaiters(null);
+  }
+
+  /** An entry applied here: answer the client that waits for it on this member, if any. */
+  private onApplied(result: ApplyResult): void {
+    if (result.requestId === undefined || !this.waiters.has(result.requestId)) return;
+    if (result.error !== undefined) this.waiters.fail(result.requestId, result.error);
+    else this.waiters.trigger(result.requestId, result);
+  }
+
+  /** A disk or worker failure: the member cannot go on safely; fail everything and stop. */
+  private fail(error: Error): void {
+    if (this.failure !== null) return;
+    this.failure = error;
+    this.waiters.failAll(error);
+    this.reads.failAll(error);
+    void this.stop();
+  }
+}
+
+/**
+ * Rebuilds the Raft storage from the WAL. A data dir with no WAL is a founding member: its
+ * membership is saved as a snapshot marker at index 0 before anything else, so a restart knows it.
+ */
+async function restoreStorage(wal: Wal, replay: WalReplay, initialVoters: number[], appliedIndex: number):
+  Promise<{ storage: MemoryStorage; hardState: HardState }> {
+  const fresh = replay.snapshot === null && replay.entries.length === 0 && replay.hardState.term === 0;
+  if (fresh) {
+    const confState: ConfState = { voters: [...initialVoters], learners: [] };
+    const meta = { index: 0, term: 0, confState };
+    let seq = wal.saveSnapshot(meta);
+    while (seq === null) {
+      await wal.whenWritable(1024);
+      seq = wal.saveSnapshot(meta);
+    }
+    await wal.whenDurable(seq);
+    return { storage: new MemoryStorage(confState), hardState: { term: 0, vote: 0, commit: 0 } };
+  }
+  const snapshot = replay.snapshot ?? { index: 0, term: 0, confState: { voters: [...initialVoters], learners: [] } };
+  const storage = new MemoryStorage(snapshot.confState);
+  if (snapshot.index > 0) storage.applySnapshot({ meta: snapshot, data: new Uint8Array(0) });
+  storage.append(replay.entries);
+  const lastIndex = replay.entries.at(-1)?.index ?? snapshot.index;
+  // The apply worker may have applied entries whose commit index never reached the WAL (the
+  // hard state that carried it was not synced before a crash). They were committed, so the
+  // commit index is at least what was applied.
+  const hardState = { ...replay.hardState, commit: Math.min(Math.max(replay.hardState.commit, appliedIndex), lastIndex) };
+  storage.setHardState(hardState);
+  return { storage, hardState };
+}
+
+/**
+ * Appends a Ready's entries in WAL-sized batches (the hard state rides with the last); returns the
+ * last batch seq. A Ready normally fits one batch; only a very large one is split.
+ */
+async function appendInBatches(wal: Wal, entries: readonly Entry[], hardState: HardState | undefined): Promise<number> {
+  const fixedBytes = batchBytes([], hardState);
+  let start = 0;
+  let lastSeq = 0;
+  do {
+    let end = start;
+    let bytes = fixedBytes;
+    while (end < entries.length) {
+      const entryBytes = entryFrameBytes(entries[end]!);
+      if (end > start && bytes + entryBytes > wal.batchBytesMax) break;
+      bytes += entryBytes;
+      end++;
+    }
+    const batch = start === 0 && end === entries.length ? entries : entries.slice(start, end);
+    const withHardState = end === entries.length ? hardState : undefined;
+    let seq = wal.append(batch, withHardState);
+    while (seq === null) {
+      await wal.whenWritable(bytes);
+      seq = wal.append(batch, withHardState);
+    }
+    lastSeq = seq;
+    start = end;
+  } while (start < entries.length);
+  return lastSeq;
+}
+
+/** Maps the core's refusals to the errors etcd clients know. */
+function etcdErrorOf(error: RaftError | null, leaderId: number): EtcdError | null {
+  if (error === null) return null;
+  if (error.message.endsWith('no leader') || leaderId === 0) return ErrNoLeader;
+  if (error.message.endsWith('leader transfer in progress')) return ErrLeaderChanged;
+  if (error.message.endsWith('log too large') || error.message.endsWith('too many pending requests')) return ErrTooManyRequests;
+  return ErrTimeout;
+}

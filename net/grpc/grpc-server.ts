@@ -1,0 +1,59 @@
+/**
+ * The member's gRPC endpoint (--listen-client-urls): etcd's v3 services on @grpc/grpc-js.
+ * The receive limit is --max-request-bytes plus gRPC framing overhead, as etcd sets it, so a
+ * request just over the limit reaches the "request is too large" check and a far larger one is
+ * refused by gRPC before it is buffered.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { MemberInfo } from '../../engine/node/cluster-members.js';
+import type { KvServer } from '../../engine/node/kv-server.js';
+import type { Member } from '../../engine/node/member.js';
+import { clusterService } from './cluster-service.js';
+import { kvService } from './kv-service.js';
+import { maintenanceService } from './maintenance-service.js';
+import { etcdService } from './protos.js';
+
+/** etcd's grpcOverheadBytes. */
+const GRPC_OVERHEAD_BYTES = 512 * 1024;
+
+export interface GrpcEndpointOptions {
+  member: Member;
+  kv: KvServer;
+  members: () => MemberInfo[];
+  host: string;
+  port: number;
+  maxRequestBytes: number;
+}
+
+export class GrpcEndpoint {
+  private constructor(private readonly server: grpc.Server, readonly port: number) {}
+
+  static async listen(options: GrpcEndpointOptions): Promise<GrpcEndpoint> {
+    const server = new grpc.Server({
+      'grpc.max_receive_message_length': options.maxRequestBytes + GRPC_OVERHEAD_BYTES,
+      'grpc.max_send_message_length': 2 ** 31 - 1,
+    });
+    server.addService(etcdService('KV'), kvService(options.kv));
+    server.addService(etcdService('Maintenance'), maintenanceService(options.member, options.kv));
+    server.addService(etcdService('Cluster'), clusterService(options.member, options.kv, options.members));
+    const port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(`${options.host}:${options.port}`, grpc.ServerCredentials.createInsecure(),
+        (error, boundPort) => (error ? reject(error) : resolve(boundPort)));
+    });
+    return new GrpcEndpoint(server, port);
+  }
+
+  /** Stops accepting calls; in-flight calls get a moment to finish, then are cancelled. */
+  close(graceMs = 1000): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, graceMs);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
