@@ -130,3 +130,25 @@ test('the frame decoder reassembles frames split at every byte and rejects overs
   assert.deepEqual(values, [{ a: 1 }, [1, 2, 3], 'x']);
   assert.throws(() => new FrameDecoder(2).push(encodeFrame([1, 2, 3])), FrameTooLargeError);
 });
+
+test('a peer that comes back on a new port is dialled at once after setPeer, whatever the back-off', async () => {
+  const inbox: Array<[TestMessage, number]> = [];
+  const probe = await startMember(9, []);
+  const deadPort = probe.address().port;
+  await probe.close();
+  const a = await PeerTransport.listen<TestMessage>({
+    localId: 1, cluster: 'test-cluster', listen: { host: '127.0.0.1', port: 0 },
+    onMessage: () => {}, isMessage: isTestMessage, sizeOf: () => 32,
+    reconnectDelayMsMin: 10_000, reconnectDelayMsMax: 10_000,
+  });
+  a.setPeer(2, { host: '127.0.0.1', port: deadPort });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(a.isConnected(2), false, 'the first dial failed and the sender now backs off for 10 s');
+  const b = await startMember(2, inbox);
+  a.setPeer(2, b.address());
+  await until(() => a.isConnected(2), 'the redirected dial', 2000);
+  a.send([{ to: 2, seq: 7, data: new Uint8Array(1) }]);
+  await until(() => inbox.length === 1, 'delivery');
+  await a.close();
+  await b.close();
+});
