@@ -82,7 +82,6 @@ export interface StoreOptions {
   compactionKeysPerChunk?: number;
 }
 
-/** Read side of the store. */
 /** An empty store is at revision 1, as etcd's is: the first write produces revision 2. */
 export const INITIAL_REVISION = 1;
 
@@ -90,6 +89,7 @@ function currentRevision(backend: Backend, read: ReadOptions): number {
   return Math.max(INITIAL_REVISION, getMetaNumber(backend, META.CURRENT_REV, read));
 }
 
+/** Read side of the store. */
 export class MvccReader {
   protected readonly backend: Backend;
 

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrCompacted, ErrKeyNotFound, ErrStopped } from '../../engine/errors.js';
 import { Applier, type ApplyResult } from '../../engine/mvcc/applier.js';
-import { encodeInternalRequest, type InternalRequest } from '../../engine/mvcc/request.js';
+import { Packr } from 'msgpackr';
+import { decodeInternalRequest, encodeInternalRequest, type InternalRequest } from '../../engine/mvcc/request.js';
 import { EventType, type PutResponse } from '../../engine/mvcc/rpc.js';
 import { MvccReader } from '../../engine/mvcc/store.js';
 import { EventsMode } from '../../engine/mvcc/write-txn.js';
@@ -21,6 +22,7 @@ test('entries applied through the ring answer per index, in order, with events',
   const applier = await Applier.open({ path: dir.path, eventsMode: EventsMode.KV_AND_PREV, onResult: (result) => seen.push(result.index) });
   try {
     assert.equal(applier.appliedIndex, 0);
+    assert.equal(applier.revision, 1, 'an empty store is at revision 1, as etcd\'s');
     const batch = [
       entry(1, { put: { key: b('a'), value: b('1') } }),
       entry(2, undefined),
@@ -31,19 +33,64 @@ test('entries applied through the ring answer per index, in order, with events',
     const results = batch.map((e) => applier.wait(e.index));
     await applier.apply(batch);
     const [first, noop, second, failed, deleted] = await Promise.all(results) as ApplyResult[];
-    assert.deepEqual([first!.revision, second!.revision, deleted!.revision], [1, 2, 3]);
+    assert.deepEqual([first!.revision, second!.revision, deleted!.revision], [2, 3, 4]);
     assert.equal(noop!.response, undefined);
     assert.equal(noop!.error, undefined);
     assert.equal(s((second!.response as PutResponse).prev_kv?.value), '1');
     assert.equal(failed!.error, ErrKeyNotFound);
-    assert.equal(failed!.revision, 2);
+    assert.equal(failed!.revision, 3);
     assert.deepEqual(second!.events.map((event) => [event.type, s(event.kv.value), s(event.prev_kv?.value)]), [[EventType.PUT, '2', '1']]);
-    assert.deepEqual(deleted!.events.map((event) => [event.type, s(event.kv.key), event.kv.mod_revision]), [[EventType.DELETE, 'a', 3]]);
+    assert.deepEqual(deleted!.events.map((event) => [event.type, s(event.kv.key), event.kv.mod_revision]), [[EventType.DELETE, 'a', 4]]);
     assert.deepEqual(seen, [1, 3, 4, 5], 'onResult sees every KV request, not the no-op');
     assert.equal(applier.appliedIndex, 5);
     const reader = new MvccReader(dir.path);
     assert.equal(reader.range({ key: ZERO, range_end: ZERO }).response.count, 0);
     assert.equal(reader.status().applied_index, 5);
+    await reader.close();
+  } finally {
+    await applier.close();
+    dir.remove();
+  }
+});
+
+test('the request header id comes back as requestId; a malformed header means no KV request', async () => {
+  const dir = tempDir();
+  const seen = new Map<number, ApplyResult>();
+  const applier = await Applier.open({ path: dir.path, onResult: (result) => seen.set(result.index, result) });
+  // Entries written as a proposer from another version might: plain msgpack maps, built by hand.
+  const raw = new Packr({ useRecords: false });
+  const put = { key: b('bad'), value: b('v') };
+  try {
+    assert.equal(decodeInternalRequest(raw.pack({ header: { id: 7 }, put }))?.header?.id, 7, 'a hand-built entry decodes');
+    for (const header of [{ id: 'x' }, { id: 1.5 }, {}, null, 7]) {
+      assert.equal(decodeInternalRequest(raw.pack({ header, put })), undefined, `header ${JSON.stringify(header)}`);
+    }
+    const batch = [
+      entry(1, { put: { key: b('a'), value: b('1') }, header: { id: 123456789 } }),
+      entry(2, { put: { key: b('a'), value: b('2') } }),
+      entry(3, { put: { key: b('missing'), ignore_value: true }, header: { id: 42 } }),
+      { index: 4, term: 1, type: EntryType.Normal, data: raw.pack({ header: { id: 'x' }, put }) },
+    ];
+    const results = batch.map((e) => applier.wait(e.index));
+    await applier.apply(batch);
+    const [withId, withoutId, failed, malformed] = await Promise.all(results) as ApplyResult[];
+    assert.equal(withId!.requestId, 123456789);
+    assert.equal(withId!.revision, 2);
+    assert.equal(seen.get(1)?.requestId, 123456789);
+    assert.equal(withoutId!.requestId, undefined);
+    assert.ok(seen.has(2));
+    assert.equal(seen.get(2)!.requestId, undefined);
+    assert.equal(failed!.error, ErrKeyNotFound);
+    assert.equal(failed!.requestId, 42, 'a failed request still names its proposer\'s id');
+    assert.equal(seen.get(3)?.requestId, 42);
+    assert.equal(malformed!.response, undefined);
+    assert.equal(malformed!.error, undefined);
+    assert.equal(malformed!.requestId, undefined);
+    assert.equal(seen.has(4), false, 'onResult sees no KV request in the malformed entry');
+    assert.equal(applier.appliedIndex, 4);
+    const reader = new MvccReader(dir.path);
+    assert.equal(reader.range({ key: b('bad') }).response.count, 0);
+    assert.equal(reader.status().current_revision, 3);
     await reader.close();
   } finally {
     await applier.close();
@@ -62,10 +109,10 @@ test('a small entry ring applies backpressure and loses nothing', async () => {
     }
     const last = applier.wait(total);
     for (const batch of batches) await applier.apply(batch);
-    assert.equal((await last).revision, total);
+    assert.equal((await last).revision, total + 1);
     const reader = new MvccReader(dir.path);
     assert.equal(s(reader.range({ key: b(`k${total % 37}`) }).response.kvs[0]!.value), `v${total}`);
-    assert.equal(reader.status().current_revision, total);
+    assert.equal(reader.status().current_revision, total + 1);
     await reader.close();
   } finally {
     await applier.close();
@@ -86,7 +133,7 @@ test('re-sent entries at or below the applied index are skipped after a restart'
     await assert.rejects(applier.wait(10), /entry 10 was already applied/);
     const fresh = applier.wait(11);
     await applier.apply([...batch, entry(11, { put: { key: b('counter'), value: b('11') } })]);
-    assert.equal((await fresh).revision, 11);
+    assert.equal((await fresh).revision, 12);
     await applier.close();
     await assert.rejects(applier.wait(12), ErrStopped);
     const reader = new MvccReader(dir.path);
@@ -120,13 +167,13 @@ test('a physical compaction answers once the worker has finished it; reads below
     await applier.apply(puts);
     await applier.waitApplied(20);
     const compacted = applier.wait(21);
-    await applier.apply([entry(21, { compaction: { revision: 15, physical: true } })]);
+    await applier.apply([entry(21, { compaction: { revision: 16, physical: true } })]);
     await applier.waitApplied(21);
     const reader = new MvccReader(dir.path);
-    assert.throws(() => reader.range({ key: b('k0'), revision: 14 }), ErrCompacted);
+    assert.throws(() => reader.range({ key: b('k0'), revision: 15 }), ErrCompacted);
     const result = await compacted;
     assert.deepEqual(result.response, {});
-    assert.equal(reader.status().finished_compact_revision, 15);
+    assert.equal(reader.status().finished_compact_revision, 16);
     await reader.close();
   } finally {
     await applier.close();

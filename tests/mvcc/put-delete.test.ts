@@ -10,12 +10,22 @@ import { b, keysOf, put, s, withStore } from './helpers.js';
 const ZERO = new Uint8Array([0]);
 
 test('each put takes the next revision; version counts puts, create_revision stays', () => withStore((store) => {
-  assert.equal(put(store, 'a', '1'), 1);
-  assert.equal(put(store, 'b', '1'), 2);
-  assert.equal(put(store, 'a', '2'), 3);
+  assert.equal(put(store, 'a', '1'), 2);
+  assert.equal(put(store, 'b', '1'), 3);
+  assert.equal(put(store, 'a', '2'), 4);
   const [kv] = store.range({ key: b('a') }).response.kvs;
   assert.deepEqual({ ...kv, key: s(kv!.key), value: s(kv!.value) },
-    { key: 'a', value: '2', create_revision: 1, mod_revision: 3, version: 2, lease: 0 });
+    { key: 'a', value: '2', create_revision: 2, mod_revision: 4, version: 2, lease: 0 });
+}));
+
+test('on an empty store deleting nothing stays at revision 1 and the first put takes revision 2', () => withStore((store) => {
+  const missing = store.write<DeleteRangeResponse>({ delete_range: { key: b('x'), range_end: ZERO } });
+  assert.equal(missing.response.deleted, 0);
+  assert.equal(missing.revision, 1);
+  assert.equal(store.status().current_revision, 1);
+  assert.equal(put(store, 'x', '1'), 2);
+  const [kv] = store.range({ key: b('x') }).response.kvs;
+  assert.deepEqual([kv!.create_revision, kv!.mod_revision, kv!.version], [2, 2, 1]);
 }));
 
 test('a put after a delete starts a new generation: version 1, a new create_revision', () => withStore((store) => {
@@ -25,7 +35,7 @@ test('a put after a delete starts a new generation: version 1, a new create_revi
   put(store, 'a', '3');
   const [kv] = store.range({ key: b('a') }).response.kvs;
   assert.equal(kv!.version, 1);
-  assert.equal(kv!.create_revision, 4);
+  assert.equal(kv!.create_revision, 5);
 }));
 
 test('prev_kv returns the replaced kv, nothing for a new key', () => withStore((store) => {
@@ -33,7 +43,7 @@ test('prev_kv returns the replaced kv, nothing for a new key', () => withStore((
   assert.equal(first.response.prev_kv, undefined);
   const second = store.write<PutResponse>({ put: { key: b('a'), value: b('2'), prev_kv: true } });
   assert.equal(s(second.response.prev_kv?.value), '1');
-  assert.equal(second.response.prev_kv?.mod_revision, 1);
+  assert.equal(second.response.prev_kv?.mod_revision, 2);
   const silent = store.write<PutResponse>({ put: { key: b('a'), value: b('3') } });
   assert.equal(silent.response.prev_kv, undefined);
 }));
@@ -55,7 +65,7 @@ test('ignore_value / ignore_lease on a missing key fail with "key not found" and
   put(store, 'other', '1');
   assert.throws(() => store.write({ put: { key: b('a'), ignore_value: true } }), ErrKeyNotFound);
   assert.throws(() => store.write({ put: { key: b('a'), value: b('v'), ignore_lease: true } }), ErrKeyNotFound);
-  assert.equal(store.status().current_revision, 1);
+  assert.equal(store.status().current_revision, 2);
   assert.equal(store.range({ key: b('a') }).response.count, 0);
 }));
 
@@ -65,7 +75,7 @@ test('bad puts are refused with etcd\'s messages', () => withStore((store) => {
   assert.throws(() => store.write({ put: { key: b('a'), value: b('v'), ignore_value: true } }), ErrValueProvided);
   assert.throws(() => store.write({ put: { key: b('a'), lease: 5, ignore_lease: true } }), ErrLeaseProvided);
   assert.equal(ErrValueProvided.message, 'etcdserver: value is provided');
-  assert.equal(store.status().current_revision, 1);
+  assert.equal(store.status().current_revision, 2);
 }));
 
 test('delete_range counts what it deleted, returns prev_kvs on request, and shares one revision', () => withStore((store) => {
@@ -74,7 +84,7 @@ test('delete_range counts what it deleted, returns prev_kvs on request, and shar
   assert.equal(deleted.response.deleted, 2);
   assert.deepEqual(keysOf(deleted.response.prev_kvs), ['b', 'c']);
   assert.deepEqual(deleted.response.prev_kvs.map((kv) => s(kv.value)), ['v-b', 'v-c']);
-  assert.equal(deleted.revision, 5);
+  assert.equal(deleted.revision, 6);
   assert.deepEqual(keysOf(store.range({ key: b('a'), range_end: ZERO }).response.kvs), ['a', 'd']);
   const quiet = store.write<DeleteRangeResponse>({ delete_range: { key: b('a') } });
   assert.deepEqual(quiet.response.prev_kvs, []);
@@ -85,12 +95,12 @@ test('deleting nothing does not bump the revision', () => withStore((store) => {
   put(store, 'a', '1');
   const missing = store.write<DeleteRangeResponse>({ delete_range: { key: b('zzz') } });
   assert.equal(missing.response.deleted, 0);
-  assert.equal(missing.revision, 1);
+  assert.equal(missing.revision, 2);
   store.write({ delete_range: { key: b('a') } });
   const again = store.write<DeleteRangeResponse>({ delete_range: { key: b('a') } });
   assert.equal(again.response.deleted, 0);
-  assert.equal(again.revision, 2);
-  assert.equal(store.status().current_revision, 2);
+  assert.equal(again.revision, 3);
+  assert.equal(store.status().current_revision, 3);
 }));
 
 test('delete with an empty range_end deletes only the key; with "\\0" every key from it on', () => withStore((store) => {
@@ -111,8 +121,8 @@ test('a delete_range over more keys than one chunk deletes them all at one revis
   put(store, 'other', 'stays');
   const deleted = store.write<DeleteRangeResponse>({ delete_range: { key: b('key/'), range_end: b('key0'), prev_kv: true } });
   assert.equal(deleted.response.deleted, total);
-  assert.equal(deleted.revision, total + 2);
+  assert.equal(deleted.revision, total + 3);
   assert.deepEqual(deleted.response.prev_kvs.map((kv) => s(kv.value)), Array.from({ length: total }, (_, i) => `${i}`));
   assert.deepEqual(keysOf(store.range({ key: ZERO, range_end: ZERO }).response.kvs), ['other']);
-  assert.equal(store.range({ key: b('key/00000'), revision: total + 1 }).response.count, 1, 'history before the delete stays');
+  assert.equal(store.range({ key: b('key/00000'), revision: total + 2 }).response.count, 1, 'history before the delete stays');
 }));

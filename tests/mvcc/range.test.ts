@@ -8,6 +8,13 @@ import { b, keysOf, put, s, withStore } from './helpers.js';
 
 const ZERO = new Uint8Array([0]);
 
+test('an empty store is at revision 1: a range there finds nothing, revision 2 is in the future', () => withStore((store) => {
+  assert.equal(store.status().current_revision, 1);
+  assert.deepEqual(store.range({ key: b('x') }), { response: { kvs: [], more: false, count: 0 }, revision: 1 });
+  assert.deepEqual(store.range({ key: ZERO, range_end: ZERO, revision: 1 }), { response: { kvs: [], more: false, count: 0 }, revision: 1 });
+  assert.throws(() => store.range({ key: b('x'), revision: 2 }), ErrFutureRev);
+}));
+
 test('an empty range_end reads the single key, not keys it prefixes', () => withStore((store) => {
   put(store, 'foo', '1');
   put(store, 'foo1', '2');
@@ -15,7 +22,7 @@ test('an empty range_end reads the single key, not keys it prefixes', () => with
   assert.deepEqual(keysOf(response.kvs), ['foo']);
   assert.equal(response.count, 1);
   assert.equal(response.more, false);
-  assert.equal(revision, 2);
+  assert.equal(revision, 3);
   assert.deepEqual(store.range({ key: b('fo') }).response, { kvs: [], more: false, count: 0 });
 }));
 
@@ -77,21 +84,22 @@ test('reads at past revisions see the history: versions, create revisions, delet
   store.write({ delete_range: { key: b('k') } });
   put(store, 'k', 'v3');
   const at = (revision: number) => store.range({ key: b('k'), revision }).response.kvs;
-  assert.deepEqual(at(1).map((kv) => [s(kv.value), kv.version, kv.create_revision, kv.mod_revision]), [['v1', 1, 1, 1]]);
-  assert.deepEqual(at(2).map((kv) => [s(kv.value), kv.version, kv.create_revision, kv.mod_revision]), [['v2', 2, 1, 2]]);
-  assert.deepEqual(at(3), []);
-  assert.deepEqual(at(4).map((kv) => [s(kv.value), kv.version, kv.create_revision, kv.mod_revision]), [['v3', 1, 4, 4]]);
+  assert.deepEqual(at(1), [], 'revision 1 is the empty store, before the first write');
+  assert.deepEqual(at(2).map((kv) => [s(kv.value), kv.version, kv.create_revision, kv.mod_revision]), [['v1', 1, 2, 2]]);
+  assert.deepEqual(at(3).map((kv) => [s(kv.value), kv.version, kv.create_revision, kv.mod_revision]), [['v2', 2, 2, 3]]);
+  assert.deepEqual(at(4), []);
+  assert.deepEqual(at(5).map((kv) => [s(kv.value), kv.version, kv.create_revision, kv.mod_revision]), [['v3', 1, 5, 5]]);
   assert.deepEqual(store.range({ key: b('k'), revision: 0 }).response.kvs.map((kv) => s(kv.value)), ['v3']);
-  assert.equal(store.range({ key: b('k'), revision: 2 }).revision, 4, 'the header revision is the current one');
+  assert.equal(store.range({ key: b('k'), revision: 3 }).revision, 5, 'the header revision is the current one');
 }));
 
 test('a future revision fails with etcd\'s error; a compacted one with its own', () => withStore((store) => {
   put(store, 'a', '1');
   put(store, 'a', '2');
-  assert.throws(() => store.range({ key: b('a'), revision: 3 }), ErrFutureRev);
-  store.write({ compaction: { revision: 2 } });
-  assert.throws(() => store.range({ key: b('a'), revision: 1 }), ErrCompacted);
-  assert.equal(s(store.range({ key: b('a'), revision: 2 }).response.kvs[0]?.value), '2');
+  assert.throws(() => store.range({ key: b('a'), revision: 4 }), ErrFutureRev);
+  store.write({ compaction: { revision: 3 } });
+  assert.throws(() => store.range({ key: b('a'), revision: 2 }), ErrCompacted);
+  assert.equal(s(store.range({ key: b('a'), revision: 3 }).response.kvs[0]?.value), '2');
 }));
 
 test('an empty key and unknown sort options are rejected', () => withStore((store) => {
@@ -102,8 +110,8 @@ test('an empty key and unknown sort options are rejected', () => withStore((stor
 
 /**
  * Four keys whose orders differ by every target:
- *   key:     k1 k2 k3 k4 | version: k1=3 k2=1 k3=1 k4=2 | create: k3=1 k1=2 k4=3 k2=4
- *   mod:     k3=1 k2=4 k1=6 k4=7 | value: k2=a k4=b k3=c k1=d
+ *   key:     k1 k2 k3 k4 | version: k1=3 k2=1 k3=1 k4=2 | create: k3=2 k1=3 k4=4 k2=5
+ *   mod:     k3=2 k2=5 k1=7 k4=8 | value: k2=a k4=b k3=c k1=d
  */
 function sortFixture(store: Parameters<Parameters<typeof withStore>[0]>[0]): void {
   put(store, 'k3', 'c');
@@ -159,14 +167,14 @@ test('min/max mod and create revision filters apply before limit; count ignores 
   sortFixture(store);
   const range = (filters: object, limit = 0) =>
     store.range({ key: b('k'), range_end: b('l'), limit, ...filters }).response;
-  assert.deepEqual(keysOf(range({ min_mod_revision: 4 }).kvs), ['k1', 'k2', 'k4']);
-  assert.deepEqual(keysOf(range({ max_mod_revision: 4 }).kvs), ['k2', 'k3']);
-  assert.deepEqual(keysOf(range({ min_create_revision: 2, max_create_revision: 3 }).kvs), ['k1', 'k4']);
-  const limited = range({ min_mod_revision: 4 }, 2);
+  assert.deepEqual(keysOf(range({ min_mod_revision: 5 }).kvs), ['k1', 'k2', 'k4']);
+  assert.deepEqual(keysOf(range({ max_mod_revision: 5 }).kvs), ['k2', 'k3']);
+  assert.deepEqual(keysOf(range({ min_create_revision: 3, max_create_revision: 4 }).kvs), ['k1', 'k4']);
+  const limited = range({ min_mod_revision: 5 }, 2);
   assert.deepEqual(keysOf(limited.kvs), ['k1', 'k2']);
   assert.equal(limited.more, true);
   assert.equal(limited.count, 4);
-  const exact = range({ min_mod_revision: 5 }, 2);
+  const exact = range({ min_mod_revision: 6 }, 2);
   assert.deepEqual(keysOf(exact.kvs), ['k1', 'k4']);
   assert.equal(exact.more, false);
 }));
@@ -182,7 +190,7 @@ test('keys longer than LMDB stores are refused on put and bound ranges correctly
   assert.equal(store.range({ key: b('a'), range_end: long('m', 1) }).response.count, 3);
   assert.deepEqual(keysOf(store.range({ key: b('a'), range_end: long('m', 1), sort_order: SortOrder.DESCEND, limit: 1 }).response.kvs)
     .map((key) => key.length), [KEY_BYTES_MAX]);
-  assert.equal(store.write({ delete_range: { key: long('z', 5) } }).revision, 4);
+  assert.equal(store.write({ delete_range: { key: long('z', 5) } }).revision, 5);
 }));
 
 test('a sorted range with a limit over many keys returns the same top keys as a full sort', () => withStore((store) => {

@@ -30,13 +30,13 @@ test('every compare target and result works as etcd\'s compareKV', () => withSto
   put(store, 'x', 'middle', 5);
   put(store, 'x', 'middle', 5);
   const key = b('x');
-  // x: version 2, create 1, mod 2, value "middle", lease 5.
+  // x: version 2, create 2, mod 3, value "middle", lease 5.
   assert.equal(passes(store, { key, target: CompareTarget.VERSION, result: CompareResult.GREATER, version: 1 }), true);
   assert.equal(passes(store, { key, target: CompareTarget.VERSION, result: CompareResult.LESS, version: 2 }), false);
-  assert.equal(passes(store, { key, target: CompareTarget.CREATE, result: CompareResult.EQUAL, create_revision: 1 }), true);
-  assert.equal(passes(store, { key, target: CompareTarget.CREATE, result: CompareResult.NOT_EQUAL, create_revision: 1 }), false);
-  assert.equal(passes(store, { key, target: CompareTarget.MOD, result: CompareResult.LESS, mod_revision: 3 }), true);
-  assert.equal(passes(store, { key, target: CompareTarget.MOD, result: CompareResult.GREATER, mod_revision: 2 }), false);
+  assert.equal(passes(store, { key, target: CompareTarget.CREATE, result: CompareResult.EQUAL, create_revision: 2 }), true);
+  assert.equal(passes(store, { key, target: CompareTarget.CREATE, result: CompareResult.NOT_EQUAL, create_revision: 2 }), false);
+  assert.equal(passes(store, { key, target: CompareTarget.MOD, result: CompareResult.LESS, mod_revision: 4 }), true);
+  assert.equal(passes(store, { key, target: CompareTarget.MOD, result: CompareResult.GREATER, mod_revision: 3 }), false);
   assert.equal(passes(store, { key, target: CompareTarget.VALUE, result: CompareResult.GREATER, value: b('a') }), true);
   assert.equal(passes(store, { key, target: CompareTarget.VALUE, result: CompareResult.LESS, value: b('a') }), false);
   assert.equal(passes(store, { key, target: CompareTarget.VALUE, result: CompareResult.EQUAL, value: b('middle') }), true);
@@ -71,10 +71,10 @@ test('a compare with range_end must hold for every key in the range', () => with
 test('all writes of a txn share one revision', () => withStore((store) => {
   put(store, 'old', '1');
   const result = txn(store, { success: [putOp('a', '1'), putOp('b', '1'), { request_delete_range: { key: b('old') } }] });
-  assert.equal(result.revision, 2);
+  assert.equal(result.revision, 3);
   const kvs = store.range({ key: ZERO, range_end: ZERO }).response.kvs;
-  assert.deepEqual(kvs.map((kv) => [s(kv.key), kv.mod_revision]), [['a', 2], ['b', 2]]);
-  assert.equal(store.status().current_revision, 2);
+  assert.deepEqual(kvs.map((kv) => [s(kv.key), kv.mod_revision]), [['a', 3], ['b', 3]]);
+  assert.equal(store.status().current_revision, 3);
 }));
 
 test('a txn records its events in sub-revision order', () => withStore((store) => {
@@ -83,14 +83,14 @@ test('a txn records its events in sub-revision order', () => withStore((store) =
     success: [putOp('a', '1'), { request_delete_range: { key: b('old') } }, putOp('b', '2')],
   } }) }]).outcomes[0]!;
   assert.deepEqual(outcome.events.map((event) => [event.type, s(event.kv.key), event.kv.mod_revision]),
-    [[EventType.PUT, 'a', 2], [EventType.DELETE, 'old', 2], [EventType.PUT, 'b', 2]]);
+    [[EventType.PUT, 'a', 3], [EventType.DELETE, 'old', 3], [EventType.PUT, 'b', 3]]);
   assert.equal(s(outcome.events[1]!.prev_kv?.value), '1');
 }, { eventsMode: 2 }));
 
 test('a read-only txn does not bump the revision and reports the current one', () => withStore((store) => {
   put(store, 'a', '1');
   const result = txn(store, { success: [rangeOp('a')] });
-  assert.equal(result.revision, 1);
+  assert.equal(result.revision, 2);
   assert.equal(s(result.response.responses[0]!.response_range!.kvs[0]!.value), '1');
 }));
 
@@ -98,7 +98,7 @@ test('a range inside a txn sees the txn\'s earlier writes', () => withStore((sto
   const result = txn(store, { success: [putOp('a', 'fresh'), rangeOp('a')] });
   const range = result.response.responses[1]!.response_range!;
   assert.equal(s(range.kvs[0]!.value), 'fresh');
-  assert.equal(range.kvs[0]!.mod_revision, 1);
+  assert.equal(range.kvs[0]!.mod_revision, 2);
 }));
 
 test('nested txns share the outer revision, and all compares see the state before any write', () => withStore((store) => {
@@ -114,13 +114,13 @@ test('nested txns share the outer revision, and all compares see the state befor
       } },
     ],
   });
-  assert.equal(result.revision, 2);
+  assert.equal(result.revision, 3);
   const nested = result.response.responses[1]!.response_txn!;
   assert.equal(nested.succeeded, true);
   assert.equal(nested.responses[1]!.response_txn!.succeeded, true);
   const kvs = store.range({ key: ZERO, range_end: ZERO }).response.kvs;
   assert.deepEqual(kvs.map((kv) => [s(kv.key), s(kv.value), kv.mod_revision]),
-    [['deep', 'yes', 2], ['inner', 'then', 2], ['n', '0', 1], ['x', '1', 2]]);
+    [['deep', 'yes', 3], ['inner', 'then', 3], ['n', '0', 2], ['x', '1', 3]]);
 }));
 
 test('the same key may not be written twice in a txn', () => withStore((store) => {
@@ -135,7 +135,7 @@ test('the same key may not be written twice in a txn', () => withStore((store) =
   txn(store, { success: [{ request_delete_range: { key: b('a') } }, { request_delete_range: { key: b('a'), range_end: b('c') } }] });
   // Success and failure are checked separately.
   txn(store, { success: [putOp('a', '1')], failure: [putOp('a', '2')] });
-  assert.equal(store.status().current_revision, 4);
+  assert.equal(store.status().current_revision, 5);
 }));
 
 test('a txn allows 128 operations per branch by default and refuses 129', () => withStore((store) => {
@@ -155,9 +155,9 @@ test('the txn op limit is configurable', () => withStore((store) => {
 test('a txn whose chosen ops cannot all run writes nothing', () => withStore((store) => {
   put(store, 'a', '1');
   assert.throws(() => txn(store, { success: [putOp('b', '1'), { request_put: { key: b('missing'), ignore_value: true } }] }), ErrKeyNotFound);
-  assert.throws(() => txn(store, { success: [putOp('b', '1'), rangeOp('a', 5)] }), ErrFutureRev);
+  assert.throws(() => txn(store, { success: [putOp('b', '1'), rangeOp('a', 6)] }), ErrFutureRev);
   assert.throws(() => txn(store, { compare: [{ key: new Uint8Array(0) }] }), ErrEmptyKey);
-  assert.equal(store.status().current_revision, 1);
+  assert.equal(store.status().current_revision, 2);
   assert.deepEqual(keysOf(store.range({ key: ZERO, range_end: ZERO }).response.kvs), ['a']);
   // The branch not taken is not checked against the store.
   const taken = txn(store, {
