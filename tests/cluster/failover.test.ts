@@ -24,6 +24,9 @@ async function clientLoop(id: number, cluster: ProcessCluster, history: HistoryR
   running: () => boolean, acknowledged: Map<string, number>): Promise<void> {
   let seq = 0;
   let target = id % cluster.members.length;
+  // An operation with an unknown outcome stays "in flight" forever in the history, so the client
+  // that issued it retires and the loop goes on as a new client (as Jepsen does).
+  let clientId = id;
   while (running()) {
     const member = cluster.members[target]!;
     if (member.clients === null) {
@@ -37,7 +40,7 @@ async function clientLoop(id: number, cluster: ProcessCluster, history: HistoryR
     const input: KvInput = roll < 2 ? { type: 'put', key, value }
       : roll < 4 ? { type: 'get', key }
       : { type: 'cas', key, expected: null, value };
-    const handle = history.invoke(id, input, performance.now());
+    const handle = history.invoke(clientId, input, performance.now());
     try {
       const output = await perform(member, input);
       history.complete(handle, output, performance.now());
@@ -45,6 +48,7 @@ async function clientLoop(id: number, cluster: ProcessCluster, history: HistoryR
     } catch {
       // An error or a timeout: the operation may or may not have taken effect.
       history.abandon(handle);
+      clientId += CLIENTS;
       target = (target + 1) % cluster.members.length;
     }
   }
