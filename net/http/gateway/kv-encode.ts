@@ -1,0 +1,123 @@
+/**
+ * KV responses as etcd 3.4's gateway writes them (see jsonpb-write.ts for the field rules).
+ *
+ * Inside a txn every op response carries a header of its own, holding only the revision the op
+ * saw, and a nested txn's header is empty ({}): etcd sets the revision on the outermost txn only.
+ * The engine returns no per-op headers, so they are derived from the txn's revision as etcd's
+ * write txn computes them: a put answers begin+1; a range answers begin, or begin+1 once the txn
+ * has changed something; a delete answers like a range, counting its own deletions.
+ */
+import type {
+  DeleteRangeResponse, KeyValue, PutResponse, RangeResponse, ResponseOp, TxnResponse,
+} from '../../../engine/mvcc/rpc.js';
+import type { ResponseHeader, WithResponseHeader } from './cluster-types.js';
+import { boolJson, bytesJson, int64Json, jsonObject, repeatedJson } from './jsonpb-write.js';
+
+/** etcdserverpb.ResponseHeader; a field at 0 is left out (a nested txn's header is "{}"). */
+export function encodeHeader(header: ResponseHeader): string {
+  return jsonObject([
+    ['cluster_id', int64Json(header.cluster_id)],
+    ['member_id', int64Json(header.member_id)],
+    ['revision', int64Json(header.revision)],
+    ['raft_term', int64Json(header.raft_term)],
+  ]);
+}
+
+/** mvccpb.KeyValue. */
+export function encodeKeyValue(kv: KeyValue): string {
+  return jsonObject([
+    ['key', bytesJson(kv.key)],
+    ['create_revision', int64Json(kv.create_revision)],
+    ['mod_revision', int64Json(kv.mod_revision)],
+    ['version', int64Json(kv.version)],
+    ['value', bytesJson(kv.value)],
+    ['lease', int64Json(kv.lease)],
+  ]);
+}
+
+function rangeBody(header: string, response: RangeResponse): string {
+  return jsonObject([
+    ['header', header],
+    ['kvs', repeatedJson(response.kvs.map(encodeKeyValue))],
+    ['more', boolJson(response.more)],
+    ['count', int64Json(response.count)],
+  ]);
+}
+
+function putBody(header: string, response: PutResponse): string {
+  return jsonObject([['header', header], ['prev_kv', response.prev_kv && encodeKeyValue(response.prev_kv)]]);
+}
+
+function deleteRangeBody(header: string, response: DeleteRangeResponse): string {
+  return jsonObject([
+    ['header', header],
+    ['deleted', int64Json(response.deleted)],
+    ['prev_kvs', repeatedJson(response.prev_kvs.map(encodeKeyValue))],
+  ]);
+}
+
+/** Whether the executed ops changed the store (a put, a delete that deleted, in any nested txn). */
+function changesStore(responses: readonly ResponseOp[]): boolean {
+  return responses.some((op) => op.response_put !== undefined
+    || (op.response_delete_range?.deleted ?? 0) > 0
+    || (op.response_txn !== undefined && changesStore(op.response_txn.responses)));
+}
+
+/** Walks a txn's op responses in order, tracking whether the store has changed so far. */
+class TxnHeaders {
+  private changed = false;
+
+  constructor(private readonly beginRevision: number) {}
+
+  private revisionSeen(): string {
+    return encodeHeader({ revision: this.beginRevision + (this.changed ? 1 : 0) });
+  }
+
+  op(op: ResponseOp): string {
+    if (op.response_range !== undefined) return jsonObject([['response_range', rangeBody(this.revisionSeen(), op.response_range)]]);
+    if (op.response_put !== undefined) {
+      this.changed = true;
+      return jsonObject([['response_put', putBody(this.revisionSeen(), op.response_put)]]);
+    }
+    if (op.response_delete_range !== undefined) {
+      if (op.response_delete_range.deleted > 0) this.changed = true;
+      return jsonObject([['response_delete_range', deleteRangeBody(this.revisionSeen(), op.response_delete_range)]]);
+    }
+    if (op.response_txn !== undefined) return jsonObject([['response_txn', this.txnBody(encodeHeader({}), op.response_txn)]]);
+    return '{}';
+  }
+
+  txnBody(header: string, response: TxnResponse): string {
+    return jsonObject([
+      ['header', header],
+      ['succeeded', boolJson(response.succeeded)],
+      ['responses', repeatedJson(response.responses.map((op) => this.op(op)))],
+    ]);
+  }
+}
+
+/** POST /v3/kv/range. */
+export function encodeRangeResponse(response: WithResponseHeader<RangeResponse>): string {
+  return rangeBody(encodeHeader(response.header), response);
+}
+
+/** POST /v3/kv/put. */
+export function encodePutResponse(response: WithResponseHeader<PutResponse>): string {
+  return putBody(encodeHeader(response.header), response);
+}
+
+/** POST /v3/kv/deleterange. */
+export function encodeDeleteRangeResponse(response: WithResponseHeader<DeleteRangeResponse>): string {
+  return deleteRangeBody(encodeHeader(response.header), response);
+}
+
+/** POST /v3/kv/txn. */
+export function encodeTxnResponse(response: WithResponseHeader<TxnResponse>): string {
+  const beginRevision = (response.header.revision ?? 0) - (changesStore(response.responses) ? 1 : 0);
+  return new TxnHeaders(beginRevision).txnBody(encodeHeader(response.header), response);
+}
+
+/** POST /v3/kv/compaction: only the header (CompactionResponse has no other field). */
+export function encodeCompactionResponse(response: { header: ResponseHeader }): string {
+  return jsonObject([['header', encodeHeader(response.header)]]);
+}
