@@ -1,0 +1,35 @@
+/**
+ * Errors the client raises on its own side (the server's errors arrive as etcd's, through
+ * engine/errors.ts etcdErrorFrom). All are EtcdErrors, so callers handle one error type.
+ */
+import { EtcdError, GrpcCode } from '../../engine/errors.js';
+
+/**
+ * The connection a request used (or was queued on) went away. Retryable: `sent` says whether the
+ * server may have seen the request. A write with `sent` may have been applied; resending it is
+ * the caller's decision, never the client's.
+ */
+export class ConnectionLostError extends EtcdError {
+  readonly retryable = true;
+
+  constructor(readonly endpoint: string, readonly reason: string, readonly sent: boolean) {
+    super(GrpcCode.UNAVAILABLE, sent
+      ? `cairn: connection to ${endpoint} lost (${reason}); the request may or may not have been applied`
+      : `cairn: no connection to ${endpoint} (${reason}); the request was not sent`);
+  }
+}
+
+/** The request did not complete within the client's request timeout (clientv3's wording). */
+export function deadlineExceeded(): EtcdError {
+  return new EtcdError(GrpcCode.DEADLINE_EXCEEDED, 'context deadline exceeded');
+}
+
+/** The client was closed while the request waited (clientv3's wording). */
+export function clientClosed(): EtcdError {
+  return new EtcdError(GrpcCode.CANCELLED, 'grpc: the client connection is closing');
+}
+
+/** The server sent something that is not a protocol frame. */
+export function protocolViolation(message: string): EtcdError {
+  return new EtcdError(GrpcCode.INTERNAL, `cairn: protocol violation: ${message}`);
+}

@@ -1,0 +1,190 @@
+/**
+ * Checks the shape of a decoded request body before it reaches KvServer, which trusts its types:
+ * every field must have its proto type (bytes as msgpack bin, int64 as a safe integer, bool, enum
+ * number in range), unknown fields are refused (a misspelt option must not be silently ignored),
+ * and a missing key is etcd's "key is not provided". Failures are INVALID_ARGUMENT errors naming
+ * the field. Absent (undefined or nil) optional fields read as unset.
+ */
+import { ErrEmptyKey, EtcdError, GrpcCode } from '../../../engine/errors.js';
+import {
+  CompareResult, CompareTarget, type CompactionRequest, type Compare, type DeleteRangeRequest, type HashKVRequest,
+  type PutRequest, type RangeRequest, type RequestOp, type TxnRequest,
+} from '../../../engine/mvcc/rpc.js';
+
+type Fields = Record<string, unknown>;
+
+/** An INVALID_ARGUMENT error for a malformed request. */
+export function invalidRequest(message: string): EtcdError {
+  return new EtcdError(GrpcCode.INVALID_ARGUMENT, `cairn: invalid request: ${message}`);
+}
+
+function fieldsOf(value: unknown, where: string, allowed: readonly string[]): Fields {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || ArrayBuffer.isView(value)) {
+    throw invalidRequest(`${where} must be a map`);
+  }
+  for (const name of Object.keys(value)) {
+    if (!allowed.includes(name)) throw invalidRequest(`${where} has unknown field "${name}"`);
+  }
+  return value as Fields;
+}
+
+const absent = (value: unknown): value is undefined | null => value === undefined || value === null;
+
+function bytesField(fields: Fields, name: string, where: string): Uint8Array | undefined {
+  const value = fields[name];
+  if (absent(value)) return undefined;
+  if (!(value instanceof Uint8Array)) throw invalidRequest(`${where}.${name} must be bytes`);
+  return value;
+}
+
+function keyField(fields: Fields, name: string, where: string): Uint8Array {
+  const key = bytesField(fields, name, where);
+  if (key === undefined || key.length === 0) throw ErrEmptyKey;
+  return key;
+}
+
+function intField(fields: Fields, name: string, where: string): number | undefined {
+  const value = fields[name];
+  if (absent(value)) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw invalidRequest(`${where}.${name} must be an integer`);
+  return value;
+}
+
+function enumField(fields: Fields, name: string, where: string, values: object): number | undefined {
+  const value = intField(fields, name, where);
+  if (value !== undefined && !(value in values)) throw invalidRequest(`${where}.${name} ${value} is not a valid value`);
+  return value;
+}
+
+function boolField(fields: Fields, name: string, where: string): boolean | undefined {
+  const value = fields[name];
+  if (absent(value)) return undefined;
+  if (typeof value !== 'boolean') throw invalidRequest(`${where}.${name} must be a boolean`);
+  return value;
+}
+
+function listField(fields: Fields, name: string, where: string): unknown[] {
+  const value = fields[name];
+  if (absent(value)) return [];
+  if (!Array.isArray(value)) throw invalidRequest(`${where}.${name} must be an array`);
+  return value;
+}
+
+/**
+ * Copies the set fields only, so the request KvServer sees (and may write to the WAL) has no nil
+ * placeholders. Copying instead of deleting keeps the object out of V8's slow dictionary mode.
+ */
+function defined<T extends object>(request: T): T {
+  const out: Partial<T> = {};
+  for (const key in request) if (request[key] !== undefined) out[key] = request[key];
+  return out as T;
+}
+
+const RANGE_FIELDS = ['key', 'range_end', 'limit', 'revision', 'sort_order', 'sort_target', 'serializable', 'keys_only',
+  'count_only', 'min_mod_revision', 'max_mod_revision', 'min_create_revision', 'max_create_revision'] as const;
+
+export function rangeRequest(value: unknown, where = 'range'): RangeRequest {
+  const f = fieldsOf(value, where, RANGE_FIELDS);
+  return defined<RangeRequest>({
+    key: keyField(f, 'key', where),
+    range_end: bytesField(f, 'range_end', where),
+    limit: intField(f, 'limit', where),
+    revision: intField(f, 'revision', where),
+    // Out-of-range sort options are KvServer's to refuse, with etcd's own error.
+    sort_order: intField(f, 'sort_order', where),
+    sort_target: intField(f, 'sort_target', where),
+    serializable: boolField(f, 'serializable', where),
+    keys_only: boolField(f, 'keys_only', where),
+    count_only: boolField(f, 'count_only', where),
+    min_mod_revision: intField(f, 'min_mod_revision', where),
+    max_mod_revision: intField(f, 'max_mod_revision', where),
+    min_create_revision: intField(f, 'min_create_revision', where),
+    max_create_revision: intField(f, 'max_create_revision', where),
+  });
+}
+
+export function putRequest(value: unknown, where = 'put'): PutRequest {
+  const f = fieldsOf(value, where, ['key', 'value', 'lease', 'prev_kv', 'ignore_value', 'ignore_lease']);
+  return defined<PutRequest>({
+    key: keyField(f, 'key', where),
+    value: bytesField(f, 'value', where),
+    lease: intField(f, 'lease', where),
+    prev_kv: boolField(f, 'prev_kv', where),
+    ignore_value: boolField(f, 'ignore_value', where),
+    ignore_lease: boolField(f, 'ignore_lease', where),
+  });
+}
+
+export function deleteRangeRequest(value: unknown, where = 'delete_range'): DeleteRangeRequest {
+  const f = fieldsOf(value, where, ['key', 'range_end', 'prev_kv']);
+  return defined<DeleteRangeRequest>({
+    key: keyField(f, 'key', where),
+    range_end: bytesField(f, 'range_end', where),
+    prev_kv: boolField(f, 'prev_kv', where),
+  });
+}
+
+const COMPARE_FIELDS = ['result', 'target', 'key', 'version', 'create_revision', 'mod_revision', 'value', 'lease',
+  'range_end'] as const;
+
+function compare(value: unknown, where: string): Compare {
+  const f = fieldsOf(value, where, COMPARE_FIELDS);
+  return defined<Compare>({
+    result: enumField(f, 'result', where, CompareResult),
+    target: enumField(f, 'target', where, CompareTarget),
+    key: keyField(f, 'key', where),
+    version: intField(f, 'version', where),
+    create_revision: intField(f, 'create_revision', where),
+    mod_revision: intField(f, 'mod_revision', where),
+    value: bytesField(f, 'value', where),
+    lease: intField(f, 'lease', where),
+    range_end: bytesField(f, 'range_end', where),
+  });
+}
+
+function requestOp(value: unknown, where: string, depth: number): RequestOp {
+  const f = fieldsOf(value, where, ['request_range', 'request_put', 'request_delete_range', 'request_txn']);
+  const set = Object.keys(f).filter((name) => !absent(f[name]));
+  if (set.length !== 1) throw invalidRequest(`${where} must set exactly one of request_range, request_put, request_delete_range, request_txn`);
+  switch (set[0]) {
+    case 'request_range': return { request_range: rangeRequest(f.request_range, `${where}.request_range`) };
+    case 'request_put': return { request_put: putRequest(f.request_put, `${where}.request_put`) };
+    case 'request_delete_range': return { request_delete_range: deleteRangeRequest(f.request_delete_range, `${where}.request_delete_range`) };
+    default: return { request_txn: txnRequest(f.request_txn, `${where}.request_txn`, depth + 1) };
+  }
+}
+
+/**
+ * Each nesting level of a txn needs at least one op, and etcd bounds ops per txn (128), so a deeper
+ * txn can never be valid; stopping here also bounds this recursion.
+ */
+const TXN_DEPTH_MAX = 128;
+
+export function txnRequest(value: unknown, where = 'txn', depth = 0): TxnRequest {
+  if (depth > TXN_DEPTH_MAX) throw invalidRequest(`${where} nests txns deeper than ${TXN_DEPTH_MAX}`);
+  const f = fieldsOf(value, where, ['compare', 'success', 'failure']);
+  return {
+    compare: listField(f, 'compare', where).map((c, i) => compare(c, `${where}.compare[${i}]`)),
+    success: listField(f, 'success', where).map((op, i) => requestOp(op, `${where}.success[${i}]`, depth)),
+    failure: listField(f, 'failure', where).map((op, i) => requestOp(op, `${where}.failure[${i}]`, depth)),
+  };
+}
+
+export function compactionRequest(value: unknown, where = 'compact'): CompactionRequest {
+  const f = fieldsOf(value, where, ['revision', 'physical']);
+  return defined<CompactionRequest>({
+    revision: intField(f, 'revision', where) ?? 0,
+    physical: boolField(f, 'physical', where),
+  });
+}
+
+export function hashKVRequest(value: unknown, where = 'hash_kv'): HashKVRequest {
+  if (absent(value)) return {};
+  const f = fieldsOf(value, where, ['revision']);
+  return defined<HashKVRequest>({ revision: intField(f, 'revision', where) });
+}
+
+/** Status takes no arguments: an absent body or an empty map. */
+export function statusRequest(value: unknown): void {
+  if (!absent(value)) fieldsOf(value, 'status', []);
+}
