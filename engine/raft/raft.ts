@@ -332,8 +332,11 @@ export class Raft {
     this.electionElapsed++;
     if (this.electionElapsed >= this.config.electionTick) {
       this.electionElapsed = 0;
+      // A transfer that did not finish within an election timeout is abandoned; a removed leader
+      // retries at once (before CheckQuorum forgets which voters answered recently).
+      this.leadTransferee = 0;
+      if (!this.tracker.isVoter(this.id)) this.handOverAfterRemoval();
       if (this.config.checkQuorum) this.step(makeMessage({ type: MessageType.MsgCheckQuorum, from: this.id }));
-      if (this.role === StateRole.Leader && this.leadTransferee !== 0) this.leadTransferee = 0;
     }
     if (this.role !== StateRole.Leader) return;
     if (this.heartbeatElapsed >= this.config.heartbeatTick) {
@@ -688,7 +691,10 @@ export class Raft {
   private checkQuorum(): void {
     const self = this.tracker.progress.get(this.id);
     if (self !== undefined) self.recentActive = true;
-    if (!this.tracker.quorumActive()) this.becomeFollower(this.term, 0);
+    // A removed leader stays on even without a quorum: it has no lease to give up (it takes no
+    // proposals), and stepping down could leave a voter that lost the removal's commit index in
+    // a crash waiting for a vote we would refuse it (see handOverAfterRemoval).
+    if (!this.tracker.quorumActive() && this.tracker.isVoter(this.id)) this.becomeFollower(this.term, 0);
     for (const [id, pr] of this.tracker.progress) if (id !== this.id) pr.recentActive = false;
   }
 
@@ -757,14 +763,18 @@ export class Raft {
 
   /** ReadIndex at the leader (Raft thesis 6.4): record the commit index, confirm leadership by a heartbeat round. */
   private handleReadIndex(m: Message): RaftError | null {
-    if (this.tracker.voters.length === 1 && this.tracker.isVoter(this.id)) {
-      this.respondToReadIndex(m, this.raftLog.committed);
-      return null;
-    }
     if (!this.committedEntryInCurrentTerm()) {
       // A new leader's commit index may lag the true one until it commits an entry of its term.
+      // This holds for a single voter too (so this check comes first): unlike etcd's leader, ours
+      // counts its own entries toward commit only after advance(), so after a restart that lost
+      // an unsynced commit-only hard state, its commit index can sit below acknowledged writes.
+      // onCommitted answers the waiting requests once the no-op of this term commits.
       if (this.pendingReadIndexMessages.length >= READ_INDEX_PENDING_MAX) return errReadIndexDropped('too many pending requests');
       this.pendingReadIndexMessages.push(m);
+      return null;
+    }
+    if (this.tracker.voters.length === 1 && this.tracker.isVoter(this.id)) {
+      this.respondToReadIndex(m, this.raftLog.committed);
       return null;
     }
     const refused = this.readOnly.addRequest(this.raftLog.committed, m);
@@ -820,22 +830,33 @@ export class Raft {
 
   private onConfigChanged(): void {
     if (this.role !== StateRole.Leader) return;
-    if (!this.tracker.isVoter(this.id)) {
-      // Removed (Raft thesis 4.2.2): hand over to the most caught-up voter, then step down.
-      let best = 0;
-      let bestMatch = -1;
-      for (const id of this.tracker.voters) {
-        const match = this.tracker.progress.get(id)!.match;
-        if (match > bestMatch) { best = id; bestMatch = match; }
-      }
-      if (best !== 0 && bestMatch === this.raftLog.lastIndex()) this.sendTimeoutNow(best);
-      this.becomeFollower(this.term, 0);
-      return;
-    }
     if (this.leadTransferee !== 0 && !this.tracker.isVoter(this.leadTransferee)) this.leadTransferee = 0;
     // The quorum changed: a smaller one may already have committed more.
     if (this.maybeCommit()) this.onCommitted();
     this.broadcastPending = true;
+    if (!this.tracker.isVoter(this.id)) this.handOverAfterRemoval();
+  }
+
+  /**
+   * This leader applied its own removal. Like etcd's raft (StepDownOnRemoval off), it keeps
+   * leading until a newer term reaches it (or the application stops it): it takes no proposals,
+   * but goes on replicating and heartbeating the commit index, so the remaining voters learn that
+   * the removal committed. Stepping down instead can wedge the cluster for good: a voter that has
+   * not learned it (or lost it in a crash: commit-only hard states are not synced) still counts
+   * us, and we refuse its votes if its log is shorter than ours. To hand over promptly, it
+   * transfers leadership to the most caught-up voter that answered recently (MsgTimeoutNow once
+   * it has our whole log); tickHeartbeat retries, choosing afresh, every election timeout.
+   */
+  private handOverAfterRemoval(): void {
+    let best: Progress | undefined;
+    let bestId = 0;
+    for (const id of this.tracker.voters) {
+      const pr = this.tracker.progress.get(id)!;
+      const better = best === undefined
+        || (pr.recentActive !== best.recentActive ? pr.recentActive : pr.match > best.match);
+      if (better) { best = pr; bestId = id; }
+    }
+    if (bestId !== 0) this.handleTransferLeader(bestId);
   }
 
   // ---- durability and application ---------------------------------------------------------------

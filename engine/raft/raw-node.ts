@@ -72,7 +72,7 @@ export interface Ready {
   messages: Message[];
   /** Messages to send only AFTER entries, hardState and snapshot of this Ready are durable. */
   messagesAfterPersist: Message[];
-  /** True if entries or term/vote changed: the persistence must be synced (fdatasync). */
+  /** True if a snapshot, entries or term/vote changed: the persistence must be synced (fdatasync). */
   mustSync: boolean;
 }
 
@@ -236,7 +236,12 @@ export class RawNode {
       committedEntries,
       messages: raft.msgs,
       messagesAfterPersist: raft.msgsAfterPersist,
-      mustSync: entries.length > 0 || hard.term !== this.prevHardState.term || hard.vote !== this.prevHardState.vote,
+      // A snapshot must be synced too: the MsgAppResp acknowledging it (in messagesAfterPersist)
+      // promises the leader it is durable, so were it lost in a crash, the leader's later commit
+      // indexes would lie beyond our log. A follower that already has the term changes neither
+      // term nor vote, so those tests alone miss it.
+      mustSync: entries.length > 0 || snapshot !== null
+        || hard.term !== this.prevHardState.term || hard.vote !== this.prevHardState.vote,
     };
     raft.readStates = [];
     raft.msgs = [];

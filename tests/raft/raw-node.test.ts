@@ -5,6 +5,7 @@ import { MemoryStorage } from '../../engine/raft/memory-storage.js';
 import { MessageType, makeMessage } from '../../engine/raft/message.js';
 import { RaftErrorCode } from '../../engine/raft/errors.js';
 import { ConfChangeType } from '../../engine/raft/confchange.js';
+import { EntryType } from '../../engine/raft/types.js';
 
 function singleNode(): { node: RawNode; storage: MemoryStorage } {
   const storage = new MemoryStorage({ voters: [1], learners: [] });
@@ -81,6 +82,40 @@ test('a single voter answers ReadIndex at once with its commit index', () => {
   assert.equal(node.readIndex(new Uint8Array([42])), null);
   const rd = node.ready();
   assert.deepEqual(rd.readStates, [{ index: 1, requestCtx: new Uint8Array([42]) }]);
+  node.advance();
+});
+
+test('a single voter that restarts with a lagging commit index answers ReadIndex only after its new term commits', () => {
+  // Entries 1..3 are durable but the commit-only hard state that said 3 was lost in a crash:
+  // acknowledged writes may sit above commit 1, so a read point of 1 would miss them.
+  const storage = new MemoryStorage({ voters: [1], learners: [] });
+  storage.append([1, 2, 3].map((index) => ({ term: 1, index, type: EntryType.Normal, data: new Uint8Array([index]) })));
+  storage.setHardState({ term: 1, vote: 1, commit: 1 });
+  const node = new RawNode({ id: 1, storage, random: () => 0 });
+  node.campaign();
+  assert.equal(node.readIndex(new Uint8Array([7])), null);
+  const rd = node.ready();
+  assert.deepEqual(rd.entries.map((e) => e.index), [4], 'the no-op entry of the new term');
+  assert.deepEqual(rd.readStates, [], 'no read point before an entry of this term commits');
+  storage.append(rd.entries);
+  if (rd.hardState !== null) storage.setHardState(rd.hardState);
+  node.advance();
+  const next = node.ready();
+  assert.deepEqual(next.readStates, [{ index: 4, requestCtx: new Uint8Array([7]) }]);
+  node.advance();
+});
+
+test('a Ready carrying a snapshot must be synced even if term and vote are unchanged', () => {
+  const storage = new MemoryStorage({ voters: [1, 2], learners: [] });
+  storage.setHardState({ term: 1, vote: 0, commit: 0 });
+  const node = new RawNode({ id: 2, storage, random: () => 0 });
+  const snapshot = { meta: { index: 10, term: 1, confState: { voters: [1, 2], learners: [] } }, data: new Uint8Array(0) };
+  assert.equal(node.step(makeMessage({ type: MessageType.MsgSnap, from: 1, to: 2, term: 1, snapshot })), null);
+  const rd = node.ready();
+  assert.equal(rd.snapshot?.meta.index, 10);
+  assert.deepEqual(rd.messagesAfterPersist.map((m) => [MessageType[m.type], m.index]), [['MsgAppResp', 10]],
+    'the acknowledgement promises the leader that the snapshot is durable');
+  assert.equal(rd.mustSync, true);
   node.advance();
 });
 
