@@ -102,7 +102,9 @@ export class Member {
     const requestTimeoutMs = 5000 + 2 * options.electionTimeoutMs;
     this.ids = new RequestIdGenerator(options.id, Date.now());
     this.waiters = new RequestWaiters(PROPOSALS_PENDING_MAX, requestTimeoutMs);
-    this.reads = new ReadIndexBatcher(options.id, requestTimeoutMs, READS_PENDING_MAX,
+    // etcd re-sends an unanswered ReadIndex every 500 ms; never slower than an election timeout.
+    const readRetryMs = Math.min(500, options.electionTimeoutMs);
+    this.reads = new ReadIndexBatcher(options.id, requestTimeoutMs, readRetryMs, READS_PENDING_MAX,
       (context) => etcdErrorOf(this.node.readIndex(context), this.leaderId),
       (index) => this.applier.waitApplied(index));
   }

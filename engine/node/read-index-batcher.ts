@@ -6,7 +6,9 @@
  *
  * Flow: enqueue(read) -> flush() asks Raft for a read index with the round's context ->
  * onReadState(ctx, index) (from a Ready) -> once the state machine has applied `index`, every read
- * of the round runs. Rounds that get no answer time out with etcd's "request timed out".
+ * of the round runs. A round that gets no answer within `retryMs` (its request went to a leader
+ * that died, or was dropped) is asked again under a fresh context, as etcd re-sends ReadIndex every
+ * 500 ms; once `timeoutMs` has passed since the first ask, its reads fail with "request timed out".
  */
 import { ErrTimeout, ErrTooManyRequests } from '../errors.js';
 
@@ -17,7 +19,9 @@ export interface PendingRead {
 
 interface Round {
   reads: PendingRead[];
-  timer: NodeJS.Timeout;
+  /** When the round's reads give up. */
+  deadlineMs: number;
+  retryTimer: NodeJS.Timeout;
 }
 
 const CONTEXT_BYTES = 16;
@@ -30,6 +34,7 @@ export class ReadIndexBatcher {
   constructor(
     private readonly memberId: number,
     private readonly timeoutMs: number,
+    private readonly retryMs: number,
     private readonly readsPendingMax: number,
     /** Asks Raft for a read index; returns an error when Raft refuses (no leader...). */
     private readonly requestReadIndex: (context: Uint8Array) => Error | null,
@@ -59,12 +64,27 @@ export class ReadIndexBatcher {
       for (const read of reads) read.reject(refused);
       return;
     }
-    const key = contextKey(context);
-    const timer = setTimeout(() => {
-      this.rounds.delete(key);
-      for (const read of reads) read.reject(ErrTimeout);
-    }, this.timeoutMs);
-    this.rounds.set(key, { reads, timer });
+    this.track(contextKey(context), reads, Date.now() + this.timeoutMs);
+  }
+
+  private track(key: string, reads: PendingRead[], deadlineMs: number): void {
+    const retryTimer = setTimeout(() => this.retry(key), Math.max(1, Math.min(this.retryMs, deadlineMs - Date.now())));
+    this.rounds.set(key, { reads, deadlineMs, retryTimer });
+  }
+
+  /** No answer yet: ask again under a new context, or give up once the deadline has passed. */
+  private retry(key: string): void {
+    const round = this.rounds.get(key);
+    if (round === undefined) return;
+    this.rounds.delete(key);
+    if (Date.now() >= round.deadlineMs) {
+      for (const read of round.reads) read.reject(ErrTimeout);
+      return;
+    }
+    const context = this.nextContext();
+    // A refusal now (no leader during an election) is not final: the next retry asks again.
+    this.requestReadIndex(context);
+    this.track(contextKey(context), round.reads, round.deadlineMs);
   }
 
   /** A ReadState arrived: run the round's reads once `index` is applied. */
@@ -73,7 +93,7 @@ export class ReadIndexBatcher {
     const round = this.rounds.get(key);
     if (round === undefined) return;
     this.rounds.delete(key);
-    clearTimeout(round.timer);
+    clearTimeout(round.retryTimer);
     this.waitApplied(index).then(
       () => { for (const read of round.reads) read.run(); },
       (error: Error) => { for (const read of round.reads) read.reject(error); },
@@ -85,7 +105,7 @@ export class ReadIndexBatcher {
     for (const read of this.queued) read.reject(error);
     this.queued = [];
     for (const round of this.rounds.values()) {
-      clearTimeout(round.timer);
+      clearTimeout(round.retryTimer);
       for (const read of round.reads) read.reject(error);
     }
     this.rounds.clear();
