@@ -1,6 +1,7 @@
 /**
  * cairn-cluster: a local 3-member cluster on 127.0.0.1 for trying cairn, like etcd's Procfile
- * (same ports: clients on 2379/22379/32379, peers on 2380/22380/32380). Data lives in
+ * (same ports: clients on 2379/22379/32379, peers on 2380/22380/32380; cairn's HTTP port, with
+ * the JSON gateway, WebSocket protocol and /health, on 2381/22381/32381). Data lives in
  * ./infra1.cairn, ./infra2.cairn, ./infra3.cairn, so a restart keeps it. Ctrl-C (SIGINT) or
  * SIGTERM stops every member cleanly and waits for them.
  *
@@ -11,9 +12,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const MEMBERS = [
-  { name: 'infra1', client: 2379, peer: 2380 },
-  { name: 'infra2', client: 22379, peer: 22380 },
-  { name: 'infra3', client: 32379, peer: 32380 },
+  { name: 'infra1', client: 2379, peer: 2380, http: 2381 },
+  { name: 'infra2', client: 22379, peer: 22380, http: 22381 },
+  { name: 'infra3', client: 32379, peer: 32380, http: 32381 },
 ];
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -29,6 +30,7 @@ const children: ChildProcess[] = MEMBERS.map((m) => {
     '--data-dir', join(dataRoot, `${m.name}.cairn`),
     '--listen-client-urls', `http://127.0.0.1:${m.client}`,
     '--advertise-client-urls', `http://127.0.0.1:${m.client}`,
+    '--listen-client-http-urls', `http://127.0.0.1:${m.http}`,
     '--listen-peer-urls', `http://127.0.0.1:${m.peer}`,
     '--initial-advertise-peer-urls', `http://127.0.0.1:${m.peer}`,
     '--initial-cluster-token', 'cairn-cluster-1',
@@ -65,6 +67,7 @@ process.on('SIGINT', () => void stopAll());
 process.on('SIGTERM', () => void stopAll());
 process.stdout.write(`cairn local cluster: ${MEMBERS.length} members\n` +
   `  endpoints (gRPC, etcdctl): ${MEMBERS.map((m) => `127.0.0.1:${m.client}`).join(',')}\n` +
+  `  HTTP (JSON gateway, WebSocket /ws, /health): ${MEMBERS.map((m) => `http://127.0.0.1:${m.http}`).join(' ')}\n` +
   `  try: ETCDCTL_API=3 etcdctl --endpoints=${MEMBERS.map((m) => `127.0.0.1:${m.client}`).join(',')} put foo bar\n` +
   '  Ctrl-C stops the cluster.\n');
 // A member that dies on its own (say, kill -9 to watch a failover) leaves the others running, as

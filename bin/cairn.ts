@@ -1,40 +1,61 @@
 #!/usr/bin/env node
 /**
- * cairn: the server. Takes etcd's flag names (see bin/server-flags.ts), starts one cluster member
- * with its gRPC endpoint, prints where it listens, and shuts down cleanly on SIGINT/SIGTERM.
+ * cairn: the server. Reads etcd's flags (or CAIRN_* environment, or a --config-file) through
+ * bin/flags, refuses settings whose features are not built yet, starts one cluster member with
+ * its gRPC and HTTP endpoints, prints where it listens, and shuts down cleanly on SIGINT/SIGTERM.
+ * Errors and exit codes follow etcd: 2 when the command line does not parse (with usage), 1 when
+ * a check fails.
  */
-import { CairnServer, addressOfUrl } from '../net/cairn-server.js';
-import { parseServerFlags, SERVER_USAGE } from './server-flags.js';
+import { readFileSync } from 'node:fs';
+import { CairnServer } from '../net/cairn-server.js';
+import { loadServerConfig } from './flags/server-config.js';
+import { unsupportedSetting } from './unsupported-settings.js';
+
+const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 async function main(): Promise<void> {
-  const parsed = parseServerFlags(process.argv.slice(2));
-  if (parsed.kind === 'help') {
-    process.stdout.write(SERVER_USAGE);
-    return;
+  const loaded = loadServerConfig(process.argv.slice(2), process.env);
+  switch (loaded.kind) {
+    case 'help':
+      process.stdout.write(loaded.text);
+      return;
+    case 'version':
+      process.stdout.write(`cairn Version: ${PACKAGE_VERSION}\netcd API Version: 3.4\nNode.js Version: ${process.version}\n`);
+      return;
+    case 'error':
+      process.stderr.write(`${loaded.error}\n`);
+      process.exit(loaded.exitCode);
   }
-  if (parsed.kind === 'error') {
-    process.stderr.write(`${parsed.message}\n`);
-    process.exit(parsed.exitCode);
+  const { config, warnings } = loaded;
+  for (const warning of warnings) process.stderr.write(`cairn: warning: ${warning}\n`);
+  const unsupported = unsupportedSetting(config);
+  if (unsupported !== null) {
+    process.stderr.write(`cairn: error verifying flags, ${unsupported}. See 'cairn --help'.\n`);
+    process.exit(1);
   }
-  const flags = parsed.flags;
+  const client = config.listenClientUrls[0]!;
+  const http = config.listenClientHttpUrls[0]!;
+  const peer = config.listenPeerUrls[0]!;
   const server = await CairnServer.start({
-    name: flags.name,
-    dataDir: flags.dataDir,
-    clientListen: addressOfUrl(flags.listenClientUrls[0]!),
-    peerListen: addressOfUrl(flags.listenPeerUrls[0]!),
-    advertiseClientUrls: flags.advertiseClientUrls,
-    initialCluster: flags.initialCluster,
-    clusterToken: flags.initialClusterToken,
-    heartbeatIntervalMs: flags.heartbeatIntervalMs,
-    electionTimeoutMs: flags.electionTimeoutMs,
-    maxRequestBytes: flags.maxRequestBytes,
-    maxTxnOps: flags.maxTxnOps,
+    name: config.name,
+    dataDir: config.dataDir,
+    clientListen: { host: client.host, port: client.port },
+    clientHttpListen: { host: http.host, port: http.port },
+    peerListen: { host: peer.host, port: peer.port },
+    advertiseClientUrls: config.advertiseClientUrls,
+    initialCluster: config.initialCluster,
+    clusterToken: config.clusterToken,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    electionTimeoutMs: config.electionTimeoutMs,
+    maxRequestBytes: config.maxRequestBytes,
+    maxTxnOps: config.maxTxnOps,
   });
-  const peer = server.member.peerAddress();
+  const peerAddress = server.member.peerAddress();
   process.stdout.write(
-    `cairn: member ${server.member.id.toString(16)} (${flags.name}) data dir ${flags.dataDir}\n` +
-    `cairn: serving peer traffic on ${peer.host}:${peer.port}\n` +
-    `cairn: serving client requests (gRPC) on ${addressOfUrl(flags.listenClientUrls[0]!).host}:${server.grpc.port}\n`);
+    `cairn: member ${server.member.id.toString(16)} (${config.name}), data dir ${config.dataDir}\n` +
+    `cairn: serving peer traffic on ${peerAddress.host}:${peerAddress.port}\n` +
+    `cairn: serving client requests (gRPC) on ${client.host}:${server.grpc.port}\n` +
+    `cairn: serving client requests (HTTP: JSON gateway, WebSocket /ws, /health) on ${http.host}:${server.http.port}\n`);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

@@ -2,7 +2,7 @@
  * One cairn server process: a cluster member and the endpoints clients reach it on. It derives
  * member and cluster ids from the initial cluster the way etcd does (every member computes the
  * same ids on its own), starts the member, opens a main-thread reader on its MVCC store, and
- * serves etcd's gRPC API.
+ * serves etcd's gRPC API and the HTTP app (JSON gateway, WebSocket protocol, health endpoints).
  */
 import { clusterIdOf, memberIdOf } from '../engine/node/member-id.js';
 import type { MemberInfo } from '../engine/node/cluster-members.js';
@@ -11,12 +11,16 @@ import { Member } from '../engine/node/member.js';
 import { MvccReader } from '../engine/mvcc/store.js';
 import type { PeerAddress } from './peer/peer-sender.js';
 import { GrpcEndpoint } from './grpc/grpc-server.js';
+import { registerGateway } from './http/gateway-endpoint.js';
+import { HttpApp } from './http/http-app.js';
 
 export interface ServerOptions {
   name: string;
   dataDir: string;
   /** Where gRPC listens (--listen-client-urls); port 0 picks a free port. */
   clientListen: PeerAddress;
+  /** Where the HTTP app listens (--listen-client-http-urls); port 0 picks a free port. */
+  clientHttpListen: PeerAddress;
   /** Where Raft peers connect (--listen-peer-urls). */
   peerListen: PeerAddress;
   /** This member's client URLs as clients should use them (--advertise-client-urls). */
@@ -41,6 +45,7 @@ export class CairnServer {
     readonly member: Member,
     private readonly reader: MvccReader,
     readonly grpc: GrpcEndpoint,
+    readonly http: HttpApp,
     readonly name: string,
   ) {}
 
@@ -74,11 +79,17 @@ export class CairnServer {
       member, kv, members, host: options.clientListen.host, port: options.clientListen.port,
       maxRequestBytes: options.maxRequestBytes,
     });
-    return new CairnServer(member, reader, grpc, options.name);
+    const http = await HttpApp.listen({
+      host: options.clientHttpListen.host, port: options.clientHttpListen.port, member, kv,
+      maxRequestBytes: options.maxRequestBytes,
+    });
+    registerGateway(http, member, kv, members);
+    return new CairnServer(member, reader, grpc, http, options.name);
   }
 
   /** Stops serving clients, then stops the member (WAL and apply workers flush and exit). */
   async stop(): Promise<void> {
+    this.http.close();
     await this.grpc.close();
     await this.member.stop();
     await this.reader.close();

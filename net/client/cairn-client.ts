@@ -21,7 +21,7 @@ import type {
   CompactionResponse, DeleteRangeRequest, DeleteRangeResponse, HashKVResponse, PutRequest, PutResponse, RangeRequest,
   RangeResponse, TxnRequest, TxnResponse,
 } from '../../engine/mvcc/rpc.js';
-import type { StatusResponse } from '../http/ws/dispatch.js';
+import type { StatusResponse } from '../../engine/node/maintenance.js';
 import { WS_IN_FLIGHT_MAX_DEFAULT, type Op } from '../http/ws/protocol.js';
 import { bytesDeep, prefixEnd, toBytes, type Bytes, type BytesInput } from './bytes.js';
 import { clientClosed, ConnectionLostError, deadlineExceeded } from './client-errors.js';

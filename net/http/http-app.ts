@@ -222,10 +222,10 @@ function requestInfo(req: HttpRequest): RequestInfo {
 }
 
 /** Writes a whole reply in one corked batch. */
-function writeReply(res: HttpResponse, reply: HttpReply, closeConnection: boolean): void {
+export function writeReply(res: HttpResponse, reply: HttpReply, closeConnection: boolean): void {
   res.cork(() => {
     res.writeStatus(`${reply.status} ${STATUS_CODES[reply.status] ?? ''}`);
-    res.writeHeader('Content-Type', reply.contentType);
+    if (reply.contentType !== '') res.writeHeader('Content-Type', reply.contentType);
     for (const [name, value] of Object.entries(reply.headers ?? {})) res.writeHeader(name, value);
     res.end(reply.body, closeConnection);
   });

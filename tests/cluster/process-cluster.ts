@@ -69,7 +69,8 @@ export class ProcessCluster {
     const initialCluster = this.members.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}`).join(',');
     const child = spawn(process.execPath, [
       CAIRN, '--name', member.name, '--data-dir', member.dataDir,
-      '--listen-client-urls', 'http://127.0.0.1:0',
+      '--listen-client-urls', 'http://127.0.0.1:0', '--advertise-client-urls', 'http://127.0.0.1:0',
+      '--listen-client-http-urls', 'http://127.0.0.1:0',
       '--listen-peer-urls', `http://127.0.0.1:${member.peerPort}`,
       '--initial-advertise-peer-urls', `http://127.0.0.1:${member.peerPort}`,
       '--initial-cluster', initialCluster, '--initial-cluster-token', 'process-cluster',

@@ -65,7 +65,7 @@ test('every KV op through the client, with its options, answers as etcd with hea
     const status = await client.status();
     assert.equal(status.leader, 1);
     assert.equal(status.header.revision, byPrefix.header.revision);
-    assert.ok(status.raft_index >= status.raft_applied_index && status.raft_applied_index > 0);
+    assert.ok(status.raftIndex >= status.raftAppliedIndex && status.raftAppliedIndex > 0);
 
     const hash = await client.hashKV();
     assert.equal(hash.hash_revision, byPrefix.header.revision);

@@ -1,0 +1,50 @@
+/**
+ * Maintenance.Status of one member, built once for every transport (gRPC, the JSON gateway, the
+ * WebSocket protocol), with the field names of etcd's proto (which are lowerCamel for this
+ * message). The LMDB data file's size stands where etcd reports its bbolt file's size.
+ */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ETCD_API_VERSION } from './cluster-members.js';
+import type { KvServer, ResponseHeader } from './kv-server.js';
+import type { Member } from './member.js';
+
+/** etcdserverpb.StatusResponse as etcd 3.4 defines it. */
+export interface StatusResponse {
+  header: ResponseHeader;
+  version: string;
+  dbSize: number;
+  leader: number;
+  raftIndex: number;
+  raftTerm: number;
+  raftAppliedIndex: number;
+  errors: string[];
+  dbSizeInUse: number;
+  isLearner: boolean;
+}
+
+function dbSizeBytes(member: Member): number {
+  try {
+    return statSync(join(member.kvPath, 'data.mdb')).size;
+  } catch {
+    return 0; // no data file yet: an empty store
+  }
+}
+
+/** This member's status, as Maintenance.Status answers it. */
+export function memberStatus(member: Member, kv: KvServer): StatusResponse {
+  const status = member.status();
+  const dbSize = dbSizeBytes(member);
+  return {
+    header: kv.header(status.revision),
+    version: ETCD_API_VERSION,
+    dbSize,
+    leader: status.leader,
+    raftIndex: status.commitIndex,
+    raftTerm: status.term,
+    raftAppliedIndex: status.appliedIndex,
+    errors: [],
+    dbSizeInUse: dbSize,
+    isLearner: false,
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * etcd's JSON gateway (/v3/... and /v3beta/...) on the member's uWS app: each route decodes its
+ * body with the gateway codec, calls the same KvServer every transport uses, and encodes the
+ * answer as etcd's gateway does. Paths under the gateway prefixes that no route serves, wrong
+ * methods and CORS preflights get the gateway's own replies, not the app's generic ones.
+ */
+import { EtcdError, GrpcCode } from '../../engine/errors.js';
+import type { MemberInfo } from '../../engine/node/cluster-members.js';
+import type { KvServer } from '../../engine/node/kv-server.js';
+import { memberStatus } from '../../engine/node/maintenance.js';
+import type { Member } from '../../engine/node/member.js';
+import { errorReply as gatewayErrorReply, type GatewayReply } from './gateway/gateway-errors.js';
+import { GATEWAY_PREFIXES, GATEWAY_ROUTES, resolveGatewayRequest, type GatewayRoute } from './gateway/routes.js';
+import { writeReply, type HttpApp, type HttpReply } from './http-app.js';
+
+/** The headers etcd's gateway sends with every answer. */
+const GATEWAY_HEADERS: Readonly<Record<string, string>> = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'POST, GET, OPTIONS, PUT, DELETE',
+  'Access-Control-Allow-Headers': 'accept, content-type, authorization',
+  'Grpc-Metadata-Content-Type': 'application/grpc',
+};
+
+function toHttpReply(reply: GatewayReply): HttpReply {
+  return { status: reply.status, contentType: reply.contentType ?? '', body: reply.body, headers: GATEWAY_HEADERS };
+}
+
+function ok(body: string): HttpReply {
+  return { status: 200, contentType: 'application/json', body, headers: GATEWAY_HEADERS };
+}
+
+/** Serves one decoded route. Errors become etcd's gateway error bodies. */
+async function serve(route: GatewayRoute, body: Uint8Array, member: Member, kv: KvServer,
+  members: () => MemberInfo[]): Promise<HttpReply> {
+  try {
+    switch (route.method) {
+      case 'Range': return ok(route.encode(await kv.range(route.decode(body))));
+      case 'Put': return ok(route.encode(await kv.put(route.decode(body))));
+      case 'DeleteRange': return ok(route.encode(await kv.deleteRange(route.decode(body))));
+      case 'Txn': return ok(route.encode(await kv.txn(route.decode(body))));
+      case 'Compact': return ok(route.encode(await kv.compact(route.decode(body))));
+      case 'Status':
+        route.decode(body);
+        return ok(route.encode(memberStatus(member, kv)));
+      case 'MemberList':
+        route.decode(body);
+        return ok(route.encode({
+          // etcd's cluster responses carry no revision.
+          header: { ...kv.header(0) },
+          members: members().map((m) => ({ ID: m.id, name: m.name, peerURLs: m.peerUrls, clientURLs: m.clientUrls, isLearner: m.isLearner })),
+        }));
+      case 'Hash':
+        route.decode(body);
+        throw new EtcdError(GrpcCode.UNIMPLEMENTED, 'unknown method Hash for service etcdserverpb.Maintenance');
+    }
+  } catch (error) {
+    return toHttpReply(gatewayErrorReply(error));
+  }
+}
+
+/** Adds the gateway's routes (and its 404/405/preflight answers) to the app. */
+export function registerGateway(app: HttpApp, member: Member, kv: KvServer, members: () => MemberInfo[]): void {
+  for (const [path, route] of GATEWAY_ROUTES) app.post(path, (body) => serve(route, body, member, kv, members));
+  for (const prefix of GATEWAY_PREFIXES) {
+    // Method-specific routes outrank `any` in uWS's router, so this only sees what no route serves.
+    app.uws.any(`${prefix}*`, (res, req) => {
+      const resolved = resolveGatewayRequest(req.getMethod(), req.getUrl());
+      const reply = 'reply' in resolved ? resolved.reply : { status: 405, contentType: 'text/plain; charset=utf-8', body: 'Method Not Allowed\n' };
+      writeReply(res, toHttpReply(reply), false);
+    });
+  }
+}
