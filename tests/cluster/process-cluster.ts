@@ -15,6 +15,7 @@ import { etcdClient } from '../../net/grpc/protos.js';
 
 const CAIRN = fileURLToPath(new URL('../../bin/cairn.js', import.meta.url));
 const CLIENT_LINE = /serving client requests \(gRPC\) on 127\.0\.0\.1:(\d+)/;
+const HTTP_LINE = /serving client requests \(HTTP[^)]*\) on 127\.0\.0\.1:(\d+)/;
 
 /** A gRPC client of one member: KV and Maintenance. */
 export interface EtcdClients {
@@ -28,6 +29,8 @@ export interface ClusterProcess {
   dataDir: string;
   process: ChildProcess | null;
   clientPort: number;
+  /** The HTTP app's port: JSON gateway, WebSocket /ws, /health. */
+  httpPort: number;
   clients: EtcdClients | null;
   output: string[];
 }
@@ -58,7 +61,7 @@ export class ProcessCluster {
     for (let i = 1; i <= this.size; i++) {
       this.members.push({
         name: `m${i}`, peerPort: await freePort(), dataDir: join(this.root, `m${i}`),
-        process: null, clientPort: 0, clients: null, output: [],
+        process: null, clientPort: 0, httpPort: 0, clients: null, output: [],
       });
     }
     await Promise.all(this.members.map((member) => this.launch(member)));
@@ -78,12 +81,13 @@ export class ProcessCluster {
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     member.process = child;
     member.output = [];
-    member.clientPort = await new Promise<number>((resolve, reject) => {
+    [member.clientPort, member.httpPort] = await new Promise<[number, number]>((resolve, reject) => {
       const onData = (chunk: Buffer): void => {
-        const text = chunk.toString();
-        member.output.push(text);
-        const match = CLIENT_LINE.exec(member.output.join(''));
-        if (match) resolve(Number(match[1]));
+        member.output.push(chunk.toString());
+        const printed = member.output.join('');
+        const grpcPort = CLIENT_LINE.exec(printed);
+        const httpPort = HTTP_LINE.exec(printed);
+        if (grpcPort && httpPort) resolve([Number(grpcPort[1]), Number(httpPort[1])]);
       };
       child.stdout!.on('data', onData);
       child.stderr!.on('data', (chunk: Buffer) => member.output.push(chunk.toString()));
