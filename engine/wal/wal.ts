@@ -185,7 +185,13 @@ export class Wal {
   /** Resolves when batch `seq` is durable; rejects if the WAL fails first. Throws for a seq never handed out. */
   whenDurable(seq: number): Promise<void> {
     if (seq >= this.nextSeq) throw new RangeError(`wal: batch ${seq} was never appended`);
-    if (seq <= this.durableSeq) return Promise.resolve();
+    const durable = this.durableSeq;
+    if (seq <= durable) {
+      // Earlier waiters may be durable but not yet settled: settle them first, so callers always
+      // learn of durability in seq order.
+      this.settleUpTo(durable);
+      return Promise.resolve();
+    }
     if (this.failure !== null) return Promise.reject(this.failure);
     return new Promise<void>((resolve, reject) => {
       let at = this.waiters.length;
