@@ -1,0 +1,30 @@
+/**
+ * etcdctl's exit codes and the one error type commands throw to end with one of them. Messages
+ * are printed as etcdctl prints them: `Error: <message>` on stderr.
+ */
+
+/** The server answered with an error, or a call timed out. */
+export const EXIT_ERROR = 1;
+/** A txn script could not be parsed. */
+export const EXIT_INVALID_INPUT = 3;
+/** A flag value names something etcdctl does not support (output format, sort target, ...). */
+export const EXIT_BAD_FEATURE = 4;
+/** The command was given the wrong arguments. */
+export const EXIT_BAD_ARGS = 128;
+
+/** Ends the command: `Error: <message>` on stderr, then exit with `exitCode`. */
+export class CtlError extends Error {
+  constructor(readonly exitCode: number, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * A usage error found while parsing the command line (unknown command or flag, bad flag value).
+ * cobra reports these twice on stderr, with the command's usage on stdout in between.
+ */
+export class UsageError extends Error {
+  constructor(message: string, readonly hint = '') {
+    super(message);
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * etcdctl's `-w json` output: Go's encoding/json applied to etcd's generated structs. Fields keep
+ * the structs' JSON names and order, zero values are left out (omitempty), 64-bit integers are
+ * bare JSON numbers (exact: written from their decimal strings), bytes are base64.
+ */
+import type {
+  DeleteRangeResponse, EndpointHealth, EndpointStatus, KeyValue, Member, MemberListResponse, PutResponse,
+  RangeResponse, ResponseHeader, ResponseOp, TxnResponse,
+} from './messages.js';
+
+type Field = [name: string, json: string | undefined];
+
+/** An object of the fields whose value is present, in order. */
+function object(fields: Field[]): string {
+  const present = fields.filter((field): field is [string, string] => field[1] !== undefined);
+  return `{${present.map(([name, json]) => `"${name}":${json}`).join(',')}}`;
+}
+
+/** A JSON string as Go writes it: control characters, <, >, & and U+2028/2029 as \u escapes. */
+function goJsonString(value: string): string {
+  let quoted = '"';
+  for (const char of value) {
+    const code = char.codePointAt(0)!;
+    if (char === '"' || char === '\\') quoted += `\\${char}`;
+    else if (char === '\n') quoted += '\\n';
+    else if (char === '\r') quoted += '\\r';
+    else if (char === '\t') quoted += '\\t';
+    else if (code < 0x20 || '<>&\u2028\u2029'.includes(char)) quoted += `\\u${code.toString(16).padStart(4, '0')}`;
+    else quoted += char;
+  }
+  return `${quoted}"`;
+}
+
+const int = (digits: string): string | undefined => (digits === '0' || digits === '' ? undefined : digits);
+const bytes = (data: Buffer): string | undefined => (data.length === 0 ? undefined : `"${data.toString('base64')}"`);
+const flag = (value: boolean): string | undefined => (value ? 'true' : undefined);
+const text = (value: string): string | undefined => (value === '' ? undefined : goJsonString(value));
+const strings = (values: string[]): string | undefined =>
+  (values.length === 0 ? undefined : `[${values.map(goJsonString).join(',')}]`);
+const list = <T>(items: T[], each: (item: T) => string): string | undefined =>
+  (items.length === 0 ? undefined : `[${items.map(each).join(',')}]`);
+const optional = <T>(item: T | null | undefined, each: (item: T) => string): string | undefined =>
+  (item === null || item === undefined ? undefined : each(item));
+
+function header(value: ResponseHeader): string {
+  return object([['cluster_id', int(value.cluster_id)], ['member_id', int(value.member_id)],
+    ['revision', int(value.revision)], ['raft_term', int(value.raft_term)]]);
+}
+
+function keyValue(kv: KeyValue): string {
+  return object([['key', bytes(kv.key)], ['create_revision', int(kv.create_revision)], ['mod_revision', int(kv.mod_revision)],
+    ['version', int(kv.version)], ['value', bytes(kv.value)], ['lease', int(kv.lease)]]);
+}
+
+export function rangeJson(response: RangeResponse): string {
+  return object([['header', optional(response.header, header)], ['kvs', list(response.kvs, keyValue)],
+    ['more', flag(response.more)], ['count', int(response.count)]]);
+}
+
+export function putJson(response: PutResponse): string {
+  return object([['header', optional(response.header, header)], ['prev_kv', optional(response.prev_kv, keyValue)]]);
+}
+
+export function deleteJson(response: DeleteRangeResponse): string {
+  return object([['header', optional(response.header, header)], ['deleted', int(response.deleted)],
+    ['prev_kvs', list(response.prev_kvs, keyValue)]]);
+}
+
+/** A txn's responses are Go oneof wrappers: {"Response":{"ResponsePut":{...}}}. */
+function responseOp(op: ResponseOp): string {
+  const inner = op.response_range ? object([['ResponseRange', rangeJson(op.response_range)]])
+    : op.response_put ? object([['ResponsePut', putJson(op.response_put)]])
+      : op.response_delete_range ? object([['ResponseDeleteRange', deleteJson(op.response_delete_range)]])
+        : op.response_txn ? object([['ResponseTxn', txnJson(op.response_txn)]]) : undefined;
+  return object([['Response', inner]]);
+}
+
+export function txnJson(response: TxnResponse): string {
+  return object([['header', optional(response.header, header)], ['succeeded', flag(response.succeeded)],
+    ['responses', list(response.responses, responseOp)]]);
+}
+
+function member(value: Member): string {
+  return object([['ID', int(value.ID)], ['name', text(value.name)], ['peerURLs', strings(value.peerURLs)],
+    ['clientURLs', strings(value.clientURLs)], ['isLearner', flag(value.isLearner)]]);
+}
+
+export function memberListJson(response: MemberListResponse): string {
+  return object([['header', optional(response.header, header)], ['members', list(response.members, member)]]);
+}
+
+/** `endpoint status`: etcdctl's own {Endpoint, Status} records, which have no omitempty. */
+export function endpointStatusJson(statuses: EndpointStatus[]): string {
+  return `[${statuses.map(({ endpoint, status }) => object([['Endpoint', goJsonString(endpoint)], ['Status', object([
+    ['header', optional(status.header, header)], ['version', text(status.version)], ['dbSize', int(status.dbSize)],
+    ['leader', int(status.leader)], ['raftIndex', int(status.raftIndex)], ['raftTerm', int(status.raftTerm)],
+    ['raftAppliedIndex', int(status.raftAppliedIndex)], ['errors', strings(status.errors)],
+    ['dbSizeInUse', int(status.dbSizeInUse)], ['isLearner', flag(status.isLearner)],
+  ])]])).join(',')}]`;
+}
+
+/** `endpoint health`: etcdctl's {endpoint, health, took, error} records; only error is omitempty. */
+export function endpointHealthJson(results: EndpointHealth[]): string {
+  return `[${results.map((result) => object([['endpoint', goJsonString(result.endpoint)], ['health', String(result.health)],
+    ['took', goJsonString(result.took)], ['error', text(result.error)]])).join(',')}]`;
+}
