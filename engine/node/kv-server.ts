@@ -13,6 +13,7 @@ import type {
   PutRequest, PutResponse, RangeRequest, RangeResponse, TxnRequest, TxnResponse,
 } from '../mvcc/rpc.js';
 import type { MvccReader, Revisioned } from '../mvcc/store.js';
+import { ErrLeaseNotFound } from '../errors.js';
 import { checkDeleteRangeRequest, checkPutRequest, checkRangeRequest, checkTxnRequest, MAX_TXN_OPS_DEFAULT } from '../mvcc/validate.js';
 import type { Member } from './member.js';
 
@@ -25,6 +26,21 @@ export interface ResponseHeader {
 }
 
 export type WithHeader<T> = T & { header: ResponseHeader };
+
+/**
+ * Refuses a put that attaches a lease: cairn has no lessor yet, so no lease can exist, and etcd
+ * answers a put naming an unknown lease with "requested lease not found" (before Raft).
+ */
+function checkLeasesExist(request: { lease?: number; ignore_lease?: boolean }): void {
+  if (request.ignore_lease !== true && (request.lease ?? 0) !== 0) throw ErrLeaseNotFound;
+}
+
+function checkTxnLeasesExist(request: TxnRequest): void {
+  for (const op of [...(request.success ?? []), ...(request.failure ?? [])]) {
+    if (op.request_put !== undefined) checkLeasesExist(op.request_put);
+    if (op.request_txn !== undefined) checkTxnLeasesExist(op.request_txn);
+  }
+}
 
 export class KvServer {
   constructor(
@@ -52,6 +68,7 @@ export class KvServer {
 
   async put(request: PutRequest): Promise<WithHeader<PutResponse>> {
     checkPutRequest(request);
+    checkLeasesExist(request);
     return this.withHeader<PutResponse>(await this.member.propose({ put: request }));
   }
 
@@ -62,6 +79,7 @@ export class KvServer {
 
   async txn(request: TxnRequest): Promise<WithHeader<TxnResponse>> {
     checkTxnRequest(request, this.maxTxnOps);
+    checkTxnLeasesExist(request);
     return this.withHeader<TxnResponse>(await this.member.propose({ txn: request }));
   }
 

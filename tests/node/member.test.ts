@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestCluster, bytes, text } from './cluster-harness.js';
-import { ErrCompacted, ErrEmptyKey, ErrRequestTooLarge } from '../../engine/errors.js';
+import { ErrCompacted, ErrEmptyKey, ErrLeaseNotFound, ErrRequestTooLarge } from '../../engine/errors.js';
 
 test('a one-member cluster elects itself and serves puts, ranges, deletes, txns and compaction with etcd headers', async () => {
   const cluster = new TestCluster(1);
@@ -43,6 +43,8 @@ test('bad requests get etcd errors before Raft and change nothing', async () => 
     const before = member.status();
     await assert.rejects(kv.put({ key: bytes(''), value: bytes('v') }), ErrEmptyKey);
     await assert.rejects(kv.put({ key: bytes('k'), value: new Uint8Array(2 * 1024 * 1024) }), ErrRequestTooLarge);
+    await assert.rejects(kv.put({ key: bytes('k'), value: bytes('v'), lease: 0x1234 }), ErrLeaseNotFound);
+    await assert.rejects(kv.txn({ success: [{ request_txn: { success: [{ request_put: { key: bytes('k'), lease: 7 } }] } }] }), ErrLeaseNotFound);
     const after = member.status();
     assert.equal(after.commitIndex, before.commitIndex, 'no entry was proposed');
     assert.equal((await kv.range({ key: bytes('k') })).kvs.length, 0);
