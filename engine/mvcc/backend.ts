@@ -72,6 +72,15 @@ export function getMetaNumber(backend: Backend, name: Buffer, read: ReadOptions)
   return bytes.readUInt32BE(0) * 2 ** 32 + bytes.readUInt32BE(4);
 }
 
+/** etcd's compacted revision before any compaction: -1, so that compacting revision 0 is allowed. */
+export const NEVER_COMPACTED = -1;
+
+/** The scheduled compaction revision, or NEVER_COMPACTED. */
+export function scheduledCompactRevision(backend: Backend, read: ReadOptions): number {
+  return backend.meta.get(META.SCHEDULED_COMPACT_REV, read) === undefined
+    ? NEVER_COMPACTED : getMetaNumber(backend, META.SCHEDULED_COMPACT_REV, read);
+}
+
 /** Writes a u64 meta value (inside a write transaction). */
 export function putMetaNumber(backend: Backend, name: Buffer, value: number): void {
   if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`meta ${name.toString()} must be a safe integer, got ${value}`);

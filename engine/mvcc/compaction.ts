@@ -6,7 +6,7 @@
  * an unfinished compaction; finished_compact_rev records completion.
  */
 import { ErrCompacted, ErrFutureRev } from '../errors.js';
-import { META, getMetaNumber, putMetaNumber, type Backend } from './backend.js';
+import { META, getMetaNumber, putMetaNumber, scheduledCompactRevision, type Backend } from './backend.js';
 import { compactIndex } from './key-index.js';
 import { revisionToBytes } from './revision.js';
 
@@ -19,7 +19,7 @@ export const COMPACTION_KEYS_PER_CHUNK_DEFAULT = 1000;
  * hold more to drop at the new one). Runs inside a write transaction.
  */
 export function scheduleCompaction(backend: Backend, revision: number, currentRev: number): void {
-  if (revision <= getMetaNumber(backend, META.SCHEDULED_COMPACT_REV, {})) throw ErrCompacted;
+  if (revision <= scheduledCompactRevision(backend, {})) throw ErrCompacted;
   if (revision > currentRev) throw ErrFutureRev;
   putMetaNumber(backend, META.SCHEDULED_COMPACT_REV, revision);
   backend.meta.removeSync(META.COMPACT_CURSOR);
@@ -27,7 +27,7 @@ export function scheduleCompaction(backend: Backend, revision: number, currentRe
 
 /** True while a scheduled compaction is not physically complete. */
 export function compactionPending(backend: Backend): boolean {
-  return getMetaNumber(backend, META.FINISHED_COMPACT_REV, {}) < getMetaNumber(backend, META.SCHEDULED_COMPACT_REV, {});
+  return getMetaNumber(backend, META.FINISHED_COMPACT_REV, {}) < scheduledCompactRevision(backend, {});
 }
 
 /**
@@ -37,7 +37,7 @@ export function compactionPending(backend: Backend): boolean {
  */
 export function compactChunk(backend: Backend, keysMax: number): number {
   if (!compactionPending(backend)) return 0;
-  const atRev = getMetaNumber(backend, META.SCHEDULED_COMPACT_REV, {});
+  const atRev = scheduledCompactRevision(backend, {});
   const cursor = backend.meta.get(META.COMPACT_CURSOR);
   // Collect before changing anything: the index must not change under the cursor walking it.
   const batch = [...backend.index.getRange(cursor === undefined ? { limit: keysMax }

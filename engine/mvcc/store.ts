@@ -10,7 +10,7 @@
 import { EtcdError } from '../errors.js';
 import type { Entry } from '../raft/types.js';
 import { EntryType } from '../raft/types.js';
-import { META, getMetaNumber, openBackend, putMetaNumber, type Backend, type ReadOptions } from './backend.js';
+import { META, getMetaNumber, openBackend, putMetaNumber, scheduledCompactRevision, type Backend, type ReadOptions } from './backend.js';
 import { COMPACTION_KEYS_PER_CHUNK_DEFAULT, compactChunk, compactionPending, scheduleCompaction } from './compaction.js';
 import { hashKV } from './hash.js';
 import { applyDeleteRange, applyPut } from './ops.js';
@@ -109,7 +109,7 @@ export class MvccReader {
         backend: this.backend,
         read: options,
         currentRev: currentRevision(this.backend, options),
-        compactRev: getMetaNumber(this.backend, META.SCHEDULED_COMPACT_REV, options),
+        compactRev: scheduledCompactRevision(this.backend, options),
       });
     } finally {
       transaction.done();
@@ -199,7 +199,7 @@ export class MvccStore extends MvccReader {
   private writePosition(): WritePosition {
     return {
       currentRev: currentRevision(this.backend, {}),
-      compactRev: getMetaNumber(this.backend, META.SCHEDULED_COMPACT_REV, {}),
+      compactRev: scheduledCompactRevision(this.backend, {}),
     };
   }
 

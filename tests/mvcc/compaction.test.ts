@@ -74,6 +74,15 @@ test('an empty store compacts at revision 1 as etcd\'s does; revision 1 stays re
   assert.equal(put(store, 'x', '1'), 2);
 }));
 
+test('a store never compacted reports compact revision -1 and accepts compacting revision 0, as etcd does', () => withStore((store) => {
+  assert.equal(store.status().compact_revision, -1);
+  assert.equal(store.hashKV({}).response.compact_revision, -1);
+  assert.deepEqual(store.write({ compaction: { revision: 0 } }), { response: {}, revision: 1 });
+  assert.equal(store.status().compact_revision, 0);
+  assert.throws(() => store.write({ compaction: { revision: 0 } }), ErrCompacted);
+  assert.equal(put(store, 'x', '1'), 2);
+}));
+
 test('an incremental compaction fails old reads at once and finishes in bounded chunks', () => withStore((store) => {
   for (let i = 0; i < 10; i++) { put(store, `k${i}`, 'old'); put(store, `k${i}`, 'new'); }
   store.write({ compaction: { revision: 21 } });
@@ -129,7 +138,8 @@ test('HashKV at a revision ignores later writes and reports its revisions', () =
   const atThree = store.hashKV({ revision: 3 }).response;
   put(store, 'c', '3');
   assert.deepEqual(store.hashKV({ revision: 3 }).response, atThree);
-  assert.deepEqual({ ...atThree, hash: 0 }, { hash: 0, compact_revision: 0, hash_revision: 3 });
+  // Never compacted: etcd reports compact_revision -1.
+  assert.deepEqual({ ...atThree, hash: 0 }, { hash: 0, compact_revision: -1, hash_revision: 3 });
   assert.equal(store.hashKV({}).response.hash_revision, 4);
   assert.notEqual(store.hashKV({}).response.hash, atThree.hash);
   assert.throws(() => store.hashKV({ revision: 5 }), ErrFutureRev);
