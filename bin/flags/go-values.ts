@@ -5,15 +5,13 @@
  * "value out of range" for numbers, and time's own messages for durations.
  */
 
+export { parseGoDuration } from '../../net/gotext/duration.js';
+export { goQuote } from '../../net/gotext/quote.js';
+
 /** Go's error text for a number that is not a number. */
 export const PARSE_ERROR = 'parse error';
 /** Go's error text for a number that does not fit its type. */
 export const RANGE_ERROR = 'value out of range';
-
-/** Go's %q for the printable text flags carry. */
-export function goQuote(text: string): string {
-  return JSON.stringify(text);
-}
 
 const UINT64_MAX = (1n << 64n) - 1n;
 const INT64_MAX = (1n << 63n) - 1n;
@@ -73,38 +71,4 @@ export function parseGoBool(text: string): boolean | string {
   if (TRUE_TEXTS.has(text)) return true;
   if (FALSE_TEXTS.has(text)) return false;
   return PARSE_ERROR;
-}
-
-const DURATION_UNIT_NS: Readonly<Record<string, number>> = {
-  ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9,
-};
-
-/**
- * time.ParseDuration: nanoseconds, or time's error text (`time: invalid duration "abc"`,
- * `time: missing unit in duration "1.5"`, `time: unknown unit "x" in duration "1h30x"`).
- */
-export function parseGoDuration(text: string): number | string {
-  const quoted = goQuote(text);
-  const invalid = `time: invalid duration ${quoted}`;
-  let rest = text;
-  let sign = 1;
-  if (rest.startsWith('-') || rest.startsWith('+')) {
-    sign = rest.startsWith('-') ? -1 : 1;
-    rest = rest.slice(1);
-  }
-  if (rest === '0') return 0;
-  if (rest === '') return invalid;
-  let totalNs = 0;
-  while (rest !== '') {
-    const number = /^(\d*)(?:\.(\d*))?/.exec(rest)!;
-    if (number[0] === '' || number[0] === '.') return invalid;
-    rest = rest.slice(number[0].length);
-    const unit = /^[^0-9.]*/.exec(rest)![0];
-    if (unit === '') return `time: missing unit in duration ${quoted}`;
-    const unitNs = DURATION_UNIT_NS[unit];
-    if (unitNs === undefined) return `time: unknown unit ${goQuote(unit)} in duration ${quoted}`;
-    rest = rest.slice(unit.length);
-    totalNs += Number(`${number[1] || '0'}.${number[2] ?? ''}0`) * unitNs;
-  }
-  return sign * Math.round(totalNs);
 }

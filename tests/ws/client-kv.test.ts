@@ -4,7 +4,7 @@ import { ErrCompacted, ErrDuplicateKey, ErrEmptyKey, ErrFutureRev } from '../../
 import { CompareResult, CompareTarget, SortOrder, SortTarget } from '../../engine/mvcc/rpc.js';
 import { CairnClient } from '../../net/client/cairn-client.js';
 import { text } from '../node/cluster-harness.js';
-import { RawSocket, WsCluster } from './ws-harness.js';
+import { WsCluster, withSocket } from './ws-harness.js';
 
 const keysOf = (kvs: { key: Uint8Array }[]): string[] => kvs.map((kv) => text(kv.key));
 
@@ -95,23 +95,17 @@ test('a thousand pipelined requests on one connection all get their own answers'
 });
 
 test('answers come back as each request completes, not in request order', async () => {
-  const cluster = new WsCluster(1);
-  await cluster.start();
-  const socket = await RawSocket.open(cluster.wsUrl(1));
-  try {
-    await cluster.cluster.leader();
-    // A put waits for Raft and the WAL's fsync; a serializable range is served at once.
-    socket.sendBatch([
-      { id: 1, op: 'put', body: { key: Buffer.from('k'), value: Buffer.from('v') } },
-      { id: 2, op: 'range', body: { key: Buffer.from('k'), serializable: true } },
-    ]);
-    const firstAnswer = await socket.next();
-    const secondAnswer = await socket.next();
-    assert.equal(firstAnswer.id, 2);
-    assert.equal(secondAnswer.id, 1);
-    assert.equal((secondAnswer.result as { header: { revision: number } }).header.revision, 2);
-  } finally {
-    socket.close();
-    await cluster.close();
-  }
+  await withSocket(async (cluster, socket) => {
+  await cluster.cluster.leader();
+  // A put waits for Raft and the WAL's fsync; a serializable range is served at once.
+  socket.sendBatch([
+    { id: 1, op: 'put', body: { key: Buffer.from('k'), value: Buffer.from('v') } },
+    { id: 2, op: 'range', body: { key: Buffer.from('k'), serializable: true } },
+  ]);
+  const firstAnswer = await socket.next();
+  const secondAnswer = await socket.next();
+  assert.equal(firstAnswer.id, 2);
+  assert.equal(secondAnswer.id, 1);
+  assert.equal((secondAnswer.result as { header: { revision: number } }).header.revision, 2);
+  });
 });

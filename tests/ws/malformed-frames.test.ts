@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrEmptyKey, ErrInvalidSortOption, GrpcCode } from '../../engine/errors.js';
-import { RawSocket, WsCluster } from './ws-harness.js';
+import { RawSocket, WsCluster, withSocket } from './ws-harness.js';
 
 const key = Buffer.from('k');
 const value = Buffer.from('v');
@@ -30,53 +30,41 @@ const CASES: { name: string; frame: Record<string, unknown>; message: string | R
 ];
 
 test('malformed requests with an id get an INVALID_ARGUMENT answer in etcd wording, change nothing, and keep the connection', async () => {
-  const cluster = new WsCluster(1);
-  await cluster.start();
-  const socket = await RawSocket.open(cluster.wsUrl(1));
-  try {
-    const { member } = await cluster.settledLeader();
-    const before = member.status();
-    let id = 100;
-    for (const { name, frame, message } of CASES) {
-      const answer = await socket.call({ id: ++id, ...frame });
-      assert.equal(answer.id, id, name);
-      assert.equal(answer.result, undefined, name);
-      const error = answer.error as { code: number; message: string };
-      assert.equal(error.code, GrpcCode.INVALID_ARGUMENT, name);
-      if (typeof message === 'string') assert.equal(error.message, message, name);
-      else assert.match(error.message, message, name);
-    }
-    const after = member.status();
-    assert.equal(after.revision, before.revision, 'the revision did not move');
-    assert.equal(after.commitIndex, before.commitIndex, 'nothing was proposed');
-    const fine = await socket.call({ id: 1, op: 'put', body: { key, value } });
-    assert.equal((fine.result as { header: { revision: number } }).header.revision, before.revision + 1, 'the connection still serves');
-  } finally {
-    socket.close();
-    await cluster.close();
+  await withSocket(async (cluster, socket) => {
+  const { member } = await cluster.settledLeader();
+  const before = member.status();
+  let id = 100;
+  for (const { name, frame, message } of CASES) {
+    const answer = await socket.call({ id: ++id, ...frame });
+    assert.equal(answer.id, id, name);
+    assert.equal(answer.result, undefined, name);
+    const error = answer.error as { code: number; message: string };
+    assert.equal(error.code, GrpcCode.INVALID_ARGUMENT, name);
+    if (typeof message === 'string') assert.equal(error.message, message, name);
+    else assert.match(error.message, message, name);
   }
+  const after = member.status();
+  assert.equal(after.revision, before.revision, 'the revision did not move');
+  assert.equal(after.commitIndex, before.commitIndex, 'nothing was proposed');
+  const fine = await socket.call({ id: 1, op: 'put', body: { key, value } });
+  assert.equal((fine.result as { header: { revision: number } }).header.revision, before.revision + 1, 'the connection still serves');
+  });
 });
 
 test('a second request with an id already in flight is refused', async () => {
-  const cluster = new WsCluster(1);
-  await cluster.start();
-  const socket = await RawSocket.open(cluster.wsUrl(1));
-  try {
-    await cluster.cluster.leader();
-    socket.sendBatch([
-      { id: 7, op: 'put', body: { key, value } },
-      { id: 7, op: 'put', body: { key, value: Buffer.from('other') } },
-    ]);
-    const refused = await socket.next();
-    assert.deepEqual(refused.error, { code: GrpcCode.INVALID_ARGUMENT, message: 'cairn: invalid request: id 7 is already in flight' });
-    const applied = await socket.next();
-    assert.equal((applied.result as { header: { revision: number } }).header.revision, 2);
-    const got = await socket.call({ id: 8, op: 'range', body: { key } });
-    assert.equal(Buffer.from((got.result as { kvs: { value: Uint8Array }[] }).kvs[0]!.value).toString(), 'v');
-  } finally {
-    socket.close();
-    await cluster.close();
-  }
+  await withSocket(async (cluster, socket) => {
+  await cluster.cluster.leader();
+  socket.sendBatch([
+    { id: 7, op: 'put', body: { key, value } },
+    { id: 7, op: 'put', body: { key, value: Buffer.from('other') } },
+  ]);
+  const refused = await socket.next();
+  assert.deepEqual(refused.error, { code: GrpcCode.INVALID_ARGUMENT, message: 'cairn: invalid request: id 7 is already in flight' });
+  const applied = await socket.next();
+  assert.equal((applied.result as { header: { revision: number } }).header.revision, 2);
+  const got = await socket.call({ id: 8, op: 'range', body: { key } });
+  assert.equal(Buffer.from((got.result as { kvs: { value: Uint8Array }[] }).kvs[0]!.value).toString(), 'v');
+  });
 });
 
 /** Frames without a usable id, and the close each must cause. */

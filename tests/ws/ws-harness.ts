@@ -149,3 +149,16 @@ export class RawSocket {
     this.socket.close();
   }
 }
+
+/** Runs `test` with a one-member cluster and a raw socket to it; both are closed afterwards. */
+export async function withSocket(test: (cluster: WsCluster, socket: RawSocket) => Promise<void>): Promise<void> {
+  const cluster = new WsCluster(1);
+  await cluster.start();
+  const socket = await RawSocket.open(cluster.wsUrl(1));
+  try {
+    await test(cluster, socket);
+  } finally {
+    socket.close();
+    await cluster.close();
+  }
+}
