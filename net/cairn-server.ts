@@ -8,6 +8,7 @@ import { clusterIdOf, memberIdOf } from '../engine/node/member-id.js';
 import type { MemberInfo } from '../engine/node/cluster-members.js';
 import { KvServer } from '../engine/node/kv-server.js';
 import { Member } from '../engine/node/member.js';
+import type { MemberAttributes } from '../engine/mvcc/members.js';
 import { MvccReader } from '../engine/mvcc/store.js';
 import type { PeerAddress } from './peer/peer-sender.js';
 import { GrpcEndpoint } from './grpc/grpc-server.js';
@@ -40,7 +41,12 @@ export function addressOfUrl(url: string): PeerAddress {
   return { host: parsed.hostname.replace(/^\[|\]$/g, ''), port: Number(parsed.port) };
 }
 
+/** How long to wait before publishing this member's attributes again after a failed attempt. */
+const PUBLISH_RETRY_MS = 500;
+
 export class CairnServer {
+  private stopped = false;
+
   private constructor(
     readonly member: Member,
     private readonly reader: MvccReader,
@@ -72,9 +78,16 @@ export class CairnServer {
     });
     const reader = new MvccReader(member.kvPath);
     const kv = new KvServer(member, reader, options.maxTxnOps);
-    // Other members' client URLs are not replicated yet: each member knows only its own.
-    const members = (): MemberInfo[] =>
-      infos.map((info) => (info.id === id ? { ...info, clientUrls: options.advertiseClientUrls } : info));
+    // Names and client URLs come from what each member published through Raft (its own, before
+    // it has published, from its flags).
+    const members = (): MemberInfo[] => {
+      const published = new Map(reader.memberAttributes().map((attributes) => [attributes.id, attributes]));
+      return infos.map((info) => {
+        const attributes = published.get(info.id);
+        if (attributes !== undefined) return { ...info, name: attributes.name, clientUrls: attributes.client_urls };
+        return info.id === id ? { ...info, clientUrls: options.advertiseClientUrls } : info;
+      });
+    };
     const grpc = await GrpcEndpoint.listen({
       member, kv, members, host: options.clientListen.host, port: options.clientListen.port,
       maxRequestBytes: options.maxRequestBytes,
@@ -84,11 +97,29 @@ export class CairnServer {
       maxRequestBytes: options.maxRequestBytes,
     });
     registerGateway(http, member, kv, members);
-    return new CairnServer(member, reader, grpc, http, options.name);
+    const server = new CairnServer(member, reader, grpc, http, options.name);
+    void server.publish({ id, name: options.name, client_urls: options.advertiseClientUrls });
+    return server;
+  }
+
+  /**
+   * Replicates this member's name and client URLs (etcd's publish): retried until it applies, since
+   * the cluster may have no leader yet; given up when the member stops.
+   */
+  private async publish(attributes: MemberAttributes): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.member.propose({ member_attributes: attributes });
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, PUBLISH_RETRY_MS));
+      }
+    }
   }
 
   /** Stops serving clients, then stops the member (WAL and apply workers flush and exit). */
   async stop(): Promise<void> {
+    this.stopped = true;
     this.http.close();
     await this.grpc.close();
     await this.member.stop();

@@ -4,6 +4,7 @@
  * so it is plain msgpack maps (no shared structures) and stays readable across versions.
  */
 import { Packr } from 'msgpackr';
+import type { MemberAttributes } from './members.js';
 import type { CompactionRequest, DeleteRangeRequest, PutRequest, TxnRequest } from './rpc.js';
 
 /**
@@ -20,6 +21,7 @@ export type InternalRequest = (
   | { delete_range: DeleteRangeRequest }
   | { txn: TxnRequest }
   | { compaction: CompactionRequest }
+  | { member_attributes: MemberAttributes }
 ) & { header?: RequestHeader };
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
@@ -41,7 +43,7 @@ export function decodeInternalRequest(data: Uint8Array): InternalRequest | undef
   const fields = decoded as Record<string, unknown>;
   if (fields.header !== undefined && !(typeof fields.header === 'object' && fields.header !== null &&
       Number.isSafeInteger((fields.header as RequestHeader).id))) return undefined;
-  for (const name of ['put', 'delete_range', 'txn', 'compaction'] as const) {
+  for (const name of ['put', 'delete_range', 'txn', 'compaction', 'member_attributes'] as const) {
     if (fields[name] !== undefined && fields[name] !== null && typeof fields[name] === 'object') {
       return decoded as InternalRequest;
     }

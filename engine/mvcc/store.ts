@@ -23,6 +23,7 @@ import type {
 import { applyTxn } from './txn.js';
 import { checkDeleteRangeRequest, checkPutRequest, checkRangeRequest, checkTxnRequest, MAX_TXN_OPS_DEFAULT } from './validate.js';
 import { EventsMode, WriteTxn } from './write-txn.js';
+import { checkMemberAttributes, putMemberAttributes, readMemberAttributes, type MemberAttributes } from './members.js';
 
 /** A response and the revision its header carries (the store revision it produced or saw). */
 export interface Revisioned<T> {
@@ -138,6 +139,11 @@ export class MvccReader {
     }));
   }
 
+  /** Every member's published name and client URLs (see members.ts). */
+  memberAttributes(): MemberAttributes[] {
+    return this.withReadView((view) => readMemberAttributes(view.backend, view.read));
+  }
+
   async close(): Promise<void> {
     await this.backend.root.close();
   }
@@ -162,6 +168,11 @@ export class MvccStore extends MvccReader {
    * leaves the store untouched.
    */
   private applyRequest(request: InternalRequest, index: number, position: WritePosition): EntryOutcome {
+    if ('member_attributes' in request) {
+      checkMemberAttributes(request.member_attributes);
+      putMemberAttributes(this.backend, request.member_attributes);
+      return { index, revision: position.currentRev, response: {}, events: [] };
+    }
     if ('compaction' in request) {
       scheduleCompaction(this.backend, request.compaction.revision, position.currentRev);
       position.compactRev = request.compaction.revision;

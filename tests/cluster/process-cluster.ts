@@ -55,13 +55,18 @@ export class ProcessCluster {
   readonly root = mkdtempSync(join(tmpdir(), 'cairn-proc-'));
   readonly members: ClusterProcess[] = [];
 
-  constructor(private readonly size: number, private readonly heartbeatMs = 20, private readonly electionMs = 200) {}
+  /**
+   * With `advertiseClientPorts`, client ports are reserved up front (free ports from the OS) so each
+   * member can advertise its real client URL; otherwise they are picked by the process (port 0).
+   */
+  constructor(private readonly size: number, private readonly heartbeatMs = 20, private readonly electionMs = 200,
+    private readonly advertiseClientPorts = false) {}
 
   async start(): Promise<void> {
     for (let i = 1; i <= this.size; i++) {
       this.members.push({
         name: `m${i}`, peerPort: await freePort(), dataDir: join(this.root, `m${i}`),
-        process: null, clientPort: 0, httpPort: 0, clients: null, output: [],
+        process: null, clientPort: this.advertiseClientPorts ? await freePort() : 0, httpPort: 0, clients: null, output: [],
       });
     }
     await Promise.all(this.members.map((member) => this.launch(member)));
@@ -72,7 +77,7 @@ export class ProcessCluster {
     const initialCluster = this.members.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}`).join(',');
     const child = spawn(process.execPath, [
       CAIRN, '--name', member.name, '--data-dir', member.dataDir,
-      '--listen-client-urls', 'http://127.0.0.1:0', '--advertise-client-urls', 'http://127.0.0.1:0',
+      '--listen-client-urls', `http://127.0.0.1:${member.clientPort}`, '--advertise-client-urls', `http://127.0.0.1:${member.clientPort}`,
       '--listen-client-http-urls', 'http://127.0.0.1:0',
       '--listen-peer-urls', `http://127.0.0.1:${member.peerPort}`,
       '--initial-advertise-peer-urls', `http://127.0.0.1:${member.peerPort}`,
