@@ -67,7 +67,17 @@ export interface RangeRequest {
   max_create_revision?: number;
 }
 
+/**
+ * The header an op's response carries inside a txn: only the revision the op saw (etcd leaves the
+ * other fields unset there). Top-level responses get their full header from the server instead.
+ */
+export interface OpHeader {
+  revision: number;
+}
+
 export interface RangeResponse {
+  /** Set on responses inside a txn. */
+  header?: OpHeader;
   kvs: KeyValue[];
   /** True when more keys than `limit` matched. */
   more: boolean;
@@ -85,6 +95,8 @@ export interface PutRequest {
 }
 
 export interface PutResponse {
+  /** Set on responses inside a txn. */
+  header?: OpHeader;
   prev_kv?: KeyValue;
 }
 
@@ -95,6 +107,8 @@ export interface DeleteRangeRequest {
 }
 
 export interface DeleteRangeResponse {
+  /** Set on responses inside a txn. */
+  header?: OpHeader;
   deleted: number;
   prev_kvs: KeyValue[];
 }
@@ -156,6 +170,8 @@ export interface TxnRequest {
 }
 
 export interface TxnResponse {
+  /** Set (empty: revision 0) on a txn nested inside another. */
+  header?: OpHeader;
   succeeded: boolean;
   responses: ResponseOp[];
 }

@@ -77,11 +77,23 @@ function checkPath(w: WriteTxn, view: ReadView, request: TxnRequest, path: boole
   }
 }
 
+/**
+ * One op of the chosen path. As in etcd, each op's response carries a header holding only the
+ * revision the op saw: the txn's revision so far (the store's until the txn's first write, then
+ * the txn's own), read after the op ran. A nested txn's header is empty: etcd sets the revision on
+ * the outermost txn only.
+ */
 function applyOp(w: WriteTxn, op: RequestOp, path: boolean[], cursor: { at: number }): ResponseOp {
-  if (op.request_range !== undefined) return { response_range: applyRange(w, op.request_range) };
-  if (op.request_put !== undefined) return { response_put: applyPut(w, op.request_put) };
-  if (op.request_delete_range !== undefined) return { response_delete_range: applyDeleteRange(w, op.request_delete_range) };
-  if (op.request_txn !== undefined) return { response_txn: applyPath(w, op.request_txn, path, cursor) };
+  if (op.request_range !== undefined) return { response_range: { header: { revision: w.rev }, ...applyRange(w, op.request_range) } };
+  if (op.request_put !== undefined) {
+    const response = applyPut(w, op.request_put);
+    return { response_put: { header: { revision: w.rev }, ...response } };
+  }
+  if (op.request_delete_range !== undefined) {
+    const response = applyDeleteRange(w, op.request_delete_range);
+    return { response_delete_range: { header: { revision: w.rev }, ...response } };
+  }
+  if (op.request_txn !== undefined) return { response_txn: { header: { revision: 0 }, ...applyPath(w, op.request_txn, path, cursor) } };
   return {};
 }
 

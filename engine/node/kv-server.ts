@@ -25,7 +25,8 @@ export interface ResponseHeader {
   raft_term: number;
 }
 
-export type WithHeader<T> = T & { header: ResponseHeader };
+/** A response with its full header (a top-level response: the op header of txn ops does not apply). */
+export type WithHeader<T> = Omit<T, 'header'> & { header: ResponseHeader };
 
 /**
  * Refuses a put that attaches a lease: cairn has no lessor yet, so no lease can exist, and etcd
@@ -63,7 +64,7 @@ export class KvServer {
     checkRangeRequest(request);
     const read = (): Revisioned<RangeResponse> => this.reader.range(request);
     const { response, revision } = request.serializable === true ? read() : await this.member.readIndex(read);
-    return { header: this.header(revision), ...response };
+    return { ...response, header: this.header(revision) };
   }
 
   async put(request: PutRequest): Promise<WithHeader<PutResponse>> {
@@ -90,10 +91,10 @@ export class KvServer {
   /** HashKV of this member's store (Maintenance.HashKV): local, as etcd serves it. */
   hashKV(request: HashKVRequest): WithHeader<HashKVResponse> {
     const { response, revision } = this.reader.hashKV(request);
-    return { header: this.header(revision), ...response };
+    return { ...response, header: this.header(revision) };
   }
 
   private withHeader<T>(result: ApplyResult): WithHeader<T> {
-    return { header: this.header(result.revision), ...(result.response as T) };
+    return { ...(result.response as T), header: this.header(result.revision) };
   }
 }

@@ -56,15 +56,15 @@ test('a compaction response is only its header', () => {
   assert.equal(encodeCompactionResponse({ header: header(11) }), `{"header":${headerJson(11)}}`);
 });
 
-test('a txn writes per-op headers with the revision each op saw, and an empty header for a nested txn', () => {
+test('a txn writes the per-op headers the engine gives, and an empty header for a nested txn', () => {
   const response = encodeTxnResponse({
     header: header(14),
     succeeded: true,
     responses: [
-      { response_put: {} },
-      { response_range: { kvs: [kv('a', '1', 13, 13, 1)], more: false, count: 1 } },
-      { response_delete_range: { deleted: 0, prev_kvs: [] } },
-      { response_txn: { succeeded: true, responses: [{ response_put: {} }] } },
+      { response_put: { header: { revision: 14 } } },
+      { response_range: { header: { revision: 14 }, kvs: [kv('a', '1', 13, 13, 1)], more: false, count: 1 } },
+      { response_delete_range: { header: { revision: 14 }, deleted: 0, prev_kvs: [] } },
+      { response_txn: { header: { revision: 0 }, succeeded: true, responses: [{ response_put: { header: { revision: 14 } } }] } },
     ],
   });
   assert.equal(response, `{"header":${headerJson(14)},"succeeded":true,"responses":[`
@@ -77,24 +77,9 @@ test('a txn writes per-op headers with the revision each op saw, and an empty he
 test('a failed read-only txn leaves succeeded out; its range saw the txn revision', () => {
   assert.equal(encodeTxnResponse({
     header: header(14), succeeded: false,
-    responses: [{ response_range: { kvs: [kv('a', '', 13, 13, 1)], more: false, count: 1 } }],
+    responses: [{ response_range: { header: { revision: 14 }, kvs: [kv('a', '', 13, 13, 1)], more: false, count: 1 } }],
   }), `{"header":${headerJson(14)},"responses":[{"response_range":{"header":{"revision":"14"},`
     + '"kvs":[{"key":"YQ==","create_revision":"13","mod_revision":"13","version":"1"}],"count":"1"}}]}');
   assert.equal(encodeTxnResponse({ header: header(14), succeeded: false, responses: [] }), `{"header":${headerJson(14)}}`);
   assert.equal(encodeTxnResponse({ header: header(14), succeeded: true, responses: [] }), `{"header":${headerJson(14)},"succeeded":true}`);
-});
-
-test('in a writing txn, ops before the first change saw the revision the txn began at', () => {
-  const response = encodeTxnResponse({
-    header: header(21), succeeded: true,
-    responses: [
-      { response_range: { kvs: [], more: false, count: 0 } },
-      { response_delete_range: { deleted: 0, prev_kvs: [] } },
-      { response_delete_range: { deleted: 2, prev_kvs: [] } },
-      { response_range: { kvs: [], more: false, count: 0 } },
-    ],
-  });
-  assert.equal(response, `{"header":${headerJson(21)},"succeeded":true,"responses":[`
-    + '{"response_range":{"header":{"revision":"20"}}},{"response_delete_range":{"header":{"revision":"20"}}},'
-    + '{"response_delete_range":{"header":{"revision":"21"},"deleted":"2"}},{"response_range":{"header":{"revision":"21"}}}]}');
 });

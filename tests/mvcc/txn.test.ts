@@ -167,3 +167,24 @@ test('a txn whose chosen ops cannot all run writes nothing', () => withStore((st
   });
   assert.equal(taken.response.succeeded, true);
 }));
+
+test('each op of a txn reports the revision it saw, as etcd: the store\'s until the first change, then the txn\'s; a nested txn\'s header is empty', () => withStore((store) => {
+  put(store, 'a', '1');
+  put(store, 'b', '2'); // the store is at revision 3
+  const { response } = store.write<TxnResponse>({
+    txn: {
+      success: [
+        { request_range: { key: b('a') } },
+        { request_delete_range: { key: b('missing') } },
+        { request_delete_range: { key: b('b') } },
+        { request_range: { key: b('a') } },
+        { request_txn: { success: [{ request_put: { key: b('c'), value: b('3') } }] } },
+      ],
+    },
+  });
+  assert.deepEqual(response.responses.map((op) =>
+    (op.response_range ?? op.response_delete_range ?? op.response_put ?? op.response_txn)!.header), [
+    { revision: 3 }, { revision: 3 }, { revision: 4 }, { revision: 4 }, { revision: 0 },
+  ]);
+  assert.deepEqual(response.responses[4]!.response_txn!.responses[0]!.response_put!.header, { revision: 4 });
+}));

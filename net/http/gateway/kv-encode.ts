@@ -2,10 +2,8 @@
  * KV responses as etcd 3.4's gateway writes them (see jsonpb-write.ts for the field rules).
  *
  * Inside a txn every op response carries a header of its own, holding only the revision the op
- * saw, and a nested txn's header is empty ({}): etcd sets the revision on the outermost txn only.
- * The engine returns no per-op headers, so they are derived from the txn's revision as etcd's
- * write txn computes them: a put answers begin+1; a range answers begin, or begin+1 once the txn
- * has changed something; a delete answers like a range, counting its own deletions.
+ * saw, and a nested txn's header is empty ({}): the engine sets them (engine/mvcc/txn.ts) as
+ * etcd's write txn does, and they are written as given.
  */
 import type {
   DeleteRangeResponse, KeyValue, PutResponse, RangeResponse, ResponseOp, TxnResponse,
@@ -56,44 +54,25 @@ function deleteRangeBody(header: string, response: DeleteRangeResponse): string 
   ]);
 }
 
-/** Whether the executed ops changed the store (a put, a delete that deleted, in any nested txn). */
-function changesStore(responses: readonly ResponseOp[]): boolean {
-  return responses.some((op) => op.response_put !== undefined
-    || (op.response_delete_range?.deleted ?? 0) > 0
-    || (op.response_txn !== undefined && changesStore(op.response_txn.responses)));
+/** One op response of a txn, with the header the engine gave it (only the revision the op saw). */
+function opJson(op: ResponseOp): string {
+  if (op.response_range !== undefined) {
+    return jsonObject([['response_range', rangeBody(encodeHeader(op.response_range.header ?? {}), op.response_range)]]);
+  }
+  if (op.response_put !== undefined) return jsonObject([['response_put', putBody(encodeHeader(op.response_put.header ?? {}), op.response_put)]]);
+  if (op.response_delete_range !== undefined) {
+    return jsonObject([['response_delete_range', deleteRangeBody(encodeHeader(op.response_delete_range.header ?? {}), op.response_delete_range)]]);
+  }
+  if (op.response_txn !== undefined) return jsonObject([['response_txn', txnBody(encodeHeader(op.response_txn.header ?? {}), op.response_txn)]]);
+  return '{}';
 }
 
-/** Walks a txn's op responses in order, tracking whether the store has changed so far. */
-class TxnHeaders {
-  private changed = false;
-
-  constructor(private readonly beginRevision: number) {}
-
-  private revisionSeen(): string {
-    return encodeHeader({ revision: this.beginRevision + (this.changed ? 1 : 0) });
-  }
-
-  op(op: ResponseOp): string {
-    if (op.response_range !== undefined) return jsonObject([['response_range', rangeBody(this.revisionSeen(), op.response_range)]]);
-    if (op.response_put !== undefined) {
-      this.changed = true;
-      return jsonObject([['response_put', putBody(this.revisionSeen(), op.response_put)]]);
-    }
-    if (op.response_delete_range !== undefined) {
-      if (op.response_delete_range.deleted > 0) this.changed = true;
-      return jsonObject([['response_delete_range', deleteRangeBody(this.revisionSeen(), op.response_delete_range)]]);
-    }
-    if (op.response_txn !== undefined) return jsonObject([['response_txn', this.txnBody(encodeHeader({}), op.response_txn)]]);
-    return '{}';
-  }
-
-  txnBody(header: string, response: TxnResponse): string {
-    return jsonObject([
-      ['header', header],
-      ['succeeded', boolJson(response.succeeded)],
-      ['responses', repeatedJson(response.responses.map((op) => this.op(op)))],
-    ]);
-  }
+function txnBody(header: string, response: TxnResponse): string {
+  return jsonObject([
+    ['header', header],
+    ['succeeded', boolJson(response.succeeded)],
+    ['responses', repeatedJson(response.responses.map(opJson))],
+  ]);
 }
 
 /** POST /v3/kv/range. */
@@ -113,8 +92,7 @@ export function encodeDeleteRangeResponse(response: WithResponseHeader<DeleteRan
 
 /** POST /v3/kv/txn. */
 export function encodeTxnResponse(response: WithResponseHeader<TxnResponse>): string {
-  const beginRevision = (response.header.revision ?? 0) - (changesStore(response.responses) ? 1 : 0);
-  return new TxnHeaders(beginRevision).txnBody(encodeHeader(response.header), response);
+  return txnBody(encodeHeader(response.header), response);
 }
 
 /** POST /v3/kv/compaction: only the header (CompactionResponse has no other field). */
