@@ -29,8 +29,3 @@ export function clusterIdOf(memberIds: readonly number[]): number {
   for (const id of [...memberIds].sort((a, b) => a - b)) hash.update(String(id));
   return idFromDigest(hash.digest());
 }
-
-/** Formats an id as etcd prints member ids: lowercase hex without leading zeros. */
-export function formatId(id: number): string {
-  return id.toString(16);
-}

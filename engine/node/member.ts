@@ -236,12 +236,6 @@ export class Member {
     }
   }
 
-  /** Asks Raft to elect this member now (tests, and leader transfer later). */
-  campaign(): void {
-    this.node.campaign();
-    this.scheduleTurn();
-  }
-
   /** Stops the clock, peers and workers; pending requests fail with "server stopped". */
   stop(): Promise<void> {
     this.stopping ??= this.shutdown();

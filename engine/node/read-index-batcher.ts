@@ -30,6 +30,8 @@ export class ReadIndexBatcher {
   private queued: PendingRead[] = [];
   private readonly rounds = new Map<string, Round>();
   private sequence = 0;
+  /** Reads queued or in a round: kept as a count so the bound costs nothing per read. */
+  private pendingReads = 0;
 
   constructor(
     private readonly memberId: number,
@@ -44,13 +46,14 @@ export class ReadIndexBatcher {
 
   /** Queues a read for the next round, or rejects it at once when too many reads are pending. */
   enqueue(read: PendingRead): void {
-    if (this.pendingCount() >= this.readsPendingMax) return read.reject(ErrTooManyRequests);
+    if (this.pendingReads >= this.readsPendingMax) return read.reject(ErrTooManyRequests);
+    this.pendingReads++;
     this.queued.push(read);
   }
 
-  /** True when reads wait for a round to start. */
-  hasQueued(): boolean {
-    return this.queued.length > 0;
+  /** Reads queued or waiting for their round's answer. */
+  get pendingCount(): number {
+    return this.pendingReads;
   }
 
   /** Starts one round for everything queued. */
@@ -61,7 +64,7 @@ export class ReadIndexBatcher {
     const context = this.nextContext();
     const refused = this.requestReadIndex(context);
     if (refused !== null) {
-      for (const read of reads) read.reject(refused);
+      this.settle(reads, (read) => read.reject(refused));
       return;
     }
     this.track(contextKey(context), reads, Date.now() + this.timeoutMs);
@@ -78,7 +81,7 @@ export class ReadIndexBatcher {
     if (round === undefined) return;
     this.rounds.delete(key);
     if (Date.now() >= round.deadlineMs) {
-      for (const read of round.reads) read.reject(ErrTimeout);
+      this.settle(round.reads, (read) => read.reject(ErrTimeout));
       return;
     }
     const context = this.nextContext();
@@ -95,8 +98,8 @@ export class ReadIndexBatcher {
     this.rounds.delete(key);
     clearTimeout(round.retryTimer);
     this.waitApplied(index).then(
-      () => { for (const read of round.reads) read.run(); },
-      (error: Error) => { for (const read of round.reads) read.reject(error); },
+      () => this.settle(round.reads, (read) => read.run()),
+      (error: Error) => this.settle(round.reads, (read) => read.reject(error)),
     );
   }
 
@@ -109,12 +112,13 @@ export class ReadIndexBatcher {
       for (const read of round.reads) read.reject(error);
     }
     this.rounds.clear();
+    this.pendingReads = 0;
   }
 
-  private pendingCount(): number {
-    let count = this.queued.length;
-    for (const round of this.rounds.values()) count += round.reads.length;
-    return count;
+  /** Ends `reads` (runs or rejects each) and stops counting them as pending. */
+  private settle(reads: PendingRead[], end: (read: PendingRead) => void): void {
+    this.pendingReads -= reads.length;
+    for (const read of reads) end(read);
   }
 
   private nextContext(): Uint8Array {
