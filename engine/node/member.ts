@@ -27,6 +27,7 @@ import { RawNode, StateRole, type Ready } from '../raft/raw-node.js';
 import { EntryType, type ConfState, type Entry, type HardState } from '../raft/types.js';
 import { entryFrameBytes } from '../wal/frame.js';
 import { batchBytes, Wal, type WalReplay } from '../wal/wal.js';
+import type { WalStats } from '../wal/wal-status.js';
 import { PeerTransport } from '../../net/peer/peer-transport.js';
 import type { PeerAddress } from '../../net/peer/peer-sender.js';
 import { isRaftMessage, raftMessageBytes } from './raft-message-shape.js';
@@ -162,6 +163,11 @@ export class Member {
       appliedIndex: this.applier.appliedIndex,
       revision: this.applier.revision,
     };
+  }
+
+  /** The WAL's write-path counters: fsyncs, batches, entries (for /metrics and benchmarks). */
+  walStats(): WalStats {
+    return this.wal.stats();
   }
 
   /** The current Raft term (response headers carry it). */
