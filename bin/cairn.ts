@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     electionTimeoutMs: config.electionTimeoutMs,
     maxRequestBytes: config.maxRequestBytes,
     maxTxnOps: config.maxTxnOps,
+    snapshotCount: config.snapshotCount,
   });
   const peerAddress = server.member.peerAddress();
   process.stdout.write(

@@ -5,8 +5,6 @@
  */
 import { DEFAULT_QUOTA_BACKEND_BYTES, type ServerConfig, type TlsSettings } from './flags/server-config.js';
 
-const SNAPSHOT_COUNT_DEFAULT = 100_000;
-
 function tlsRequested(tls: TlsSettings): boolean {
   return tls.certFile !== '' || tls.keyFile !== '' || tls.trustedCaFile !== '' || tls.clientCertAuth || tls.autoTls;
 }
@@ -23,7 +21,6 @@ export function unsupportedSetting(config: ServerConfig): string | null {
     if (urls.length !== 1) return `${flag} takes exactly one URL for now (got ${urls.length})`;
   }
   if (config.initialClusterState === 'existing') return '--initial-cluster-state=existing is not supported yet (members cannot join a running cluster)';
-  if (config.snapshotCount !== SNAPSHOT_COUNT_DEFAULT) return '--snapshot-count is not supported yet (cairn does not take Raft snapshots)';
   if (config.quotaBackendBytes !== DEFAULT_QUOTA_BACKEND_BYTES) return '--quota-backend-bytes is not supported yet (no space quota or NOSPACE alarm)';
   if (config.autoCompaction.mode !== 'off') return '--auto-compaction-retention is not supported yet (compact with the Compact API)';
   return null;

@@ -33,6 +33,8 @@ export interface ServerOptions {
   electionTimeoutMs: number;
   maxRequestBytes: number;
   maxTxnOps: number;
+  /** Applied entries between Raft snapshots (--snapshot-count; 0 means etcd's default). */
+  snapshotCount?: number;
 }
 
 /** host:port of a URL such as http://127.0.0.1:2380. */
@@ -75,6 +77,7 @@ export class CairnServer {
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       electionTimeoutMs: options.electionTimeoutMs,
       maxRequestBytes: options.maxRequestBytes,
+      ...(options.snapshotCount ? { snapshotCount: options.snapshotCount } : {}),
     });
     const reader = new MvccReader(member.kvPath);
     const kv = new KvServer(member, reader, options.maxTxnOps);

@@ -10,7 +10,8 @@ import { ErrStopped, EtcdError, etcdErrorFrom } from '../errors.js';
 import type { Entry } from '../raft/types.js';
 import { createRingBuffer, RingReader, RingWriter } from '../ring/byte-ring.js';
 import {
-  ENTRY_HEADER_BYTES, KIND_STOP, ReportReader, bytesToWaitFor, encodeEntryRecord, type BatchReport, type ResultRecord,
+  ENTRY_HEADER_BYTES, KIND_STOP, ReportReader, bytesToWaitFor, encodeEntryRecord, encodeRestoreRecord, type BatchReport,
+  type RestoreOutcome, type ResultRecord,
 } from './apply-protocol.js';
 import type { ApplyWorkerData } from './apply-worker.js';
 import type { Event } from './rpc.js';
@@ -64,6 +65,7 @@ export class Applier {
   private readonly waiters = new Map<number, { resolve: (result: ApplyResult) => void; reject: (error: Error) => void }>();
   private readonly appliedWaiters: { index: number; resolve: () => void; reject: (error: Error) => void }[] = [];
   private readonly deferred = new Set<number>();
+  private readonly restoreWaiters = new Map<string, { resolve: (outcome: RestoreOutcome) => void; reject: (error: Error) => void }>();
   private queue: Pending[] = [];
   /** Settles once everything queued so far is in the ring. */
   private lastQueued: Promise<void> = Promise.resolve();
@@ -161,6 +163,28 @@ export class Applier {
   }
 
   /**
+   * Has the worker replace the store with a snapshot file once everything queued before it has
+   * applied (it rides the entry ring, so it keeps its place in the order). Resolves with the
+   * outcome; a damaged file resolves with `error` set and changes nothing.
+   */
+  async restoreSnapshot(path: string): Promise<RestoreOutcome> {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.restoreWaiters.has(path)) throw new Error(`a restore of ${path} is already under way`);
+    const outcome = new Promise<RestoreOutcome>((resolve, reject) => this.restoreWaiters.set(path, { resolve, reject }));
+    const record = encodeRestoreRecord(path);
+    for (;;) {
+      await Promise.race([this.lastQueued.catch(() => {}), this.stopped]);
+      if (this.failure !== undefined) throw this.failure;
+      if (this.queue.length > 0) continue;
+      if (this.entryWriter.tryWrite(record)) break;
+      this.entryWriter.publish();
+      await Promise.race([this.entryWriter.waitForSpaceAsync(bytesToWaitFor(this.entryWriter, record.length)), this.stopped]);
+    }
+    this.entryWriter.publish();
+    return outcome;
+  }
+
+  /**
    * Lets the worker apply everything queued, then stops it and closes its store. Waiters still
    * pending (e.g. a physical compaction the worker had not finished) fail with ErrStopped.
    */
@@ -233,6 +257,11 @@ export class Applier {
     this.applied = report.applied_index;
     this.appliedTermValue = report.applied_term;
     this.revisionValue = report.revision;
+    if (report.restore !== undefined) {
+      const waiter = this.restoreWaiters.get(report.restore.path);
+      this.restoreWaiters.delete(report.restore.path);
+      waiter?.resolve(report.restore);
+    }
     if (this.waiters.size > 0) {
       // Entries without a KV request (no-ops, skipped re-sends) produce no record: settle them here.
       for (const [index, waiter] of this.waiters) {
@@ -270,6 +299,8 @@ export class Applier {
     this.waiters.clear();
     for (const waiter of this.appliedWaiters) waiter.reject(error);
     this.appliedWaiters.length = 0;
+    for (const waiter of this.restoreWaiters.values()) waiter.reject(error);
+    this.restoreWaiters.clear();
     for (const pending of this.queue) pending.reject(error);
     this.queue = [];
   }

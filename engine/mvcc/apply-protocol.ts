@@ -4,6 +4,8 @@
  * Main -> worker (one ring record each):
  *   ENTRY  byte 0 kind=1 | byte 1 entry type | bytes 8..15 index (f64) | 16..23 term (f64) | 24.. data
  *   STOP   byte 0 kind=2   (apply what came before, report, close the store, exit)
+ *   RESTORE byte 0 kind=3 | 1.. snapshot file path (UTF-8)   (apply what came before, then replace
+ *          the store with the snapshot file's contents in one transaction, and report)
  *
  * Worker -> main: one msgpack-encoded BatchReport per applied batch, sent after its LMDB
  * transaction committed (so a reader that sees the report also sees the data). A report larger
@@ -18,6 +20,7 @@ import type { WriteResponse } from './store.js';
 
 export const KIND_ENTRY = 1;
 export const KIND_STOP = 2;
+export const KIND_RESTORE = 3;
 export const ENTRY_HEADER_BYTES = 24;
 const FRAGMENT_HEADER_BYTES = 1;
 const FRAGMENT_MORE = 1;
@@ -48,6 +51,17 @@ export interface BatchReport {
   deferred?: number[];
   /** Set on the worker's last report. */
   closed?: boolean;
+  /** Set on the report that follows a RESTORE record. */
+  restore?: RestoreOutcome;
+}
+
+/** What became of a RESTORE request. */
+export interface RestoreOutcome {
+  path: string;
+  /** False when the store had already applied as far as the snapshot (nothing changed). */
+  restored: boolean;
+  /** Why the snapshot could not be restored (nothing changed). */
+  error?: string;
 }
 
 // No records: the packing and unpacking instances live on different threads and share no structures.
@@ -74,6 +88,20 @@ export function encodeEntryRecord(entry: Entry, scratch: { bytes: Uint8Array }):
   view.setFloat64(16, entry.term, true);
   scratch.bytes.set(entry.data, ENTRY_HEADER_BYTES);
   return scratch.bytes.subarray(0, length);
+}
+
+/** Encodes a RESTORE record naming a snapshot file. */
+export function encodeRestoreRecord(path: string): Uint8Array {
+  const pathBytes = Buffer.from(path, 'utf8');
+  const record = new Uint8Array(1 + pathBytes.length);
+  record[0] = KIND_RESTORE;
+  record.set(pathBytes, 1);
+  return record;
+}
+
+/** Decodes a RESTORE record's path. */
+export function decodeRestoreRecord(record: Uint8Array): string {
+  return Buffer.from(record.subarray(1)).toString('utf8');
 }
 
 /** Decodes an ENTRY record, copying its data out of the ring. */

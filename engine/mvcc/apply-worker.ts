@@ -9,7 +9,9 @@
 import { workerData } from 'node:worker_threads';
 import type { Entry } from '../raft/types.js';
 import { RingReader, RingWriter } from '../ring/byte-ring.js';
-import { KIND_ENTRY, KIND_STOP, RING_WAIT_MS, decodeEntryRecord, writeReport, type BatchReport, type ResultRecord } from './apply-protocol.js';
+import {
+  KIND_ENTRY, KIND_RESTORE, KIND_STOP, RING_WAIT_MS, decodeEntryRecord, decodeRestoreRecord, writeReport, type BatchReport, type ResultRecord,
+} from './apply-protocol.js';
 import { MvccStore, type EntryOutcome, type StoreOptions } from './store.js';
 
 /** Entries applied in one LMDB transaction at most: bounds its latency and the report's size. */
@@ -57,6 +59,27 @@ function applyAndReport(batch: Entry[], closed: boolean): void {
   writeReport(reports, report);
 }
 
+/**
+ * Replaces the store with a snapshot file and reports where it stands. A damaged file changes
+ * nothing and is reported, not thrown: the member refuses that snapshot and carries on.
+ */
+function restoreAndReport(path: string): void {
+  let report: BatchReport;
+  try {
+    const { restored, appliedIndex, appliedTerm, revision } = store.restoreSnapshot(path);
+    // Results still owed for compactions of the replaced store will never come.
+    waitingForCompaction = [];
+    report = { applied_index: appliedIndex, applied_term: appliedTerm, revision, results: [], restore: { path, restored } };
+  } catch (error) {
+    const position = store.applyEntries([]);
+    report = {
+      applied_index: position.appliedIndex, applied_term: position.appliedTerm, revision: position.revision, results: [],
+      restore: { path, restored: false, error: (error as Error).message },
+    };
+  }
+  writeReport(reports, report);
+}
+
 function run(): void {
   applyAndReport([], false);
   for (;;) {
@@ -65,19 +88,28 @@ function run(): void {
       else entries.waitForData(RING_WAIT_MS);
       continue;
     }
-    const batch: Entry[] = [];
+    let batch: Entry[] = [];
     let stop = false;
     entries.drain((record) => {
       if (stop) throw new Error('apply worker: a record followed STOP');
-      if (record[0] === KIND_ENTRY) batch.push(decodeEntryRecord(record));
-      else if (record[0] === KIND_STOP) stop = true;
-      else throw new Error(`apply worker: unknown ring record kind ${record[0]}`);
+      if (record[0] === KIND_ENTRY) {
+        batch.push(decodeEntryRecord(record));
+      } else if (record[0] === KIND_RESTORE) {
+        // Entries queued before the snapshot apply first; the snapshot then replaces the store.
+        if (batch.length > 0) applyAndReport(batch, false);
+        batch = [];
+        restoreAndReport(decodeRestoreRecord(record));
+      } else if (record[0] === KIND_STOP) {
+        stop = true;
+      } else {
+        throw new Error(`apply worker: unknown ring record kind ${record[0]}`);
+      }
     }, APPLY_BATCH_ENTRIES_MAX);
     if (stop) {
       applyAndReport(batch, true);
       return;
     }
-    applyAndReport(batch, false);
+    if (batch.length > 0) applyAndReport(batch, false);
   }
 }
 

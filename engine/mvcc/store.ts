@@ -10,6 +10,7 @@
 import { EtcdError } from '../errors.js';
 import type { Entry } from '../raft/types.js';
 import { EntryType } from '../raft/types.js';
+import { restoreStoreSnapshot } from '../snapshot/store-snapshot.js';
 import { META, getMetaNumber, openBackend, putMetaNumber, scheduledCompactRevision, type Backend, type ReadOptions } from './backend.js';
 import { COMPACTION_KEYS_PER_CHUNK_DEFAULT, compactChunk, compactionPending, scheduleCompaction } from './compaction.js';
 import { hashKV } from './hash.js';
@@ -267,6 +268,21 @@ export class MvccStore extends MvccReader {
       const compactionFinished = compactChunk(this.backend, this.compactionKeysPerChunk);
       return { outcomes, compactionFinished, appliedIndex: applied, appliedTerm: term, revision: position.currentRev };
     });
+  }
+
+  /**
+   * Replaces the whole store with a snapshot file's contents in one transaction (a member caught up
+   * by a leader's snapshot), unless it has already applied that far. Throws, changing nothing, on a
+   * damaged file. Returns where the store stands afterwards.
+   */
+  restoreSnapshot(path: string): { restored: boolean; appliedIndex: number; appliedTerm: number; revision: number } {
+    const { restored } = restoreStoreSnapshot(this.backend, path);
+    return this.withReadView((view) => ({
+      restored,
+      appliedIndex: getMetaNumber(view.backend, META.APPLIED_INDEX, view.read),
+      appliedTerm: getMetaNumber(view.backend, META.APPLIED_TERM, view.read),
+      revision: view.currentRev,
+    }));
   }
 
   /** True while a compaction awaits physical completion. */

@@ -13,6 +13,12 @@
  *   5. hand rd.readStates to the ReadIndex batcher; advance().
  * While step 2 waits for the disk, proposals and peer messages keep arriving and pile up in the
  * core, so the next turn carries them all: one WAL group and one fsync per turn (group commit).
+ *
+ * Snapshots (snapshots.ts): every `snapshotCount` applied entries the member records a Raft
+ * snapshot at its applied index (the state itself is the LMDB store, durable at that index), saves
+ * the marker in the WAL, drops the in-memory log below it (keeping `snapshotCatchUpEntries` for
+ * slightly lagging followers) and releases WAL segments below it. A follower the log can no longer
+ * catch up gets the store streamed to it (SnapshotTransfers).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,13 +28,16 @@ import { encodeInternalRequest, type InternalRequest } from '../mvcc/request.js'
 import { decodeConfChange } from '../raft/confchange.js';
 import type { RaftError } from '../raft/errors.js';
 import { MemoryStorage } from '../raft/memory-storage.js';
-import type { Message } from '../raft/message.js';
+import { MessageType, type Message } from '../raft/message.js';
 import { RawNode, StateRole, type Ready } from '../raft/raw-node.js';
-import { EntryType, type ConfState, type Entry, type HardState } from '../raft/types.js';
+import { EntryType, type ConfState, type Entry, type HardState, type SnapshotMeta } from '../raft/types.js';
+import { isRaftError } from '../raft/errors.js';
 import { entryFrameBytes } from '../wal/frame.js';
 import { batchBytes, Wal, type WalReplay } from '../wal/wal.js';
 import type { WalStats } from '../wal/wal-status.js';
 import { PeerTransport } from '../../net/peer/peer-transport.js';
+import { SnapshotPool } from '../snapshot/snapshot-pool.js';
+import { SnapshotTransfers, type SnapshotTransferStats } from './snapshot-transfers.js';
 import type { PeerAddress } from '../../net/peer/peer-sender.js';
 import { isRaftMessage, raftMessageBytes } from './raft-message-shape.js';
 import { ReadIndexBatcher } from './read-index-batcher.js';
@@ -40,6 +49,10 @@ export const MAX_REQUEST_BYTES_DEFAULT = 1.5 * 1024 * 1024;
 /** Bounds on what clients may have in flight on one member. */
 export const PROPOSALS_PENDING_MAX = 100_000;
 export const READS_PENDING_MAX = 100_000;
+/** etcd's defaults: --snapshot-count and the entries kept for catching up from the log. */
+export const SNAPSHOT_COUNT_DEFAULT = 100_000;
+export const SNAPSHOT_CATCH_UP_ENTRIES_DEFAULT = 5_000;
+const EMPTY_SNAPSHOT_DATA = new Uint8Array(0);
 
 export interface MemberOptions {
   id: number;
@@ -55,6 +68,10 @@ export interface MemberOptions {
   heartbeatIntervalMs: number;
   electionTimeoutMs: number;
   maxRequestBytes?: number;
+  /** Applied entries between Raft snapshots (etcd's --snapshot-count, default 100,000). */
+  snapshotCount?: number;
+  /** Entries kept in memory below a snapshot for slightly lagging followers (etcd: 5,000). */
+  snapshotCatchUpEntries?: number;
   /** The election-timeout randomness; seeded in tests. */
   random?: () => number;
 }
@@ -87,6 +104,18 @@ export class Member {
   private term: number;
   private commitIndex: number;
   private transport!: PeerTransport<Message>;
+  private snapshots!: SnapshotTransfers;
+  private readonly pool = new SnapshotPool();
+  private readonly snapshotCount: number;
+  private readonly snapshotCatchUpEntries: number;
+  /** The newest Raft snapshot saved (taken here or installed from the leader). */
+  private snapshotIndex: number;
+  private snapshotInProgress = false;
+  /** The membership as of the last committed entry handed to the apply worker. */
+  private appliedConfState: ConfState;
+  private lastQueuedIndex: number;
+  /** Set while an incoming snapshot replaces the store: no Ready is processed meanwhile. */
+  private restoring = false;
 
   private constructor(
     readonly options: MemberOptions,
@@ -98,6 +127,11 @@ export class Member {
   ) {
     this.term = hardState.term;
     this.commitIndex = hardState.commit;
+    this.snapshotCount = options.snapshotCount ?? SNAPSHOT_COUNT_DEFAULT;
+    this.snapshotCatchUpEntries = options.snapshotCatchUpEntries ?? SNAPSHOT_CATCH_UP_ENTRIES_DEFAULT;
+    this.snapshotIndex = storage.snapshot().meta.index;
+    this.appliedConfState = node.status().confState;
+    this.lastQueuedIndex = applier.appliedIndex;
     this.maxRequestBytes = options.maxRequestBytes ?? MAX_REQUEST_BYTES_DEFAULT;
     // etcd's request timeout: 5 s plus two election timeouts.
     const requestTimeoutMs = 5000 + 2 * options.electionTimeoutMs;
@@ -168,6 +202,21 @@ export class Member {
   /** The WAL's write-path counters: fsyncs, batches, entries (for /metrics and benchmarks). */
   walStats(): WalStats {
     return this.wal.stats();
+  }
+
+  /** The newest Raft snapshot's index (taken here or installed from the leader). */
+  get snapshotIndexValue(): number {
+    return this.snapshotIndex;
+  }
+
+  /** Snapshot transfers sent and received (and how many failed). */
+  snapshotTransferStats(): SnapshotTransferStats {
+    return { ...this.snapshots.stats };
+  }
+
+  /** The first index still in the in-memory Raft log (it moves up as snapshots compact it). */
+  get firstLogIndex(): number {
+    return this.storage.firstIndex();
   }
 
   /** The current Raft term (response headers carry it). */
@@ -254,8 +303,9 @@ export class Member {
     this.waiters.failAll(ErrStopped);
     this.reads.failAll(ErrStopped);
     await this.transport.close();
-    while (this.turnRunning) await new Promise((resolve) => setImmediate(resolve));
-    await Promise.allSettled([this.wal.close(), this.applier.close()]);
+    while (this.turnRunning || this.snapshotInProgress) await new Promise((resolve) => setImmediate(resolve));
+    await this.snapshots.close();
+    await Promise.allSettled([this.wal.close(), this.applier.close(), this.pool.close()]);
   }
 
   private async startNetworkAndClock(): Promise<void> {
@@ -266,12 +316,25 @@ export class Member {
       isMessage: isRaftMessage,
       sizeOf: raftMessageBytes,
       onMessage: (message, from) => {
-        // A peer may speak only for itself; anything else is dropped, never stepped.
-        if (message.from !== from || message.to !== this.options.id) return;
+        // A peer may speak only for itself; anything else is dropped, never stepped. A snapshot
+        // counts only with its data, so it must come through a snapshot stream.
+        if (message.from !== from || message.to !== this.options.id || message.type === MessageType.MsgSnap) return;
         this.node.step(message);
         this.scheduleTurn();
       },
       onDrop: (to) => this.node.reportUnreachable(to),
+      onSnapshot: (from) => this.snapshots.incoming(from),
+    });
+    this.snapshots = new SnapshotTransfers({
+      dir: join(this.options.dataDir, 'member', 'snap'),
+      kvPath: this.kvPath,
+      pool: this.pool,
+      transport: this.transport,
+      install: (message, path) => this.installSnapshot(message, path),
+      reportSnapshot: (to, status) => {
+        this.node.reportSnapshot(to, status);
+        this.scheduleTurn();
+      },
     });
     for (const [id, address] of this.options.peers) this.transport.setPeer(id, address);
     this.ticker = setInterval(() => {
@@ -292,11 +355,11 @@ export class Member {
 
   /** Processes Readies until the core has nothing more to do; one at a time. */
   private async runTurns(): Promise<void> {
-    if (this.turnRunning || this.failure !== null) return;
+    if (this.turnRunning || this.restoring || this.failure !== null) return;
     this.turnRunning = true;
     try {
       for (;;) {
-        if (this.stopping !== null) return;
+        if (this.stopping !== null || this.restoring) return;
         this.reads.flush();
         if (!this.node.hasReady()) return;
         await this.processReady(this.node.ready());
@@ -309,31 +372,111 @@ export class Member {
   }
 
   private async processReady(rd: Ready): Promise<void> {
-    // Members do not compact their Raft log yet, so no leader ever needs to send a snapshot.
-    if (rd.snapshot !== null) throw new Error(`member ${this.options.id}: snapshot install is not supported yet`);
     if (rd.softState !== null) this.onSoftState(rd.softState.lead, rd.softState.role);
     if (rd.hardState !== null) {
       this.term = rd.hardState.term;
       this.commitIndex = rd.hardState.commit;
     }
-    this.transport.send(rd.messages);
+    this.send(rd.messages);
+    let lastSeq = 0;
+    if (rd.snapshot !== null) {
+      // The store already holds the snapshot's state (installSnapshot restored it before the
+      // message reached the core); the log restarts after it, and the WAL records where.
+      this.storage.applySnapshot(rd.snapshot);
+      lastSeq = await saveSnapshotMarker(this.wal, rd.snapshot.meta);
+      this.snapshotIndex = rd.snapshot.meta.index;
+      this.appliedConfState = rd.snapshot.meta.confState;
+      this.lastQueuedIndex = Math.max(this.lastQueuedIndex, rd.snapshot.meta.index);
+    }
     if (rd.entries.length > 0) this.storage.append(rd.entries);
     if (rd.hardState !== null) this.storage.setHardState(rd.hardState);
-    if (rd.entries.length > 0 || rd.hardState !== null) {
-      const lastSeq = await appendInBatches(this.wal, rd.entries, rd.hardState ?? undefined);
-      if (rd.mustSync) await this.wal.whenDurable(lastSeq);
-    }
-    this.transport.send(rd.messagesAfterPersist);
+    if (rd.entries.length > 0 || rd.hardState !== null) lastSeq = await appendInBatches(this.wal, rd.entries, rd.hardState ?? undefined);
+    if (rd.mustSync && lastSeq > 0) await this.wal.whenDurable(lastSeq);
+    this.send(rd.messagesAfterPersist);
     if (rd.committedEntries.length > 0) await this.applyCommitted(rd.committedEntries);
     for (const state of rd.readStates) this.reads.onReadState(state.requestCtx, state.index);
     this.node.advance();
+    this.maybeSnapshot();
+  }
+
+  /** Sends messages to peers; a snapshot goes as a stream of the store (SnapshotTransfers). */
+  private send(messages: Message[]): void {
+    if (!messages.some((m) => m.type === MessageType.MsgSnap)) return this.transport.send(messages);
+    for (const message of messages) {
+      if (message.type === MessageType.MsgSnap) this.snapshots.send(message);
+      else this.transport.send([message]);
+    }
   }
 
   private async applyCommitted(entries: Entry[]): Promise<void> {
     for (const entry of entries) {
-      if (entry.type === EntryType.ConfChange) this.node.applyConfChange(decodeConfChange(entry.data));
+      if (entry.type === EntryType.ConfChange) this.appliedConfState = this.node.applyConfChange(decodeConfChange(entry.data));
     }
+    this.lastQueuedIndex = entries.at(-1)!.index;
     await this.applier.apply(entries);
+  }
+
+  /** Starts a snapshot once `snapshotCount` entries were applied since the last one. */
+  private maybeSnapshot(): void {
+    if (this.snapshotInProgress || this.lastQueuedIndex - this.snapshotIndex < this.snapshotCount) return;
+    this.snapshotInProgress = true;
+    const index = this.lastQueuedIndex;
+    const confState = this.appliedConfState;
+    this.takeSnapshot(index, confState)
+      .catch((error: Error) => this.fail(error))
+      .finally(() => { this.snapshotInProgress = false; });
+  }
+
+  /**
+   * Records a Raft snapshot at `index` once the store has durably applied it, then compacts the
+   * in-memory log and releases WAL segments below it. Runs beside the turn loop: nothing here
+   * waits for, or holds up, a Ready.
+   */
+  private async takeSnapshot(index: number, confState: ConfState): Promise<void> {
+    await this.applier.waitApplied(index);
+    if (this.stopping !== null) return;
+    const snapshot = this.storage.createSnapshot(index, confState, EMPTY_SNAPSHOT_DATA);
+    // A newer snapshot arrived from the leader meanwhile: it covers this one.
+    if (isRaftError(snapshot)) return;
+    let seq = this.wal.saveSnapshot(snapshot.meta);
+    while (seq === null) {
+      await this.wal.whenWritable(1024);
+      // A newer snapshot arrived from the leader while this one waited for room.
+      if (this.snapshotIndex >= index || this.stopping !== null) return;
+      seq = this.wal.saveSnapshot(snapshot.meta);
+    }
+    await this.wal.whenDurable(seq);
+    this.snapshotIndex = Math.max(this.snapshotIndex, index);
+    const compactIndex = index - this.snapshotCatchUpEntries;
+    if (compactIndex > this.storage.firstIndex()) this.storage.compact(compactIndex);
+    if (this.stopping === null) await this.wal.releaseBefore(this.snapshotIndex + 1);
+  }
+
+  /**
+   * A snapshot stream from the leader arrived whole: replace the store with it, then let the core
+   * see the message (its Ready then resets the log). A snapshot the core would ignore (not newer
+   * than what this member knows committed) is stepped without touching the store.
+   */
+  private async installSnapshot(message: Message, path: string): Promise<void> {
+    const meta = message.snapshot?.meta;
+    if (meta === undefined || message.to !== this.options.id) throw new Error('not a snapshot for this member');
+    if (this.stopping !== null || this.failure !== null) throw ErrStopped;
+    if (message.term < this.term) throw new Error(`stale snapshot from term ${message.term} (term is ${this.term})`);
+    if (meta.index > this.commitIndex) {
+      this.restoring = true;
+      try {
+        while (this.turnRunning) await new Promise((resolve) => setImmediate(resolve));
+        const outcome = await this.applier.restoreSnapshot(path);
+        if (outcome.error !== undefined) throw new Error(`snapshot refused: ${outcome.error}`);
+        if (this.applier.appliedIndex < meta.index) {
+          throw new Error(`snapshot holds applied index ${this.applier.appliedIndex}, below its Raft index ${meta.index}`);
+        }
+      } finally {
+        this.restoring = false;
+      }
+    }
+    this.node.step(message);
+    this.scheduleTurn();
   }
 
   private onSoftState(leader: number, role: StateRole): void {
@@ -388,6 +531,16 @@ async function restoreStorage(wal: Wal, replay: WalReplay, initialVoters: number
   const hardState = { ...replay.hardState, commit: Math.min(Math.max(replay.hardState.commit, appliedIndex), lastIndex) };
   storage.setHardState(hardState);
   return { storage, hardState };
+}
+
+/** Writes a snapshot marker into the WAL (waiting for ring space); returns its batch seq. */
+async function saveSnapshotMarker(wal: Wal, meta: SnapshotMeta): Promise<number> {
+  let seq = wal.saveSnapshot(meta);
+  while (seq === null) {
+    await wal.whenWritable(1024);
+    seq = wal.saveSnapshot(meta);
+  }
+  return seq;
 }
 
 /**

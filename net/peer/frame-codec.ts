@@ -27,6 +27,8 @@ export interface Hello {
   cluster: string;
   from: number;
   to: number;
+  /** Set on a connection that carries one snapshot transfer instead of Raft message batches. */
+  stream?: 'snapshot';
 }
 
 /**

@@ -46,6 +46,11 @@ export class PeerSender<M> {
     this.dial();
   }
 
+  /** Where the peer is dialed. */
+  get address(): PeerAddress {
+    return this.options.address;
+  }
+
   /** True while a connection is established. */
   get connected(): boolean {
     return this.state === 'connected';

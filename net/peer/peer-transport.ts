@@ -10,6 +10,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { FrameDecoder, isHello, type Hello } from './frame-codec.js';
 import { PeerSender, type PeerAddress } from './peer-sender.js';
+import { receiveSnapshotStream, sendSnapshotStream, type SnapshotSink } from './snapshot-stream.js';
 import { newPeerStats, type DropReason, type PeerStats } from './peer-stats.js';
 
 /** Default bounds: a frame carries at most 4 MiB; a peer queue holds 4096 messages or 64 MiB. */
@@ -27,6 +28,13 @@ export interface PeerTransportOptions<M extends { to: number }> {
   /** Called when a message to `to` is dropped (Raft: reportUnreachable for that member). */
   onDrop?(to: number, message: M, reason: DropReason): void;
   sizeOf(message: M): number;
+  /**
+   * Opens a sink for a snapshot stream a peer starts (see snapshot-stream.ts), or returns null to
+   * refuse it. Without this option, snapshot streams are refused.
+   */
+  onSnapshot?(from: number): SnapshotSink<M> | null;
+  /** The largest snapshot accepted, in bytes (default 8 GiB). */
+  snapshotBytesMax?: number;
   frameBytesMax?: number;
   queueMessagesMax?: number;
   queueBytesMax?: number;
@@ -107,6 +115,17 @@ export class PeerTransport<M extends { to: number }> {
     }
   }
 
+  /**
+   * Streams a snapshot file and then `message` to a peer on a connection of its own; resolves once
+   * the peer has persisted and used it, rejects when the transfer fails or is refused.
+   */
+  async sendSnapshot(message: M, path: string): Promise<void> {
+    const sender = this.senders.get(message.to);
+    if (sender === undefined) throw new Error(`unknown peer ${message.to}`);
+    const hello: Hello = { cluster: this.options.cluster, from: this.options.localId, to: message.to };
+    await sendSnapshotStream({ address: sender.address, hello, message, path, frameBytesMax: this.frameBytesMax });
+  }
+
   async close(): Promise<void> {
     for (const sender of this.senders.values()) sender.close();
     this.senders.clear();
@@ -119,6 +138,7 @@ export class PeerTransport<M extends { to: number }> {
     socket.setNoDelay(true);
     const decoder = new FrameDecoder(this.frameBytesMax);
     let from = 0;
+    let snapshot: { push(frames: unknown[]): void } | null = null;
     const refuse = () => {
       this.stats.connectionsRefused++;
       socket.destroy();
@@ -131,12 +151,19 @@ export class PeerTransport<M extends { to: number }> {
         return refuse();
       }
       this.stats.bytesReceived += chunk.length;
-      for (const frame of frames) {
+      for (let i = 0; i < frames.length; i++) {
+        const frame = frames[i];
+        if (snapshot !== null) return snapshot.push(frames.slice(i));
         if (from === 0) {
           if (!isHello(frame) || frame.cluster !== this.options.cluster || frame.to !== this.options.localId || frame.from <= 0) {
             return refuse();
           }
           from = frame.from;
+          if (frame.stream === 'snapshot') {
+            const sink = this.options.onSnapshot?.(from) ?? null;
+            if (sink === null) return refuse();
+            snapshot = receiveSnapshotStream(socket, sink, this.options.isMessage, this.options.snapshotBytesMax ?? 8 * 2 ** 30);
+          }
           continue;
         }
         if (!Array.isArray(frame) || !frame.every((value) => this.options.isMessage(value))) return refuse();

@@ -25,7 +25,8 @@ export class TestCluster {
   readonly members = new Map<number, RunningMember>();
   readonly ids: number[];
 
-  constructor(size: number) {
+  /** `extra` options apply to every member (e.g. a small snapshotCount). */
+  constructor(size: number, private readonly extra: Partial<MemberOptions> = {}) {
     this.ids = Array.from({ length: size }, (_, i) => i + 1);
   }
 
@@ -37,6 +38,7 @@ export class TestCluster {
       id, clusterId: 42, clusterToken: 'test-cluster', dataDir, initialVoters: this.ids,
       peerListen: { host: '127.0.0.1', port: 0 }, peers,
       heartbeatIntervalMs: HEARTBEAT_MS, electionTimeoutMs: ELECTION_MS,
+      ...this.extra,
     };
     const member = await Member.start(options);
     for (const other of this.members.values()) other.member.setPeer(id, member.peerAddress());

@@ -1,0 +1,119 @@
+/**
+ * Snapshot transfers of one member, both ways:
+ * - out: when the core asks to send a follower a snapshot (MsgSnap), the snapshot pool copies the
+ *   store into a file and the peer transport streams it with the message; the core then hears
+ *   whether it arrived (reportSnapshot). One transfer per follower at a time.
+ * - in:  a leader's stream is written to a file under member/snap, then handed to the member to
+ *   replace its store and step the message. One incoming transfer at a time.
+ * Files live only for the transfer; any left by a crash are removed at start.
+ */
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PeerTransport } from '../../net/peer/peer-transport.js';
+import type { SnapshotSink } from '../../net/peer/snapshot-stream.js';
+import type { Message } from '../raft/message.js';
+import { SnapshotStatus } from '../raft/raw-node.js';
+import type { SnapshotPool } from '../snapshot/snapshot-pool.js';
+
+export interface SnapshotTransfersOptions {
+  /** Where transfer files are written (member/snap). */
+  dir: string;
+  /** The member's MVCC store, copied for outgoing snapshots. */
+  kvPath: string;
+  pool: SnapshotPool;
+  transport: PeerTransport<Message>;
+  /** Replaces the store with a received snapshot file and steps its message; throws to refuse. */
+  install(message: Message, path: string): Promise<void>;
+  /** Tells the core how an outgoing transfer ended. */
+  reportSnapshot(to: number, status: SnapshotStatus): void;
+}
+
+/** Counters, for tests and /metrics. */
+export interface SnapshotTransferStats {
+  sent: number;
+  sendFailures: number;
+  received: number;
+  receiveFailures: number;
+}
+
+export class SnapshotTransfers {
+  readonly stats: SnapshotTransferStats = { sent: 0, sendFailures: 0, received: 0, receiveFailures: 0 };
+  private readonly outgoing = new Map<number, Promise<void>>();
+  private incomingActive = false;
+  private closed = false;
+  private seq = 0;
+
+  constructor(private readonly options: SnapshotTransfersOptions) {
+    mkdirSync(options.dir, { recursive: true });
+    for (const name of readdirSync(options.dir)) {
+      if (name.endsWith('.snap')) rmSync(join(options.dir, name), { force: true });
+    }
+  }
+
+  /** Starts streaming the store to `message.to`, unless a transfer to it is already under way. */
+  send(message: Message): void {
+    if (this.closed || this.outgoing.has(message.to)) return;
+    const path = join(this.options.dir, `out-${message.to.toString(16)}-${++this.seq}.snap`);
+    const transfer = (async () => {
+      try {
+        await this.options.pool.writeSnapshot(this.options.kvPath, path);
+        await this.options.transport.sendSnapshot(message, path);
+        this.stats.sent++;
+        this.options.reportSnapshot(message.to, SnapshotStatus.Finish);
+      } catch {
+        this.stats.sendFailures++;
+        if (!this.closed) this.options.reportSnapshot(message.to, SnapshotStatus.Failure);
+      } finally {
+        await rm(path, { force: true });
+        this.outgoing.delete(message.to);
+      }
+    })();
+    this.outgoing.set(message.to, transfer);
+  }
+
+  /** A sink for a stream `from` starts, or null while another one is being received. */
+  incoming(from: number): SnapshotSink<Message> | null {
+    if (this.closed || this.incomingActive) return null;
+    this.incomingActive = true;
+    const path = join(this.options.dir, `in-${from.toString(16)}-${++this.seq}.snap`);
+    const file: Promise<FileHandle> = open(path, 'w');
+    let ended = false;
+    let finishing = false;
+    const end = async (ok: boolean) => {
+      if (ended) return;
+      ended = true;
+      if (ok) this.stats.received++;
+      else this.stats.receiveFailures++;
+      await file.then((handle) => handle.close()).catch(() => {});
+      await rm(path, { force: true });
+      this.incomingActive = false;
+    };
+    return {
+      write: async (chunk) => {
+        await (await file).write(chunk);
+      },
+      finish: async (message) => {
+        finishing = true;
+        let ok = false;
+        try {
+          if (message.from !== from) throw new Error(`snapshot message from ${message.from} on a stream from ${from}`);
+          const handle = await file;
+          await handle.sync();
+          await this.options.install(message, path);
+          ok = true;
+        } finally {
+          await end(ok);
+        }
+      },
+      // A stream that breaks off while its snapshot is being installed is cleaned up by finish.
+      abort: () => { if (!finishing) void end(false); },
+    };
+  }
+
+  /** Refuses new transfers and waits for outgoing ones to end (the transport is closed first). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled(this.outgoing.values());
+  }
+}
