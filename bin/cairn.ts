@@ -50,6 +50,8 @@ async function main(): Promise<void> {
     maxRequestBytes: config.maxRequestBytes,
     maxTxnOps: config.maxTxnOps,
     snapshotCount: config.snapshotCount,
+    snapshotCatchUpEntries: config.snapshotCatchUpEntries,
+    log: (line) => process.stderr.write(`cairn: ${line}\n`),
   });
   const peerAddress = server.member.peerAddress();
   process.stdout.write(

@@ -35,6 +35,10 @@ export interface ServerOptions {
   maxTxnOps: number;
   /** Applied entries between Raft snapshots (--snapshot-count; 0 means etcd's default). */
   snapshotCount?: number;
+  /** Raft log entries kept below a snapshot for slow followers. */
+  snapshotCatchUpEntries?: number;
+  /** Where the member reports notable events (snapshots); silent when absent. */
+  log?: (line: string) => void;
 }
 
 /** host:port of a URL such as http://127.0.0.1:2380. */
@@ -78,6 +82,8 @@ export class CairnServer {
       electionTimeoutMs: options.electionTimeoutMs,
       maxRequestBytes: options.maxRequestBytes,
       ...(options.snapshotCount ? { snapshotCount: options.snapshotCount } : {}),
+      ...(options.snapshotCatchUpEntries ? { snapshotCatchUpEntries: options.snapshotCatchUpEntries } : {}),
+      ...(options.log ? { log: options.log } : {}),
     });
     const reader = new MvccReader(member.kvPath);
     const kv = new KvServer(member, reader, options.maxTxnOps);

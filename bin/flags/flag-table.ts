@@ -69,6 +69,7 @@ export const FLAG_TABLE: readonly FlagSpec[] = [
   { name: 'name', type: 'string', defaultValue: DEFAULT_NAME, group: 'Member', configType: 'string', description: 'This member\'s name, unique in the cluster.' },
   { name: 'data-dir', type: 'string', defaultValue: DEFAULT_DATA_DIR, group: 'Member', configType: 'string', description: 'Directory holding this member\'s WAL and MVCC store.' },
   { name: 'snapshot-count', type: 'uint', defaultValue: '100000', group: 'Member', configType: 'uint64', description: 'Applied entries between two Raft snapshots.' },
+  { name: 'experimental-snapshot-catchup-entries', type: 'uint', defaultValue: '5000', group: 'Member', configType: 'uint64', description: 'Raft log entries kept below a snapshot for slow followers to catch up from.' },
   { name: 'heartbeat-interval', type: 'uint', defaultValue: '100', group: 'Member', configType: 'uint', description: 'Milliseconds between two heartbeats of a leader.' },
   { name: 'election-timeout', type: 'uint', defaultValue: '1000', group: 'Member', configType: 'uint', description: 'Milliseconds without a leader before a follower campaigns.' },
   { name: 'listen-peer-urls', type: 'urls', defaultValue: 'http://localhost:2380', group: 'Member', configType: 'string', description: 'URLs on which to accept Raft traffic from other members.' },

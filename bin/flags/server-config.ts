@@ -57,6 +57,8 @@ export interface ServerConfig {
   heartbeatIntervalMs: number;
   electionTimeoutMs: number;
   snapshotCount: number;
+  /** Entries kept in the Raft log below a snapshot (etcd 3.6's --experimental-snapshot-catchup-entries). */
+  snapshotCatchUpEntries: number;
   /** The NOSPACE threshold; null when the quota is disabled (a negative flag, as etcd). */
   quotaBackendBytes: number | null;
   maxRequestBytes: number;
@@ -176,6 +178,7 @@ function buildConfig(settings: Settings, configFile: string | null, warnings: st
     heartbeatIntervalMs: count('heartbeat-interval'),
     electionTimeoutMs: count('election-timeout'),
     snapshotCount: count('snapshot-count'),
+    snapshotCatchUpEntries: count('experimental-snapshot-catchup-entries'),
     quotaBackendBytes: quota < 0 ? null : quota === 0 ? DEFAULT_QUOTA_BACKEND_BYTES : quota,
     maxRequestBytes: count('max-request-bytes'),
     maxTxnOps: count('max-txn-ops'),

@@ -72,6 +72,8 @@ export interface MemberOptions {
   snapshotCount?: number;
   /** Entries kept in memory below a snapshot for slightly lagging followers (etcd: 5,000). */
   snapshotCatchUpEntries?: number;
+  /** Where the member reports notable events (snapshots taken, sent, installed); silent by default. */
+  log?: (line: string) => void;
   /** The election-timeout randomness; seeded in tests. */
   random?: () => number;
 }
@@ -331,6 +333,7 @@ export class Member {
       pool: this.pool,
       transport: this.transport,
       install: (message, path) => this.installSnapshot(message, path),
+      log: (line) => this.options.log?.(line),
       reportSnapshot: (to, status) => {
         this.node.reportSnapshot(to, status);
         this.scheduleTurn();
@@ -449,6 +452,7 @@ export class Member {
     this.snapshotIndex = Math.max(this.snapshotIndex, index);
     const compactIndex = index - this.snapshotCatchUpEntries;
     if (compactIndex > this.storage.firstIndex()) this.storage.compact(compactIndex);
+    this.options.log?.(`saved snapshot at index ${index}; compacted the Raft log below index ${this.storage.firstIndex()}`);
     if (this.stopping === null) await this.wal.releaseBefore(this.snapshotIndex + 1);
   }
 
@@ -471,6 +475,8 @@ export class Member {
         if (this.applier.appliedIndex < meta.index) {
           throw new Error(`snapshot holds applied index ${this.applier.appliedIndex}, below its Raft index ${meta.index}`);
         }
+        this.options.log?.(`applied incoming snapshot from ${message.from.toString(16)} at index ${meta.index} ` +
+          `(store at applied index ${this.applier.appliedIndex})`);
       } finally {
         this.restoring = false;
       }

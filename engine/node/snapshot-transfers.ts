@@ -25,6 +25,7 @@ export interface SnapshotTransfersOptions {
   transport: PeerTransport<Message>;
   /** Replaces the store with a received snapshot file and steps its message; throws to refuse. */
   install(message: Message, path: string): Promise<void>;
+  log(line: string): void;
   /** Tells the core how an outgoing transfer ended. */
   reportSnapshot(to: number, status: SnapshotStatus): void;
 }
@@ -57,12 +58,15 @@ export class SnapshotTransfers {
     const path = join(this.options.dir, `out-${message.to.toString(16)}-${++this.seq}.snap`);
     const transfer = (async () => {
       try {
-        await this.options.pool.writeSnapshot(this.options.kvPath, path);
+        const info = await this.options.pool.writeSnapshot(this.options.kvPath, path);
         await this.options.transport.sendSnapshot(message, path);
         this.stats.sent++;
+        this.options.log(`sent snapshot to ${message.to.toString(16)}: store at applied index ${info.appliedIndex}, ` +
+          `${info.rows} rows, ${info.bytes} bytes`);
         this.options.reportSnapshot(message.to, SnapshotStatus.Finish);
-      } catch {
+      } catch (error) {
         this.stats.sendFailures++;
+        this.options.log(`failed to send snapshot to ${message.to.toString(16)}: ${(error as Error).message}`);
         if (!this.closed) this.options.reportSnapshot(message.to, SnapshotStatus.Failure);
       } finally {
         await rm(path, { force: true });

@@ -60,7 +60,7 @@ export class ProcessCluster {
    * member can advertise its real client URL; otherwise they are picked by the process (port 0).
    */
   constructor(private readonly size: number, private readonly heartbeatMs = 20, private readonly electionMs = 200,
-    private readonly advertiseClientPorts = false) {}
+    private readonly advertiseClientPorts = false, private readonly extraArgs: readonly string[] = []) {}
 
   async start(): Promise<void> {
     for (let i = 1; i <= this.size; i++) {
@@ -83,6 +83,7 @@ export class ProcessCluster {
       '--initial-advertise-peer-urls', `http://127.0.0.1:${member.peerPort}`,
       '--initial-cluster', initialCluster, '--initial-cluster-token', 'process-cluster',
       '--heartbeat-interval', String(this.heartbeatMs), '--election-timeout', String(this.electionMs),
+      ...this.extraArgs,
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     member.process = child;
     member.output = [];

@@ -24,6 +24,7 @@ test('no flags gives etcd 3.4 defaults, a ./default.cairn data dir and the HTTP 
     heartbeatIntervalMs: 100,
     electionTimeoutMs: 1000,
     snapshotCount: 100000,
+    snapshotCatchUpEntries: 5000,
     quotaBackendBytes: DEFAULT_QUOTA_BACKEND_BYTES,
     maxRequestBytes: 1572864,
     maxTxnOps: 128,
