@@ -14,6 +14,8 @@ import {
   type RestoreOutcome, type ResultRecord,
 } from './apply-protocol.js';
 import type { ApplyWorkerData } from './apply-worker.js';
+import { COMPACTION_KEYS_PER_CHUNK_DEFAULT } from './compaction.js';
+import { SnapshotPool } from '../snapshot/snapshot-pool.js';
 import type { Event } from './rpc.js';
 import type { StoreOptions, WriteResponse } from './store.js';
 
@@ -46,6 +48,11 @@ export interface ApplierOptions extends StoreOptions {
   reportRingBytes?: number;
   /** Called for every applied entry that carried a KV request, in index order. */
   onResult?: (result: ApplyResult) => void;
+  /**
+   * Runs the store's pending compaction to completion off this thread and the apply worker's;
+   * resolves with the finished compaction revision. Default: a snapshot pool of the Applier's own.
+   */
+  compact?: () => Promise<number>;
 }
 
 interface Pending {
@@ -64,7 +71,12 @@ export class Applier {
   private readonly scratch = { bytes: new Uint8Array(4096) };
   private readonly waiters = new Map<number, { resolve: (result: ApplyResult) => void; reject: (error: Error) => void }>();
   private readonly appliedWaiters: { index: number; resolve: () => void; reject: (error: Error) => void }[] = [];
-  private readonly deferred = new Set<number>();
+  /** Results of physical compactions, answered once compaction has finished their revision. */
+  private readonly held = new Map<number, ResultRecord>();
+  private finishedCompactRev = 0;
+  private compacting = false;
+  private readonly compact: () => Promise<number>;
+  private ownPool: SnapshotPool | null = null;
   private readonly restoreWaiters = new Map<string, { resolve: (outcome: RestoreOutcome) => void; reject: (error: Error) => void }>();
   private queue: Pending[] = [];
   /** Settles once everything queued so far is in the ring. */
@@ -87,6 +99,8 @@ export class Applier {
     this.reportRing = new RingReader(reportRing);
     this.reports = new ReportReader(this.reportRing);
     this.onResult = options.onResult;
+    const keysPerChunk = options.compactionKeysPerChunk ?? COMPACTION_KEYS_PER_CHUNK_DEFAULT;
+    this.compact = options.compact ?? (() => (this.ownPool ??= new SnapshotPool()).compact(options.path, keysPerChunk));
     const storeOptions: StoreOptions = {};
     if (options.eventsMode !== undefined) storeOptions.eventsMode = options.eventsMode;
     if (options.maxTxnOps !== undefined) storeOptions.maxTxnOps = options.maxTxnOps;
@@ -149,7 +163,7 @@ export class Applier {
    */
   wait(index: number): Promise<ApplyResult> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (index <= this.applied && !this.deferred.has(index)) {
+    if (index <= this.applied && !this.held.has(index)) {
       return Promise.reject(new Error(`entry ${index} was already applied (applied index ${this.applied})`));
     }
     return new Promise((resolve, reject) => this.waiters.set(index, { resolve, reject }));
@@ -202,6 +216,32 @@ export class Applier {
     }
     await this.stopped;
     this.fail(ErrStopped);
+    while (this.compacting) await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.ownPool?.close();
+  }
+
+  /** Has the pending compaction run to completion; answers the results that waited for it. */
+  private startCompaction(): void {
+    if (this.compacting || this.failure !== undefined) return;
+    this.compacting = true;
+    this.compact().then((finished) => {
+      this.compacting = false;
+      this.finishedCompactRev = Math.max(this.finishedCompactRev, finished);
+      for (const [index, record] of [...this.held]) {
+        if (record.compaction_wait! > this.finishedCompactRev) continue;
+        this.held.delete(index);
+        this.deliver(record);
+      }
+      // A newer compaction was scheduled while this one ran.
+      if (this.held.size > 0) this.startCompaction();
+    }, (error: Error) => {
+      this.compacting = false;
+      for (const index of [...this.held.keys()]) {
+        this.held.delete(index);
+        this.waiters.get(index)?.reject(error);
+        this.waiters.delete(index);
+      }
+    });
   }
 
   private writeEntries(entries: readonly Entry[], offset: number): number {
@@ -251,9 +291,11 @@ export class Applier {
   }
 
   private onReport(report: BatchReport): boolean {
-    for (const record of report.results) this.deliver(record);
-    this.deferred.clear();
-    for (const index of report.deferred ?? []) this.deferred.add(index);
+    for (const record of report.results) {
+      if (record.compaction_wait !== undefined && record.compaction_wait > this.finishedCompactRev) this.held.set(record.index, record);
+      else this.deliver(record);
+    }
+    if (report.compaction_pending === true || this.held.size > 0) this.startCompaction();
     this.applied = report.applied_index;
     this.appliedTermValue = report.applied_term;
     this.revisionValue = report.revision;
@@ -265,7 +307,7 @@ export class Applier {
     if (this.waiters.size > 0) {
       // Entries without a KV request (no-ops, skipped re-sends) produce no record: settle them here.
       for (const [index, waiter] of this.waiters) {
-        if (index > this.applied || this.deferred.has(index)) continue;
+        if (index > this.applied || this.held.has(index)) continue;
         this.waiters.delete(index);
         waiter.resolve({ index, revision: this.revisionValue, events: [] });
       }
@@ -301,6 +343,7 @@ export class Applier {
     this.appliedWaiters.length = 0;
     for (const waiter of this.restoreWaiters.values()) waiter.reject(error);
     this.restoreWaiters.clear();
+    this.held.clear();
     for (const pending of this.queue) pending.reject(error);
     this.queue = [];
   }

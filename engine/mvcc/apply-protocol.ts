@@ -38,6 +38,8 @@ export interface ResultRecord {
   /** An etcd error as {code, message}. */
   error?: { code: number; message: string };
   events?: Event[];
+  /** A physical compaction's result: it is answered once compaction has finished this revision. */
+  compaction_wait?: number;
 }
 
 /** What the worker reports after each committed batch. */
@@ -47,8 +49,8 @@ export interface BatchReport {
   /** The store revision after the batch. */
   revision: number;
   results: ResultRecord[];
-  /** Applied indexes whose result waits for a physical compaction to complete. */
-  deferred?: number[];
+  /** Set while a scheduled compaction is not physically complete (the snapshot pool runs it). */
+  compaction_pending?: boolean;
   /** Set on the worker's last report. */
   closed?: boolean;
   /** Set on the report that follows a RESTORE record. */

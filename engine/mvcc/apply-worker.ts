@@ -1,10 +1,9 @@
 /**
- * The apply worker: the only writer of the MVCC store. It sleeps on the entry ring, drains what
+ * The apply worker: the writer of the MVCC store's data. It sleeps on the entry ring, drains what
  * the main thread committed (at most APPLY_BATCH_ENTRIES_MAX entries), applies them in one LMDB
  * transaction that also records the applied index (MvccStore.applyEntries), and only after that
- * transaction committed reports results and change events on the report ring. A pending
- * compaction advances one bounded chunk per batch, and on its own while the ring is idle, so it
- * never holds up applies for long.
+ * transaction committed reports results and change events on the report ring. Compaction is only
+ * scheduled here; the snapshot pool removes the old revisions, chunk by chunk, beside it.
  */
 import { workerData } from 'node:worker_threads';
 import type { Entry } from '../raft/types.js';
@@ -29,8 +28,6 @@ const data = workerData as ApplyWorkerData;
 const store = new MvccStore(data.path, data.options);
 const entries = new RingReader(data.entryRing);
 const reports = new RingWriter(data.reportRing);
-/** Physical compactions awaiting completion: their results go out when it completes. */
-let waitingForCompaction: ResultRecord[] = [];
 
 function toRecord(outcome: EntryOutcome): ResultRecord {
   const record: ResultRecord = { index: outcome.index, revision: outcome.revision };
@@ -38,23 +35,14 @@ function toRecord(outcome: EntryOutcome): ResultRecord {
   if (outcome.response !== undefined) record.response = outcome.response;
   if (outcome.error !== undefined) record.error = { code: outcome.error.code, message: outcome.error.message };
   if (outcome.events.length > 0) record.events = outcome.events;
+  if (outcome.physicalCompaction !== undefined && outcome.error === undefined) record.compaction_wait = outcome.physicalCompaction;
   return record;
 }
 
 function applyAndReport(batch: Entry[], closed: boolean): void {
-  const { outcomes, compactionFinished, appliedIndex, appliedTerm, revision } = store.applyEntries(batch);
-  const results: ResultRecord[] = [];
-  for (const outcome of outcomes) {
-    if (outcome.physicalCompaction !== undefined && outcome.error === undefined) waitingForCompaction.push(toRecord(outcome));
-    else results.push(toRecord(outcome));
-  }
-  if (compactionFinished > 0) {
-    // A newer compaction restarts the walk, so one that finished covers every older request.
-    results.push(...waitingForCompaction);
-    waitingForCompaction = [];
-  }
-  const report: BatchReport = { applied_index: appliedIndex, applied_term: appliedTerm, revision, results };
-  if (waitingForCompaction.length > 0) report.deferred = waitingForCompaction.map((record) => record.index);
+  const { outcomes, compactionPending, appliedIndex, appliedTerm, revision } = store.applyEntries(batch);
+  const report: BatchReport = { applied_index: appliedIndex, applied_term: appliedTerm, revision, results: outcomes.map(toRecord) };
+  if (compactionPending) report.compaction_pending = true;
   if (closed) report.closed = true;
   writeReport(reports, report);
 }
@@ -67,9 +55,8 @@ function restoreAndReport(path: string): void {
   let report: BatchReport;
   try {
     const { restored, appliedIndex, appliedTerm, revision } = store.restoreSnapshot(path);
-    // Results still owed for compactions of the replaced store will never come.
-    waitingForCompaction = [];
     report = { applied_index: appliedIndex, applied_term: appliedTerm, revision, results: [], restore: { path, restored } };
+    if (store.compactionPending()) report.compaction_pending = true;
   } catch (error) {
     const position = store.applyEntries([]);
     report = {
@@ -84,8 +71,7 @@ function run(): void {
   applyAndReport([], false);
   for (;;) {
     if (!entries.hasData()) {
-      if (store.compactionPending()) applyAndReport([], false);
-      else entries.waitForData(RING_WAIT_MS);
+      entries.waitForData(RING_WAIT_MS);
       continue;
     }
     let batch: Entry[] = [];

@@ -1,9 +1,11 @@
 /**
  * Compaction, incremental: scheduling records the compaction revision at once (reads below it fail
- * from that commit on), then bounded chunks, each inside some write transaction (the apply
- * worker runs one per apply batch), walk the index table in key order and drop the revisions
- * compaction discards. A cursor in the meta table says how far the walk got, so a restart resumes
- * an unfinished compaction; finished_compact_rev records completion.
+ * from that commit on, inside the apply worker's transaction), then bounded chunks, each in a
+ * write transaction of its own on a snapshot pool thread (runCompaction), walk the index table in
+ * key order and drop the revisions compaction discards. Between chunks the pool thread yields, so
+ * the apply worker takes the writer lock in between and never waits for more than one chunk. A
+ * cursor in the meta table says how far the walk got, so a restart resumes an unfinished
+ * compaction; finished_compact_rev records completion.
  */
 import { ErrCompacted, ErrFutureRev } from '../errors.js';
 import { META, getMetaNumber, putMetaNumber, scheduledCompactRevision, type Backend } from './backend.js';
@@ -56,4 +58,18 @@ export function compactChunk(backend: Backend, keysMax: number): number {
   putMetaNumber(backend, META.FINISHED_COMPACT_REV, atRev);
   backend.meta.removeSync(META.COMPACT_CURSOR);
   return atRev;
+}
+
+/**
+ * Runs the pending compaction to completion, one chunk per write transaction, yielding between
+ * chunks (and pausing `pauseMs`, to bound the disk bandwidth it takes from applies). Returns the
+ * finished compaction revision (it may be newer than the one pending at the start).
+ */
+export async function runCompaction(backend: Backend, keysPerChunk: number, pauseMs = 0): Promise<number> {
+  for (;;) {
+    const finished = backend.root.transactionSync(() => compactChunk(backend, keysPerChunk));
+    if (finished > 0 && !compactionPending(backend)) return finished;
+    if (finished === 0 && !compactionPending(backend)) return getMetaNumber(backend, META.FINISHED_COMPACT_REV, {});
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  }
 }

@@ -54,8 +54,8 @@ export interface EntryOutcome {
 /** What one applyEntries call did. */
 export interface AppliedBatch {
   outcomes: EntryOutcome[];
-  /** The compaction revision a chunk in this batch completed, or 0. */
-  compactionFinished: number;
+  /** True while a scheduled compaction is not physically complete (the pool runs it). */
+  compactionPending: boolean;
   appliedIndex: number;
   appliedTerm: number;
   /** The store revision after the batch. */
@@ -238,9 +238,9 @@ export class MvccStore extends MvccReader {
    * Applies committed entries in ONE LMDB transaction together with the applied index and term.
    * Entries at or below the stored applied index are skipped (re-sent after a restart); the rest
    * must follow it without a gap. Empty entries (a new leader's no-op), configuration changes and
-   * unknown data only advance the applied index. When a compaction is pending, one chunk of it
-   * runs in the same transaction. Returns an outcome per applied KV request, the revision a
-   * compaction chunk completed (0 if none), and where the store stands after the batch.
+   * unknown data only advance the applied index. A compaction request only schedules the
+   * compaction here; its physical work runs elsewhere (runCompaction, on the snapshot pool).
+   * Returns an outcome per applied KV request, and where the store stands after the batch.
    */
   applyEntries(entries: readonly Entry[]): AppliedBatch {
     return this.backend.root.transactionSync(() => {
@@ -265,8 +265,9 @@ export class MvccStore extends MvccReader {
       this.savePosition(start, position);
       putMetaNumber(this.backend, META.APPLIED_INDEX, applied);
       putMetaNumber(this.backend, META.APPLIED_TERM, term);
-      const compactionFinished = compactChunk(this.backend, this.compactionKeysPerChunk);
-      return { outcomes, compactionFinished, appliedIndex: applied, appliedTerm: term, revision: position.currentRev };
+      return {
+        outcomes, compactionPending: compactionPending(this.backend), appliedIndex: applied, appliedTerm: term, revision: position.currentRev,
+      };
     });
   }
 

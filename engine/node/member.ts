@@ -24,6 +24,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrLeaderChanged, ErrNoLeader, ErrRequestTooLarge, ErrStopped, ErrTimeout, ErrTooManyRequests, EtcdError } from '../errors.js';
 import { Applier, type ApplyResult } from '../mvcc/applier.js';
+import { COMPACTION_KEYS_PER_CHUNK_DEFAULT } from '../mvcc/compaction.js';
 import { encodeInternalRequest, type InternalRequest } from '../mvcc/request.js';
 import { decodeConfChange } from '../raft/confchange.js';
 import type { RaftError } from '../raft/errors.js';
@@ -107,7 +108,6 @@ export class Member {
   private commitIndex: number;
   private transport!: PeerTransport<Message>;
   private snapshots!: SnapshotTransfers;
-  private readonly pool = new SnapshotPool();
   private readonly snapshotCount: number;
   private readonly snapshotCatchUpEntries: number;
   /** The newest Raft snapshot saved (taken here or installed from the leader). */
@@ -125,6 +125,7 @@ export class Member {
     private readonly storage: MemoryStorage,
     private readonly wal: Wal,
     readonly applier: Applier,
+    private readonly pool: SnapshotPool,
     hardState: HardState,
   ) {
     this.term = hardState.term;
@@ -155,7 +156,13 @@ export class Member {
     mkdirSync(kvDir, { recursive: true });
     const { wal, replay } = await Wal.open({ dir: walDir });
     let member: Member | null = null;
-    const applier = await Applier.open({ path: kvDir, onResult: (result) => member?.onApplied(result) });
+    // The snapshot pool copies the store for snapshots and runs MVCC compactions, beside the apply worker.
+    const pool = new SnapshotPool();
+    const applier = await Applier.open({
+      path: kvDir,
+      onResult: (result) => member?.onApplied(result),
+      compact: () => pool.compact(kvDir, COMPACTION_KEYS_PER_CHUNK_DEFAULT),
+    });
     const { storage, hardState } = await restoreStorage(wal, replay, options.initialVoters, applier.appliedIndex);
     const node = new RawNode({
       id: options.id,
@@ -165,7 +172,7 @@ export class Member {
       heartbeatTick: 1,
       applied: applier.appliedIndex,
     });
-    member = new Member(options, node, storage, wal, applier, hardState);
+    member = new Member(options, node, storage, wal, applier, pool, hardState);
     await member.startNetworkAndClock();
     return member;
   }
@@ -307,7 +314,8 @@ export class Member {
     await this.transport.close();
     while (this.turnRunning || this.snapshotInProgress) await new Promise((resolve) => setImmediate(resolve));
     await this.snapshots.close();
-    await Promise.allSettled([this.wal.close(), this.applier.close(), this.pool.close()]);
+    await Promise.allSettled([this.wal.close(), this.applier.close()]);
+    await this.pool.close();
   }
 
   private async startNetworkAndClock(): Promise<void> {

@@ -6,6 +6,7 @@ import { Packr } from 'msgpackr';
 import { decodeInternalRequest, encodeInternalRequest, type InternalRequest } from '../../engine/mvcc/request.js';
 import { EventType, type PutResponse } from '../../engine/mvcc/rpc.js';
 import { MvccReader } from '../../engine/mvcc/store.js';
+import { SnapshotPool } from '../../engine/snapshot/snapshot-pool.js';
 import { EventsMode } from '../../engine/mvcc/write-txn.js';
 import { EntryType, type Entry } from '../../engine/raft/types.js';
 import { b, s, tempDir } from './helpers.js';
@@ -177,6 +178,44 @@ test('a physical compaction answers once the worker has finished it; reads below
     await reader.close();
   } finally {
     await applier.close();
+    dir.remove();
+  }
+});
+
+test('the apply worker keeps applying while the snapshot pool compacts; the compaction answers when the pool finishes', async () => {
+  const dir = tempDir();
+  const pool = new SnapshotPool();
+  let openGate!: () => void;
+  const gate = new Promise<void>((resolve) => { openGate = resolve; });
+  let runs = 0;
+  const applier = await Applier.open({
+    path: dir.path,
+    compact: async () => {
+      runs++;
+      await gate;
+      return pool.compact(dir.path, 3);
+    },
+  });
+  try {
+    await applier.apply(Array.from({ length: 30 }, (_, i) => entry(i + 1, { put: { key: b(`k${i % 10}`), value: b(`${i}`) } })));
+    let compactionAnswered = false;
+    const compacted = applier.wait(31).then((result) => { compactionAnswered = true; return result; });
+    await applier.apply([entry(31, { compaction: { revision: 25, physical: true } })]);
+    // While the compaction is held up, later writes apply and answer.
+    const later = applier.wait(40);
+    await applier.apply(Array.from({ length: 9 }, (_, i) => entry(32 + i, { put: { key: b(`later${i}`), value: b('v') } })));
+    assert.ok((await later).response !== undefined);
+    assert.equal(compactionAnswered, false, 'the compaction has not answered before the pool finished it');
+    const reader = new MvccReader(dir.path);
+    assert.equal(reader.status().finished_compact_revision, 0);
+    openGate();
+    await compacted;
+    assert.equal(reader.status().finished_compact_revision, 25);
+    assert.equal(runs, 1);
+    await reader.close();
+  } finally {
+    await applier.close();
+    await pool.close();
     dir.remove();
   }
 });
