@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const client = config.listenClientUrls[0]!;
   const http = config.listenClientHttpUrls[0]!;
   const peer = config.listenPeerUrls[0]!;
-  const server = await CairnServer.start({
+  server = await CairnServer.start({
     name: config.name,
     dataDir: config.dataDir,
     clientListen: { host: client.host, port: client.port },
@@ -52,6 +52,9 @@ async function main(): Promise<void> {
     snapshotCount: config.snapshotCount,
     snapshotCatchUpEntries: config.snapshotCatchUpEntries,
     log: (line) => process.stderr.write(`cairn: ${line}\n`),
+    initialClusterState: config.initialClusterState,
+    // As etcd: a member removed from the cluster stops (with an error exit status).
+    onRemoved: () => stop('removal from the cluster', 1),
   });
   const peerAddress = server.member.peerAddress();
   process.stdout.write(
@@ -59,18 +62,22 @@ async function main(): Promise<void> {
     `cairn: serving peer traffic on ${peerAddress.host}:${peerAddress.port}\n` +
     `cairn: serving client requests (gRPC) on ${client.host}:${server.grpc.port}\n` +
     `cairn: serving client requests (HTTP: JSON gateway, WebSocket /ws, /health) on ${http.host}:${server.http.port}\n`);
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write(`cairn: received ${signal}, shutting down\n`);
-    server.stop().then(() => process.exit(0), (error: Error) => {
-      process.stderr.write(`cairn: error while stopping: ${error.message}\n`);
-      process.exit(1);
-    });
-  };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+let stopping = false;
+let server: CairnServer | null = null;
+
+/** Stops the server once (a signal, or this member's removal from the cluster) and exits. */
+function stop(reason: string, exitCode = 0): void {
+  if (stopping || server === null) return;
+  stopping = true;
+  process.stdout.write(`cairn: ${reason.startsWith('SIG') ? `received ${reason}` : reason}, shutting down\n`);
+  server.stop().then(() => process.exit(exitCode), (error: Error) => {
+    process.stderr.write(`cairn: error while stopping: ${error.message}\n`);
+    process.exit(1);
+  });
 }
 
 main().catch((error: Error) => {

@@ -20,7 +20,6 @@ export function unsupportedSetting(config: ServerConfig): string | null {
     ['--listen-peer-urls', config.listenPeerUrls]] as const) {
     if (urls.length !== 1) return `${flag} takes exactly one URL for now (got ${urls.length})`;
   }
-  if (config.initialClusterState === 'existing') return '--initial-cluster-state=existing is not supported yet (members cannot join a running cluster)';
   if (config.quotaBackendBytes !== DEFAULT_QUOTA_BACKEND_BYTES) return '--quota-backend-bytes is not supported yet (no space quota or NOSPACE alarm)';
   if (config.autoCompaction.mode !== 'off') return '--auto-compaction-retention is not supported yet (compact with the Compact API)';
   return null;

@@ -90,6 +90,16 @@ export const ErrPermissionDenied = define(GrpcCode.PERMISSION_DENIED, 'etcdserve
 export const ErrAuthNotEnabled = define(GrpcCode.FAILED_PRECONDITION, 'etcdserver: authentication is not enabled');
 export const ErrInvalidAuthToken = define(GrpcCode.UNAUTHENTICATED, 'etcdserver: invalid auth token');
 
+export const ErrMemberExist = define(GrpcCode.FAILED_PRECONDITION, 'etcdserver: member ID already exist');
+export const ErrPeerURLExist = define(GrpcCode.FAILED_PRECONDITION, 'etcdserver: Peer URLs already exists');
+// etcd 3.4 answers this one with code Unknown (its error mapping has no entry for it).
+export const ErrMemberNotEnoughStarted = define(GrpcCode.UNKNOWN, 'etcdserver: re-configuration failed due to not enough started members');
+export const ErrMemberBadURLs = define(GrpcCode.INVALID_ARGUMENT, 'etcdserver: given member URLs are invalid');
+export const ErrMemberNotFound = define(GrpcCode.NOT_FOUND, 'etcdserver: member not found');
+export const ErrMemberNotLearner = define(GrpcCode.FAILED_PRECONDITION, 'etcdserver: can only promote a learner member');
+export const ErrLearnerNotReady = define(GrpcCode.FAILED_PRECONDITION, 'etcdserver: can only promote a learner member which is in sync with leader');
+export const ErrTooManyLearners = define(GrpcCode.FAILED_PRECONDITION, 'etcdserver: too many learner members in cluster');
+
 export const ErrNoLeader = define(GrpcCode.UNAVAILABLE, 'etcdserver: no leader');
 export const ErrNotLeader = define(GrpcCode.FAILED_PRECONDITION, 'etcdserver: not leader');
 export const ErrLeaderChanged = define(GrpcCode.UNAVAILABLE, 'etcdserver: leader changed');

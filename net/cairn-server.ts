@@ -4,8 +4,10 @@
  * same ids on its own), starts the member, opens a main-thread reader on its MVCC store, and
  * serves etcd's gRPC API and the HTTP app (JSON gateway, WebSocket protocol, health endpoints).
  */
-import { clusterIdOf, memberIdOf } from '../engine/node/member-id.js';
 import type { MemberInfo } from '../engine/node/cluster-members.js';
+import { ClusterMembership } from '../engine/node/membership.js';
+import { resolveIdentity, type MembersAnswer } from './member-identity.js';
+import { addressOfUrl } from './peer/peer-url.js';
 import { KvServer } from '../engine/node/kv-server.js';
 import { Member } from '../engine/node/member.js';
 import type { MemberAttributes } from '../engine/mvcc/members.js';
@@ -14,6 +16,7 @@ import type { PeerAddress } from './peer/peer-sender.js';
 import { GrpcEndpoint } from './grpc/grpc-server.js';
 import { registerGateway } from './http/gateway-endpoint.js';
 import { HttpApp } from './http/http-app.js';
+import { registerMetrics } from './http/metrics/metrics-endpoint.js';
 
 export interface ServerOptions {
   name: string;
@@ -39,19 +42,21 @@ export interface ServerOptions {
   snapshotCatchUpEntries?: number;
   /** Where the member reports notable events (snapshots); silent when absent. */
   log?: (line: string) => void;
+  /** 'new' founds the cluster; 'existing' joins a running one (added first with MemberAdd). */
+  initialClusterState?: 'new' | 'existing';
+  /** Called once this member applied its own removal from the cluster. */
+  onRemoved?: () => void;
 }
 
-/** host:port of a URL such as http://127.0.0.1:2380. */
-export function addressOfUrl(url: string): PeerAddress {
-  const parsed = new URL(url);
-  return { host: parsed.hostname.replace(/^\[|\]$/g, ''), port: Number(parsed.port) };
-}
+export { addressOfUrl };
 
 /** How long to wait before publishing this member's attributes again after a failed attempt. */
 const PUBLISH_RETRY_MS = 500;
 
 export class CairnServer {
   private stopped = false;
+  /** Ends /metrics' leader-change watch. */
+  private stopMetrics = (): void => {};
 
   private constructor(
     readonly member: Member,
@@ -64,41 +69,42 @@ export class CairnServer {
   static async start(options: ServerOptions): Promise<CairnServer> {
     const self = options.initialCluster.get(options.name);
     if (self === undefined) throw new Error(`couldn't find local name "${options.name}" in the initial cluster configuration`);
-    const infos: MemberInfo[] = [...options.initialCluster].map(([name, peerUrls]) => ({
-      id: memberIdOf(peerUrls, options.clusterToken), name, peerUrls: [...peerUrls], clientUrls: [], isLearner: false,
-    }));
-    const id = memberIdOf(self, options.clusterToken);
-    const peers = new Map<number, PeerAddress>();
-    for (const info of infos) if (info.id !== id) peers.set(info.id, addressOfUrl(info.peerUrls[0]!));
+    const identity = await resolveIdentity(options, self);
+    let reader: MvccReader | null = null;
     const member = await Member.start({
-      id,
-      clusterId: clusterIdOf(infos.map((info) => info.id)),
+      id: identity.memberId,
+      clusterId: identity.clusterId,
       clusterToken: options.clusterToken,
       dataDir: options.dataDir,
-      initialVoters: infos.map((info) => info.id),
+      ...(identity.founders !== null ? { bootstrap: { members: identity.founders } } : {}),
       peerListen: options.peerListen,
-      peers,
+      peers: identity.peers,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       electionTimeoutMs: options.electionTimeoutMs,
       maxRequestBytes: options.maxRequestBytes,
       ...(options.snapshotCount ? { snapshotCount: options.snapshotCount } : {}),
       ...(options.snapshotCatchUpEntries ? { snapshotCatchUpEntries: options.snapshotCatchUpEntries } : {}),
       ...(options.log ? { log: options.log } : {}),
+      ...(options.onRemoved ? { onRemoved: options.onRemoved } : {}),
+      answerMembersQuery: () => (reader === null ? undefined
+        : { cluster_id: identity.clusterId, members: reader.members() } satisfies MembersAnswer),
     });
-    const reader = new MvccReader(member.kvPath);
+    reader = new MvccReader(member.kvPath);
+    // After a restart the replicated membership is the truth about where the others are.
+    member.noteRemovedMembers(reader.removedMembers());
+    for (const record of reader.members()) {
+      if (record.id === member.id || record.peer_urls.length === 0) continue;
+      const address = addressOfUrl(record.peer_urls[0]!);
+      const known = member.peerAddressOf(record.id);
+      if (known === undefined || known.host !== address.host || known.port !== address.port) member.setPeer(record.id, address);
+    }
     const kv = new KvServer(member, reader, options.maxTxnOps);
-    // Names and client URLs come from what each member published through Raft (its own, before
-    // it has published, from its flags).
-    const members = (): MemberInfo[] => {
-      const published = new Map(reader.memberAttributes().map((attributes) => [attributes.id, attributes]));
-      return infos.map((info) => {
-        const attributes = published.get(info.id);
-        if (attributes !== undefined) return { ...info, name: attributes.name, clientUrls: attributes.client_urls };
-        return info.id === id ? { ...info, clientUrls: options.advertiseClientUrls } : info;
-      });
-    };
+    const membership = new ClusterMembership(member, reader, options.clusterToken);
+    // Before this member's own publish applies, its client URLs come from its flags.
+    const members = (): MemberInfo[] => membership.list().map((info) =>
+      (info.id === member.id && info.clientUrls.length === 0 ? { ...info, name: options.name, clientUrls: options.advertiseClientUrls } : info));
     const grpc = await GrpcEndpoint.listen({
-      member, kv, members, host: options.clientListen.host, port: options.clientListen.port,
+      member, kv, members, membership, host: options.clientListen.host, port: options.clientListen.port,
       maxRequestBytes: options.maxRequestBytes,
     });
     const http = await HttpApp.listen({
@@ -107,7 +113,8 @@ export class CairnServer {
     });
     registerGateway(http, member, kv, members);
     const server = new CairnServer(member, reader, grpc, http, options.name);
-    void server.publish({ id, name: options.name, client_urls: options.advertiseClientUrls });
+    server.stopMetrics = registerMetrics(http, member, kv);
+    void server.publish({ id: member.id, name: options.name, client_urls: options.advertiseClientUrls });
     return server;
   }
 
@@ -129,6 +136,7 @@ export class CairnServer {
   /** Stops serving clients, then stops the member (WAL and apply workers flush and exit). */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopMetrics();
     this.http.close();
     await this.grpc.close();
     await this.member.stop();

@@ -13,6 +13,7 @@
  *            scheduled_compact_rev  u64  compaction requested up to here: reads below it fail at once
  *            finished_compact_rev   u64  compaction physically complete up to here
  *            compact_cursor         bytes  last user key an unfinished compaction has processed
+ *            cluster_id             u64  and member/..., member_removed/...: see members.ts
  *
  * Ranges walk the index table with a cursor and fetch kv rows by revision, so memory never holds
  * more than the keys a response returns; the index is never loaded whole.
@@ -30,6 +31,7 @@ export const META = {
   SCHEDULED_COMPACT_REV: Buffer.from('scheduled_compact_rev'),
   FINISHED_COMPACT_REV: Buffer.from('finished_compact_rev'),
   COMPACT_CURSOR: Buffer.from('compact_cursor'),
+  CLUSTER_ID: Buffer.from('cluster_id'),
 } as const;
 
 /** One named LMDB table with binary keys and values. */

@@ -24,7 +24,10 @@ import type {
 import { applyTxn } from './txn.js';
 import { checkDeleteRangeRequest, checkPutRequest, checkRangeRequest, checkTxnRequest, MAX_TXN_OPS_DEFAULT } from './validate.js';
 import { EventsMode, WriteTxn } from './write-txn.js';
-import { checkMemberAttributes, putMemberAttributes, readMemberAttributes, type MemberAttributes } from './members.js';
+import {
+  applyMembershipChange, checkMemberAttributes, putMemberAttributes, readClusterId, readMembers, readRemovedMembers, type MemberRecord,
+} from './members.js';
+import { decodeConfChange } from '../raft/confchange.js';
 
 /** A response and the revision its header carries (the store revision it produced or saw). */
 export interface Revisioned<T> {
@@ -140,9 +143,19 @@ export class MvccReader {
     }));
   }
 
-  /** Every member's published name and client URLs (see members.ts). */
-  memberAttributes(): MemberAttributes[] {
-    return this.withReadView((view) => readMemberAttributes(view.backend, view.read));
+  /** Every member of the cluster, sorted by id (see members.ts). */
+  members(): MemberRecord[] {
+    return this.withReadView((view) => readMembers(view.backend, view.read));
+  }
+
+  /** Ids removed from the cluster for good. */
+  removedMembers(): number[] {
+    return this.withReadView((view) => readRemovedMembers(view.backend, view.read));
+  }
+
+  /** The cluster id the founding members' bootstrap entries recorded (0 before they applied). */
+  clusterId(): number {
+    return this.withReadView((view) => readClusterId(view.backend, view.read));
   }
 
   async close(): Promise<void> {
@@ -253,6 +266,7 @@ export class MvccStore extends MvccReader {
         if (entry.index <= applied) continue;
         if (entry.index !== applied + 1) throw new Error(`apply gap: entry ${entry.index} after applied index ${applied}`);
         if (entry.term < term) throw new Error(`entry ${entry.index} has term ${entry.term} below applied term ${term}`);
+        if (entry.type === EntryType.ConfChange) applyMembershipChange(this.backend, decodeConfChange(entry.data));
         const request = entry.type === EntryType.Normal && entry.data.length > 0 ? decodeInternalRequest(entry.data) : undefined;
         if (request !== undefined) {
           const outcome = this.applyCaught(request, entry.index, position);

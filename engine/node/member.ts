@@ -26,7 +26,9 @@ import { ErrLeaderChanged, ErrNoLeader, ErrRequestTooLarge, ErrStopped, ErrTimeo
 import { Applier, type ApplyResult } from '../mvcc/applier.js';
 import { COMPACTION_KEYS_PER_CHUNK_DEFAULT } from '../mvcc/compaction.js';
 import { encodeInternalRequest, type InternalRequest } from '../mvcc/request.js';
-import { decodeConfChange } from '../raft/confchange.js';
+import { ConfChangeType, decodeConfChange, encodeConfChange, type ConfChange } from '../raft/confchange.js';
+import { decodeMemberContext, encodeMemberContext, type MemberContext } from '../mvcc/members.js';
+import { addressOfUrl } from '../../net/peer/peer-url.js';
 import type { RaftError } from '../raft/errors.js';
 import { MemoryStorage } from '../raft/memory-storage.js';
 import { MessageType, type Message } from '../raft/message.js';
@@ -61,8 +63,17 @@ export interface MemberOptions {
   /** Identifies the cluster on peer connections (--initial-cluster-token). */
   clusterToken: string;
   dataDir: string;
-  /** The founding voters; used only when the data dir holds no member yet. */
-  initialVoters: number[];
+  /**
+   * The founding members, when this member founds the cluster (--initial-cluster-state new): with
+   * a data dir that holds no member yet, its log starts with one AddNode entry per founding member
+   * (as etcd bootstraps), so the membership is in the log and a member added later learns it.
+   * Absent when joining a running cluster (existing): the log then comes from the leader.
+   */
+  bootstrap?: { members: { id: number; name: string; peerUrls: string[] }[] };
+  /** Answers a joining member's membership query on the peer port (see net/peer/members-query.ts). */
+  answerMembersQuery?: () => unknown;
+  /** Called once this member applied its own removal from the cluster. */
+  onRemoved?: () => void;
   peerListen: PeerAddress;
   /** Every other member's peer address. */
   peers: ReadonlyMap<number, PeerAddress>;
@@ -116,6 +127,9 @@ export class Member {
   /** The membership as of the last committed entry handed to the apply worker. */
   private appliedConfState: ConfState;
   private lastQueuedIndex: number;
+  /** Members removed from the cluster: nothing they send is stepped. */
+  private readonly removed = new Set<number>();
+  private removedFromCluster = false;
   /** Set while an incoming snapshot replaces the store: no Ready is processed meanwhile. */
   private restoring = false;
 
@@ -163,7 +177,7 @@ export class Member {
       onResult: (result) => member?.onApplied(result),
       compact: () => pool.compact(kvDir, COMPACTION_KEYS_PER_CHUNK_DEFAULT),
     });
-    const { storage, hardState } = await restoreStorage(wal, replay, options.initialVoters, applier.appliedIndex);
+    const { storage, hardState } = await restoreStorage(wal, replay, options, applier.appliedIndex);
     const node = new RawNode({
       id: options.id,
       storage,
@@ -189,6 +203,19 @@ export class Member {
   /** Adds a peer or moves it to a new address (a member started on an ephemeral port, MemberUpdate). */
   setPeer(id: number, address: PeerAddress): void {
     this.transport.setPeer(id, address);
+  }
+
+  /** Members removed before this start (from the membership table): nothing they send is stepped. */
+  noteRemovedMembers(ids: readonly number[]): void {
+    for (const id of ids) {
+      this.removed.add(id);
+      this.transport.removePeer(id);
+    }
+  }
+
+  /** Where the transport dials `id`, or undefined when it is not a known peer. */
+  peerAddressOf(id: number): PeerAddress | undefined {
+    return this.transport.peerAddressOf(id);
   }
 
   /** Where this member's MVCC store lives: readers open it there. */
@@ -328,12 +355,15 @@ export class Member {
       onMessage: (message, from) => {
         // A peer may speak only for itself; anything else is dropped, never stepped. A snapshot
         // counts only with its data, so it must come through a snapshot stream.
-        if (message.from !== from || message.to !== this.options.id || message.type === MessageType.MsgSnap) return;
+        if (message.from !== from || message.to !== this.options.id || message.type === MessageType.MsgSnap || this.removed.has(from)) return;
         this.node.step(message);
         this.scheduleTurn();
       },
       onDrop: (to) => this.node.reportUnreachable(to),
       onSnapshot: (from) => this.snapshots.incoming(from),
+      onMembersQuery: () => this.options.answerMembersQuery?.(),
+      isRemoved: (from) => this.removed.has(from),
+      onRemovedByPeer: () => this.onRemovedFromCluster(),
     });
     this.snapshots = new SnapshotTransfers({
       dir: join(this.options.dataDir, 'member', 'snap'),
@@ -421,10 +451,83 @@ export class Member {
 
   private async applyCommitted(entries: Entry[]): Promise<void> {
     for (const entry of entries) {
-      if (entry.type === EntryType.ConfChange) this.appliedConfState = this.node.applyConfChange(decodeConfChange(entry.data));
+      if (entry.type !== EntryType.ConfChange) continue;
+      const change = decodeConfChange(entry.data);
+      this.appliedConfState = this.node.applyConfChange(change);
+      this.onMembershipChange(change, entry.index);
     }
     this.lastQueuedIndex = entries.at(-1)!.index;
     await this.applier.apply(entries);
+  }
+
+  /**
+   * A membership change took effect in Raft: connect to an added member, move an updated one,
+   * drop a removed one (and stop listening to it). A member that applied its own removal stops
+   * a little later (etcd waits 10 ticks), so it can still tell the others the removal committed.
+   * Its proposer is answered once the apply worker has recorded it in the membership table.
+   */
+  private onMembershipChange(change: ConfChange, index: number): void {
+    const context = decodeMemberContext(change.context);
+    const self = change.nodeId === this.options.id;
+    if (change.type === ConfChangeType.RemoveNode) {
+      this.removed.add(change.nodeId);
+      if (self) {
+        this.onRemovedFromCluster();
+      } else {
+        this.transport.removePeer(change.nodeId);
+      }
+    } else if (!self && context.member !== undefined && context.member.peer_urls.length > 0) {
+      const address = addressOfUrl(context.member.peer_urls[0]!);
+      const known = this.transport.peerAddressOf(change.nodeId);
+      if (known === undefined || known.host !== address.host || known.port !== address.port) this.transport.setPeer(change.nodeId, address);
+    }
+    const requestId = context.request_id;
+    if (requestId !== undefined && this.waiters.has(requestId)) {
+      this.applier.waitApplied(index).then(
+        () => this.waiters.trigger(requestId, { index, revision: this.applier.revision, events: [] }),
+        (error: Error) => this.waiters.fail(requestId, error));
+    }
+  }
+
+  /**
+   * This member applied its own removal, or a peer refused it as removed: it stops a little later
+   * (etcd waits 10 ticks), so a removed leader can still tell the others the removal committed.
+   */
+  private onRemovedFromCluster(): void {
+    if (this.removedFromCluster) return;
+    this.removedFromCluster = true;
+    this.options.log?.('the member has been permanently removed from the cluster');
+    setTimeout(() => this.options.onRemoved?.(), 10 * this.options.heartbeatIntervalMs).unref();
+  }
+
+  /**
+   * Proposes a membership change and resolves once it applied here (etcd's Cluster API). The
+   * caller validates it against the membership first (see membership.ts).
+   */
+  async changeMembership(type: ConfChangeType, nodeId: number, member?: MemberContext['member']): Promise<void> {
+    if (this.failure !== null) throw this.failure;
+    if (this.stopping !== null) throw ErrStopped;
+    if (this.leaderId === 0) await this.whenLeader();
+    const id = this.ids.nextId();
+    const context = encodeMemberContext({ request_id: id, ...(member !== undefined ? { member } : {}) });
+    const applied = this.waiters.register(id);
+    const refused = etcdErrorOf(this.node.proposeConfChange({ type, nodeId, context }), this.leaderId);
+    if (refused !== null) this.waiters.fail(id, refused);
+    this.scheduleTurn();
+    await applied;
+  }
+
+  /**
+   * True when this member leads and `id`'s log is within 10% of the leader's (etcd's check before
+   * promoting a learner); null when this member does not lead and cannot tell.
+   */
+  learnerCaughtUp(id: number): boolean | null {
+    const status = this.node.status();
+    if (status.role !== StateRole.Leader) return null;
+    const leader = status.progress.find((p) => p.id === this.options.id);
+    const learner = status.progress.find((p) => p.id === id);
+    if (leader === undefined || learner === undefined) return false;
+    return learner.match >= 0.9 * leader.match;
   }
 
   /** Starts a snapshot once `snapshotCount` entries were applied since the last one. */
@@ -517,24 +620,36 @@ export class Member {
 }
 
 /**
- * Rebuilds the Raft storage from the WAL. A data dir with no WAL is a founding member: its
- * membership is saved as a snapshot marker at index 0 before anything else, so a restart knows it.
+ * Rebuilds the Raft storage from the WAL. A founding member with an empty data dir writes its
+ * bootstrap entries first: one committed AddNode per founding member, in id order, at term 1, with
+ * the member's JSON and the cluster id as context (identical on every founding member). A joining
+ * member with an empty data dir starts with an empty log and no membership: the leader sends both.
  */
-async function restoreStorage(wal: Wal, replay: WalReplay, initialVoters: number[], appliedIndex: number):
+async function restoreStorage(wal: Wal, replay: WalReplay, options: MemberOptions, appliedIndex: number):
   Promise<{ storage: MemoryStorage; hardState: HardState }> {
   const fresh = replay.snapshot === null && replay.entries.length === 0 && replay.hardState.term === 0;
+  const noMembers: ConfState = { voters: [], learners: [] };
   if (fresh) {
-    const confState: ConfState = { voters: [...initialVoters], learners: [] };
-    const meta = { index: 0, term: 0, confState };
-    let seq = wal.saveSnapshot(meta);
-    while (seq === null) {
-      await wal.whenWritable(1024);
-      seq = wal.saveSnapshot(meta);
-    }
-    await wal.whenDurable(seq);
-    return { storage: new MemoryStorage(confState), hardState: { term: 0, vote: 0, commit: 0 } };
+    const storage = new MemoryStorage(noMembers);
+    if (options.bootstrap === undefined) return { storage, hardState: { term: 0, vote: 0, commit: 0 } };
+    const founders = [...options.bootstrap.members].sort((a, b) => a.id - b.id);
+    const entries: Entry[] = founders.map((founder, i) => ({
+      term: 1, index: i + 1, type: EntryType.ConfChange,
+      data: encodeConfChange({
+        type: ConfChangeType.AddNode, nodeId: founder.id,
+        context: encodeMemberContext({
+          cluster_id: options.clusterId,
+          member: { id: founder.id, name: founder.name, peer_urls: founder.peerUrls, is_learner: false },
+        }),
+      }),
+    }));
+    const hardState: HardState = { term: 1, vote: 0, commit: entries.length };
+    await wal.whenDurable(await appendInBatches(wal, entries, hardState));
+    storage.append(entries);
+    storage.setHardState(hardState);
+    return { storage, hardState };
   }
-  const snapshot = replay.snapshot ?? { index: 0, term: 0, confState: { voters: [...initialVoters], learners: [] } };
+  const snapshot = replay.snapshot ?? { index: 0, term: 0, confState: noMembers };
   const storage = new MemoryStorage(snapshot.confState);
   if (snapshot.index > 0) storage.applySnapshot({ meta: snapshot, data: new Uint8Array(0) });
   storage.append(replay.entries);

@@ -8,6 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { MemberInfo } from '../../engine/node/cluster-members.js';
 import type { KvServer } from '../../engine/node/kv-server.js';
 import type { Member } from '../../engine/node/member.js';
+import type { ClusterMembership } from '../../engine/node/membership.js';
 import { clusterService } from './cluster-service.js';
 import { kvService } from './kv-service.js';
 import { maintenanceService } from './maintenance-service.js';
@@ -20,6 +21,7 @@ export interface GrpcEndpointOptions {
   member: Member;
   kv: KvServer;
   members: () => MemberInfo[];
+  membership: ClusterMembership;
   host: string;
   port: number;
   maxRequestBytes: number;
@@ -35,7 +37,7 @@ export class GrpcEndpoint {
     });
     server.addService(etcdService('KV'), kvService(options.kv));
     server.addService(etcdService('Maintenance'), maintenanceService(options.member, options.kv));
-    server.addService(etcdService('Cluster'), clusterService(options.member, options.kv, options.members));
+    server.addService(etcdService('Cluster'), clusterService(options.member, options.kv, options.members, options.membership));
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`${options.host}:${options.port}`, grpc.ServerCredentials.createInsecure(),
         (error, boundPort) => (error ? reject(error) : resolve(boundPort)));

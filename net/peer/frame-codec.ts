@@ -27,8 +27,12 @@ export interface Hello {
   cluster: string;
   from: number;
   to: number;
-  /** Set on a connection that carries one snapshot transfer instead of Raft message batches. */
-  stream?: 'snapshot';
+  /**
+   * Set on a connection that carries one snapshot transfer ('snapshot'), or asks for the cluster's
+   * membership ('members': a joining member that knows neither its id nor the others', so `from`
+   * and `to` are 0), instead of Raft message batches.
+   */
+  stream?: 'snapshot' | 'members';
 }
 
 /**

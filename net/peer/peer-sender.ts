@@ -8,7 +8,7 @@
  * onUnreachable callback lets it slow down to probing.
  */
 import { connect, type Socket } from 'node:net';
-import { encodeFrame, type Hello } from './frame-codec.js';
+import { encodeFrame, FrameDecoder, type Hello } from './frame-codec.js';
 import type { DropReason, PeerStats } from './peer-stats.js';
 
 export interface PeerAddress {
@@ -28,6 +28,8 @@ export interface PeerSenderOptions<M> {
   /** Estimated encoded size of a message, for the byte bound. */
   sizeOf(message: M): number;
   onDrop(message: M, reason: DropReason): void;
+  /** The peer answered that this member was removed from the cluster. */
+  onRemoved?(): void;
 }
 
 type SenderState = 'connecting' | 'connected' | 'backing-off' | 'closed';
@@ -75,6 +77,7 @@ export class PeerSender<M> {
    */
   redirect(address: PeerAddress): void {
     if (this.state === 'closed') return;
+    if (address.host === this.options.address.host && address.port === this.options.address.port) return;
     this.options.address = address;
     this.reconnectDelayMs = this.options.reconnectDelayMsMin;
     if (this.reconnectTimer !== null) {
@@ -120,8 +123,17 @@ export class PeerSender<M> {
       this.scheduleFlush();
     });
     socket.on('drain', () => this.scheduleFlush());
-    // A peer never sends on our dialed connection; reading keeps the socket from stalling on close.
-    socket.on('data', () => {});
+    // A peer sends on our dialed connection only to say we were removed from the cluster.
+    const decoder = new FrameDecoder(1024);
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        for (const frame of decoder.push(chunk)) {
+          if ((frame as { removed?: unknown }).removed === true) this.options.onRemoved?.();
+        }
+      } catch {
+        socket.destroy();
+      }
+    });
     socket.on('error', () => {});
     socket.on('close', () => this.onSocketClosed(socket));
   }

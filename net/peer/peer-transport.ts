@@ -8,7 +8,7 @@
  * refused by closing the connection, and counted; nothing of a refused frame is delivered.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { FrameDecoder, isHello, type Hello } from './frame-codec.js';
+import { encodeFrame, FrameDecoder, isHello, type Hello } from './frame-codec.js';
 import { PeerSender, type PeerAddress } from './peer-sender.js';
 import { receiveSnapshotStream, sendSnapshotStream, type SnapshotSink } from './snapshot-stream.js';
 import { newPeerStats, type DropReason, type PeerStats } from './peer-stats.js';
@@ -33,6 +33,12 @@ export interface PeerTransportOptions<M extends { to: number }> {
    * refuse it. Without this option, snapshot streams are refused.
    */
   onSnapshot?(from: number): SnapshotSink<M> | null;
+  /** True for a member removed from the cluster: its connections are told so and closed. */
+  isRemoved?(from: number): boolean;
+  /** A peer told this member it was removed from the cluster (see isRemoved). */
+  onRemovedByPeer?(): void;
+  /** What a joining member asking for the membership is told (see members-query.ts); refused when absent. */
+  onMembersQuery?(): unknown;
   /** The largest snapshot accepted, in bytes (default 8 GiB). */
   snapshotBytesMax?: number;
   frameBytesMax?: number;
@@ -89,7 +95,13 @@ export class PeerTransport<M extends { to: number }> {
       reconnectDelayMsMax: this.options.reconnectDelayMsMax ?? 2000,
       sizeOf: this.options.sizeOf,
       onDrop: (message, reason) => this.options.onDrop?.(id, message, reason),
+      onRemoved: () => this.options.onRemovedByPeer?.(),
     }));
+  }
+
+  /** Where `id` is dialed, or undefined for an unknown peer. */
+  peerAddressOf(id: number): PeerAddress | undefined {
+    return this.senders.get(id)?.address;
   }
 
   removePeer(id: number): void {
@@ -155,6 +167,12 @@ export class PeerTransport<M extends { to: number }> {
         const frame = frames[i];
         if (snapshot !== null) return snapshot.push(frames.slice(i));
         if (from === 0) {
+          if (isHello(frame) && frame.stream === 'members' && frame.cluster === this.options.cluster) {
+            const answer = this.options.onMembersQuery?.();
+            if (answer === undefined) return refuse();
+            socket.end(encodeFrame(answer));
+            return;
+          }
           if (!isHello(frame) || frame.cluster !== this.options.cluster || frame.to !== this.options.localId || frame.from <= 0) {
             return refuse();
           }
@@ -165,6 +183,12 @@ export class PeerTransport<M extends { to: number }> {
             snapshot = receiveSnapshotStream(socket, sink, this.options.isMessage, this.options.snapshotBytesMax ?? 8 * 2 ** 30);
           }
           continue;
+        }
+        if (this.options.isRemoved?.(from) === true) {
+          // As etcd answers a removed member's traffic with 410 Gone: it learns it was removed.
+          this.stats.connectionsRefused++;
+          socket.end(encodeFrame({ removed: true }));
+          return;
         }
         if (!Array.isArray(frame) || !frame.every((value) => this.options.isMessage(value))) return refuse();
         this.stats.framesReceived++;

@@ -33,6 +33,8 @@ export interface ClusterProcess {
   httpPort: number;
   clients: EtcdClients | null;
   output: string[];
+  /** Flags for this member only (e.g. --initial-cluster-state existing for one that joins). */
+  extraArgs?: string[];
 }
 
 async function freePort(): Promise<number> {
@@ -62,6 +64,11 @@ export class ProcessCluster {
   constructor(private readonly size: number, private readonly heartbeatMs = 20, private readonly electionMs = 200,
     private readonly advertiseClientPorts = false, private readonly extraArgs: readonly string[] = []) {}
 
+  /** A free port on 127.0.0.1 (for a member added later). */
+  static freePort(): Promise<number> {
+    return freePort();
+  }
+
   async start(): Promise<void> {
     for (let i = 1; i <= this.size; i++) {
       this.members.push({
@@ -84,6 +91,7 @@ export class ProcessCluster {
       '--initial-cluster', initialCluster, '--initial-cluster-token', 'process-cluster',
       '--heartbeat-interval', String(this.heartbeatMs), '--election-timeout', String(this.electionMs),
       ...this.extraArgs,
+      ...(member.extraArgs ?? []),
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     member.process = child;
     member.output = [];

@@ -3,6 +3,7 @@
  * member, so a test can assert that both print the same thing. Both run as child processes with
  * async execFile: a synchronous spawn would block this process, which is also the server.
  */
+import { ClusterMembership } from '../../engine/node/membership.js';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +33,7 @@ export class CtlServer {
     const leader = await cluster.leader();
     let port = 0;
     const endpoint = await GrpcEndpoint.listen({
-      member: leader.member, kv: leader.kv, host: '127.0.0.1', port: 0, maxRequestBytes: 1.5 * 1024 * 1024,
+      member: leader.member, kv: leader.kv, membership: new ClusterMembership(leader.member, leader.reader, 'test-cluster'), host: '127.0.0.1', port: 0, maxRequestBytes: 1.5 * 1024 * 1024,
       // A second, unstarted learner with a large id and two peer URLs exercises every column of member list.
       members: () => [
         { id: 1, name: 'one', peerUrls: ['http://127.0.0.1:2380'], clientUrls: [`http://127.0.0.1:${port}`], isLearner: false },

@@ -30,13 +30,18 @@ export class TestCluster {
     this.ids = Array.from({ length: size }, (_, i) => i + 1);
   }
 
-  async start(id: number): Promise<RunningMember> {
+  /**
+   * Starts member `id`. With `joining`, it starts with an empty log and no membership, as a member
+   * added with MemberAdd does (the leader sends it everything), on the given peer port.
+   */
+  async start(id: number, joining?: { peerPort: number }): Promise<RunningMember> {
     const dataDir = join(this.root, `m${id}`);
     const peers = new Map<number, { host: string; port: number }>();
     for (const [otherId, other] of this.members) peers.set(otherId, other.member.peerAddress());
     const options: MemberOptions = {
-      id, clusterId: 42, clusterToken: 'test-cluster', dataDir, initialVoters: this.ids,
-      peerListen: { host: '127.0.0.1', port: 0 }, peers,
+      id, clusterId: 42, clusterToken: 'test-cluster', dataDir,
+      ...(joining === undefined ? { bootstrap: { members: this.ids.map((memberId) => ({ id: memberId, name: `m${memberId}`, peerUrls: [] })) } } : {}),
+      peerListen: { host: '127.0.0.1', port: joining?.peerPort ?? 0 }, peers,
       heartbeatIntervalMs: HEARTBEAT_MS, electionTimeoutMs: ELECTION_MS,
       ...this.extra,
     };

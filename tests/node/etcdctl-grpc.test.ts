@@ -2,6 +2,7 @@
  * Real etcdctl 3.4 (Debian's etcd-client) against a cairn member's gRPC endpoint: the commands an
  * etcd user runs first, with the output etcdctl prints for real etcd.
  */
+import { ClusterMembership } from '../../engine/node/membership.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -41,7 +42,7 @@ before(async () => {
   await cluster.startAll();
   leader = await cluster.leader();
   endpoint = await GrpcEndpoint.listen({
-    member: leader.member, kv: leader.kv, host: '127.0.0.1', port: 0, maxRequestBytes: 1.5 * 1024 * 1024,
+    member: leader.member, kv: leader.kv, membership: new ClusterMembership(leader.member, leader.reader, 'test-cluster'), host: '127.0.0.1', port: 0, maxRequestBytes: 1.5 * 1024 * 1024,
     members: () => [{ id: 1, name: 'one', peerUrls: ['http://127.0.0.1:2380'], clientUrls: [`http://127.0.0.1:${endpoint.port}`], isLearner: false }],
   });
 });

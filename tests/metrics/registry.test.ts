@@ -1,0 +1,46 @@
+/** The metrics registry's rules, and leader changes counted the way etcd counts them. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LeaderChangeObserver, memberIdHex } from '../../net/http/metrics/member-metrics.js';
+import { ETCD_DISK_DURATION_BUCKETS_SECONDS, exponentialBuckets, Histogram, MetricRegistry } from '../../net/http/metrics/registry.js';
+import { formatGoFloat } from '../../net/http/metrics/exposition.js';
+
+test('etcd\'s disk duration buckets run from 1 ms to 8.192 s, doubling', () => {
+  assert.deepEqual(ETCD_DISK_DURATION_BUCKETS_SECONDS.map(formatGoFloat),
+    ['0.001', '0.002', '0.004', '0.008', '0.016', '0.032', '0.064', '0.128', '0.256', '0.512', '1.024', '2.048', '4.096', '8.192']);
+  assert.throws(() => exponentialBuckets(0, 2, 3));
+  assert.throws(() => exponentialBuckets(1, 1, 3));
+});
+
+test('a name registered twice, or not a Prometheus name, is refused', () => {
+  const registry = new MetricRegistry();
+  registry.gaugeFunc('up', 'up', () => 1);
+  assert.throws(() => registry.counterFunc('up', 'again', () => 1), /registered twice/);
+  assert.throws(() => registry.gaugeFunc('bad-name', 'x', () => 1), /invalid metric name/);
+  assert.throws(() => registry.gaugeFunc('9lives', 'x', () => 1), /invalid metric name/);
+});
+
+test('functions are read at collection time, so a scrape sees the current value', () => {
+  const registry = new MetricRegistry();
+  let value = 1;
+  registry.counterFunc('reads_total', 'reads', () => value);
+  assert.equal(registry.collect()[0]!.samples[0]!.value, 1);
+  value = 7;
+  assert.equal(registry.collect()[0]!.samples[0]!.value, 7);
+});
+
+test('histogram buckets must increase', () => {
+  assert.throws(() => new Histogram([0.1, 0.1]), /must increase/);
+  assert.throws(() => new Histogram([0.2, 0.1]), /must increase/);
+});
+
+test('a leader change is counted each time a known leader differs from the last one seen, losing one included', () => {
+  const observer = new LeaderChangeObserver();
+  // none, then 1 (counted), 1 again, none (election), 1 again (counted: etcd counts it too), then 2 (counted).
+  for (const leader of [0, 1, 1, 0, 1, 2, 2]) observer.observe(leader);
+  assert.equal(observer.changes, 3);
+});
+
+test('member ids print as 16 hex digits, as etcd labels them', () => {
+  assert.equal(memberIdHex(0x12a2ed4f459e98), '0012a2ed4f459e98');
+});
