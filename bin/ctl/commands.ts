@@ -4,13 +4,14 @@ import type { CommandSpec } from './command.js';
 import { delCommand } from './del.js';
 import { endpointHealthCommand, endpointStatusCommand } from './endpoint.js';
 import { getCommand } from './get.js';
-import { memberListCommand } from './member.js';
+import { memberAddCommand, memberListCommand, memberPromoteCommand, memberRemoveCommand, memberUpdateCommand } from './member.js';
 import { putCommand } from './put.js';
 import { txnCommand } from './txn.js';
 
 export const COMMANDS: CommandSpec[] = [
-  putCommand, getCommand, delCommand, txnCommand, compactionCommand, memberListCommand, endpointHealthCommand,
-  endpointStatusCommand,
+  putCommand, getCommand, delCommand, txnCommand, compactionCommand,
+  memberListCommand, memberAddCommand, memberRemoveCommand, memberUpdateCommand, memberPromoteCommand,
+  endpointHealthCommand, endpointStatusCommand,
 ];
 
 /** Command groups, which only hold subcommands (`member`, `endpoint`). */

@@ -85,6 +85,12 @@ function member(value: Member): string {
     ['clientURLs', strings(value.clientURLs)], ['isLearner', flag(value.isLearner)]]);
 }
 
+/** MemberAdd/Remove/Update/Promote responses: the header, the added member (add only), the members. */
+export function memberChangeJson(response: { header: ResponseHeader | null; member?: Member | null; members: Member[] }): string {
+  return object([['header', optional(response.header, header)], ['member', optional(response.member, member)],
+    ['members', list(response.members, member)]]);
+}
+
 export function memberListJson(response: MemberListResponse): string {
   return object([['header', optional(response.header, header)], ['members', list(response.members, member)]]);
 }

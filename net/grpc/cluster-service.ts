@@ -3,7 +3,6 @@ import type * as grpc from '@grpc/grpc-js';
 import { ErrMemberNotFound } from '../../engine/errors.js';
 import type { MemberInfo } from '../../engine/node/cluster-members.js';
 import type { KvServer } from '../../engine/node/kv-server.js';
-import type { Member } from '../../engine/node/member.js';
 import type { ClusterMembership } from '../../engine/node/membership.js';
 import { unary } from './unary.js';
 
@@ -20,9 +19,10 @@ function memberIdOf(request: MemberRequest): number {
   return id;
 }
 
-export function clusterService(member: Member, kv: KvServer, members: () => MemberInfo[], membership: ClusterMembership):
+export function clusterService(kv: KvServer, members: () => MemberInfo[], membership: ClusterMembership):
   grpc.UntypedServiceImplementation {
-  const header = () => kv.header(member.status().revision);
+  // etcd's Cluster responses carry no revision.
+  const header = () => kv.header(0);
   const list = () => members().map(memberMessage);
   return {
     MemberList: unary(() => ({ header: header(), members: list() })),

@@ -37,7 +37,7 @@ export class GrpcEndpoint {
     });
     server.addService(etcdService('KV'), kvService(options.kv));
     server.addService(etcdService('Maintenance'), maintenanceService(options.member, options.kv));
-    server.addService(etcdService('Cluster'), clusterService(options.member, options.kv, options.members, options.membership));
+    server.addService(etcdService('Cluster'), clusterService(options.kv, options.members, options.membership));
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`${options.host}:${options.port}`, grpc.ServerCredentials.createInsecure(),
         (error, boundPort) => (error ? reject(error) : resolve(boundPort)));

@@ -34,7 +34,8 @@ export function requireBinaries(): void {
 export class EtcdProcess {
   readonly output: string[] = [];
 
-  private constructor(readonly clientPort: number, private readonly dataRoot: string, private readonly child: ChildProcess) {}
+  private constructor(readonly clientPort: number, readonly peerUrl: string, private readonly dataRoot: string,
+    private readonly child: ChildProcess) {}
 
   /** Starts a single member and waits until it serves clients. */
   static async start(): Promise<EtcdProcess> {
@@ -48,7 +49,7 @@ export class EtcdProcess {
       '--listen-client-urls', client, '--advertise-client-urls', client,
       '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `e=${peer}`,
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const etcd = new EtcdProcess(clientPort, dataRoot, child);
+    const etcd = new EtcdProcess(clientPort, peer, dataRoot, child);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`etcd did not serve clients in time:\n${etcd.output.join('')}`)), START_TIMEOUT_MS);
       const onData = (chunk: Buffer): void => {
