@@ -18,8 +18,17 @@ const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../../package.json'
 /** How long a member may take to print its HTTP port. */
 const START_TIMEOUT_MS = 20_000;
 
+/**
+ * How a member's node process is started: by default `node <args>`; a profiler wraps it (e.g.
+ * `clinic flame -- node <args>`, or `node --cpu-prof <args>`).
+ */
+export type MemberLauncher = (name: string, nodeArgs: string[]) => { command: string; args: string[]; env?: NodeJS.ProcessEnv };
+
+const plainNode: MemberLauncher = (_name, nodeArgs) => ({ command: process.execPath, args: nodeArgs });
+
 /** `track` is given the cluster before any member starts, so an interrupted start can still be stopped. */
-export async function startCairnCluster(size: number, dataRoot: string, track: (cluster: BenchCluster) => void): Promise<BenchCluster> {
+export async function startCairnCluster(size: number, dataRoot: string, track: (cluster: BenchCluster) => void,
+  launcher: MemberLauncher = plainNode): Promise<BenchCluster> {
   const root = mkdtempSync(join(dataRoot, 'cairn-bench-'));
   const ports = [];
   for (let i = 0; i < size; i++) ports.push({ name: `m${i + 1}`, peer: await freePort(), client: await freePort() });
@@ -38,13 +47,14 @@ export async function startCairnCluster(size: number, dataRoot: string, track: (
   try {
     await Promise.all(ports.map(async (p) => {
       const dataDir = join(root, p.name);
-      const child = spawn(process.execPath, [
+      const launch = launcher(p.name, [
         CAIRN, '--name', p.name, '--data-dir', dataDir,
         '--listen-client-urls', `http://127.0.0.1:${p.client}`, '--advertise-client-urls', `http://127.0.0.1:${p.client}`,
         '--listen-client-http-urls', 'http://127.0.0.1:0',
         '--listen-peer-urls', `http://127.0.0.1:${p.peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${p.peer}`,
         '--initial-cluster', initialCluster, '--initial-cluster-token', 'cairn-bench', '--initial-cluster-state', 'new',
-      ], { stdio: ['ignore', 'pipe', 'pipe'] });
+      ]);
+      const child = spawn(launch.command, launch.args, { stdio: ['ignore', 'pipe', 'pipe'], env: launch.env ?? process.env });
       const member: BenchMember = {
         name: p.name, process: child, dataDir, grpcTarget: `127.0.0.1:${p.client}`,
         nativeUrl: '', metricsUrl: '', healthUrl: '',
