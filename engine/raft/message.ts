@@ -57,6 +57,8 @@ export interface Snapshot {
  * - MsgAppResp: index is the follower's last index (success) or the rejected index; rejectHint is
  *   the follower's best guess for where the logs could match, with logTerm its term there.
  * - MsgVote/MsgPreVote: logTerm/index are the candidate's last entry.
+ * - MsgVoteResp/MsgPreVoteResp: a rejection from a member outside its own configuration carries
+ *   its commit index in commit and that entry's term in logTerm (Raft.learnCommitFromVoter).
  * - MsgHeartbeat: commit is min(leader commit, follower match); context carries a ReadIndex round.
  * - MsgReadIndex/MsgReadIndexResp: context identifies the read; index is the read index.
  */
@@ -112,6 +114,11 @@ export function isResponseMessage(type: MessageType): boolean {
   return type === MessageType.MsgAppResp || type === MessageType.MsgVoteResp
     || type === MessageType.MsgHeartbeatResp || type === MessageType.MsgUnreachable
     || type === MessageType.MsgPreVoteResp;
+}
+
+/** MsgVoteResp or MsgPreVoteResp. */
+export function isVoteResponse(type: MessageType): boolean {
+  return type === MessageType.MsgVoteResp || type === MessageType.MsgPreVoteResp;
 }
 
 /** The vote response that answers a vote request of the given type. */

@@ -11,7 +11,7 @@ import type { RaftError } from './errors.js';
 import { assert, errProposalDropped, errReadIndexDropped, isRaftError } from './errors.js';
 import { RaftLog } from './log.js';
 import type { Message, Snapshot } from './message.js';
-import { MessageType, NO_ENTRIES, makeMessage, voteResponseType } from './message.js';
+import { MessageType, NO_ENTRIES, isVoteResponse, makeMessage, voteResponseType } from './message.js';
 import { ProgressState } from './progress.js';
 import type { Progress } from './progress.js';
 import { VoteResult } from './quorum.js';
@@ -396,6 +396,7 @@ export class Raft {
 
   /** Feeds one message (local or remote). Returns an error value if a request was refused. */
   step(m: Message): RaftError | null {
+    if (isVoteResponse(m.type) && m.reject && m.commit !== 0) this.learnCommitFromVoter(m);
     if (m.term === 0) {
       // Local message (or a proposal/read forwarded by a peer, which carry no term).
     } else if (m.term > this.term) {
@@ -440,7 +441,7 @@ export class Raft {
       this.send(makeMessage({ type: MessageType.MsgAppResp, to: m.from }));
     } else if (m.type === MessageType.MsgPreVote) {
       // Reject with our term, so a pre-candidate at a stale term learns it.
-      this.send(makeMessage({ type: MessageType.MsgPreVoteResp, to: m.from, term: this.term, reject: true }));
+      this.rejectVote(m);
     }
   }
 
@@ -457,8 +458,55 @@ export class Raft {
         this.vote = m.from;
       }
     } else {
-      this.send(makeMessage({ type: responseType, to: m.from, term: this.term, reject: true }));
+      this.rejectVote(m);
     }
+  }
+
+  /**
+   * Refuses a (pre-)vote, at our term. A member outside its own configuration (it applied its
+   * removal) adds its commit index and that entry's term: see learnCommitFromVoter.
+   */
+  private rejectVote(m: Message): void {
+    const resp = makeMessage({ type: voteResponseType(m.type), to: m.from, term: this.term, reject: true });
+    if (!this.promotable()) {
+      const commitTerm = this.raftLog.term(this.raftLog.committed);
+      if (!isRaftError(commitTerm) && commitTerm !== 0) {
+        resp.commit = this.raftLog.committed;
+        resp.logTerm = commitTerm;
+      }
+    }
+    this.send(resp);
+  }
+
+  /**
+   * A member outside its own configuration refused our (pre-)vote and told us its commit index:
+   * take it if our log holds that entry.
+   *
+   * Why. A removed member has applied its removal, so its commit index covers the removal, and it
+   * never campaigns. A voter that lost the news that the removal committed (commit-only hard
+   * states are not synced, so a crash can roll the commit index back) still counts the removed
+   * member as a voter and may need its vote; the removed member refuses it for as long as its log
+   * is longer, for instance because it holds entries that a leader of the stale configuration
+   * sent before crashing without persisting them. In a two-voter cluster that removed its
+   * leader, nobody could ever be elected again. Learning the commit index, the voter applies the
+   * removal (it campaigns only once every committed ConfChange is applied) and stops counting
+   * the removed member.
+   *
+   * Why it is safe. Only our commit index moves; the log, term and vote do not. The sender's
+   * commit index covers only entries it learned were committed. If our entry at that index has
+   * the same term, Log Matching makes our log identical to the sender's up to there, so every
+   * entry up to it is committed in our log too: the rule a follower applies to a leader's commit
+   * in MsgApp (min(commit, last new index)). If the terms differ, or we no longer hold the entry,
+   * we learn nothing. A leader ignores it: it commits by counting acknowledgements.
+   *
+   * Why not let a removed member grant votes more easily instead (say, to any log holding its
+   * committed prefix): entries past its commit index may have been committed with its own
+   * acknowledgement, by a leader that had not applied the removal yet, and a candidate lacking
+   * them could then win.
+   */
+  private learnCommitFromVoter(m: Message): void {
+    if (this.role === StateRole.Leader || m.commit <= this.raftLog.committed) return;
+    if (this.raftLog.matchTerm(m.commit, m.logTerm)) this.raftLog.commitTo(m.commit);
   }
 
   private stepFollower(m: Message): RaftError | null {
@@ -708,9 +756,9 @@ export class Raft {
       if (confIndex !== 0 || this.pendingConfIndex > this.raftLog.applied) return errProposalDropped('conf change pending');
       confIndex = this.raftLog.lastIndex() + i + 1;
     }
-    // Copy the entries: the leader stamps term and index, and a forwarded message is the sender's.
-    const entries = m.from === this.id ? m.entries : m.entries.map((e) => ({ ...e }));
-    if (!this.appendEntries(entries)) return errProposalDropped('log too large');
+    // The entries are ours to stamp with term and index: RawNode.propose makes them, and
+    // RawNode.step copies those of a proposal from the network.
+    if (!this.appendEntries(m.entries)) return errProposalDropped('log too large');
     if (confIndex !== 0) this.pendingConfIndex = confIndex;
     return null;
   }
@@ -841,9 +889,10 @@ export class Raft {
    * This leader applied its own removal. Like etcd's raft (StepDownOnRemoval off), it keeps
    * leading until a newer term reaches it (or the application stops it): it takes no proposals,
    * but goes on replicating and heartbeating the commit index, so the remaining voters learn that
-   * the removal committed. Stepping down instead can wedge the cluster for good: a voter that has
-   * not learned it (or lost it in a crash: commit-only hard states are not synced) still counts
-   * us, and we refuse its votes if its log is shorter than ours. To hand over promptly, it
+   * the removal committed. Stepping down instead would leave a voter that has not learned it (or
+   * lost it in a crash: commit-only hard states are not synced) counting us, and we refuse its
+   * votes if its log is shorter than ours; it would only learn the commit index from our refusal
+   * (learnCommitFromVoter), an election timeout or more later. To hand over promptly, it
    * transfers leadership to the most caught-up voter that answered recently (MsgTimeoutNow once
    * it has our whole log); tickHeartbeat retries, choosing afresh, every election timeout.
    */

@@ -169,6 +169,12 @@ export class RawNode {
     if (isResponseMessage(m.type) && !this.raft.hasProgress(m.from)) {
       return errInvalidRequest(`response from unknown member ${m.from}`);
     }
+    if (m.type === MessageType.MsgProp) {
+      // The leader stamps term and index into the entries it appends, and the message is not
+      // ours: a transport may hold it to deliver again, and a proposal forwarded back to the
+      // member it came from (its from is ours) is no local one. Append copies.
+      return this.raft.step({ ...m, entries: m.entries.map((e) => ({ ...e })) });
+    }
     return this.raft.step(m);
   }
 

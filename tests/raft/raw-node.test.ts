@@ -123,3 +123,53 @@ test('the random source must return numbers in [0, 1)', () => {
   const storage = new MemoryStorage({ voters: [1, 2, 3], learners: [] });
   assert.throws(() => new RawNode({ id: 1, storage, random: () => 1 }), /outside \[0, 1\)/);
 });
+
+function entriesOfTerms(terms: number[]): { term: number; index: number; type: EntryType; data: Uint8Array }[] {
+  return terms.map((term, i) => ({ term, index: i + 1, type: EntryType.Normal, data: new Uint8Array(0) }));
+}
+
+test('a removed member refuses a vote with its commit index; a voter refuses without it', () => {
+  for (const voters of [[2], [1, 2]]) {
+    const storage = new MemoryStorage({ voters, learners: [] });
+    storage.append(entriesOfTerms([1, 1, 1]));
+    storage.setHardState({ term: 1, vote: 0, commit: 2 });
+    const node = new RawNode({ id: 1, storage, random: () => 0 });
+    node.step(makeMessage({ type: MessageType.MsgPreVote, from: 2, to: 1, term: 2, index: 2, logTerm: 1 }));
+    const [resp] = node.ready().messagesAfterPersist;
+    assert.equal(resp?.type, MessageType.MsgPreVoteResp);
+    assert.equal(resp?.reject, true, 'the candidate lacks entry 3');
+    const removed = !voters.includes(1);
+    assert.deepEqual([resp?.commit, resp?.logTerm], removed ? [2, 1] : [0, 0]);
+  }
+});
+
+test('a candidate takes a commit index from a vote refusal only if its log holds that entry', () => {
+  const storage = new MemoryStorage({ voters: [1, 2], learners: [] });
+  storage.append(entriesOfTerms([1, 1, 2]));
+  storage.setHardState({ term: 2, vote: 0, commit: 1 });
+  const node = new RawNode({ id: 2, storage, random: () => 0 });
+  const refusal = (commit: number, logTerm: number) => makeMessage({
+    type: MessageType.MsgPreVoteResp, from: 1, to: 2, term: 2, reject: true, commit, logTerm,
+  });
+  node.step(refusal(3, 3));
+  assert.equal(node.status().commit, 1, 'our entry 3 has another term');
+  node.step(refusal(5, 2));
+  assert.equal(node.status().commit, 1, 'we do not hold entry 5');
+  node.step(refusal(2, 1));
+  assert.equal(node.status().commit, 2);
+  node.step(refusal(1, 1));
+  assert.equal(node.status().commit, 2, 'a commit index never moves back');
+});
+
+test('a proposal delivered twice, forwarded back to the member it came from, appends two distinct entries', () => {
+  const { node, storage } = singleNode();
+  node.campaign();
+  persist(node, storage);
+  persist(node, storage);
+  const data = new TextEncoder().encode('x');
+  const m = makeMessage({ type: MessageType.MsgProp, from: 1, to: 1, entries: [{ term: 0, index: 0, type: EntryType.Normal, data }] });
+  assert.equal(node.step(m), null);
+  assert.equal(node.step(m), null);
+  assert.deepEqual(node.ready().entries.map((e) => [e.term, e.index]), [[1, 2], [1, 3]]);
+  assert.deepEqual([m.entries[0]!.term, m.entries[0]!.index], [0, 0], 'the message is left as it came');
+});

@@ -62,6 +62,7 @@ export function formatMessage(m: Message): string {
     case MessageType.MsgVoteResp:
     case MessageType.MsgPreVoteResp:
       out += m.reject ? ' Rejected' : ' Granted';
+      if (m.commit !== 0) out += ` Commit:${m.logTerm}/${m.commit}`;
       break;
     case MessageType.MsgHeartbeat:
       out += ` Commit:${m.commit}`;

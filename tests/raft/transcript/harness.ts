@@ -18,7 +18,8 @@
  *   partition 1,2 3             drop messages between the groups; heal
  *   compact ID INDEX            snapshot the applied state at INDEX and compact the log to it
  *   transfer-leader FROM TO | read-index ID CTX | report-unreachable ID PEER
- *   restart ID [applied=N]      crash and restart a member from its storage (state machine at N)
+ *   restart ID [applied=N]      crash and restart a member from its storage (state machine at N),
+ *                               losing a Ready taken by `ready` and not persisted
  *   status ID | raft-log ID
  */
 import { ConfChangeType, decodeConfChange } from '../../../engine/raft/confchange.js';
@@ -289,8 +290,10 @@ export class Harness {
   }
 
   private restart(member: Member, cmd: Command, out: string[]): void {
-    // Undelivered messages to a crashed member are lost with it.
+    // Undelivered messages to a crashed member are lost with it, and so is a Ready it took but
+    // did not persist (its messages that left before persistence are already in transit).
     this.inTransit = this.inTransit.filter((m) => m.to !== member.id);
+    member.held = null;
     const applied = cmd.options.get('applied');
     if (applied !== undefined) {
       // The state machine lost what it applied after this index (it was not yet durable).
