@@ -1,5 +1,5 @@
 /**
- * npm run flamegraph -- [--duration <s>] [--concurrency <n>] [--skip-flame] [--skip-cpu-prof]
+ * npm run flamegraph -- [--duration <s>] [--concurrency <n>] [--skip-flame] [--skip-cpu-prof] [--keep-profiles <dir>]
  *
  * Profiles the leader of a fresh 3-member cluster under the standard load (native protocol, puts,
  * 8-byte keys, 256-byte values, 100,000 random keys), twice:
@@ -32,16 +32,19 @@ interface ProfileArgs {
   concurrency: number;
   flame: boolean;
   cpuProf: boolean;
+  /** Where to copy the leader's raw .cpuprofile files (for Chrome DevTools or speedscope), if anywhere. */
+  keepProfiles: string | null;
 }
 
 function parseArgs(argv: string[]): ProfileArgs {
-  const args: ProfileArgs = { durationSeconds: 30, concurrency: 256, flame: true, cpuProf: true };
+  const args: ProfileArgs = { durationSeconds: 30, concurrency: 256, flame: true, cpuProf: true, keepProfiles: null };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     if (flag === '--duration') args.durationSeconds = Number(argv[++i]);
     else if (flag === '--concurrency') args.concurrency = Number(argv[++i]);
     else if (flag === '--skip-flame') args.flame = false;
     else if (flag === '--skip-cpu-prof') args.cpuProf = false;
+    else if (flag === '--keep-profiles') args.keepProfiles = argv[++i] ?? null;
     else throw new Error(`unknown flag ${flag}`);
   }
   if (!(args.durationSeconds > 0) || !(args.concurrency > 0)) throw new Error('--duration and --concurrency take positive numbers');
@@ -134,6 +137,10 @@ async function cpuProfiles(args: ProfileArgs, work: string, date: string): Promi
     await interruptAll(cluster, false);
   }
   const dir = join(work, `cpu-${leader.name}`);
+  if (args.keepProfiles !== null) {
+    mkdirSync(args.keepProfiles, { recursive: true });
+    for (const name of readdirSync(dir)) copyFileSync(join(dir, name), join(args.keepProfiles, name));
+  }
   const summaries = readdirSync(dir).filter((name) => name.endsWith('.cpuprofile'))
     .map((name) => summarizeProfile(JSON.parse(readFileSync(join(dir, name), 'utf8')) as CpuProfile, ROOT))
     .sort((a, b) => b.busyMs - a.busyMs);

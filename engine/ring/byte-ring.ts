@@ -4,10 +4,10 @@
  *
  * Memory layout (one SharedArrayBuffer):
  *
- *   byte 0            64                128               CONTROL_BYTES          + capacity
- *   +-----------------+-----------------+-----------------+-----------------------+
- *   | tail (Int32 @0) | head (Int32 @16)| spare           | data: records ...     |
- *   +-----------------+-----------------+-----------------+-----------------------+
+ *   byte 0                           64                             128 = CONTROL_BYTES    + capacity
+ *   +--------------------------------+------------------------------+------------------------+
+ *   | tail @0, consumer sleepers @32 | head @64, producer sleepers @96 | data: records ...    |
+ *   +--------------------------------+------------------------------+------------------------+
  *
  * - tail: total bytes ever published by the producer, modulo 2^32 (producer writes, consumer waits on it)
  * - head: total bytes ever released by the consumer, modulo 2^32 (consumer writes, producer waits on it)
@@ -19,13 +19,22 @@
  *   capacity <= 2^30.
  *
  * The producer batches: `tryWrite` copies records in but only `publish` makes them visible
- * (one Atomics.store + one notify per batch, not per record). A full ring is backpressure:
- * `tryWrite` returns false and the caller waits with `waitForSpace*`; nothing buffers unboundedly.
+ * (one Atomics.store per batch, not per record). A full ring is backpressure: `tryWrite` returns
+ * false and the caller waits with `waitForSpace*`; nothing buffers unboundedly.
+ *
+ * Wake-ups cost: Atomics.notify takes a process-wide lock that every waiting thread also takes,
+ * and a wake is a syscall and a context switch. So each side announces when it is about to sleep
+ * (the sleepers counts) and the other side notifies only then. No wake-up is lost:
+ * a sleeper counts itself before it re-reads the position it waits on, and the waker stores the
+ * position before it reads the count; Atomics.wait then returns at once if the position moved.
  */
 
 const CONTROL_BYTES = 128;
 const TAIL_SLOT = 0;
 const HEAD_SLOT = 16;
+/** Threads asleep (or about to sleep) waiting for data / for space. */
+const CONSUMER_SLEEPERS_SLOT = 8;
+const PRODUCER_SLEEPERS_SLOT = 24;
 const HEADER_BYTES = 4;
 const ALIGN_BYTES = 8;
 const WRAP_MARKER = 0xffffffff;
@@ -71,6 +80,36 @@ abstract class RingSide {
 
   protected loadHead(): number {
     return Atomics.load(this.control, HEAD_SLOT) >>> 0;
+  }
+
+  /** Wakes the other side if it announced that it sleeps on `slot`. */
+  protected wake(slot: number, sleepersSlot: number): void {
+    if (Atomics.load(this.control, sleepersSlot) > 0) Atomics.notify(this.control, slot);
+  }
+
+  /** Sleeps (worker threads) until `slot` moves from `value`, counted as a sleeper meanwhile. */
+  protected sleep(slot: number, sleepersSlot: number, stillWaiting: () => boolean, timeoutMs: number): 'ok' | 'not-equal' | 'timed-out' {
+    Atomics.add(this.control, sleepersSlot, 1);
+    try {
+      const value = Atomics.load(this.control, slot);
+      if (!stillWaiting()) return 'not-equal';
+      return Atomics.wait(this.control, slot, value, timeoutMs);
+    } finally {
+      Atomics.sub(this.control, sleepersSlot, 1);
+    }
+  }
+
+  /** The main thread's sleep: resolves once `slot` moves (or at once if the wait is over). */
+  protected async sleepAsync(slot: number, sleepersSlot: number, stillWaiting: () => boolean): Promise<void> {
+    Atomics.add(this.control, sleepersSlot, 1);
+    try {
+      const value = Atomics.load(this.control, slot);
+      if (!stillWaiting()) return;
+      const waiter = Atomics.waitAsync(this.control, slot, value);
+      if (waiter.async) await waiter.value;
+    } finally {
+      Atomics.sub(this.control, sleepersSlot, 1);
+    }
   }
 }
 
@@ -127,26 +166,23 @@ export class RingWriter extends RingSide {
   publish(): void {
     if (!this.hasUnpublished()) return;
     Atomics.store(this.control, TAIL_SLOT, this.pendingTail | 0);
-    Atomics.notify(this.control, TAIL_SLOT);
+    this.wake(TAIL_SLOT, CONSUMER_SLEEPERS_SLOT);
   }
 
   /** Blocks (worker threads only) until at least `bytes` are free or the timeout passes. */
   waitForSpace(bytes: number, timeoutMs: number): boolean {
     for (;;) {
       if (this.freeBytes() >= bytes) return true;
-      const head = Atomics.load(this.control, HEAD_SLOT);
-      if (this.freeBytes() >= bytes) return true;
-      if (Atomics.wait(this.control, HEAD_SLOT, head, timeoutMs) === 'timed-out') return this.freeBytes() >= bytes;
+      if (this.sleep(HEAD_SLOT, PRODUCER_SLEEPERS_SLOT, () => this.freeBytes() < bytes, timeoutMs) === 'timed-out') {
+        return this.freeBytes() >= bytes;
+      }
     }
   }
 
   /** Resolves once at least `bytes` are free (main thread: never blocks the event loop). */
   async waitForSpaceAsync(bytes: number): Promise<void> {
     while (this.freeBytes() < bytes) {
-      const head = Atomics.load(this.control, HEAD_SLOT);
-      if (this.freeBytes() >= bytes) return;
-      const waiter = Atomics.waitAsync(this.control, HEAD_SLOT, head);
-      if (waiter.async) await waiter.value;
+      await this.sleepAsync(HEAD_SLOT, PRODUCER_SLEEPERS_SLOT, () => this.freeBytes() < bytes);
     }
   }
 }
@@ -188,26 +224,20 @@ export class RingReader extends RingSide {
       }
     } finally {
       Atomics.store(this.control, HEAD_SLOT, this.head | 0);
-      Atomics.notify(this.control, HEAD_SLOT);
+      this.wake(HEAD_SLOT, PRODUCER_SLEEPERS_SLOT);
     }
     return visited;
   }
 
   /** Blocks (worker threads only) until data is published or the timeout passes. */
   waitForData(timeoutMs: number): boolean {
-    const tail = Atomics.load(this.control, TAIL_SLOT);
-    if ((tail >>> 0) !== this.head) return true;
-    Atomics.wait(this.control, TAIL_SLOT, tail, timeoutMs);
+    if (this.hasData()) return true;
+    this.sleep(TAIL_SLOT, CONSUMER_SLEEPERS_SLOT, () => !this.hasData(), timeoutMs);
     return this.hasData();
   }
 
   /** Resolves once data is published (main thread: never blocks the event loop). */
   async waitForDataAsync(): Promise<void> {
-    while (!this.hasData()) {
-      const tail = Atomics.load(this.control, TAIL_SLOT);
-      if ((tail >>> 0) !== this.head) return;
-      const waiter = Atomics.waitAsync(this.control, TAIL_SLOT, tail);
-      if (waiter.async) await waiter.value;
-    }
+    while (!this.hasData()) await this.sleepAsync(TAIL_SLOT, CONSUMER_SLEEPERS_SLOT, () => !this.hasData());
   }
 }
