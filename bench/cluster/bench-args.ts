@@ -3,7 +3,7 @@
  * run against it, and the workload (the load generator's own flags, load-options.ts).
  *
  *   --target cairn|etcd   --protocol native|grpc   --compare (cairn-native, cairn-grpc, etcd-grpc)
- *   --concurrency 16,64,256 (requests in flight over all connections, one step each)
+ *   --concurrency 16,64,256,1024 (requests in flight over all connections, one step each; etcd's own benchmark uses 1,000 clients)
  *   --connections N (most connections a step opens)   --processes N (client processes)
  *   --members 3   --name NAME   --results-dir results   --data-root DIR   --etcd-binary /usr/bin/etcd
  *   and every load flag: --duration --warmup --count --rate --key-size --value-size --key-space
@@ -35,7 +35,7 @@ export interface BenchPlan {
   load: LoadOptions;
 }
 
-export const CONCURRENCIES_DEFAULT = [16, 64, 256];
+export const CONCURRENCIES_DEFAULT = [16, 64, 256, 1024];
 export const CONNECTIONS_MAX_DEFAULT = 16;
 export const MEMBERS_DEFAULT = 3;
 /**
