@@ -100,21 +100,25 @@ function describe(load: LoadResult): string {
     `${load.errors} errors`;
 }
 
+/** Starts a cluster with `launcher`, runs the load, stops every member; returns the leader and the load. */
+async function profiledRun(args: ProfileArgs, work: string, launcher: MemberLauncher, wrapped: boolean):
+  Promise<{ cluster: BenchCluster; leader: BenchMember; load: LoadResult }> {
+  const cluster = await startCairnCluster(3, work, () => {}, launcher);
+  try {
+    const { leader, load } = await loadAndFindLeader(cluster, args);
+    return { cluster, leader, load };
+  } finally {
+    await interruptAll(cluster, wrapped);
+  }
+}
+
 async function flame(args: ProfileArgs, work: string, date: string): Promise<string> {
-  const launcher: MemberLauncher = (name, nodeArgs) => ({
+  const { cluster, leader, load } = await profiledRun(args, work, (name, nodeArgs) => ({
     command: CLINIC,
     args: ['flame', '--open=false', '--dest', join(work, `flame-${name}`), '--', process.execPath, ...nodeArgs],
     // clinic 13 prints nothing and exits 0 without this (see TOOLCHAIN.md).
     env: { ...process.env, NO_INSIGHT: '1' },
-  });
-  const cluster = await startCairnCluster(3, work, () => {}, launcher);
-  let leader: BenchMember;
-  let load: LoadResult;
-  try {
-    ({ leader, load } = await loadAndFindLeader(cluster, args));
-  } finally {
-    await interruptAll(cluster, true);
-  }
+  }), true);
   const dir = join(work, `flame-${leader.name}`);
   const html = readdirSync(dir).find((name) => name.endsWith('.clinic-flame.html'));
   if (html === undefined) throw new Error(`clinic wrote no flamegraph for the leader (${leader.name}) in ${dir}`);
@@ -125,17 +129,9 @@ async function flame(args: ProfileArgs, work: string, date: string): Promise<str
 }
 
 async function cpuProfiles(args: ProfileArgs, work: string, date: string): Promise<string> {
-  const launcher: MemberLauncher = (name, nodeArgs) => ({
+  const { cluster, leader, load } = await profiledRun(args, work, (name, nodeArgs) => ({
     command: process.execPath, args: ['--cpu-prof', `--cpu-prof-dir=${join(work, `cpu-${name}`)}`, ...nodeArgs],
-  });
-  const cluster = await startCairnCluster(3, work, () => {}, launcher);
-  let leader: BenchMember;
-  let load: LoadResult;
-  try {
-    ({ leader, load } = await loadAndFindLeader(cluster, args));
-  } finally {
-    await interruptAll(cluster, false);
-  }
+  }), false);
   const dir = join(work, `cpu-${leader.name}`);
   if (args.keepProfiles !== null) {
     mkdirSync(args.keepProfiles, { recursive: true });

@@ -4,9 +4,9 @@
  * peer URLs at start, as with etcd's --initial-cluster); client ports are ephemeral (port 0) and
  * read back from what each process prints. Every process is ended by its PID in close().
  */
+import { freePort } from '../free-port.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,13 +37,6 @@ export interface ClusterProcess {
   extraArgs?: string[];
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Calls a unary gRPC method as a promise, with a deadline. */
 export function call<T>(client: grpc.Client & Record<string, Function>, method: string, request: object, timeoutMs = 3000): Promise<T> {

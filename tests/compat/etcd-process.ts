@@ -3,9 +3,9 @@
  * free ports and a temporary data dir, so a test can run etcdctl against real etcd and cairn alike.
  * The process is ended by its PID in close(), and its data dir removed.
  */
+import { freePort } from '../free-port.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -15,14 +15,7 @@ export const ETCDCTL = '/usr/bin/etcdctl';
 const READY_LINE = /ready to serve client requests/;
 const START_TIMEOUT_MS = 15_000;
 
-/** A port nothing listens on right now: bind port 0, read it back, close. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort };
 
 /** Throws (never skips) when a binary the comparison needs is not installed. */
 export function requireBinaries(): void {

@@ -4,11 +4,11 @@
  * it is installed, the same HELP and TYPE lines for every etcd_* and process_* family cairn shares
  * with it.
  */
+import { freePort } from '../free-port.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { call, ProcessCluster } from '../cluster/process-cluster.js';
@@ -41,13 +41,6 @@ function headers(text: string): Map<string, string> {
   return byName;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A one-member real etcd's /metrics text, or null when etcd is not installed. */
 async function realEtcdMetrics(): Promise<string | null> {

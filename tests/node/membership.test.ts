@@ -1,28 +1,13 @@
+import { freePort } from '../free-port.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import {
   ErrMemberBadURLs, ErrMemberNotFound, ErrMemberNotLearner, ErrPeerURLExist, ErrTooManyLearners,
 } from '../../engine/errors.js';
 import { ClusterMembership } from '../../engine/node/membership.js';
 import { StateRole } from '../../engine/raft/raw-node.js';
-import { TestCluster, bytes, text } from './cluster-harness.js';
+import { TestCluster, bytes, text, waitFor } from './cluster-harness.js';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 test('a learner added with MemberAdd joins with an empty log, catches up from a snapshot, is promoted, and a voter is removed', async () => {
   const cluster = new TestCluster(3, { snapshotCount: 30, snapshotCatchUpEntries: 5 });

@@ -1,14 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestCluster, bytes, text } from './cluster-harness.js';
-
-async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+import { TestCluster, bytes, text, waitFor } from './cluster-harness.js';
 
 test('members snapshot every snapshotCount entries and compact their log; a member behind the compacted log catches up from a streamed snapshot', async () => {
   const cluster = new TestCluster(3, { snapshotCount: 40, snapshotCatchUpEntries: 10 });
