@@ -37,8 +37,8 @@ const HTTP_STATUS_BY_CODE: Readonly<Record<GrpcCode, number>> = {
   [GrpcCode.ALREADY_EXISTS]: 409,
   [GrpcCode.PERMISSION_DENIED]: 403,
   [GrpcCode.RESOURCE_EXHAUSTED]: 429,
-  // grpc-gateway deliberately maps FailedPrecondition to 400, not 412.
-  [GrpcCode.FAILED_PRECONDITION]: 400,
+  // etcd 3.4's grpc-gateway answers FailedPrecondition with 412 (observed: member add at a peer URL in use).
+  [GrpcCode.FAILED_PRECONDITION]: 412,
   [GrpcCode.ABORTED]: 409,
   [GrpcCode.OUT_OF_RANGE]: 400,
   [GrpcCode.UNIMPLEMENTED]: 501,

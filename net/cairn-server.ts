@@ -111,7 +111,7 @@ export class CairnServer {
       host: options.clientHttpListen.host, port: options.clientHttpListen.port, member, kv,
       maxRequestBytes: options.maxRequestBytes,
     });
-    registerGateway(http, member, kv, members);
+    registerGateway(http, member, kv, members, membership);
     const server = new CairnServer(member, reader, grpc, http, options.name);
     server.stopMetrics = registerMetrics(http, member, kv);
     void server.publish({ id: member.id, name: options.name, client_urls: options.advertiseClientUrls });

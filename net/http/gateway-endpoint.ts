@@ -4,7 +4,9 @@
  * answer as etcd's gateway does. Paths under the gateway prefixes that no route serves, wrong
  * methods and CORS preflights get the gateway's own replies, not the app's generic ones.
  */
-import { EtcdError, GrpcCode } from '../../engine/errors.js';
+import { ErrMemberNotFound, EtcdError, GrpcCode } from '../../engine/errors.js';
+import type { ClusterMembership } from '../../engine/node/membership.js';
+import type { Member as MemberMessage } from './gateway/cluster-types.js';
 import type { MemberInfo } from '../../engine/node/cluster-members.js';
 import type { KvServer } from '../../engine/node/kv-server.js';
 import { memberStatus } from '../../engine/node/maintenance.js';
@@ -31,7 +33,10 @@ function ok(body: string): HttpReply {
 
 /** Serves one decoded route. Errors become etcd's gateway error bodies. */
 async function serve(route: GatewayRoute, body: Uint8Array, member: Member, kv: KvServer,
-  members: () => MemberInfo[]): Promise<HttpReply> {
+  members: () => MemberInfo[], membership: ClusterMembership): Promise<HttpReply> {
+  // etcd's cluster responses carry no revision.
+  const clusterHeader = () => ({ ...kv.header(0) });
+  const memberList = () => members().map(memberMessage);
   try {
     switch (route.method) {
       case 'Range': return ok(route.encode(await kv.range(route.decode(body))));
@@ -44,11 +49,23 @@ async function serve(route: GatewayRoute, body: Uint8Array, member: Member, kv: 
         return ok(route.encode(memberStatus(member, kv)));
       case 'MemberList':
         route.decode(body);
-        return ok(route.encode({
-          // etcd's cluster responses carry no revision.
-          header: { ...kv.header(0) },
-          members: members().map((m) => ({ ID: m.id, name: m.name, peerURLs: m.peerUrls, clientURLs: m.clientUrls, isLearner: m.isLearner })),
-        }));
+        return ok(route.encode({ header: clusterHeader(), members: memberList() }));
+      case 'MemberAdd': {
+        const request = route.decode(body);
+        const added = await membership.add(request.peerURLs, request.isLearner);
+        return ok(route.encode({ header: clusterHeader(), member: memberMessage(added.member), members: memberList() }));
+      }
+      case 'MemberRemove':
+        await membership.remove(memberIdOf(route.decode(body).ID));
+        return ok(route.encode({ header: clusterHeader(), members: memberList() }));
+      case 'MemberUpdate': {
+        const request = route.decode(body);
+        await membership.update(memberIdOf(request.ID), request.peerURLs);
+        return ok(route.encode({ header: clusterHeader(), members: memberList() }));
+      }
+      case 'MemberPromote':
+        await membership.promote(memberIdOf(route.decode(body).ID));
+        return ok(route.encode({ header: clusterHeader(), members: memberList() }));
       case 'Hash':
         route.decode(body);
         throw new EtcdError(GrpcCode.UNIMPLEMENTED, 'unknown method Hash for service etcdserverpb.Maintenance');
@@ -58,9 +75,20 @@ async function serve(route: GatewayRoute, body: Uint8Array, member: Member, kv: 
   }
 }
 
+function memberMessage(m: MemberInfo): MemberMessage {
+  return { ID: m.id, name: m.name, peerURLs: m.peerUrls, clientURLs: m.clientUrls, isLearner: m.isLearner };
+}
+
+/** A member id from a request; ids cairn never hands out (0, or above 2^53) name no member. */
+function memberIdOf(id: number): number {
+  if (!Number.isSafeInteger(id) || id <= 0) throw ErrMemberNotFound;
+  return id;
+}
+
 /** Adds the gateway's routes (and its 404/405/preflight answers) to the app. */
-export function registerGateway(app: HttpApp, member: Member, kv: KvServer, members: () => MemberInfo[]): void {
-  for (const [path, route] of GATEWAY_ROUTES) app.post(path, (body) => serve(route, body, member, kv, members));
+export function registerGateway(app: HttpApp, member: Member, kv: KvServer, members: () => MemberInfo[],
+  membership: ClusterMembership): void {
+  for (const [path, route] of GATEWAY_ROUTES) app.post(path, (body) => serve(route, body, member, kv, members, membership));
   for (const prefix of GATEWAY_PREFIXES) {
     // Method-specific routes outrank `any` in uWS's router, so this only sees what no route serves.
     app.uws.any(`${prefix}*`, (res, req) => {

@@ -16,6 +16,8 @@ test('every call is served under /v3/ and /v3beta/ with its gRPC method name', (
   const expected: Record<string, string> = {
     'kv/range': 'KV.Range', 'kv/put': 'KV.Put', 'kv/deleterange': 'KV.DeleteRange', 'kv/txn': 'KV.Txn',
     'kv/compaction': 'KV.Compact', 'cluster/member/list': 'Cluster.MemberList',
+    'cluster/member/add': 'Cluster.MemberAdd', 'cluster/member/remove': 'Cluster.MemberRemove',
+    'cluster/member/update': 'Cluster.MemberUpdate', 'cluster/member/promote': 'Cluster.MemberPromote',
     'maintenance/status': 'Maintenance.Status', 'maintenance/hash': 'Maintenance.Hash',
   };
   for (const prefix of ['/v3/', '/v3beta/']) {
@@ -24,7 +26,7 @@ test('every call is served under /v3/ and /v3beta/ with its gRPC method name', (
       assert.equal(`${route.service}.${route.method}`, name);
     }
   }
-  assert.equal(GATEWAY_ROUTES.size, 16);
+  assert.equal(GATEWAY_ROUTES.size, 24);
 });
 
 test('unknown paths under the prefixes, HashKV, and trailing slashes are plain-text 404 "Not Found"', () => {

@@ -1,5 +1,5 @@
 /** MemberList, Status and Hash responses as etcd 3.4's gateway writes them. */
-import type { HashResponse, Member, MemberListResponse, StatusResponse } from './cluster-types.js';
+import type { HashResponse, Member, MemberAddResponse, MemberListResponse, StatusResponse } from './cluster-types.js';
 import { encodeHeader } from './kv-encode.js';
 import { goJsonString } from './go-quote.js';
 import { boolJson, int32Json, int64Json, jsonObject, repeatedJson, stringJson } from './jsonpb-write.js';
@@ -18,6 +18,15 @@ function encodeMember(member: Member): string {
 export function encodeMemberListResponse(response: MemberListResponse): string {
   return jsonObject([
     ['header', encodeHeader(response.header)],
+    ['members', repeatedJson(response.members.map(encodeMember))],
+  ]);
+}
+
+/** POST /v3/cluster/member/add. */
+export function encodeMemberAddResponse(response: MemberAddResponse): string {
+  return jsonObject([
+    ['header', encodeHeader(response.header)],
+    ['member', encodeMember(response.member)],
     ['members', repeatedJson(response.members.map(encodeMember))],
   ]);
 }

@@ -56,3 +56,8 @@ export interface HashResponse {
   header: ResponseHeader;
   hash: number;
 }
+
+/** etcdserverpb.MemberAddResponse (remove, update and promote answer a MemberListResponse's shape). */
+export interface MemberAddResponse extends MemberListResponse {
+  member: Member;
+}

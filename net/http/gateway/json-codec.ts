@@ -25,7 +25,9 @@ export class JsonpbError extends Error {
 export type FieldKind =
   | { type: 'bytes' }
   | { type: 'int64' }
+  | { type: 'uint64' }
   | { type: 'bool' }
+  | { type: 'strings' }
   | { type: 'enum'; goType: string; values: Readonly<Record<string, number>> }
   | { type: 'message'; schema: () => MessageSchema }
   | { type: 'repeated'; schema: () => MessageSchema };
@@ -47,6 +49,7 @@ export type DecodedMessage = Record<string, unknown>;
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 const INTEGER = /^-?[0-9]+$/;
@@ -93,6 +96,26 @@ function decodeInt64(value: GoJsonValue): number {
   return parseInteger(inner.text, INT64_MIN, INT64_MAX, 'int64');
 }
 
+/** uint64 ids: as int64, in [0, 2^64-1]; a value beyond 2^53 comes back rounded (it names no cairn member). */
+function decodeUint64(value: GoJsonValue): number {
+  const isQuoted = value.kind === 'string';
+  const inner = isQuoted ? parseGoJsonDocument(value.raw.subarray(1, value.raw.length - 1)) : value;
+  if (inner.kind === 'null') return 0;
+  if (inner.kind !== 'number') throw typeError(inner, 'uint64');
+  return parseInteger(inner.text, 0n, UINT64_MAX, 'uint64');
+}
+
+/** repeated string: jsonpb reads the array as raw messages, then each element as a Go string. */
+function decodeStrings(value: GoJsonValue): string[] | undefined {
+  if (value.kind === 'null') return undefined;
+  if (value.kind !== 'array') throw typeError(value, '[]json.RawMessage');
+  return value.items.map((item) => {
+    if (item.kind === 'null') return '';
+    if (item.kind !== 'string') throw typeError(item, 'string');
+    return Buffer.from(item.bytes).toString('utf8');
+  });
+}
+
 function decodeBool(value: GoJsonValue): boolean {
   if (value.kind === 'null') return false;
   if (value.kind !== 'bool') throw typeError(value, 'bool');
@@ -115,7 +138,9 @@ function decodeField(value: GoJsonValue, kind: FieldKind): unknown {
   switch (kind.type) {
     case 'bytes': return decodeBytes(value);
     case 'int64': return decodeInt64(value);
+    case 'uint64': return decodeUint64(value);
     case 'bool': return decodeBool(value);
+    case 'strings': return decodeStrings(value);
     case 'enum': return decodeEnum(value, kind.goType, kind.values);
     case 'message': return value.kind === 'null' ? undefined : decodeMessage(value, kind.schema());
     case 'repeated': {

@@ -12,9 +12,13 @@ import type {
   CompactionRequest, DeleteRangeRequest, DeleteRangeResponse, PutRequest, PutResponse,
   RangeRequest, RangeResponse, TxnRequest, TxnResponse,
 } from '../../../engine/mvcc/rpc.js';
-import { encodeHashResponse, encodeMemberListResponse, encodeStatusResponse } from './cluster-encode.js';
+import {
+  decodeMemberAddRequest, decodeMemberIdRequest, decodeMemberUpdateRequest,
+  type MemberAddRequest, type MemberIdRequest, type MemberUpdateRequest,
+} from './cluster-decode.js';
+import { encodeHashResponse, encodeMemberAddResponse, encodeMemberListResponse, encodeStatusResponse } from './cluster-encode.js';
 import type {
-  HashResponse, MemberListResponse, ResponseHeader, StatusResponse, WithResponseHeader,
+  HashResponse, MemberAddResponse, MemberListResponse, ResponseHeader, StatusResponse, WithResponseHeader,
 } from './cluster-types.js';
 import {
   type GatewayReply, METHOD_NOT_ALLOWED_REPLY, NOT_FOUND_REPLY, PAGE_NOT_FOUND_REPLY,
@@ -39,6 +43,10 @@ export interface GatewayMethods {
   Txn: { request: TxnRequest; response: WithResponseHeader<TxnResponse> };
   Compact: { request: CompactionRequest; response: { header: ResponseHeader } };
   MemberList: { request: EmptyRequest; response: MemberListResponse };
+  MemberAdd: { request: MemberAddRequest; response: MemberAddResponse };
+  MemberRemove: { request: MemberIdRequest; response: MemberListResponse };
+  MemberUpdate: { request: MemberUpdateRequest; response: MemberListResponse };
+  MemberPromote: { request: MemberIdRequest; response: MemberListResponse };
   Status: { request: EmptyRequest; response: StatusResponse };
   Hash: { request: EmptyRequest; response: HashResponse };
 }
@@ -74,6 +82,10 @@ const ROUTES_BY_SUFFIX: ReadonlyMap<string, GatewayRoute> = new Map<string, Gate
   ['kv/txn', { service: 'KV', method: 'Txn', decode: decodeTxnRequest, encode: encodeTxnResponse }],
   ['kv/compaction', { service: 'KV', method: 'Compact', decode: decodeCompactionRequest, encode: encodeCompactionResponse }],
   ['cluster/member/list', { service: 'Cluster', method: 'MemberList', decode: decodeEmptyRequest, encode: encodeMemberListResponse }],
+  ['cluster/member/add', { service: 'Cluster', method: 'MemberAdd', decode: decodeMemberAddRequest, encode: encodeMemberAddResponse }],
+  ['cluster/member/remove', { service: 'Cluster', method: 'MemberRemove', decode: decodeMemberIdRequest, encode: encodeMemberListResponse }],
+  ['cluster/member/update', { service: 'Cluster', method: 'MemberUpdate', decode: decodeMemberUpdateRequest, encode: encodeMemberListResponse }],
+  ['cluster/member/promote', { service: 'Cluster', method: 'MemberPromote', decode: decodeMemberIdRequest, encode: encodeMemberListResponse }],
   ['maintenance/status', { service: 'Maintenance', method: 'Status', decode: decodeEmptyRequest, encode: encodeStatusResponse }],
   ['maintenance/hash', { service: 'Maintenance', method: 'Hash', decode: decodeEmptyRequest, encode: encodeHashResponse }],
 ]);
