@@ -61,7 +61,8 @@ test('etcdctl member add / promote / remove against a cairn cluster; the added m
         { key: Buffer.from('key-'), range_end: Buffer.from('key.'), serializable: true, count_only: true });
       return got.count === '200' ? true : undefined;
     });
-    assert.match(joiner.output.join(''), /applied incoming snapshot/);
+    await eventually('the new member to log the snapshot it installed', async () =>
+      (/applied incoming snapshot/.test(joiner.output.join('')) ? true : undefined), 5000);
     const listed = await eventually('m4 to be listed as started with its client URL', async () => {
       const out = await etcdctl(leader, 'member', 'list');
       return out.includes(`${id}, started, m4, http://127.0.0.1:${peerPort}, http://127.0.0.1:${clientPort}, true`) ? out : undefined;
