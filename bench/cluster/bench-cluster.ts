@@ -4,7 +4,7 @@
  * clients connect, and where its data lives (for bytes on disk). Members are ended by PID only.
  */
 import type { ChildProcess } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export type ServerKind = 'cairn' | 'etcd';
@@ -30,6 +30,19 @@ export interface BenchCluster {
   members: BenchMember[];
   /** Ends every member (SIGTERM, then SIGKILL), then removes the data. */
   stop(): Promise<void>;
+}
+
+/** A cluster whose `stop` ends every member by PID, then removes `root` (its data). */
+export function newBenchCluster(kind: ServerKind, version: string, members: BenchMember[], root: string): BenchCluster {
+  return {
+    kind,
+    version,
+    members,
+    stop: async () => {
+      await Promise.all(members.map(stopMember));
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
 }
 
 /** How long a member may take to stop before it is killed. */

@@ -6,10 +6,10 @@
  * etcd cluster it is compared with runs them.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stopMember, waitHealthy, type BenchCluster, type BenchMember } from './bench-cluster.js';
+import { newBenchCluster, waitHealthy, type BenchCluster, type BenchMember } from './bench-cluster.js';
 import { freePort } from './free-port.js';
 
 const CAIRN = fileURLToPath(new URL('../../bin/cairn.js', import.meta.url));
@@ -34,15 +34,7 @@ export async function startCairnCluster(size: number, dataRoot: string, track: (
   for (let i = 0; i < size; i++) ports.push({ name: `m${i + 1}`, peer: await freePort(), client: await freePort() });
   const initialCluster = ports.map((p) => `${p.name}=http://127.0.0.1:${p.peer}`).join(',');
   const members: BenchMember[] = [];
-  const cluster: BenchCluster = {
-    kind: 'cairn',
-    version: PACKAGE_VERSION,
-    members,
-    stop: async () => {
-      await Promise.all(members.map(stopMember));
-      rmSync(root, { recursive: true, force: true });
-    },
-  };
+  const cluster = newBenchCluster('cairn', PACKAGE_VERSION, members, root);
   track(cluster);
   try {
     await Promise.all(ports.map(async (p) => {

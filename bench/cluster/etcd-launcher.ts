@@ -5,9 +5,9 @@
  * client URL. Output goes to a log file in the data root (etcd 3.4 logs every election).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { stopMember, waitHealthy, type BenchCluster, type BenchMember } from './bench-cluster.js';
+import { newBenchCluster, waitHealthy, type BenchCluster, type BenchMember } from './bench-cluster.js';
 import { freePort } from './free-port.js';
 
 export const ETCD_BINARY_DEFAULT = '/usr/bin/etcd';
@@ -42,15 +42,7 @@ export async function startEtcdCluster(size: number, dataRoot: string, track: (c
       metricsUrl: `${client}/metrics`, healthUrl: `${client}/health`,
     };
   });
-  const cluster: BenchCluster = {
-    kind: 'etcd',
-    version,
-    members,
-    stop: async () => {
-      await Promise.all(members.map(stopMember));
-      rmSync(root, { recursive: true, force: true });
-    },
-  };
+  const cluster = newBenchCluster('etcd', version, members, root);
   track(cluster);
   try {
     await waitHealthy(members);

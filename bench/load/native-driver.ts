@@ -4,10 +4,10 @@
  * pipelined requests leaves in one writev. It keeps none of net/client's failover, queueing or
  * deadlines: a load run wants every request on the wire at once and every failure counted.
  */
-import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { CompareResult, CompareTarget } from '../../engine/mvcc/rpc.js';
 import { decodeFrame, encodeFrame, type Op } from '../../net/http/ws/protocol.js';
+import { TickCork } from '../../net/client/tick-cork.js';
 import type { Completion, LoadDriver } from './load-driver.js';
 import type { LoadRequest } from './workload.js';
 
@@ -34,9 +34,11 @@ export function nativeRequestOf(request: LoadRequest): { op: Op; body: unknown }
 class NativeConnection {
   private readonly pending = new Map<number, Completion>();
   private nextId = 1;
-  private corked = false;
+
+  private readonly cork: TickCork;
 
   constructor(private readonly socket: WebSocket) {
+    this.cork = new TickCork(socket);
     socket.on('message', (data: Buffer) => this.onFrame(data));
     socket.on('close', () => this.failAll('connection closed'));
     socket.on('error', () => {});
@@ -48,15 +50,7 @@ class NativeConnection {
       setImmediate(done, 'connection closed');
       return;
     }
-    const raw = (this.socket as unknown as { _socket?: Socket })._socket;
-    if (!this.corked && raw !== undefined) {
-      raw.cork();
-      this.corked = true;
-      process.nextTick(() => {
-        this.corked = false;
-        raw.uncork();
-      });
-    }
+    this.cork.cork();
     const id = this.nextId++;
     const { op, body } = nativeRequestOf(request);
     this.pending.set(id, done);

@@ -10,11 +10,11 @@
  * - A request that timed out still counts against inFlightMax until the server answers it, since
  *   the server still counts it.
  */
-import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { ErrTooManyRequests, etcdErrorFrom } from '../../engine/errors.js';
 import { decodeFrame, encodeFrame, frameIdOf, type Op } from '../http/ws/protocol.js';
 import { ConnectionLostError, deadlineExceeded, protocolViolation } from './client-errors.js';
+import { TickCork } from './tick-cork.js';
 
 export interface ConnectionOptions {
   connectTimeoutMs: number;
@@ -46,11 +46,13 @@ export class ClientConnection {
   private readonly abandoned = new Set<number>();
   private onWire = 0;
   private nextId = 1;
-  private corked = false;
   private lost: ConnectionLostError | null = null;
   private readonly sweeper: NodeJS.Timeout;
 
+  private readonly cork: TickCork;
+
   private constructor(readonly url: string, private readonly socket: WebSocket, private readonly options: ConnectionOptions) {
+    this.cork = new TickCork(socket);
     socket.on('message', (data: Buffer, isBinary: boolean) => this.onFrame(data, isBinary));
     socket.on('close', (code: number, reason: Buffer) => this.onSocketClose(`closed: ${code} ${reason.toString()}`.trim()));
     // 'close' always follows 'error'; the reason is reported there.
@@ -112,15 +114,7 @@ export class ClientConnection {
   }
 
   private write(pending: Pending, frame: Uint8Array): void {
-    const raw = (this.socket as unknown as { _socket?: Socket })._socket;
-    if (!this.corked && raw !== undefined) {
-      raw.cork();
-      this.corked = true;
-      process.nextTick(() => {
-        this.corked = false;
-        raw.uncork();
-      });
-    }
+    this.cork.cork();
     pending.sent = true;
     this.onWire++;
     this.socket.send(frame, { binary: true });
