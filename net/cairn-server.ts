@@ -48,8 +48,6 @@ export interface ServerOptions {
   onRemoved?: () => void;
 }
 
-export { addressOfUrl };
-
 /** How long to wait before publishing this member's attributes again after a failed attempt. */
 const PUBLISH_RETRY_MS = 500;
 
@@ -93,10 +91,7 @@ export class CairnServer {
     // After a restart the replicated membership is the truth about where the others are.
     member.noteRemovedMembers(reader.removedMembers());
     for (const record of reader.members()) {
-      if (record.id === member.id || record.peer_urls.length === 0) continue;
-      const address = addressOfUrl(record.peer_urls[0]!);
-      const known = member.peerAddressOf(record.id);
-      if (known === undefined || known.host !== address.host || known.port !== address.port) member.setPeer(record.id, address);
+      if (record.id !== member.id && record.peer_urls.length > 0) member.setPeer(record.id, addressOfUrl(record.peer_urls[0]!));
     }
     const kv = new KvServer(member, reader, options.maxTxnOps);
     const membership = new ClusterMembership(member, reader, options.clusterToken);

@@ -13,3 +13,16 @@ export interface MemberInfo {
 
 /** The version of the etcd API cairn speaks, reported where etcd reports its server version. */
 export const ETCD_API_VERSION = '3.4.0';
+
+/** etcdserverpb.Member as gRPC and the JSON gateway write it. */
+export interface MemberMessage {
+  ID: number;
+  name: string;
+  peerURLs: string[];
+  clientURLs: string[];
+  isLearner: boolean;
+}
+
+export function memberMessageOf(info: MemberInfo): MemberMessage {
+  return { ID: info.id, name: info.name, peerURLs: info.peerUrls, clientURLs: info.clientUrls, isLearner: info.isLearner };
+}

@@ -213,11 +213,6 @@ export class Member {
     }
   }
 
-  /** Where the transport dials `id`, or undefined when it is not a known peer. */
-  peerAddressOf(id: number): PeerAddress | undefined {
-    return this.transport.peerAddressOf(id);
-  }
-
   /** Where this member's MVCC store lives: readers open it there. */
   get kvPath(): string {
     return join(this.options.dataDir, 'member', 'kv');
@@ -477,9 +472,8 @@ export class Member {
         this.transport.removePeer(change.nodeId);
       }
     } else if (!self && context.member !== undefined && context.member.peer_urls.length > 0) {
-      const address = addressOfUrl(context.member.peer_urls[0]!);
-      const known = this.transport.peerAddressOf(change.nodeId);
-      if (known === undefined || known.host !== address.host || known.port !== address.port) this.transport.setPeer(change.nodeId, address);
+      // A known peer at the same address keeps its connection (PeerSender.redirect).
+      this.transport.setPeer(change.nodeId, addressOfUrl(context.member.peer_urls[0]!));
     }
     const requestId = context.request_id;
     if (requestId !== undefined && this.waiters.has(requestId)) {

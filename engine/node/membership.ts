@@ -16,6 +16,15 @@ import type { MemberInfo } from './cluster-members.js';
 import type { Member } from './member.js';
 import { memberIdOf } from './member-id.js';
 
+/**
+ * Member ids as requests carry them (a decimal string over gRPC, a number from the gateway): one
+ * that is not an id cairn hands out (0, beyond 2^53, not a number) names no member.
+ */
+export function requestedMemberId(id: string | number | undefined): number {
+  const value = Number(id ?? 0);
+  return Number.isSafeInteger(value) && value > 0 ? value : 0;
+}
+
 /** etcd allows one learner at a time. */
 export const LEARNERS_MAX = 1;
 

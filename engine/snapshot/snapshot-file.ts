@@ -126,11 +126,12 @@ function readAt(fd: number, length: number, position: number): Buffer {
 }
 
 /**
- * Reads a snapshot file: its header, then each row frame through `onRows`, then checks the trailer.
- * Throws SnapshotFileError on any damage; a caller that applies rows inside one transaction and
- * aborts it on a throw never half-applies a snapshot.
+ * Reads a snapshot file: its header (`onHeader` returns false to stop there), then each row frame
+ * through `onRows`, then checks the trailer. Throws SnapshotFileError on any damage; a caller that
+ * applies rows inside one transaction and aborts it on a throw never half-applies a snapshot.
  */
-export function readSnapshotFile(path: string, onHeader: (header: SnapshotHeader) => void, onRows: (rows: SnapshotRows) => void): number {
+export function readSnapshotFile(path: string, onHeader: (header: SnapshotHeader) => boolean,
+  onRows: (rows: SnapshotRows) => void): number {
   const fd = openSync(path, 'r');
   try {
     let position = 0;
@@ -151,7 +152,7 @@ export function readSnapshotFile(path: string, onHeader: (header: SnapshotHeader
       || !Number.isSafeInteger(header.applied_index) || !Number.isSafeInteger(header.applied_term)) {
       throw new SnapshotFileError(path, 'not a cairn snapshot (bad header)');
     }
-    onHeader(header);
+    if (!onHeader(header)) return 0;
     let rows = 0;
     for (;;) {
       const frame = next() as Partial<SnapshotRows & SnapshotTrailer> | undefined;

@@ -66,7 +66,8 @@ export function restoreStoreSnapshot(backend: Backend, path: string): { header: 
     const applied = getMetaNumber(backend, META.APPLIED_INDEX, {});
     readSnapshotFile(path, (h) => {
       header = h;
-      if (h.applied_index <= applied) return;
+      // Already applied this far: the rest of the file is not even read.
+      if (h.applied_index <= applied) return false;
       restored = true;
       for (const table of SNAPSHOT_TABLES) {
         const db = tableOf(backend, table);
@@ -77,10 +78,11 @@ export function restoreStoreSnapshot(backend: Backend, path: string): { header: 
           for (const key of keys) db.removeSync(key);
         }
       }
+      return true;
     }, ({ table, rows }) => {
-      if (!restored) return;
       const db = tableOf(backend, table);
-      for (let i = 0; i < rows.length; i += 2) db.putSync(Buffer.from(rows[i]!), Buffer.from(rows[i + 1]!));
+      // The rows are views of the frame just read, which nothing reuses: LMDB copies them in.
+      for (let i = 0; i < rows.length; i += 2) db.putSync(rows[i] as Buffer, rows[i + 1] as Buffer);
     });
   });
   return { header: header!, restored };

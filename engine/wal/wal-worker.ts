@@ -63,7 +63,7 @@ async function openWal(): Promise<SegmentWriter> {
  * Resolves when the ring has data or a command may have arrived. The worker sleeps synchronously
  * (Atomics.wait): it then wakes the moment the main thread publishes, where an Atomics.waitAsync
  * wake-up arrives as a task through the worker's event loop, later (measured: 256 in flight went
- * from ~9.4k to ~11.0-11.5k writes/s in back-to-back 15-second runs). It sleeps in slices,
+ * from 9.4k to 11.0-11.5k writes/s in back-to-back runs, results/experiments/). It sleeps in slices,
  * returning to the event loop between them so control messages and the asynchronous parts of a
  * segment rollover still get through.
  */

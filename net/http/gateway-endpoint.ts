@@ -4,10 +4,9 @@
  * answer as etcd's gateway does. Paths under the gateway prefixes that no route serves, wrong
  * methods and CORS preflights get the gateway's own replies, not the app's generic ones.
  */
-import { ErrMemberNotFound, EtcdError, GrpcCode } from '../../engine/errors.js';
-import type { ClusterMembership } from '../../engine/node/membership.js';
-import type { Member as MemberMessage } from './gateway/cluster-types.js';
-import type { MemberInfo } from '../../engine/node/cluster-members.js';
+import { EtcdError, GrpcCode } from '../../engine/errors.js';
+import { requestedMemberId, type ClusterMembership } from '../../engine/node/membership.js';
+import { memberMessageOf, type MemberInfo } from '../../engine/node/cluster-members.js';
 import type { KvServer } from '../../engine/node/kv-server.js';
 import { memberStatus } from '../../engine/node/maintenance.js';
 import type { Member } from '../../engine/node/member.js';
@@ -34,9 +33,6 @@ function ok(body: string): HttpReply {
 /** Serves one decoded route. Errors become etcd's gateway error bodies. */
 async function serve(route: GatewayRoute, body: Uint8Array, member: Member, kv: KvServer,
   members: () => MemberInfo[], membership: ClusterMembership): Promise<HttpReply> {
-  // etcd's cluster responses carry no revision.
-  const clusterHeader = () => ({ ...kv.header(0) });
-  const memberList = () => members().map(memberMessage);
   try {
     switch (route.method) {
       case 'Range': return ok(route.encode(await kv.range(route.decode(body))));
@@ -49,23 +45,23 @@ async function serve(route: GatewayRoute, body: Uint8Array, member: Member, kv: 
         return ok(route.encode(memberStatus(member, kv)));
       case 'MemberList':
         route.decode(body);
-        return ok(route.encode({ header: clusterHeader(), members: memberList() }));
+        return ok(route.encode(clusterReply(kv, members)));
       case 'MemberAdd': {
         const request = route.decode(body);
         const added = await membership.add(request.peerURLs, request.isLearner);
-        return ok(route.encode({ header: clusterHeader(), member: memberMessage(added.member), members: memberList() }));
+        return ok(route.encode({ ...clusterReply(kv, members), member: memberMessageOf(added.member) }));
       }
       case 'MemberRemove':
-        await membership.remove(memberIdOf(route.decode(body).ID));
-        return ok(route.encode({ header: clusterHeader(), members: memberList() }));
+        await membership.remove(requestedMemberId(route.decode(body).ID));
+        return ok(route.encode(clusterReply(kv, members)));
       case 'MemberUpdate': {
         const request = route.decode(body);
-        await membership.update(memberIdOf(request.ID), request.peerURLs);
-        return ok(route.encode({ header: clusterHeader(), members: memberList() }));
+        await membership.update(requestedMemberId(request.ID), request.peerURLs);
+        return ok(route.encode(clusterReply(kv, members)));
       }
       case 'MemberPromote':
-        await membership.promote(memberIdOf(route.decode(body).ID));
-        return ok(route.encode({ header: clusterHeader(), members: memberList() }));
+        await membership.promote(requestedMemberId(route.decode(body).ID));
+        return ok(route.encode(clusterReply(kv, members)));
       case 'Hash':
         route.decode(body);
         throw new EtcdError(GrpcCode.UNIMPLEMENTED, 'unknown method Hash for service etcdserverpb.Maintenance');
@@ -75,14 +71,9 @@ async function serve(route: GatewayRoute, body: Uint8Array, member: Member, kv: 
   }
 }
 
-function memberMessage(m: MemberInfo): MemberMessage {
-  return { ID: m.id, name: m.name, peerURLs: m.peerUrls, clientURLs: m.clientUrls, isLearner: m.isLearner };
-}
-
-/** A member id from a request; ids cairn never hands out (0, or above 2^53) name no member. */
-function memberIdOf(id: number): number {
-  if (!Number.isSafeInteger(id) || id <= 0) throw ErrMemberNotFound;
-  return id;
+/** A Cluster call's answer: etcd's cluster header (no revision) and every member. */
+function clusterReply(kv: KvServer, members: () => MemberInfo[]) {
+  return { header: { ...kv.header(0) }, members: members().map(memberMessageOf) };
 }
 
 /** Adds the gateway's routes (and its 404/405/preflight answers) to the app. */

@@ -99,11 +99,6 @@ export class PeerTransport<M extends { to: number }> {
     }));
   }
 
-  /** Where `id` is dialed, or undefined for an unknown peer. */
-  peerAddressOf(id: number): PeerAddress | undefined {
-    return this.senders.get(id)?.address;
-  }
-
   removePeer(id: number): void {
     this.senders.get(id)?.close();
     this.senders.delete(id);

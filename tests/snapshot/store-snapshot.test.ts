@@ -82,7 +82,7 @@ test('a damaged or truncated snapshot file is refused and the store keeps its st
     await writeStoreSnapshot(source.path, file);
     const whole = readFileSync(file);
     let rows = 0;
-    readSnapshotFile(file, () => {}, (frame) => { rows += frame.rows.length / 2; });
+    readSnapshotFile(file, () => true, (frame) => { rows += frame.rows.length / 2; });
     assert.ok(rows > 0);
 
     const flipped = Buffer.from(whole);
