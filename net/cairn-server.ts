@@ -8,7 +8,6 @@ import type { MemberInfo } from '../engine/node/cluster-members.js';
 import { ClusterMembership } from '../engine/node/membership.js';
 import { resolveIdentity, type MembersAnswer } from './member-identity.js';
 import { addressOfUrl } from './peer/peer-url.js';
-import { KvServer } from '../engine/node/kv-server.js';
 import { Member } from '../engine/node/member.js';
 import type { MemberAttributes } from '../engine/mvcc/members.js';
 import { MvccReader } from '../engine/mvcc/store.js';
@@ -17,6 +16,8 @@ import { GrpcEndpoint } from './grpc/grpc-server.js';
 import { registerGateway } from './http/gateway-endpoint.js';
 import { HttpApp } from './http/http-app.js';
 import { registerMetrics } from './http/metrics/metrics-endpoint.js';
+import type { WatchHub } from '../engine/watch/watch-hub.js';
+import { attachServices } from '../engine/node/member-services.js';
 
 export interface ServerOptions {
   name: string;
@@ -46,6 +47,8 @@ export interface ServerOptions {
   initialClusterState?: 'new' | 'existing';
   /** Called once this member applied its own removal from the cluster. */
   onRemoved?: () => void;
+  /** How often a progress_notify watcher that saw no event hears the revision (etcd: 10 minutes). */
+  watchProgressNotifyIntervalMs?: number;
 }
 
 /** How long to wait before publishing this member's attributes again after a failed attempt. */
@@ -59,6 +62,7 @@ export class CairnServer {
   private constructor(
     readonly member: Member,
     private readonly reader: MvccReader,
+    readonly hub: WatchHub,
     readonly grpc: GrpcEndpoint,
     readonly http: HttpApp,
     readonly name: string,
@@ -88,18 +92,21 @@ export class CairnServer {
         : { cluster_id: identity.clusterId, members: reader.members() } satisfies MembersAnswer),
     });
     reader = new MvccReader(member.kvPath);
+    const { kv, hub } = attachServices(member, reader, {
+      maxTxnOps: options.maxTxnOps,
+      ...(options.watchProgressNotifyIntervalMs ? { watchProgressNotifyIntervalMs: options.watchProgressNotifyIntervalMs } : {}),
+    });
     // After a restart the replicated membership is the truth about where the others are.
     member.noteRemovedMembers(reader.removedMembers());
     for (const record of reader.members()) {
       if (record.id !== member.id && record.peer_urls.length > 0) member.setPeer(record.id, addressOfUrl(record.peer_urls[0]!));
     }
-    const kv = new KvServer(member, reader, options.maxTxnOps);
     const membership = new ClusterMembership(member, reader, options.clusterToken);
     // Before this member's own publish applies, its client URLs come from its flags.
     const members = (): MemberInfo[] => membership.list().map((info) =>
       (info.id === member.id && info.clientUrls.length === 0 ? { ...info, name: options.name, clientUrls: options.advertiseClientUrls } : info));
     const grpc = await GrpcEndpoint.listen({
-      member, kv, members, membership, host: options.clientListen.host, port: options.clientListen.port,
+      member, kv, members, membership, hub, host: options.clientListen.host, port: options.clientListen.port,
       maxRequestBytes: options.maxRequestBytes,
     });
     const http = await HttpApp.listen({
@@ -107,7 +114,7 @@ export class CairnServer {
       maxRequestBytes: options.maxRequestBytes,
     });
     registerGateway(http, member, kv, members, membership);
-    const server = new CairnServer(member, reader, grpc, http, options.name);
+    const server = new CairnServer(member, reader, hub, grpc, http, options.name);
     server.stopMetrics = registerMetrics(http, member, kv);
     void server.publish({ id: member.id, name: options.name, client_urls: options.advertiseClientUrls });
     return server;
@@ -133,6 +140,7 @@ export class CairnServer {
     this.stopped = true;
     this.stopMetrics();
     this.http.close();
+    this.hub.close();
     await this.grpc.close();
     await this.member.stop();
     await this.reader.close();

@@ -48,6 +48,8 @@ export interface ApplierOptions extends StoreOptions {
   reportRingBytes?: number;
   /** Called for every applied entry that carried a KV request, in index order. */
   onResult?: (result: ApplyResult) => void;
+  /** Called after each applied batch's results, with the store revision it reached. */
+  onBatch?: (revision: number) => void;
   /**
    * Runs the store's pending compaction to completion off this thread and the apply worker's;
    * resolves with the finished compaction revision. Default: a snapshot pool of the Applier's own.
@@ -91,6 +93,7 @@ export class Applier {
   private readonly ready: Promise<void>;
   private markReady!: () => void;
   private readonly onResult: ((result: ApplyResult) => void) | undefined;
+  private readonly onBatch: ((revision: number) => void) | undefined;
 
   private constructor(options: ApplierOptions) {
     const entryRing = createRingBuffer(options.entryRingBytes ?? ENTRY_RING_BYTES_DEFAULT);
@@ -99,6 +102,7 @@ export class Applier {
     this.reportRing = new RingReader(reportRing);
     this.reports = new ReportReader(this.reportRing);
     this.onResult = options.onResult;
+    this.onBatch = options.onBatch;
     const keysPerChunk = options.compactionKeysPerChunk ?? COMPACTION_KEYS_PER_CHUNK_DEFAULT;
     this.compact = options.compact ?? (() => (this.ownPool ??= new SnapshotPool()).compact(options.path, keysPerChunk));
     const storeOptions: StoreOptions = {};
@@ -299,6 +303,7 @@ export class Applier {
     this.applied = report.applied_index;
     this.appliedTermValue = report.applied_term;
     this.revisionValue = report.revision;
+    this.onBatch?.(report.revision);
     if (report.restore !== undefined) {
       const waiter = this.restoreWaiters.get(report.restore.path);
       this.restoreWaiters.delete(report.restore.path);

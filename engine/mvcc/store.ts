@@ -14,6 +14,7 @@ import { restoreStoreSnapshot } from '../snapshot/store-snapshot.js';
 import { META, getMetaNumber, openBackend, putMetaNumber, scheduledCompactRevision, type Backend, type ReadOptions } from './backend.js';
 import { COMPACTION_KEYS_PER_CHUNK_DEFAULT, compactChunk, compactionPending, scheduleCompaction } from './compaction.js';
 import { hashKV } from './hash.js';
+import { readHistory, type HistoryChunk } from './history.js';
 import { applyDeleteRange, applyPut } from './ops.js';
 import { range, type ReadView } from './range.js';
 import { decodeInternalRequest, type InternalRequest } from './request.js';
@@ -130,6 +131,16 @@ export class MvccReader {
   /** etcd's HashKV; throws EtcdError. */
   hashKV(request: HashKVRequest): Revisioned<HashKVResponse> {
     return this.withReadView((view) => ({ response: hashKV(view, request.revision), revision: view.currentRev }));
+  }
+
+  /**
+   * The change events of revisions [fromRev, toRev] (see history.ts), or the compaction revision
+   * when fromRev is below it (those revisions may be gone).
+   */
+  history(fromRev: number, toRev: number, eventsMax: number, withPrevKv: boolean): HistoryChunk | { compactRevision: number } {
+    return this.withReadView((view) => (fromRev < view.compactRev
+      ? { compactRevision: view.compactRev }
+      : readHistory(view, fromRev, toRev, eventsMax, withPrevKv)));
   }
 
   /** Current, compacted and applied positions, from one snapshot. */

@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { ErrLeaderChanged, ErrNoLeader, ErrRequestTooLarge, ErrStopped, ErrTimeout, ErrTooManyRequests, EtcdError } from '../errors.js';
 import { Applier, type ApplyResult } from '../mvcc/applier.js';
 import { COMPACTION_KEYS_PER_CHUNK_DEFAULT } from '../mvcc/compaction.js';
+import { EventsMode } from '../mvcc/write-txn.js';
 import { encodeInternalRequest, type InternalRequest } from '../mvcc/request.js';
 import { ConfChangeType, decodeConfChange, encodeConfChange, type ConfChange } from '../raft/confchange.js';
 import { decodeMemberContext, encodeMemberContext, type MemberContext } from '../mvcc/members.js';
@@ -90,6 +91,15 @@ export interface MemberOptions {
   random?: () => number;
 }
 
+/**
+ * Sees every applied entry's result and every applied batch's store revision, on every member
+ * (the watch hub and the lessor follow the member's own apply this way).
+ */
+export interface ApplyObserver {
+  onResult(result: ApplyResult): void;
+  onBatch(revision: number): void;
+}
+
 /** What a member reports about itself (Maintenance.Status). */
 export interface MemberStatus {
   id: number;
@@ -132,6 +142,7 @@ export class Member {
   private removedFromCluster = false;
   /** Set while an incoming snapshot replaces the store: no Ready is processed meanwhile. */
   private restoring = false;
+  private readonly applyObservers: ApplyObserver[] = [];
 
   private constructor(
     readonly options: MemberOptions,
@@ -174,7 +185,10 @@ export class Member {
     const pool = new SnapshotPool();
     const applier = await Applier.open({
       path: kvDir,
+      // Watchers need each change and the value it replaced (prev_kv).
+      eventsMode: EventsMode.KV_AND_PREV,
       onResult: (result) => member?.onApplied(result),
+      onBatch: (revision) => member?.onAppliedBatch(revision),
       compact: () => pool.compact(kvDir, COMPACTION_KEYS_PER_CHUNK_DEFAULT),
     });
     const { storage, hardState } = await restoreStorage(wal, replay, options, applier.appliedIndex);
@@ -596,8 +610,21 @@ export class Member {
     if (leader !== 0) this.releaseLeaderWaiters(null);
   }
 
-  /** An entry applied here: answer the client that waits for it on this member, if any. */
+  /**
+   * Has `observer` see every entry and batch applied from now on. Attach before the first turn
+   * (in the same turn as Member.start resolves) to miss nothing.
+   */
+  observeApplies(observer: ApplyObserver): void {
+    this.applyObservers.push(observer);
+  }
+
+  private onAppliedBatch(revision: number): void {
+    for (const observer of this.applyObservers) observer.onBatch(revision);
+  }
+
+  /** An entry applied here: observers see it; the client that waits for it on this member is answered. */
   private onApplied(result: ApplyResult): void {
+    for (const observer of this.applyObservers) observer.onResult(result);
     if (result.requestId === undefined || !this.waiters.has(result.requestId)) return;
     if (result.error !== undefined) this.waiters.fail(result.requestId, result.error);
     else this.waiters.trigger(result.requestId, result);

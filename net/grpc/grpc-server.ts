@@ -13,6 +13,8 @@ import { clusterService } from './cluster-service.js';
 import { kvService } from './kv-service.js';
 import { maintenanceService } from './maintenance-service.js';
 import { etcdService } from './protos.js';
+import type { WatchHub } from '../../engine/watch/watch-hub.js';
+import { watchService, watchServiceDefinition } from './watch-service.js';
 
 /** etcd's grpcOverheadBytes. */
 const GRPC_OVERHEAD_BYTES = 512 * 1024;
@@ -22,6 +24,7 @@ export interface GrpcEndpointOptions {
   kv: KvServer;
   members: () => MemberInfo[];
   membership: ClusterMembership;
+  hub: WatchHub;
   host: string;
   port: number;
   maxRequestBytes: number;
@@ -37,6 +40,7 @@ export class GrpcEndpoint {
     });
     server.addService(etcdService('KV'), kvService(options.kv));
     server.addService(etcdService('Maintenance'), maintenanceService(options.member, options.kv));
+    server.addService(watchServiceDefinition(etcdService('Watch')), watchService(options.hub, options.kv, options.maxRequestBytes));
     server.addService(etcdService('Cluster'), clusterService(options.kv, options.members, options.membership));
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`${options.host}:${options.port}`, grpc.ServerCredentials.createInsecure(),

@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Member, type MemberOptions } from '../../engine/node/member.js';
-import { KvServer } from '../../engine/node/kv-server.js';
+import type { KvServer } from '../../engine/node/kv-server.js';
+import { attachServices, closeServices } from '../../engine/node/member-services.js';
+import type { WatchHub } from '../../engine/watch/watch-hub.js';
 import { MvccReader } from '../../engine/mvcc/store.js';
 import { StateRole } from '../../engine/raft/raw-node.js';
 
@@ -16,6 +18,7 @@ export const ELECTION_MS = 100;
 export interface RunningMember {
   member: Member;
   kv: KvServer;
+  hub: WatchHub;
   reader: MvccReader;
   dataDir: string;
 }
@@ -48,7 +51,7 @@ export class TestCluster {
     const member = await Member.start(options);
     for (const other of this.members.values()) other.member.setPeer(id, member.peerAddress());
     const reader = new MvccReader(member.kvPath);
-    const running = { member, kv: new KvServer(member, reader), reader, dataDir };
+    const running = { member, ...attachServices(member, reader), reader, dataDir };
     this.members.set(id, running);
     return running;
   }
@@ -61,6 +64,7 @@ export class TestCluster {
     const running = this.members.get(id);
     if (running === undefined) return;
     this.members.delete(id);
+    closeServices(running);
     await running.member.stop();
     await running.reader.close();
   }

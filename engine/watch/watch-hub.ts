@@ -1,0 +1,246 @@
+/**
+ * The watcher hub of one member (etcd's watchableStore): every watch stream of every transport
+ * registers its watchers here, and the member's own apply feeds it, so followers serve watches as
+ * the leader does.
+ *
+ *   apply worker report ──> onEvents (per entry) ──> onRevision (per batch) ──> synced watchers
+ *                                                                   │
+ *   LMDB history (kv table by revision) ──> catch-up steps ──> unsynced watchers ──> synced
+ *
+ * - Synced watchers have seen everything up to `revision`; each applied batch is matched against
+ *   them (a map lookup per event for single-key watchers) and sent as one response per watcher.
+ *   The Event objects are shared, so transports encode each event once however many watchers
+ *   get it.
+ * - Unsynced watchers (a start revision in the past; a congested stream; a jump of the store, as
+ *   when a snapshot replaced it) catch up from LMDB in bounded steps, round robin, one step per
+ *   event-loop turn, so catch-up never holds up Raft and no stream starves another. A watcher is
+ *   synced once its history read reaches `revision`; both happen on this thread between two
+ *   batches, so it misses no event and gets none twice.
+ * - A start revision below the compaction revision cancels the watcher with compact_revision.
+ */
+import type { HistoryChunk } from '../mvcc/history.js';
+import type { Event } from '../mvcc/rpc.js';
+import type { WatchSink } from './watch-types.js';
+import { WatcherIndex } from './watcher-index.js';
+import type { Watcher } from './watcher.js';
+import { WatchStream } from './watch-stream.js';
+
+/** Events read from history for one watcher in one step (a revision is never split). */
+export const HISTORY_EVENTS_PER_READ = 1000;
+/** Events all catch-up reads of one turn may return before yielding the thread. */
+export const CATCH_UP_EVENTS_PER_TURN = 10_000;
+/** etcd's default --experimental-watch-progress-notify-interval (10 minutes). */
+export const PROGRESS_NOTIFY_INTERVAL_MS_DEFAULT = 10 * 60 * 1000;
+
+/** Where catch-up reads history: the member's MvccReader. */
+export interface HistorySource {
+  history(fromRev: number, toRev: number, eventsMax: number, withPrevKv: boolean): HistoryChunk | { compactRevision: number };
+}
+
+export interface WatchHubOptions {
+  /** The store revision the hub starts at (everything up to it is history). */
+  revision: number;
+  progressNotifyIntervalMs?: number;
+  historyEventsPerRead?: number;
+}
+
+/** What the hub has done, for /metrics and tests. */
+export interface WatchHubStats {
+  synced: number;
+  unsynced: number;
+  streams: number;
+  /** Watchers moved to catch-up because their stream was congested (etcd's slow watchers). */
+  slowMoved: number;
+  eventsSent: number;
+}
+
+export class WatchHub {
+  private revisionValue: number;
+  private readonly synced = new WatcherIndex();
+  /** Insertion order is the round-robin order: a watcher that read goes to the back. */
+  private readonly unsynced = new Set<Watcher>();
+  private readonly streams = new Set<WatchStream>();
+  private pending: Event[] = [];
+  private catchUpScheduled = false;
+  private readonly progressTimer: NodeJS.Timeout;
+  private readonly historyEventsPerRead: number;
+  private slowMoved = 0;
+  private eventsSent = 0;
+
+  constructor(private readonly source: HistorySource, options: WatchHubOptions) {
+    this.revisionValue = options.revision;
+    this.historyEventsPerRead = options.historyEventsPerRead ?? HISTORY_EVENTS_PER_READ;
+    this.progressTimer = setInterval(() => this.notifyProgress(), options.progressNotifyIntervalMs ?? PROGRESS_NOTIFY_INTERVAL_MS_DEFAULT);
+    this.progressTimer.unref();
+  }
+
+  /** Every event up to this revision has been dispatched. */
+  get revision(): number {
+    return this.revisionValue;
+  }
+
+  stats(): WatchHubStats {
+    return { synced: this.synced.size, unsynced: this.unsynced.size, streams: this.streams.size, slowMoved: this.slowMoved, eventsSent: this.eventsSent };
+  }
+
+  /** Opens a stream whose responses go to `sink`. */
+  openStream(sink: WatchSink): WatchStream {
+    const stream = new WatchStream(this, sink);
+    this.streams.add(stream);
+    return stream;
+  }
+
+  /** Stops the progress clock and closes every stream. */
+  close(): void {
+    clearInterval(this.progressTimer);
+    for (const stream of this.streams) stream.close();
+    this.streams.clear();
+  }
+
+  /** The events of one applied entry (in revision order); dispatched at the batch's onRevision. */
+  onEvents(events: readonly Event[]): void {
+    for (const event of events) this.pending.push(event);
+  }
+
+  /**
+   * An applied batch brought the store to `revision`. Its events go to the synced watchers. When
+   * the events do not account for every revision since the last batch (the store jumped: a
+   * snapshot replaced it), every synced watcher catches up from the store instead.
+   */
+  onRevision(revision: number): void {
+    const events = this.pending;
+    this.pending = [];
+    if (revision < this.revisionValue) throw new Error(`watch hub: store revision went back from ${this.revisionValue} to ${revision}`);
+    if (revision === this.revisionValue) return;
+    const contiguous = events.length > 0 && events[0]!.kv.mod_revision === this.revisionValue + 1 &&
+      events[events.length - 1]!.kv.mod_revision === revision;
+    if (!contiguous) {
+      this.unsyncAll();
+      this.revisionValue = revision;
+      this.scheduleCatchUp();
+      return;
+    }
+    const firstRev = this.revisionValue + 1;
+    this.revisionValue = revision;
+    this.dispatch(events, firstRev);
+    if (this.unsynced.size > 0) this.scheduleCatchUp();
+  }
+
+  /** True when the watcher has every event up to `revision`. */
+  isSynced(watcher: Watcher): boolean {
+    return !this.unsynced.has(watcher);
+  }
+
+  /** A stream's new watcher (WatchStream.create). */
+  add(watcher: Watcher): void {
+    if (watcher.nextRev <= this.revisionValue) {
+      this.unsynced.add(watcher);
+      this.scheduleCatchUp();
+    } else {
+      this.synced.add(watcher);
+    }
+  }
+
+  /** A watcher canceled, compacted or closed with its stream. */
+  remove(watcher: Watcher): void {
+    watcher.canceled = true;
+    if (!this.synced.delete(watcher)) this.unsynced.delete(watcher);
+    watcher.stream.answerProgress();
+  }
+
+  /** A stream drained: catch-up may resume for its watchers. */
+  wake(): void {
+    if (this.unsynced.size > 0) this.scheduleCatchUp();
+  }
+
+  /** Forgets a closed stream (WatchStream.close calls remove for its watchers first). */
+  dropStream(stream: WatchStream): void {
+    this.streams.delete(stream);
+  }
+
+  private dispatch(events: Event[], firstRev: number): void {
+    const selected = new Map<Watcher, Event[]>();
+    for (const event of events) {
+      this.synced.forEachCandidate(event.kv.key, (watcher) => {
+        if (!watcher.wants(event)) return;
+        const list = selected.get(watcher);
+        if (list === undefined) selected.set(watcher, [event]);
+        else list.push(event);
+      });
+    }
+    for (const [watcher, list] of selected) {
+      if (watcher.stream.deliver(watcher, list, this.revisionValue)) {
+        this.eventsSent += list.length;
+        continue;
+      }
+      // A congested stream: this batch and what follows stay in LMDB until it drains.
+      this.synced.delete(watcher);
+      watcher.nextRev = firstRev;
+      this.unsynced.add(watcher);
+      this.slowMoved++;
+    }
+  }
+
+  private unsyncAll(): void {
+    for (const stream of this.streams) stream.forEachWatcher((watcher) => {
+      if (!this.synced.delete(watcher)) return;
+      watcher.nextRev = Math.max(watcher.minRev, this.revisionValue + 1);
+      this.unsynced.add(watcher);
+    });
+  }
+
+  private scheduleCatchUp(): void {
+    if (this.catchUpScheduled) return;
+    this.catchUpScheduled = true;
+    setImmediate(() => {
+      this.catchUpScheduled = false;
+      this.catchUp();
+    });
+  }
+
+  /** One bounded round of catch-up reads, round robin over the unsynced watchers. */
+  private catchUp(): void {
+    let budget = CATCH_UP_EVENTS_PER_TURN;
+    let blocked = 0;
+    const round = [...this.unsynced];
+    for (const watcher of round) {
+      if (budget <= 0) break;
+      if (watcher.canceled || !this.unsynced.has(watcher)) continue;
+      if (watcher.stream.congested) { blocked++; continue; }
+      budget -= this.catchUpOne(watcher) + 1;
+    }
+    if (this.unsynced.size > blocked) this.scheduleCatchUp();
+  }
+
+  /** Reads one chunk of a watcher's history and sends it; returns the events read. */
+  private catchUpOne(watcher: Watcher): number {
+    const read = this.source.history(watcher.nextRev, this.revisionValue, this.historyEventsPerRead, watcher.prevKv);
+    if ('compactRevision' in read) {
+      watcher.stream.compacted(watcher, read.compactRevision);
+      return 0;
+    }
+    const events = watcher.select(read.events);
+    if (events.length > 0) {
+      if (!watcher.stream.deliver(watcher, events, read.nextRev - 1)) return 0;
+      this.eventsSent += events.length;
+    }
+    watcher.nextRev = read.nextRev;
+    this.unsynced.delete(watcher);
+    if (watcher.nextRev > this.revisionValue) {
+      this.synced.add(watcher);
+      watcher.stream.answerProgress();
+    } else {
+      this.unsynced.add(watcher);
+    }
+    return read.events.length;
+  }
+
+  /** progress_notify: a synced watcher that got nothing for an interval hears the revision. */
+  private notifyProgress(): void {
+    for (const stream of this.streams) stream.forEachWatcher((watcher) => {
+      if (!watcher.progressNotify || !this.isSynced(watcher)) return;
+      if (!watcher.sentSinceProgress) stream.notifyProgress(watcher, this.revisionValue);
+      watcher.sentSinceProgress = false;
+    });
+  }
+}
