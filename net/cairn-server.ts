@@ -16,8 +16,7 @@ import { GrpcEndpoint } from './grpc/grpc-server.js';
 import { registerGateway } from './http/gateway-endpoint.js';
 import { HttpApp } from './http/http-app.js';
 import { registerMetrics } from './http/metrics/metrics-endpoint.js';
-import type { WatchHub } from '../engine/watch/watch-hub.js';
-import { attachServices } from '../engine/node/member-services.js';
+import { attachServices, closeServices, type MemberServices } from '../engine/node/member-services.js';
 
 export interface ServerOptions {
   name: string;
@@ -62,7 +61,7 @@ export class CairnServer {
   private constructor(
     readonly member: Member,
     private readonly reader: MvccReader,
-    readonly hub: WatchHub,
+    readonly services: MemberServices,
     readonly grpc: GrpcEndpoint,
     readonly http: HttpApp,
     readonly name: string,
@@ -92,10 +91,11 @@ export class CairnServer {
         : { cluster_id: identity.clusterId, members: reader.members() } satisfies MembersAnswer),
     });
     reader = new MvccReader(member.kvPath);
-    const { kv, hub } = attachServices(member, reader, {
+    const services = attachServices(member, reader, {
       maxTxnOps: options.maxTxnOps,
       ...(options.watchProgressNotifyIntervalMs ? { watchProgressNotifyIntervalMs: options.watchProgressNotifyIntervalMs } : {}),
     });
+    const { kv, hub } = services;
     // After a restart the replicated membership is the truth about where the others are.
     member.noteRemovedMembers(reader.removedMembers());
     for (const record of reader.members()) {
@@ -106,7 +106,7 @@ export class CairnServer {
     const members = (): MemberInfo[] => membership.list().map((info) =>
       (info.id === member.id && info.clientUrls.length === 0 ? { ...info, name: options.name, clientUrls: options.advertiseClientUrls } : info));
     const grpc = await GrpcEndpoint.listen({
-      member, kv, members, membership, hub, host: options.clientListen.host, port: options.clientListen.port,
+      member, kv, members, membership, hub, lease: services.lease, host: options.clientListen.host, port: options.clientListen.port,
       maxRequestBytes: options.maxRequestBytes,
     });
     const http = await HttpApp.listen({
@@ -114,7 +114,7 @@ export class CairnServer {
       maxRequestBytes: options.maxRequestBytes,
     });
     registerGateway(http, member, kv, members, membership);
-    const server = new CairnServer(member, reader, hub, grpc, http, options.name);
+    const server = new CairnServer(member, reader, services, grpc, http, options.name);
     server.stopMetrics = registerMetrics(http, member, kv);
     void server.publish({ id: member.id, name: options.name, client_urls: options.advertiseClientUrls });
     return server;
@@ -140,7 +140,7 @@ export class CairnServer {
     this.stopped = true;
     this.stopMetrics();
     this.http.close();
-    this.hub.close();
+    closeServices(this.services);
     await this.grpc.close();
     await this.member.stop();
     await this.reader.close();

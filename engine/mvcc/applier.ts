@@ -18,6 +18,7 @@ import { COMPACTION_KEYS_PER_CHUNK_DEFAULT } from './compaction.js';
 import { SnapshotPool } from '../snapshot/snapshot-pool.js';
 import type { Event } from './rpc.js';
 import type { StoreOptions, WriteResponse } from './store.js';
+import type { LeaseChange } from '../lease/lease-rpc.js';
 
 /** Ring sizes: an entry ring record holds up to half of it, far above etcd's 1.5 MiB request cap. */
 export const ENTRY_RING_BYTES_DEFAULT = 1 << 24;
@@ -39,6 +40,8 @@ export interface ApplyResult {
   error?: EtcdError;
   /** Change events (when the store records them), in revision order. */
   events: Event[];
+  /** What a lease request changed. */
+  lease?: LeaseChange;
 }
 
 export interface ApplierOptions extends StoreOptions {
@@ -332,6 +335,7 @@ export class Applier {
     if (record.request_id !== undefined) result.requestId = record.request_id;
     if (record.response !== undefined) result.response = record.response;
     if (record.error !== undefined) result.error = etcdErrorFrom(record.error.code, record.error.message);
+    if (record.lease !== undefined) result.lease = record.lease;
     this.onResult?.(result);
     const waiter = this.waiters.get(record.index);
     if (waiter === undefined) return;

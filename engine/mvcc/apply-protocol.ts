@@ -17,6 +17,7 @@ import type { Entry } from '../raft/types.js';
 import type { RingReader, RingWriter } from '../ring/byte-ring.js';
 import type { Event } from './rpc.js';
 import type { WriteResponse } from './store.js';
+import type { LeaseChange } from '../lease/lease-rpc.js';
 
 export const KIND_ENTRY = 1;
 export const KIND_STOP = 2;
@@ -40,6 +41,8 @@ export interface ResultRecord {
   events?: Event[];
   /** A physical compaction's result: it is answered once compaction has finished this revision. */
   compaction_wait?: number;
+  /** What a lease request changed. */
+  lease?: LeaseChange;
 }
 
 /** What the worker reports after each committed batch. */

@@ -35,6 +35,7 @@ function toRecord(outcome: EntryOutcome): ResultRecord {
   if (outcome.response !== undefined) record.response = outcome.response;
   if (outcome.error !== undefined) record.error = { code: outcome.error.code, message: outcome.error.message };
   if (outcome.events.length > 0) record.events = outcome.events;
+  if (outcome.lease !== undefined) record.lease = outcome.lease;
   if (outcome.physicalCompaction !== undefined && outcome.error === undefined) record.compaction_wait = outcome.physicalCompaction;
   return record;
 }

@@ -14,6 +14,8 @@
  *            finished_compact_rev   u64  compaction physically complete up to here
  *            compact_cursor         bytes  last user key an unfinished compaction has processed
  *            cluster_id             u64  and member/..., member_removed/...: see members.ts
+ *   lease       lease id (u64 BE) -> ttl u64 BE | remaining ttl u64 BE (seconds; 0 = no checkpoint)
+ *   lease_keys  lease id (u64 BE) | user key -> empty   (the keys attached to each lease)
  *
  * Ranges walk the index table with a cursor and fetch kv rows by revision, so memory never holds
  * more than the keys a response returns; the index is never loaded whole.
@@ -43,6 +45,8 @@ export interface Backend {
   kv: Table;
   index: Table;
   meta: Table;
+  lease: Table;
+  leaseKeys: Table;
 }
 
 /** Read options: inside a write transaction pass {} (reads see its writes), else a read txn. */
@@ -63,7 +67,9 @@ export function openBackend(path: string, options: { readOnly?: boolean } = {}):
   const table = (name: string): Table => root.openDB<Buffer, Buffer>({
     name, keyEncoding: 'binary', encoding: 'binary', compression: false, cache: false,
   });
-  return { root, kv: table('kv'), index: table('index'), meta: table('meta') };
+  return {
+    root, kv: table('kv'), index: table('index'), meta: table('meta'), lease: table('lease'), leaseKeys: table('lease_keys'),
+  };
 }
 
 /** Reads a u64 meta value (0 when absent). */

@@ -4,18 +4,27 @@
  * need the key to exist; prev_kv returns what the write replaced; a delete that matches nothing
  * consumes no revision.
  */
-import { ErrKeyNotFound } from '../errors.js';
+import { ErrKeyNotFound, ErrLeaseNotFound } from '../errors.js';
 import { range } from './range.js';
 import type { DeleteRangeRequest, DeleteRangeResponse, PutRequest, PutResponse, RangeRequest, RangeResponse } from './rpc.js';
 import type { WriteTxn } from './write-txn.js';
 
 const EMPTY = new Uint8Array(0);
 
-/** Fails a put whose ignore_value / ignore_lease has no existing key to take them from. */
+/**
+ * Fails a put whose ignore_value / ignore_lease has no existing key to take them from, or that
+ * attaches a lease that does not exist (etcd's checkRequestPut).
+ */
 export function checkPutTarget(w: WriteTxn, request: PutRequest): void {
   if ((request.ignore_value === true || request.ignore_lease === true) && w.current(request.key) === undefined) {
     throw ErrKeyNotFound;
   }
+  checkPutLease(w, request);
+}
+
+function checkPutLease(w: WriteTxn, request: PutRequest): void {
+  const lease = request.lease ?? 0;
+  if (request.ignore_lease !== true && lease !== 0 && !w.leaseExists(lease)) throw ErrLeaseNotFound;
 }
 
 /** etcd's Put. */
@@ -23,6 +32,7 @@ export function applyPut(w: WriteTxn, request: PutRequest): PutResponse {
   const ignoring = request.ignore_value === true || request.ignore_lease === true;
   const existing = ignoring ? w.current(request.key) : undefined;
   if (ignoring && existing === undefined) throw ErrKeyNotFound;
+  checkPutLease(w, request);
   const value = request.ignore_value === true ? existing!.value : (request.value ?? EMPTY);
   const lease = request.ignore_lease === true ? existing!.lease : (request.lease ?? 0);
   const prev = w.put(request.key, value, lease);

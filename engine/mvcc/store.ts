@@ -29,6 +29,8 @@ import {
   applyMembershipChange, checkMemberAttributes, putMemberAttributes, readClusterId, readMembers, readRemovedMembers, type MemberRecord,
 } from './members.js';
 import { decodeConfChange } from '../raft/confchange.js';
+import { checkpointLeases, grantLease, readLease, readLeaseKeys, readLeases, revokeLease, type LeaseRecord } from '../lease/lease-table.js';
+import type { LeaseChange, LeaseGrantResponse } from '../lease/lease-rpc.js';
 
 /** A response and the revision its header carries (the store revision it produced or saw). */
 export interface Revisioned<T> {
@@ -36,7 +38,7 @@ export interface Revisioned<T> {
   revision: number;
 }
 
-export type WriteResponse = PutResponse | DeleteRangeResponse | TxnResponse | CompactionResponse;
+export type WriteResponse = PutResponse | DeleteRangeResponse | TxnResponse | CompactionResponse | LeaseGrantResponse;
 
 /** What applying one entry produced. */
 export interface EntryOutcome {
@@ -53,6 +55,8 @@ export interface EntryOutcome {
   physicalCompaction?: number;
   /** The proposer's request id (RequestHeader.id), when the request carried one. */
   requestId?: number;
+  /** What a lease request changed. */
+  lease?: LeaseChange;
 }
 
 /** What one applyEntries call did. */
@@ -154,6 +158,21 @@ export class MvccReader {
     }));
   }
 
+  /** Every lease with its attached keys' count left out (see lease-table.ts), and the applied index they are as of. */
+  leases(): { leases: LeaseRecord[]; appliedIndex: number } {
+    return this.withReadView((view) => ({
+      leases: readLeases(view.backend, view.read), appliedIndex: getMetaNumber(view.backend, META.APPLIED_INDEX, view.read),
+    }));
+  }
+
+  /** One lease and its attached keys, or undefined. */
+  lease(id: number): { lease: LeaseRecord; keys: Buffer[] } | undefined {
+    return this.withReadView((view) => {
+      const lease = readLease(view.backend, id, view.read);
+      return lease === undefined ? undefined : { lease, keys: readLeaseKeys(view.backend, id, view.read) };
+    });
+  }
+
   /** Every member of the cluster, sorted by id (see members.ts). */
   members(): MemberRecord[] {
     return this.withReadView((view) => readMembers(view.backend, view.read));
@@ -206,7 +225,21 @@ export class MvccStore extends MvccReader {
         ...(request.compaction.physical === true ? { physicalCompaction: request.compaction.revision } : {}),
       };
     }
+    if ('lease_grant' in request) {
+      const { ID, TTL } = request.lease_grant;
+      grantLease(this.backend, ID, TTL);
+      return { index, revision: position.currentRev, response: { ID, TTL, error: '' }, events: [], lease: { granted: { ID, TTL } } };
+    }
+    if ('lease_checkpoint' in request) {
+      checkpointLeases(this.backend, request.lease_checkpoint.checkpoints);
+      return { index, revision: position.currentRev, response: {}, events: [], lease: { checkpoints: request.lease_checkpoint.checkpoints } };
+    }
     const w = new WriteTxn(this.backend, position.currentRev, position.compactRev, this.eventsMode);
+    if ('lease_revoke' in request) {
+      revokeLease(this.backend, w, request.lease_revoke.ID);
+      position.currentRev = w.rev;
+      return { index, revision: w.rev, response: {}, events: w.events, lease: { revoked: request.lease_revoke.ID } };
+    }
     let response: WriteResponse;
     if ('put' in request) {
       checkPutRequest(request.put);

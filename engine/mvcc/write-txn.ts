@@ -5,6 +5,7 @@
  * transaction that the caller opens and commits.
  */
 import { type Backend } from './backend.js';
+import { leaseExists, moveKeyLease } from '../lease/lease-table.js';
 import { encodeKeyValue } from './kv-codec.js';
 import { appendEntry, lastEntry } from './key-index.js';
 import { forEachLiveKey, keyInterval, keyValueAt, type KeyInterval, type ReadView } from './range.js';
@@ -49,6 +50,11 @@ export class WriteTxn {
     return { backend: this.backend, read: {}, currentRev: this.rev, compactRev: this.compactRev };
   }
 
+  /** True when lease `id` exists (a put may attach only an existing lease). */
+  leaseExists(id: number): boolean {
+    return leaseExists(this.backend, id);
+  }
+
   /** The key's current kv (as of this txn's own writes), or undefined when absent. */
   current(key: Uint8Array): KeyValue | undefined {
     const index = this.backend.index.get(Buffer.from(key));
@@ -75,6 +81,7 @@ export class WriteTxn {
     };
     this.backend.kv.putSync(revisionToBytes(main, sub), encodeKeyValue(kv));
     this.backend.index.putSync(keyBytes, appendEntry(index, { main, sub, tombstone: false }));
+    moveKeyLease(this.backend, keyBytes, prev?.lease ?? 0, lease);
     this.changes++;
     if (this.eventsMode !== EventsMode.NONE) {
       this.events.push(this.eventsMode === EventsMode.KV_AND_PREV && prev !== undefined
@@ -94,10 +101,11 @@ export class WriteTxn {
     const prevKvs: KeyValue[] = [];
     let deleted = 0;
     for (;;) {
-      const chunk = this.collectLive(interval, withPrevKvs || this.eventsMode === EventsMode.KV_AND_PREV);
+      // The previous kv is always read: its lease must let go of the key.
+      const chunk = this.collectLive(interval);
       for (const { key: doomed, prev } of chunk) {
         this.writeTombstone(doomed, prev);
-        if (withPrevKvs) prevKvs.push(prev!);
+        if (withPrevKvs) prevKvs.push(prev);
       }
       deleted += chunk.length;
       if (chunk.length < DELETE_CHUNK_KEYS || interval.single) return { deleted, prevKvs };
@@ -107,26 +115,27 @@ export class WriteTxn {
   }
 
   /** Up to DELETE_CHUNK_KEYS live keys of the interval (collected first: the index must not change under the cursor). */
-  private collectLive(interval: KeyInterval, readPrev: boolean): { key: Buffer; prev: KeyValue | undefined }[] {
+  private collectLive(interval: KeyInterval): { key: Buffer; prev: KeyValue }[] {
     const view = this.view();
-    const found: { key: Buffer; prev: KeyValue | undefined }[] = [];
+    const found: { key: Buffer; prev: KeyValue }[] = [];
     forEachLiveKey(view, interval, view.currentRev, false, (key, entry) => {
-      found.push({ key, prev: readPrev ? keyValueAt(view, entry) : undefined });
+      found.push({ key, prev: keyValueAt(view, entry) });
       return found.length < DELETE_CHUNK_KEYS;
     });
     return found;
   }
 
-  private writeTombstone(key: Buffer, prev: KeyValue | undefined): void {
+  private writeTombstone(key: Buffer, prev: KeyValue): void {
     const main = this.beginRev + 1;
     const sub = this.changes;
     this.backend.kv.putSync(revisionToBytes(main, sub, true), encodeKeyValue({
       key, create_revision: 0, mod_revision: 0, version: 0, value: EMPTY, lease: 0,
     }));
     this.backend.index.putSync(key, appendEntry(this.backend.index.get(key), { main, sub, tombstone: true }));
+    moveKeyLease(this.backend, key, prev.lease, 0);
     this.changes++;
     if (this.eventsMode === EventsMode.NONE) return;
     const kv: KeyValue = { key, create_revision: 0, mod_revision: main, version: 0, value: EMPTY, lease: 0 };
-    this.events.push(this.eventsMode === EventsMode.KV_AND_PREV ? { type: EventType.DELETE, kv, prev_kv: prev! } : { type: EventType.DELETE, kv });
+    this.events.push(this.eventsMode === EventsMode.KV_AND_PREV ? { type: EventType.DELETE, kv, prev_kv: prev } : { type: EventType.DELETE, kv });
   }
 }

@@ -3,7 +3,9 @@
  * JSON gateway, the WebSocket protocol) adapts. Requests are checked here, before Raft, as etcd
  * checks them in its API layer, so a bad request costs no log entry and changes nothing.
  *
- * - Writes (Put, DeleteRange, Txn, Compact) go through Raft and answer when applied here.
+ * - Writes (Put, DeleteRange, Txn, Compact) go through Raft and answer when applied here. A put
+ *   naming a lease that does not exist fails when it applies (the apply worker checks, against
+ *   the replicated lease table), so a follower that has not yet applied a grant refuses nothing.
  * - Linearizable ranges wait for a ReadIndex round and this member's apply, then read LMDB on
  *   this thread; serializable ranges read LMDB at once. Reads never wait for the writer.
  */
@@ -13,7 +15,6 @@ import type {
   PutRequest, PutResponse, RangeRequest, RangeResponse, TxnRequest, TxnResponse,
 } from '../mvcc/rpc.js';
 import type { MvccReader, Revisioned } from '../mvcc/store.js';
-import { ErrLeaseNotFound } from '../errors.js';
 import { checkDeleteRangeRequest, checkPutRequest, checkRangeRequest, checkTxnRequest, MAX_TXN_OPS_DEFAULT } from '../mvcc/validate.js';
 import type { Member } from './member.js';
 
@@ -27,21 +28,6 @@ export interface ResponseHeader {
 
 /** A response with its full header (a top-level response: the op header of txn ops does not apply). */
 export type WithHeader<T> = Omit<T, 'header'> & { header: ResponseHeader };
-
-/**
- * Refuses a put that attaches a lease: cairn has no lessor yet, so no lease can exist, and etcd
- * answers a put naming an unknown lease with "requested lease not found" (before Raft).
- */
-function checkLeasesExist(request: { lease?: number; ignore_lease?: boolean }): void {
-  if (request.ignore_lease !== true && (request.lease ?? 0) !== 0) throw ErrLeaseNotFound;
-}
-
-function checkTxnLeasesExist(request: TxnRequest): void {
-  for (const op of [...(request.success ?? []), ...(request.failure ?? [])]) {
-    if (op.request_put !== undefined) checkLeasesExist(op.request_put);
-    if (op.request_txn !== undefined) checkTxnLeasesExist(op.request_txn);
-  }
-}
 
 export class KvServer {
   constructor(
@@ -69,7 +55,6 @@ export class KvServer {
 
   async put(request: PutRequest): Promise<WithHeader<PutResponse>> {
     checkPutRequest(request);
-    checkLeasesExist(request);
     return this.withHeader<PutResponse>(await this.member.propose({ put: request }));
   }
 
@@ -80,7 +65,6 @@ export class KvServer {
 
   async txn(request: TxnRequest): Promise<WithHeader<TxnResponse>> {
     checkTxnRequest(request, this.maxTxnOps);
-    checkTxnLeasesExist(request);
     return this.withHeader<TxnResponse>(await this.member.propose({ txn: request }));
   }
 

@@ -1,22 +1,30 @@
 /**
  * The client-facing services of one member, attached to it in one place (the server and the
- * test harness alike): the KV server and the watch hub, which follows the member's own apply.
+ * test harness alike): the KV server, and the watch hub and the lessor, which follow the member's
+ * own apply.
  */
 import type { MvccReader } from '../mvcc/store.js';
 import { MAX_TXN_OPS_DEFAULT } from '../mvcc/validate.js';
 import { WatchHub } from '../watch/watch-hub.js';
 import { KvServer } from './kv-server.js';
+import { LeaseServer, minLeaseTtlSeconds } from '../lease/lease-server.js';
+import { isForwardedLeaseRequest, LeaseForwarder } from '../../net/peer/lease-forward.js';
+import { EtcdError, GrpcCode } from '../errors.js';
 import type { Member } from './member.js';
 
 export interface MemberServices {
   kv: KvServer;
   hub: WatchHub;
+  lease: LeaseServer;
+  forwarder: LeaseForwarder;
 }
 
 export interface MemberServicesOptions {
   maxTxnOps?: number;
   /** How often a progress_notify watcher that saw no event hears the revision (etcd: 10 minutes). */
   watchProgressNotifyIntervalMs?: number;
+  /** How often the leader replicates long leases' remaining TTLs (etcd: 5 minutes). */
+  leaseCheckpointIntervalMs?: number;
 }
 
 /**
@@ -29,11 +37,30 @@ export function attachServices(member: Member, reader: MvccReader, options: Memb
     revision: member.applier.revision,
     ...(options.watchProgressNotifyIntervalMs ? { progressNotifyIntervalMs: options.watchProgressNotifyIntervalMs } : {}),
   });
-  member.observeApplies({ onResult: (result) => hub.onEvents(result.events), onBatch: (revision) => hub.onRevision(revision) });
-  return { kv, hub };
+  const lease = new LeaseServer(member, reader, kv, {
+    minTtlSeconds: minLeaseTtlSeconds(member.options.electionTimeoutMs), electionTimeoutMs: member.options.electionTimeoutMs,
+    ...(options.leaseCheckpointIntervalMs !== undefined ? { checkpointIntervalMs: options.leaseCheckpointIntervalMs } : {}),
+  });
+  const forwarder = new LeaseForwarder({
+    cluster: member.options.clusterToken, localId: member.id, addressOf: (id) => member.peerAddressOf(id),
+  });
+  lease.setForwarder(forwarder);
+  member.answerLeaseRequests((body) => (isForwardedLeaseRequest(body)
+    ? lease.answerForwarded(body)
+    : Promise.reject(new EtcdError(GrpcCode.INVALID_ARGUMENT, 'cairn: malformed forwarded lease request'))));
+  member.observeApplies({
+    onResult: (result) => {
+      hub.onEvents(result.events);
+      lease.onApplied(result);
+    },
+    onBatch: (revision) => hub.onRevision(revision),
+  });
+  return { kv, hub, lease, forwarder };
 }
 
 /** Closes what attachServices opened. */
 export function closeServices(services: MemberServices): void {
   services.hub.close();
+  services.lease.close();
+  services.forwarder.close();
 }

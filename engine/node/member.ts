@@ -143,6 +143,8 @@ export class Member {
   /** Set while an incoming snapshot replaces the store: no Ready is processed meanwhile. */
   private restoring = false;
   private readonly applyObservers: ApplyObserver[] = [];
+  /** Answers lease requests followers forward to this member (see answerLeaseRequests). */
+  private leaseRequests: ((body: unknown) => Promise<unknown>) | null = null;
 
   private constructor(
     readonly options: MemberOptions,
@@ -219,6 +221,16 @@ export class Member {
     this.transport.setPeer(id, address);
   }
 
+  /** Where peer `id`'s peer port is, when it is a known peer (a follower forwards lease requests there). */
+  peerAddressOf(id: number): PeerAddress | undefined {
+    return this.transport.addressOf(id);
+  }
+
+  /** Has `handler` answer the lease requests followers forward to this member over the peer port. */
+  answerLeaseRequests(handler: (body: unknown) => Promise<unknown>): void {
+    this.leaseRequests = handler;
+  }
+
   /** Members removed before this start (from the membership table): nothing they send is stepped. */
   noteRemovedMembers(ids: readonly number[]): void {
     for (const id of ids) {
@@ -262,6 +274,11 @@ export class Member {
   /** The first index still in the in-memory Raft log (it moves up as snapshots compact it). */
   get firstLogIndex(): number {
     return this.storage.firstIndex();
+  }
+
+  /** A new id, unique across the cluster and across restarts (a lease granted without one). */
+  newId(): number {
+    return this.ids.nextId();
   }
 
   /** The current Raft term (response headers carry it). */
@@ -371,6 +388,7 @@ export class Member {
       onDrop: (to) => this.node.reportUnreachable(to),
       onSnapshot: (from) => this.snapshots.incoming(from),
       onMembersQuery: () => this.options.answerMembersQuery?.(),
+      onLeaseRequest: (body) => (this.leaseRequests === null ? Promise.reject(ErrStopped) : this.leaseRequests(body)),
       isRemoved: (from) => this.removed.has(from),
       onRemovedByPeer: () => this.onRemovedFromCluster(),
     });

@@ -5,7 +5,7 @@
  *
  *   frame:  u32 LE payload bytes | u32 LE crc32c(payload) | msgpack payload
  *   first:  { format: 'cairn-snapshot', version: 1, applied_index, applied_term }
- *   then:   { table: 'kv' | 'index' | 'meta', rows: [key, value, key, value, ...] }   (bounded bytes)
+ *   then:   { table: 'kv' | 'index' | 'meta' | 'lease' | 'lease_keys', rows: [key, value, key, value, ...] }   (bounded bytes)
  *   last:   { end: true, rows: <total rows> }
  *
  * Rows are logical (not LMDB pages), so the file holds no free pages and restores into a store of
@@ -18,7 +18,7 @@ import { crc32c } from '../checksum/crc32c.js';
 
 export const SNAPSHOT_FORMAT = 'cairn-snapshot';
 export const SNAPSHOT_VERSION = 1;
-export const SNAPSHOT_TABLES = ['kv', 'index', 'meta'] as const;
+export const SNAPSHOT_TABLES = ['kv', 'index', 'meta', 'lease', 'lease_keys'] as const;
 export type SnapshotTable = typeof SNAPSHOT_TABLES[number];
 const FRAME_HEADER_BYTES = 8;
 /** A row frame is cut once it holds this many bytes: bounds memory on both ends. */

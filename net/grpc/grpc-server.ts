@@ -15,6 +15,8 @@ import { maintenanceService } from './maintenance-service.js';
 import { etcdService } from './protos.js';
 import type { WatchHub } from '../../engine/watch/watch-hub.js';
 import { watchService, watchServiceDefinition } from './watch-service.js';
+import type { LeaseServer } from '../../engine/lease/lease-server.js';
+import { leaseService } from './lease-service.js';
 
 /** etcd's grpcOverheadBytes. */
 const GRPC_OVERHEAD_BYTES = 512 * 1024;
@@ -25,6 +27,7 @@ export interface GrpcEndpointOptions {
   members: () => MemberInfo[];
   membership: ClusterMembership;
   hub: WatchHub;
+  lease: LeaseServer;
   host: string;
   port: number;
   maxRequestBytes: number;
@@ -41,6 +44,7 @@ export class GrpcEndpoint {
     server.addService(etcdService('KV'), kvService(options.kv));
     server.addService(etcdService('Maintenance'), maintenanceService(options.member, options.kv));
     server.addService(watchServiceDefinition(etcdService('Watch')), watchService(options.hub, options.kv, options.maxRequestBytes));
+    server.addService(etcdService('Lease'), leaseService(options.lease));
     server.addService(etcdService('Cluster'), clusterService(options.kv, options.members, options.membership));
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`${options.host}:${options.port}`, grpc.ServerCredentials.createInsecure(),

@@ -28,11 +28,12 @@ export interface Hello {
   from: number;
   to: number;
   /**
-   * Set on a connection that carries one snapshot transfer ('snapshot'), or asks for the cluster's
+   * Set on a connection that carries one snapshot transfer ('snapshot'), asks for the cluster's
    * membership ('members': a joining member that knows neither its id nor the others', so `from`
-   * and `to` are 0), instead of Raft message batches.
+   * and `to` are 0), or carries a follower's lease requests to the leader ('lease': see
+   * lease-forward.ts), instead of Raft message batches.
    */
-  stream?: 'snapshot' | 'members';
+  stream?: 'snapshot' | 'members' | 'lease';
 }
 
 /**

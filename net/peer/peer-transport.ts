@@ -12,6 +12,7 @@ import { encodeFrame, FrameDecoder, isHello, type Hello } from './frame-codec.js
 import { PeerSender, type PeerAddress } from './peer-sender.js';
 import { receiveSnapshotStream, sendSnapshotStream, type SnapshotSink } from './snapshot-stream.js';
 import { newPeerStats, type DropReason, type PeerStats } from './peer-stats.js';
+import { LeaseRequestServer } from './lease-forward.js';
 
 /** Default bounds: a frame carries at most 4 MiB; a peer queue holds 4096 messages or 64 MiB. */
 export const PEER_FRAME_BYTES_MAX = 4 * 1024 * 1024;
@@ -39,6 +40,8 @@ export interface PeerTransportOptions<M extends { to: number }> {
   onRemovedByPeer?(): void;
   /** What a joining member asking for the membership is told (see members-query.ts); refused when absent. */
   onMembersQuery?(): unknown;
+  /** Answers a follower's forwarded lease request (see lease-forward.ts); refused when absent. */
+  onLeaseRequest?(body: unknown): Promise<unknown>;
   /** The largest snapshot accepted, in bytes (default 8 GiB). */
   snapshotBytesMax?: number;
   frameBytesMax?: number;
@@ -104,6 +107,11 @@ export class PeerTransport<M extends { to: number }> {
     this.senders.delete(id);
   }
 
+  /** Where peer `id` is reached, when it is a known peer. */
+  addressOf(id: number): PeerAddress | undefined {
+    return this.senders.get(id)?.address;
+  }
+
   /** True when the outbound connection to `id` is established. */
   isConnected(id: number): boolean {
     return this.senders.get(id)?.connected ?? false;
@@ -146,6 +154,7 @@ export class PeerTransport<M extends { to: number }> {
     const decoder = new FrameDecoder(this.frameBytesMax);
     let from = 0;
     let snapshot: { push(frames: unknown[]): void } | null = null;
+    let leases: LeaseRequestServer | null = null;
     const refuse = () => {
       this.stats.connectionsRefused++;
       socket.destroy();
@@ -177,6 +186,15 @@ export class PeerTransport<M extends { to: number }> {
             if (sink === null) return refuse();
             snapshot = receiveSnapshotStream(socket, sink, this.options.isMessage, this.options.snapshotBytesMax ?? 8 * 2 ** 30);
           }
+          if (frame.stream === 'lease') {
+            const answer = this.options.onLeaseRequest;
+            if (answer === undefined) return refuse();
+            leases = new LeaseRequestServer(socket, answer);
+          }
+          continue;
+        }
+        if (leases !== null) {
+          if (!leases.push(frame)) return refuse();
           continue;
         }
         if (this.options.isRemoved?.(from) === true) {

@@ -33,7 +33,7 @@ export class CtlServer {
     const leader = await cluster.leader();
     let port = 0;
     const endpoint = await GrpcEndpoint.listen({
-      member: leader.member, kv: leader.kv, hub: leader.hub, membership: new ClusterMembership(leader.member, leader.reader, 'test-cluster'), host: '127.0.0.1', port: 0, maxRequestBytes: 1.5 * 1024 * 1024,
+      member: leader.member, kv: leader.kv, hub: leader.hub, lease: leader.lease, membership: new ClusterMembership(leader.member, leader.reader, 'test-cluster'), host: '127.0.0.1', port: 0, maxRequestBytes: 1.5 * 1024 * 1024,
       // A second, unstarted learner with a large id and two peer URLs exercises every column of member list.
       members: () => [
         { id: 1, name: 'one', peerUrls: ['http://127.0.0.1:2380'], clientUrls: [`http://127.0.0.1:${port}`], isLearner: false },

@@ -9,6 +9,8 @@ import { Member, type MemberOptions } from '../../engine/node/member.js';
 import type { KvServer } from '../../engine/node/kv-server.js';
 import { attachServices, closeServices } from '../../engine/node/member-services.js';
 import type { WatchHub } from '../../engine/watch/watch-hub.js';
+import type { LeaseServer } from '../../engine/lease/lease-server.js';
+import type { LeaseForwarder } from '../../net/peer/lease-forward.js';
 import { MvccReader } from '../../engine/mvcc/store.js';
 import { StateRole } from '../../engine/raft/raw-node.js';
 
@@ -19,6 +21,8 @@ export interface RunningMember {
   member: Member;
   kv: KvServer;
   hub: WatchHub;
+  lease: LeaseServer;
+  forwarder: LeaseForwarder;
   reader: MvccReader;
   dataDir: string;
 }

@@ -18,7 +18,7 @@ before(async () => {
   await cluster.startAll();
   const leader = await cluster.leader();
   endpoint = await GrpcEndpoint.listen({
-    member: leader.member, kv: leader.kv, hub: leader.hub, membership: new ClusterMembership(leader.member, leader.reader, 'test-cluster'), host: '127.0.0.1', port: 0, maxRequestBytes: 1.5 * 1024 * 1024, members: () => [],
+    member: leader.member, kv: leader.kv, hub: leader.hub, lease: leader.lease, membership: new ClusterMembership(leader.member, leader.reader, 'test-cluster'), host: '127.0.0.1', port: 0, maxRequestBytes: 1.5 * 1024 * 1024, members: () => [],
   });
   client = new Etcd3({ hosts: `127.0.0.1:${endpoint.port}` });
 });

@@ -42,7 +42,7 @@ before(async () => {
   await cluster.startAll();
   leader = await cluster.leader();
   endpoint = await GrpcEndpoint.listen({
-    member: leader.member, kv: leader.kv, hub: leader.hub, membership: new ClusterMembership(leader.member, leader.reader, 'test-cluster'), host: '127.0.0.1', port: 0, maxRequestBytes: 1.5 * 1024 * 1024,
+    member: leader.member, kv: leader.kv, hub: leader.hub, lease: leader.lease, membership: new ClusterMembership(leader.member, leader.reader, 'test-cluster'), host: '127.0.0.1', port: 0, maxRequestBytes: 1.5 * 1024 * 1024,
     members: () => [{ id: 1, name: 'one', peerUrls: ['http://127.0.0.1:2380'], clientUrls: [`http://127.0.0.1:${endpoint.port}`], isLearner: false }],
   });
 });

@@ -1,0 +1,174 @@
+/**
+ * etcd's Lease service on one member, for every transport (as KvServer is for KV):
+ * - Grant and Revoke are replicated through Raft; the apply worker records them in LMDB and every
+ *   member's lessor follows (onApplied).
+ * - KeepAlive and TimeToLive are answered by the leader, whose lessor holds the expiry clocks,
+ *   after it has applied everything committed (etcd's waitAppliedIndex); a follower forwards them
+ *   to the leader (the forwarder, over the peer port), as etcd's followers do.
+ * - Leases lists the leases this member knows after a ReadIndex round (linearizable).
+ * - The leader's check runs every LEASE_CHECK_INTERVAL_MS: expired leases are revoked through Raft,
+ *   due checkpoints replicated (see lessor.ts for why leases are never mass-expired).
+ */
+import { ErrLeaseNotFound, ErrLeaseTTLTooLarge, ErrNoLeader, EtcdError, GrpcCode } from '../errors.js';
+import type { ApplyResult } from '../mvcc/applier.js';
+import type { MvccReader } from '../mvcc/store.js';
+import type { KvServer, WithHeader } from '../node/kv-server.js';
+import type { Member } from '../node/member.js';
+import { StateRole } from '../raft/raw-node.js';
+import { CHECKPOINTS_PER_PROPOSAL_MAX, Lessor } from './lessor.js';
+import {
+  MAX_LEASE_TTL_SECONDS, type LeaseGrantRequest, type LeaseGrantResponse, type LeaseKeepAliveResponse, type LeaseLeasesResponse,
+  type LeaseRevokeRequest, type LeaseRevokeResponse, type LeaseTimeToLiveRequest, type LeaseTimeToLiveResponse,
+} from './lease-rpc.js';
+
+/** etcd checks for expired leases every 500 ms. */
+export const LEASE_CHECK_INTERVAL_MS = 500;
+
+/** Asks the leader to answer a keep-alive or a time-to-live (a follower's side; net/peer). */
+export interface LeaderForwarder {
+  keepAlive(leaderId: number, id: number): Promise<LeaseKeepAliveResponse>;
+  timeToLive(leaderId: number, request: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponse>;
+}
+
+/** What a forwarded request asks the leader (the peer protocol's body). */
+export type ForwardedLeaseRequest = { keep_alive: number } | { time_to_live: LeaseTimeToLiveRequest };
+
+export interface LeaseServerOptions {
+  /** The smallest TTL granted (etcd: 1.5 election timeouts, rounded up to seconds). */
+  minTtlSeconds: number;
+  electionTimeoutMs: number;
+  checkpointIntervalMs?: number;
+  now?: () => number;
+}
+
+/** etcd's minimum lease TTL for an election timeout: 1.5 of them, rounded up to whole seconds. */
+export function minLeaseTtlSeconds(electionTimeoutMs: number): number {
+  return Math.ceil((1.5 * electionTimeoutMs) / 1000);
+}
+
+export class LeaseServer {
+  readonly lessor: Lessor;
+  private readonly now: () => number;
+  private readonly timer: NodeJS.Timeout;
+  private forwarder: LeaderForwarder | undefined;
+
+  constructor(private readonly member: Member, private readonly reader: MvccReader, private readonly kv: KvServer, options: LeaseServerOptions) {
+    this.now = options.now ?? Date.now;
+    this.lessor = new Lessor({
+      minTtlSeconds: options.minTtlSeconds, extendMs: options.electionTimeoutMs, checkIntervalMs: LEASE_CHECK_INTERVAL_MS,
+      ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
+    });
+    const { leases, appliedIndex } = reader.leases();
+    this.lessor.load(leases, appliedIndex);
+    this.timer = setInterval(() => this.check(), LEASE_CHECK_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  /** How a follower reaches the leader (set once the peer side is up). */
+  setForwarder(forwarder: LeaderForwarder): void {
+    this.forwarder = forwarder;
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+
+  /** An entry applied on this member (ApplyObserver). */
+  onApplied(result: ApplyResult): void {
+    if (result.lease !== undefined) this.lessor.onApplied(result.index, result.lease, this.now());
+  }
+
+  async grant(request: LeaseGrantRequest): Promise<WithHeader<LeaseGrantResponse>> {
+    if (request.TTL > MAX_LEASE_TTL_SECONDS) throw ErrLeaseTTLTooLarge;
+    if (request.ID < 0) throw new EtcdError(GrpcCode.INVALID_ARGUMENT, 'cairn: lease ID must not be negative');
+    const ID = request.ID === 0 ? this.member.newId() : request.ID;
+    const result = await this.member.propose({ lease_grant: { ID, TTL: this.lessor.grantedTtl(request.TTL) } });
+    return { ...(result.response as LeaseGrantResponse), header: this.kv.header(result.revision) };
+  }
+
+  async revoke(request: LeaseRevokeRequest): Promise<WithHeader<LeaseRevokeResponse>> {
+    if (request.ID <= 0) throw ErrLeaseNotFound;
+    const result = await this.member.propose({ lease_revoke: { ID: request.ID } });
+    return { header: this.kv.header(result.revision) };
+  }
+
+  /** One keep-alive: TTL 0 when the lease does not exist, as etcd answers. */
+  async keepAlive(id: number): Promise<WithHeader<LeaseKeepAliveResponse>> {
+    const answer = await this.onLeader((leaderId) => this.forwarder!.keepAlive(leaderId, id), () => this.renewHere(id));
+    return { ...answer, header: this.kv.header(this.member.applier.revision) };
+  }
+
+  /** TimeToLive: TTL -1 when the lease does not exist (expired or revoked), as etcd answers. */
+  async timeToLive(request: LeaseTimeToLiveRequest): Promise<WithHeader<LeaseTimeToLiveResponse>> {
+    const answer = await this.onLeader((leaderId) => this.forwarder!.timeToLive(leaderId, request), () => this.timeToLiveHere(request));
+    return { ...answer, header: this.kv.header(this.member.applier.revision) };
+  }
+
+  /** Every lease, after a ReadIndex round. */
+  async leases(): Promise<WithHeader<LeaseLeasesResponse>> {
+    const ids = await this.member.readIndex(() => this.lessor.ids());
+    return { leases: ids.map((ID) => ({ ID })), header: this.kv.header(this.member.applier.revision) };
+  }
+
+  /** A request a follower forwarded to this member (the peer port); refused unless it leads. */
+  async answerForwarded(request: ForwardedLeaseRequest): Promise<LeaseKeepAliveResponse | LeaseTimeToLiveResponse> {
+    if (!this.leads()) throw new EtcdError(GrpcCode.FAILED_PRECONDITION, 'etcdserver: not leader');
+    return 'keep_alive' in request ? this.renewHere(request.keep_alive) : this.timeToLiveHere(request.time_to_live);
+  }
+
+  private leads(): boolean {
+    this.syncRole();
+    return this.lessor.isPrimary;
+  }
+
+  private async onLeader<T>(forward: (leaderId: number) => Promise<T>, here: () => Promise<T>): Promise<T> {
+    if (this.leads()) return here();
+    const leaderId = this.member.status().leader;
+    if (leaderId === 0 || this.forwarder === undefined) throw ErrNoLeader;
+    return forward(leaderId);
+  }
+
+  /** The leader renews once it has applied everything committed (a grant may still be on its way). */
+  private async renewHere(id: number): Promise<LeaseKeepAliveResponse> {
+    await this.member.applier.waitApplied(this.member.status().commitIndex);
+    if (!this.leads()) throw ErrNoLeader;
+    const renewed = this.lessor.renew(id, this.now());
+    if (renewed === undefined) return { ID: id, TTL: 0 };
+    if (renewed.resetCheckpoint) this.proposeQuietly({ lease_checkpoint: { checkpoints: [{ ID: id, remaining_TTL: 0 }] } });
+    return { ID: id, TTL: renewed.ttl };
+  }
+
+  private async timeToLiveHere(request: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponse> {
+    await this.member.applier.waitApplied(this.member.status().commitIndex);
+    const remaining = this.lessor.remainingSeconds(request.ID, this.now());
+    const granted = this.lessor.ttlOf(request.ID);
+    if (remaining === undefined || granted === undefined) return { ID: request.ID, TTL: -1, grantedTTL: 0, keys: [] };
+    const keys = request.keys === true ? this.reader.lease(request.ID)?.keys ?? [] : [];
+    return { ID: request.ID, TTL: remaining, grantedTTL: granted, keys };
+  }
+
+  /** Promotes or demotes the lessor to match this member's Raft role. */
+  private syncRole(): void {
+    const leads = this.member.status().role === StateRole.Leader;
+    if (leads && !this.lessor.isPrimary) this.lessor.promote(this.now());
+    else if (!leads && this.lessor.isPrimary) this.lessor.demote();
+  }
+
+  /** The leader's periodic check: revoke what expired, replicate due checkpoints. */
+  private check(): void {
+    this.syncRole();
+    const { expired, checkpoints } = this.lessor.check(this.now());
+    for (const ID of expired) this.proposeQuietly({ lease_revoke: { ID } });
+    for (let i = 0; i < checkpoints.length; i += CHECKPOINTS_PER_PROPOSAL_MAX) {
+      this.proposeQuietly({ lease_checkpoint: { checkpoints: checkpoints.slice(i, i + CHECKPOINTS_PER_PROPOSAL_MAX) } });
+    }
+  }
+
+  /**
+   * A proposal nobody waits for: a revoke that finds the lease gone, or one lost to a leader
+   * change, is simply retried by the next leader's check (REVOKE_RETRY_MS).
+   */
+  private proposeQuietly(request: Parameters<Member['propose']>[0]): void {
+    this.member.propose(request).catch(() => {});
+  }
+}
