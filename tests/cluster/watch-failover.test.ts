@@ -18,6 +18,7 @@ const KEYS = 20;
 const PREFIX = 'wf/';
 const PREFIX_END = 'wf0';
 const RUN_MS = 6000;
+const WRITERS = 4;
 
 interface SeenEvent { revision: number; key: string; value: string }
 
@@ -106,28 +107,29 @@ test('kill -9 of the leader while 300 watchers watch: every watcher gets every r
     const logs = Array.from({ length: STREAMS }, () => Array.from({ length: WATCHERS_PER_STREAM }, () => new WatcherLog(startRev)));
     const stops = logs.map((group, i) => runStream(cluster, i, group));
     const acknowledged = new Map<number, { key: string; value: string }>();
-    const writer = (async () => {
+    const writers = Array.from({ length: WRITERS }, (_, writer) => (async () => {
       for (let seq = 0; writing; seq++) {
-        const key = `${PREFIX}${seq % KEYS}`;
-        const value = `v${seq}`;
+        const key = `${PREFIX}${(writer + seq) % KEYS}`;
+        const value = `w${writer}-${seq}`;
         const revision = await putSomewhere(cluster, key, value);
         if (revision !== null) acknowledged.set(revision, { key, value });
       }
-    })();
+    })());
     await new Promise((resolve) => setTimeout(resolve, RUN_MS / 3));
+    const beforeKill = acknowledged.size;
     await cluster.kill(leader);
     await new Promise((resolve) => setTimeout(resolve, RUN_MS / 3));
     await cluster.launch(leader);
     await new Promise((resolve) => setTimeout(resolve, RUN_MS / 3));
     writing = false;
-    await writer;
+    await Promise.all(writers);
     const finalRevision = await currentRevision(await cluster.leader());
     const deadline = Date.now() + 20_000;
     while (!logs.flat().every((log) => log.nextRev > finalRevision) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     for (const stop of stops) stop();
-    assert.ok(acknowledged.size > 100, `enough writes were acknowledged (${acknowledged.size})`);
+    assert.ok(beforeKill > 0 && acknowledged.size > beforeKill, `writes acknowledged before (${beforeKill}) and after the kill (${acknowledged.size})`);
     const reference = logs[0]![0]!.events;
     for (const log of logs.flat()) {
       const revisions = log.events.map((e) => e.revision);
