@@ -115,7 +115,7 @@ export class CairnServer {
     });
     registerGateway(http, member, kv, members, membership);
     const server = new CairnServer(member, reader, services, grpc, http, options.name);
-    server.stopMetrics = registerMetrics(http, member, kv);
+    server.stopMetrics = registerMetrics(http, member, services);
     void server.publish({ id: member.id, name: options.name, client_urls: options.advertiseClientUrls });
     return server;
   }

@@ -44,7 +44,15 @@ export interface LessorOptions {
   checkpointIntervalMs?: number;
 }
 
+/** What the lessor has done, for /metrics (etcd's etcd_debugging_lease_* counters). */
+export interface LessorStats {
+  granted: number;
+  revoked: number;
+  renewed: number;
+}
+
 export class Lessor {
+  readonly stats: LessorStats = { granted: 0, revoked: 0, renewed: 0 };
   private readonly leases = new Map<number, LeaseState>();
   private primary = false;
   private lastCheckMs: number | undefined;
@@ -81,9 +89,10 @@ export class Lessor {
     if (index <= this.loadedIndex) return;
     if ('granted' in change) {
       const { ID, TTL } = change.granted;
-      this.leases.set(ID, { ttl: TTL, remainingTtl: 0, expiryMs: this.primary ? nowMs + TTL * 1000 : Infinity, revokingSinceMs: 0 });
+      this.stats.granted++;
+      this.leases.set(ID, { ttl: TTL, remainingTtl: 0, expiryMs: this.primary ? nowMs + TTL * 1000 : Infinity, revokingSinceMs: -Infinity });
     } else if ('revoked' in change) {
-      this.leases.delete(change.revoked);
+      if (this.leases.delete(change.revoked)) this.stats.revoked++;
     } else {
       for (const { ID, remaining_TTL } of change.checkpoints) {
         const lease = this.leases.get(ID);
@@ -100,7 +109,7 @@ export class Lessor {
     for (const lease of this.leases.values()) {
       const seconds = lease.remainingTtl > 0 ? lease.remainingTtl : lease.ttl;
       lease.expiryMs = nowMs + seconds * 1000 + this.options.extendMs;
-      lease.revokingSinceMs = 0;
+      lease.revokingSinceMs = -Infinity;
     }
   }
 
@@ -135,6 +144,7 @@ export class Lessor {
     const lease = this.leases.get(id);
     if (lease === undefined) return undefined;
     lease.expiryMs = nowMs + lease.ttl * 1000;
+    this.stats.renewed++;
     return { ttl: lease.ttl, resetCheckpoint: lease.remainingTtl > 0 };
   }
 

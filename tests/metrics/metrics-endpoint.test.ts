@@ -13,12 +13,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { call, ProcessCluster } from '../cluster/process-cluster.js';
 import { parseExposition } from '../../bench/cluster/metrics-scrape.js';
+import * as grpc from '@grpc/grpc-js';
+import { etcdClient } from '../../net/grpc/protos.js';
 
 const ETCD = '/usr/bin/etcd';
 
 const EXPECTED_FAMILIES = [
-  'cairn_server_term', 'cairn_wal_batches_total', 'cairn_wal_bytes_written_total', 'cairn_wal_entries_total', 'cairn_wal_fsyncs_total',
-  'etcd_debugging_mvcc_current_revision', 'etcd_disk_wal_write_bytes_total', 'etcd_mvcc_db_total_size_in_bytes',
+  'cairn_lease_total', 'cairn_server_term', 'cairn_wal_batches_total', 'cairn_wal_bytes_written_total', 'cairn_wal_entries_total', 'cairn_wal_fsyncs_total',
+  'cairn_watch_slow_moved_total', 'etcd_debugging_lease_granted_total', 'etcd_debugging_lease_renewed_total',
+  'etcd_debugging_lease_revoked_total', 'etcd_debugging_mvcc_current_revision', 'etcd_debugging_mvcc_events_total',
+  'etcd_debugging_mvcc_slow_watcher_total', 'etcd_debugging_mvcc_watch_stream_total', 'etcd_debugging_mvcc_watcher_total',
+  'etcd_disk_wal_write_bytes_total', 'etcd_mvcc_db_total_size_in_bytes',
   'etcd_mvcc_db_total_size_in_use_in_bytes', 'etcd_server_has_leader', 'etcd_server_id', 'etcd_server_is_leader',
   'etcd_server_is_learner', 'etcd_server_leader_changes_seen_total', 'etcd_server_proposals_applied_total',
   'etcd_server_proposals_committed_total', 'etcd_server_version', 'process_cpu_seconds_total', 'process_open_fds',
@@ -73,6 +78,17 @@ test('every member serves /metrics in text format 0.0.4; counters move after put
     await cluster.start();
     const leader = await cluster.leader();
     const before = parseExposition((await scrape(leader.httpPort)).text);
+    const Watch = etcdClient('Watch');
+    const watchClient = new Watch(`127.0.0.1:${leader.clientPort}`, grpc.credentials.createInsecure()) as grpc.Client & Record<string, Function>;
+    const watch = watchClient['Watch']!() as grpc.ClientDuplexStream<object, { events: unknown[] }>;
+    let events = 0;
+    watch.on('data', (response) => { events += response.events.length; });
+    watch.on('error', () => {});
+    watch.write({ create_request: { key: Buffer.from('metrics-'), range_end: Buffer.from('metrics.') } });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const Lease = etcdClient('Lease');
+    const leaseClient = new Lease(`127.0.0.1:${leader.clientPort}`, grpc.credentials.createInsecure()) as grpc.Client & Record<string, Function>;
+    await call(leaseClient, 'LeaseGrant', { TTL: 60, ID: 0 });
     for (let i = 0; i < 5; i++) {
       await call(leader.clients!.kv, 'Put', { key: Buffer.from(`metrics-${i}`), value: Buffer.from('v') });
     }
@@ -88,7 +104,16 @@ test('every member serves /metrics in text format 0.0.4; counters move after put
       leaders += series.get('etcd_server_is_leader')!;
     }
     assert.equal(leaders, 1);
+    while (events < 5) await new Promise((resolve) => setTimeout(resolve, 10));
     const after = parseExposition((await scrape(leader.httpPort)).text);
+    assert.equal(after.get('etcd_debugging_mvcc_watch_stream_total'), 1);
+    assert.equal(after.get('etcd_debugging_mvcc_watcher_total'), 1);
+    assert.equal(after.get('etcd_debugging_mvcc_events_total'), 5);
+    assert.equal(after.get('etcd_debugging_lease_granted_total'), 1);
+    assert.equal(after.get('cairn_lease_total'), 1);
+    watch.cancel();
+    watchClient.close();
+    leaseClient.close();
     assert.ok(after.get('etcd_debugging_mvcc_current_revision')! >= before.get('etcd_debugging_mvcc_current_revision')! + 5);
     for (const name of ['etcd_server_proposals_committed_total', 'etcd_server_proposals_applied_total', 'cairn_wal_entries_total',
       'cairn_wal_fsyncs_total', 'cairn_wal_bytes_written_total', 'etcd_disk_wal_write_bytes_total']) {
