@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     maxTxnOps: config.maxTxnOps,
     snapshotCount: config.snapshotCount,
     snapshotCatchUpEntries: config.snapshotCatchUpEntries,
+    watchProgressNotifyIntervalMs: config.watchProgressNotifyIntervalMs,
     log: (line) => process.stderr.write(`cairn: ${line}\n`),
     initialClusterState: config.initialClusterState,
     // As etcd: a member removed from the cluster stops (with an error exit status).

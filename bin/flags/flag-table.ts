@@ -7,9 +7,9 @@
 /**
  * How a flag's text becomes a value, as Go's flag package types them in etcd: `uint` and `int64`
  * follow strconv (base prefixes allowed), `bool` takes no separate argument, `urls` is a
- * comma-separated URL list, `choice` must be one of `choices`.
+ * comma-separated URL list, `choice` must be one of `choices`, `duration` is a Go duration (`10m`).
  */
-export type FlagType = 'string' | 'uint' | 'int64' | 'bool' | 'urls' | 'choice';
+export type FlagType = 'string' | 'uint' | 'int64' | 'bool' | 'urls' | 'choice' | 'duration';
 
 /** Go field types of etcd's config-file struct; they name the type in a config-file type error. */
 export type GoFieldType = 'string' | 'uint' | 'uint64' | 'int64' | 'bool';
@@ -69,6 +69,7 @@ export const FLAG_TABLE: readonly FlagSpec[] = [
   { name: 'name', type: 'string', defaultValue: DEFAULT_NAME, group: 'Member', configType: 'string', description: 'This member\'s name, unique in the cluster.' },
   { name: 'data-dir', type: 'string', defaultValue: DEFAULT_DATA_DIR, group: 'Member', configType: 'string', description: 'Directory holding this member\'s WAL and MVCC store.' },
   { name: 'snapshot-count', type: 'uint', defaultValue: '100000', group: 'Member', configType: 'uint64', description: 'Applied entries between two Raft snapshots.' },
+  { name: 'experimental-watch-progress-notify-interval', type: 'duration', defaultValue: '10m0s', group: 'Member', configType: null, description: 'Duration of periodic watch progress notifications.' },
   { name: 'experimental-snapshot-catchup-entries', type: 'uint', defaultValue: '5000', group: 'Member', configType: 'uint64', description: 'Raft log entries kept below a snapshot for slow followers to catch up from.' },
   { name: 'heartbeat-interval', type: 'uint', defaultValue: '100', group: 'Member', configType: 'uint', description: 'Milliseconds between two heartbeats of a leader.' },
   { name: 'election-timeout', type: 'uint', defaultValue: '1000', group: 'Member', configType: 'uint', description: 'Milliseconds without a leader before a follower campaigns.' },

@@ -57,6 +57,8 @@ export interface ServerConfig {
   heartbeatIntervalMs: number;
   electionTimeoutMs: number;
   snapshotCount: number;
+  /** How often an idle progress_notify watcher hears the revision (--experimental-watch-progress-notify-interval). */
+  watchProgressNotifyIntervalMs: number;
   /** Entries kept in the Raft log below a snapshot (etcd 3.6's --experimental-snapshot-catchup-entries). */
   snapshotCatchUpEntries: number;
   /** The NOSPACE threshold; null when the quota is disabled (a negative flag, as etcd). */
@@ -179,6 +181,7 @@ function buildConfig(settings: Settings, configFile: string | null, warnings: st
     electionTimeoutMs: count('election-timeout'),
     snapshotCount: count('snapshot-count'),
     snapshotCatchUpEntries: count('experimental-snapshot-catchup-entries'),
+    watchProgressNotifyIntervalMs: (settings.get('experimental-watch-progress-notify-interval') as { durationNs: number }).durationNs / 1e6,
     quotaBackendBytes: quota < 0 ? null : quota === 0 ? DEFAULT_QUOTA_BACKEND_BYTES : quota,
     maxRequestBytes: count('max-request-bytes'),
     maxTxnOps: count('max-txn-ops'),

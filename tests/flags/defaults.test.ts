@@ -25,6 +25,7 @@ test('no flags gives etcd 3.4 defaults, a ./default.cairn data dir and the HTTP 
     electionTimeoutMs: 1000,
     snapshotCount: 100000,
     snapshotCatchUpEntries: 5000,
+    watchProgressNotifyIntervalMs: 600_000,
     quotaBackendBytes: DEFAULT_QUOTA_BACKEND_BYTES,
     maxRequestBytes: 1572864,
     maxTxnOps: 128,
@@ -115,4 +116,11 @@ test('--version and --help are answered before anything else is checked', () => 
   assert.equal(loadServerConfig(['-h', '--heartbeat-interval', 'abc'], {}).kind, 'help');
   assert.equal(loadServerConfig(['--help'], {}).kind, 'help');
   assert.equal(loadServerConfig(['-help=1'], {}).kind, 'help');
+});
+
+test('--experimental-watch-progress-notify-interval takes a Go duration and refuses anything else in etcd\'s words', () => {
+  assert.equal(configOf(['--experimental-watch-progress-notify-interval', '1m30s']).watchProgressNotifyIntervalMs, 90_000);
+  const result = loadServerConfig(['--experimental-watch-progress-notify-interval', '10'], {});
+  assert.equal(result.kind === 'error' && result.error,
+    'invalid value "10" for flag -experimental-watch-progress-notify-interval: parse error');
 });
