@@ -47,7 +47,8 @@ export function readHistory(view: ReadView, fromRev: number, toRev: number, even
   const events: Event[] = [];
   if (fromRev > last) return { events, nextRev: fromRev };
   let nextRev = last + 1;
-  const rows = view.backend.kv.getRange({ ...view.read, start: revisionToBytes(fromRev, 0), end: revisionToBytes(last + 1, 0) });
+  // Revisions start at 1: a start below that (a negative start not below the compaction) reads from 1.
+  const rows = view.backend.kv.getRange({ ...view.read, start: revisionToBytes(Math.max(fromRev, 1), 0), end: revisionToBytes(last + 1, 0) });
   for (const { key: revisionKey, value } of rows) {
     const revision = bytesToRevision(revisionKey);
     if (events.length >= eventsMax && revision.main !== events[events.length - 1]!.kv.mod_revision) {

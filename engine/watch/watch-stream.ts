@@ -57,7 +57,8 @@ export class WatchStream {
       while (this.watchers.has(this.nextId)) this.nextId++;
       id = this.nextId++;
     }
-    const startRev = (request.start_revision ?? 0) > 0 ? request.start_revision! : this.hub.revision + 1;
+    // 0 means "from now"; any other value is kept, so a negative one is canceled as compacted, as etcd does.
+    const startRev = (request.start_revision ?? 0) !== 0 ? request.start_revision! : this.hub.revision + 1;
     const watcher = new Watcher(id, this, request, startRev);
     this.watchers.set(id, watcher);
     // The created response goes out before any event: catch-up starts on a later turn.

@@ -43,7 +43,7 @@ export class GrpcEndpoint {
     });
     server.addService(etcdService('KV'), kvService(options.kv));
     server.addService(etcdService('Maintenance'), maintenanceService(options.member, options.kv));
-    server.addService(watchServiceDefinition(etcdService('Watch')), watchService(options.hub, options.kv, options.maxRequestBytes));
+    server.addService(watchServiceDefinition(etcdService('Watch')), watchService(options.hub, options.kv, options.maxRequestBytes + GRPC_OVERHEAD_BYTES));
     server.addService(etcdService('Lease'), leaseService(options.lease));
     server.addService(etcdService('Cluster'), clusterService(options.kv, options.members, options.membership));
     const port = await new Promise<number>((resolve, reject) => {

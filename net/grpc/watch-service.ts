@@ -41,7 +41,11 @@ export function watchServiceDefinition(definition: grpc.ServiceDefinition): grpc
   return { Watch: { ...watch, responseSerialize: (bytes: Buffer) => bytes } };
 }
 
-export function watchService(hub: WatchHub, kv: KvServer, maxRequestBytes: number): grpc.UntypedServiceImplementation {
+/**
+ * `fragmentBytes`: where a watcher that asked for fragments has its responses split; etcd splits
+ * at --max-request-bytes plus gRPC's overhead allowance.
+ */
+export function watchService(hub: WatchHub, kv: KvServer, fragmentBytes: number): grpc.UntypedServiceImplementation {
   return {
     Watch: (call: grpc.ServerDuplexStream<GrpcWatchRequest, Buffer>) => {
       let unsentBytes = 0;
@@ -49,7 +53,7 @@ export function watchService(hub: WatchHub, kv: KvServer, maxRequestBytes: numbe
       const stream = hub.openStream({
         send: (response) => {
           if (ended) return true;
-          const parts = encodeWatchResponse(response, kv.header(response.revision), response.may_fragment === true ? maxRequestBytes : undefined);
+          const parts = encodeWatchResponse(response, kv.header(response.revision), response.may_fragment === true ? fragmentBytes : undefined);
           for (const bytes of parts) {
             unsentBytes += bytes.length;
             call.write(bytes, () => {

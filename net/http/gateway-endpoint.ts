@@ -1,8 +1,9 @@
 /**
  * etcd's JSON gateway (/v3/... and /v3beta/...) on the member's uWS app: each route decodes its
  * body with the gateway codec, calls the same KvServer every transport uses, and encodes the
- * answer as etcd's gateway does. Paths under the gateway prefixes that no route serves, wrong
- * methods and CORS preflights get the gateway's own replies, not the app's generic ones.
+ * answer as etcd's gateway does. POST /v3/watch streams (gateway-watch.ts). Paths under the
+ * gateway prefixes that no route serves, wrong methods and CORS preflights get the gateway's own
+ * replies, not the app's generic ones.
  */
 import { EtcdError, GrpcCode } from '../../engine/errors.js';
 import { requestedMemberId, type ClusterMembership } from '../../engine/node/membership.js';
@@ -10,15 +11,22 @@ import { memberMessageOf, type MemberInfo } from '../../engine/node/cluster-memb
 import type { KvServer } from '../../engine/node/kv-server.js';
 import { memberStatus } from '../../engine/node/maintenance.js';
 import type { Member } from '../../engine/node/member.js';
+import type { WatchHub } from '../../engine/watch/watch-hub.js';
 import { errorReply as gatewayErrorReply, type GatewayReply } from './gateway/gateway-errors.js';
-import { GATEWAY_PREFIXES, GATEWAY_ROUTES, resolveGatewayRequest, type GatewayRoute } from './gateway/routes.js';
+import { GATEWAY_PREFIXES, GATEWAY_ROUTES, GATEWAY_WATCH_PATHS, resolveGatewayRequest, type GatewayRoute } from './gateway/routes.js';
+import { serveWatch } from './gateway-watch.js';
 import { writeReply, type HttpApp, type HttpReply } from './http-app.js';
 
-/** The headers etcd's gateway sends with every answer. */
-const GATEWAY_HEADERS: Readonly<Record<string, string>> = {
+/** The CORS headers etcd's gateway sends with every answer. */
+const CORS_HEADERS: Readonly<Record<string, string>> = {
   'Access-Control-Allow-Origin': '*',
   'Access-Control-Allow-Methods': 'POST, GET, OPTIONS, PUT, DELETE',
   'Access-Control-Allow-Headers': 'accept, content-type, authorization',
+};
+
+/** The headers of a unary call's answer: CORS and the gRPC call's header metadata. */
+const GATEWAY_HEADERS: Readonly<Record<string, string>> = {
+  ...CORS_HEADERS,
   'Grpc-Metadata-Content-Type': 'application/grpc',
 };
 
@@ -76,10 +84,12 @@ function clusterReply(kv: KvServer, members: () => MemberInfo[]) {
   return { header: { ...kv.header(0) }, members: members().map(memberMessageOf) };
 }
 
-/** Adds the gateway's routes (and its 404/405/preflight answers) to the app. */
+/** Adds the gateway's routes, its watch stream (and its 404/405/preflight answers) to the app. */
 export function registerGateway(app: HttpApp, member: Member, kv: KvServer, members: () => MemberInfo[],
-  membership: ClusterMembership): void {
+  membership: ClusterMembership, hub: WatchHub): void {
   for (const [path, route] of GATEWAY_ROUTES) app.post(path, (body) => serve(route, body, member, kv, members, membership));
+  const watchOptions = { hub, kv, maxRequestBytes: app.maxRequestBytes, corsHeaders: CORS_HEADERS };
+  for (const path of GATEWAY_WATCH_PATHS) app.raw('POST', path, (res) => serveWatch(res, watchOptions));
   for (const prefix of GATEWAY_PREFIXES) {
     // Method-specific routes outrank `any` in uWS's router, so this only sees what no route serves.
     app.uws.any(`${prefix}*`, (res, req) => {

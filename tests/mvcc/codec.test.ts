@@ -54,7 +54,9 @@ test('internal requests round-trip through msgpack; foreign data decodes to noth
   assert.ok(decoded !== undefined && 'txn' in decoded);
   assert.deepEqual(Buffer.from(decoded.txn.success![0]!.request_put!.value!), Buffer.from([1, 2]));
   assert.equal(decoded.txn.compare![0]!.version, 3);
-  assert.equal(decodeInternalRequest(encodeInternalRequest({ lease_grant: { ttl: 5 } } as never)), undefined);
+  assert.equal(decodeInternalRequest(encodeInternalRequest({ auth_enable: {} } as never)), undefined);
+  const grant = decodeInternalRequest(encodeInternalRequest({ lease_grant: { ID: 7, TTL: 5 } }));
+  assert.deepEqual(grant, { lease_grant: { ID: 7, TTL: 5 } });
   assert.equal(decodeInternalRequest(new Uint8Array([0xc1])), undefined);
 });
 

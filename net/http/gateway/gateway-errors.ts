@@ -5,6 +5,7 @@
  * (malformed JSON, a wrong type, bad base64, an unknown enum name) is INVALID_ARGUMENT: 400, code 3,
  * with Go's decoder message. Routing failures are plain text, not JSON.
  */
+import { STATUS_CODES } from 'node:http';
 import { EtcdError, GrpcCode } from '../../../engine/errors.js';
 import { Base64Error } from './go-base64.js';
 import { GoJsonSyntaxError } from './go-json.js';
@@ -52,4 +53,26 @@ export function errorReply(error: unknown): GatewayReply {
   }
   const message = error instanceof Error ? error.message : String(error);
   return { status: HTTP_STATUS_UNKNOWN, contentType: JSON_CONTENT_TYPE, body: errorBody(GrpcCode.UNKNOWN, message) };
+}
+
+/**
+ * A streaming call (POST /v3/watch) whose first request cannot be decoded: grpc-gateway hands the
+ * decoder's error to its HTTP error handler as it is, not as a gRPC status, so it is UNKNOWN
+ * (500, code 2) where a unary call's is INVALID_ARGUMENT. Observed on etcd 3.4.23:
+ * `{"error":"unexpected EOF","message":"unexpected EOF","code":2}`.
+ */
+export function streamRequestErrorReply(error: unknown): GatewayReply {
+  const message = error instanceof Error ? error.message : String(error);
+  return { status: HTTP_STATUS_UNKNOWN, contentType: JSON_CONTENT_TYPE, body: errorBody(GrpcCode.UNKNOWN, message) };
+}
+
+/**
+ * grpc-gateway's error chunk when a stream fails (written in place of a result, with no delimiter
+ * after it, and the response ends): internal.StreamError in field order, no "details" when empty.
+ *   {"error":{"grpc_code":8,"http_code":429,"message":"...","http_status":"Too Many Requests"}}
+ */
+export function streamErrorChunk(error: EtcdError): string {
+  const status = STATUS_CODES[error.httpStatus] ?? '';
+  return `{"error":{"grpc_code":${error.code},"http_code":${error.httpStatus},"message":${goJsonString(error.message)},` +
+    `"http_status":${goJsonString(status)}}}`;
 }

@@ -64,8 +64,17 @@ function decodeQuantum(input: Uint8Array, index: number, out: number[]): number 
   return position;
 }
 
+/** Canonical standard base64: whole quanta of the alphabet, padding only at the end. */
+const CANONICAL = /^[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
 /** Decodes standard, padded base64 (the bytes of a JSON string) or throws Go's error. */
 export function decodeGoBase64(input: Uint8Array): Uint8Array {
+  // The common case, canonical input, decodes natively (Node, like Go here, ignores trailing bits);
+  // anything else takes the quantum-by-quantum path that reproduces Go's checks and offsets.
+  if (input.length % 4 === 0) {
+    const text = Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('latin1');
+    if (CANONICAL.test(text)) return new Uint8Array(Buffer.from(text, 'base64'));
+  }
   const out: number[] = [];
   let position = 0;
   while (position < input.length) position = decodeQuantum(input, position, out);

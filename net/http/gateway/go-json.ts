@@ -142,6 +142,16 @@ class Parser {
   /** Reads a quoted string and returns its unquoted bytes. */
   private string(): Uint8Array {
     this.position++;
+    // Plain printable ASCII up to the closing quote (base64, most keys) is its own bytes.
+    for (let index = this.position; index < this.input.length; index++) {
+      const byte = this.input[index]!;
+      if (byte === QUOTE) {
+        const bytes = this.input.slice(this.position, index);
+        this.position = index + 1;
+        return bytes;
+      }
+      if (byte < 0x20 || byte === BACKSLASH || byte >= 0x80) break;
+    }
     const out: number[] = [];
     for (;;) {
       const byte = this.peek();
@@ -273,4 +283,153 @@ export function parseGoJsonDocument(text: Uint8Array): GoJsonValue {
     throw new GoJsonSyntaxError(`invalid character ${goQuoteChar(padded[parser.position]!)} after top-level value`);
   }
   return value;
+}
+
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+/** A stream keeps a buffer up to this size between values; a larger one is let go. */
+const KEPT_BUFFER_BYTES_MAX = 64 * 1024;
+
+/**
+ * A request body read as a stream of JSON values while it arrives, as grpc-gateway's json.Decoder
+ * reads a streaming call's body: `push` the bytes as they come, take values with `next`.
+ *
+ * A value is parsed once its end has arrived (a scan of each new piece keeps the bracket depth
+ * and whether it is inside a string; a number ends at the first byte that cannot continue it), so
+ * a value that comes in many pieces is parsed once, not once per piece. A syntax error inside an
+ * unfinished value is therefore reported when it ends or the body does, where Go reports it as
+ * soon as the bad byte arrives; the message is the same.
+ */
+export class GoJsonStream {
+  private buffer: Uint8Array = new Uint8Array(0);
+  private length = 0;
+  /** The first byte not yet consumed by a value. */
+  private start = 0;
+  /** Bytes from `start` the bracket scan has seen, and what it found. */
+  private scanned = 0;
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+
+  /** Bytes received but not yet consumed: at most one unfinished value and whitespace. */
+  get bufferedBytes(): number {
+    return this.length - this.start;
+  }
+
+  /** Appends bytes (copied: uWS neuters its chunks after the callback). */
+  push(bytes: Uint8Array): void {
+    if (this.start > 0 && this.start === this.length) {
+      this.start = this.length = this.scanned = 0;
+      // A large request came and went: its buffer need not stay with the connection.
+      if (this.buffer.length > KEPT_BUFFER_BYTES_MAX) this.buffer = new Uint8Array(0);
+    }
+    if (this.length + bytes.length > this.buffer.length) {
+      const kept = this.length - this.start;
+      const grown = new Uint8Array(Math.max(2 * (kept + bytes.length), 1024));
+      grown.set(this.buffer.subarray(this.start, this.length));
+      this.buffer = grown;
+      this.length = kept;
+      this.start = 0;
+    }
+    this.buffer.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+
+  /**
+   * The next value; 'more' when it has not fully arrived; 'end' when the body ended with nothing
+   * but whitespace left (Go's io.EOF). Throws GoJsonSyntaxError as Go's decoder fails (a body that
+   * ends inside a value: "unexpected EOF").
+   */
+  next(ended: boolean): GoJsonValue | 'more' | 'end' {
+    while (this.start < this.length && isSpace(this.buffer[this.start])) this.start++;
+    if (this.start === this.length) return ended ? 'end' : 'more';
+    const first = this.buffer[this.start]!;
+    let end = this.length;
+    if (first === OPEN_BRACE || first === OPEN_BRACKET || first === QUOTE) {
+      const closed = this.scanForClose();
+      if (closed === undefined && !ended) return 'more';
+      end = closed ?? this.length;
+    } else if ((first === 0x2d || isDigit(first)) && !ended && !this.scanForNumberEnd()) {
+      return 'more';
+    }
+    // A copy: the value's raw views must outlive the buffer, which later pushes reuse.
+    const parser = new Parser(this.buffer.slice(this.start, end));
+    let value: GoJsonValue;
+    try {
+      value = parser.value();
+    } catch (error) {
+      if (!(error instanceof EndOfInput)) throw error;
+      if (!ended) return 'more';
+      throw new GoJsonSyntaxError('unexpected EOF');
+    }
+    this.start += parser.position;
+    this.scanned = 0;
+    this.depth = 0;
+    this.inString = false;
+    this.escaped = false;
+    return value;
+  }
+
+  /**
+   * Scans the bytes not yet scanned; returns the end (exclusive) of the value once it is closed.
+   * Inside strings it jumps from quote to quote (and backslash) with indexOf, so a large base64
+   * string costs a memchr, not a loop over its bytes.
+   */
+  private scanForClose(): number | undefined {
+    const view = this.buffer.subarray(0, this.length);
+    let { depth, inString, escaped } = this;
+    let closed: number | undefined;
+    let nextBackslash = -2;
+    let index = this.start + this.scanned;
+    while (index < view.length) {
+      if (inString) {
+        if (escaped) {
+          escaped = false;
+          index++;
+          continue;
+        }
+        const quote = view.indexOf(QUOTE, index);
+        if (nextBackslash !== -1 && nextBackslash < index) nextBackslash = view.indexOf(BACKSLASH, index);
+        if (nextBackslash !== -1 && (quote === -1 || nextBackslash < quote)) {
+          escaped = true;
+          index = nextBackslash + 1;
+        } else if (quote === -1) {
+          index = view.length;
+        } else {
+          inString = false;
+          index = quote + 1;
+          // A string that is the whole value ends with its quote.
+          if (depth === 0) {
+            closed = index;
+            break;
+          }
+        }
+        continue;
+      }
+      const byte = view[index++]!;
+      if (byte === QUOTE) inString = true;
+      else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) depth++;
+      else if ((byte === CLOSE_BRACE || byte === CLOSE_BRACKET) && --depth === 0) {
+        closed = index;
+        break;
+      }
+    }
+    this.scanned = index - this.start;
+    this.depth = depth;
+    this.inString = inString;
+    this.escaped = escaped;
+    return closed;
+  }
+
+  /** True once a byte that cannot continue the number at `start` has arrived. */
+  private scanForNumberEnd(): boolean {
+    for (let index = this.start + this.scanned; index < this.length; index++) {
+      const byte = this.buffer[index]!;
+      if (!isDigit(byte) && byte !== 0x2d && byte !== 0x2b && byte !== 0x2e && (byte | 0x20) !== 0x65) return true;
+      this.scanned++;
+    }
+    return false;
+  }
 }

@@ -10,7 +10,9 @@
  * - bytes: a standard base64 string (or, as encoding/json allows, an array of numbers 0..255);
  * - int64: a JSON number or a quoted one; the quotes are stripped and the inside re-parsed as JSON,
  *   so "x" fails with a syntax error and "1.5" with "cannot unmarshal number 1.5";
- * - enums: the upstream UPPER_CASE name (raw, not unescaped) or any int32 number, known or not.
+ * - enums: the upstream UPPER_CASE name (raw, not unescaped) or any int32 number, known or not;
+ *   a repeated enum is an array of those (null elements are 0), and a bare string in its place
+ *   fails as jsonpb's enum path does ("invalid target \"slice\"" when the name is known).
  */
 import { decodeGoBase64 } from './go-base64.js';
 import { type GoJsonValue, parseGoJsonDocument } from './go-json.js';
@@ -29,6 +31,7 @@ export type FieldKind =
   | { type: 'bool' }
   | { type: 'strings' }
   | { type: 'enum'; goType: string; values: Readonly<Record<string, number>> }
+  | { type: 'enums'; goType: string; values: Readonly<Record<string, number>> }
   | { type: 'message'; schema: () => MessageSchema }
   | { type: 'repeated'; schema: () => MessageSchema };
 
@@ -134,6 +137,17 @@ function decodeEnum(value: GoJsonValue, goType: string, values: Readonly<Record<
   return parseInteger(value.text, BigInt(INT32_MIN), BigInt(INT32_MAX), goType);
 }
 
+/** repeated enum: jsonpb tries a string as one enum name before it looks at the field's kind. */
+function decodeEnums(value: GoJsonValue, goType: string, values: Readonly<Record<string, number>>): number[] | undefined {
+  if (value.kind === 'null') return undefined;
+  if (value.kind === 'string') {
+    decodeEnum(value, goType, values);
+    throw new JsonpbError(`invalid target "slice" for enum ${goType}`);
+  }
+  if (value.kind !== 'array') throw typeError(value, '[]json.RawMessage');
+  return value.items.map((item) => decodeEnum(item, goType, values));
+}
+
 function decodeField(value: GoJsonValue, kind: FieldKind): unknown {
   switch (kind.type) {
     case 'bytes': return decodeBytes(value);
@@ -142,6 +156,7 @@ function decodeField(value: GoJsonValue, kind: FieldKind): unknown {
     case 'bool': return decodeBool(value);
     case 'strings': return decodeStrings(value);
     case 'enum': return decodeEnum(value, kind.goType, kind.values);
+    case 'enums': return decodeEnums(value, kind.goType, kind.values);
     case 'message': return value.kind === 'null' ? undefined : decodeMessage(value, kind.schema());
     case 'repeated': {
       if (value.kind === 'null') return undefined;

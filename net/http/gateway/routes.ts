@@ -6,7 +6,9 @@
  *
  * etcd 3.4 serves every call under /v3/ and again under /v3beta/ (/v3alpha/ is gone: 404). It does
  * not route HashKV: /v3/maintenance/hashkv is 404, and /v3/maintenance/hash is Hash. Paths match
- * exactly (a trailing slash is 404); a query string is ignored.
+ * exactly (a trailing slash is 404); a query string is ignored. Watch, the one streaming call, is
+ * POST /v3/watch: its body is a stream of requests and its answer a stream of responses, so it has
+ * no codec here (watch-decode.ts, watch-encode.ts) and the HTTP server serves it apart.
  */
 import type {
   CompactionRequest, DeleteRangeRequest, DeleteRangeResponse, PutRequest, PutResponse,
@@ -95,8 +97,11 @@ export const GATEWAY_ROUTES: ReadonlyMap<string, GatewayRoute> = new Map(
   GATEWAY_PREFIXES.flatMap((prefix) => [...ROUTES_BY_SUFFIX].map(([suffix, route]) => [prefix + suffix, route] as const)),
 );
 
-/** A route to call, or a finished reply (routing failure or CORS preflight). */
-export type GatewayResolution = { route: GatewayRoute } | { reply: GatewayReply };
+/** The streaming call's paths under each prefix. */
+export const GATEWAY_WATCH_PATHS: readonly string[] = GATEWAY_PREFIXES.map((prefix) => `${prefix}watch`);
+
+/** A route to call, the watch stream, or a finished reply (routing failure or CORS preflight). */
+export type GatewayResolution = { route: GatewayRoute } | { stream: 'Watch' } | { reply: GatewayReply };
 
 /** CORS preflight: etcd answers every OPTIONS request 200 with an empty body. */
 const PREFLIGHT_REPLY: GatewayReply = { status: 200, contentType: undefined, body: '' };
@@ -110,6 +115,8 @@ export function resolveGatewayRequest(httpMethod: string, path: string): Gateway
   if (httpMethod.toUpperCase() === 'OPTIONS') return { reply: PREFLIGHT_REPLY };
   if (!GATEWAY_PREFIXES.some((prefix) => path.startsWith(prefix))) return { reply: PAGE_NOT_FOUND_REPLY };
   const route = GATEWAY_ROUTES.get(path);
-  if (route === undefined) return { reply: NOT_FOUND_REPLY };
-  return httpMethod.toUpperCase() === 'POST' ? { route } : { reply: METHOD_NOT_ALLOWED_REPLY };
+  const isWatch = GATEWAY_WATCH_PATHS.includes(path);
+  if (route === undefined && !isWatch) return { reply: NOT_FOUND_REPLY };
+  if (httpMethod.toUpperCase() !== 'POST') return { reply: METHOD_NOT_ALLOWED_REPLY };
+  return route === undefined ? { stream: 'Watch' } : { route };
 }
