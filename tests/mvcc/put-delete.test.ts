@@ -49,6 +49,8 @@ test('prev_kv returns the replaced kv, nothing for a new key', () => withStore((
 }));
 
 test('ignore_value keeps the value and ignore_lease keeps the lease', () => withStore((store) => {
+  store.write({ lease_grant: { ID: 7, TTL: 60 } });
+  store.write({ lease_grant: { ID: 9, TTL: 60 } });
   put(store, 'a', 'original', 7);
   store.write({ put: { key: b('a'), ignore_value: true, lease: 9 } });
   let [kv] = store.range({ key: b('a') }).response.kvs;

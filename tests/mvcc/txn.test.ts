@@ -27,6 +27,7 @@ test('compare on version picks the success or the failure branch', () => withSto
 }));
 
 test('every compare target and result works as etcd\'s compareKV', () => withStore((store) => {
+  store.write({ lease_grant: { ID: 5, TTL: 60 } });
   put(store, 'x', 'middle', 5);
   put(store, 'x', 'middle', 5);
   const key = b('x');
