@@ -79,6 +79,12 @@ export const ErrCompacted = define(GrpcCode.OUT_OF_RANGE, 'etcdserver: mvcc: req
 export const ErrFutureRev = define(GrpcCode.OUT_OF_RANGE, 'etcdserver: mvcc: required revision is a future revision');
 export const ErrNoSpace = define(GrpcCode.RESOURCE_EXHAUSTED, 'etcdserver: mvcc: database space exceeded');
 
+// etcd never sends this one (it ignores a cancel of an unknown watch id); cairn's WebSocket
+// protocol answers every request, so it answers such a cancel with it.
+export const ErrWatcherNotExist = define(GrpcCode.NOT_FOUND, 'mvcc: watcher does not exist');
+/** gRPC's answer when a server does not offer the Watch service. */
+export const ErrWatchUnimplemented = define(GrpcCode.UNIMPLEMENTED, 'unknown service etcdserverpb.Watch');
+
 export const ErrLeaseNotFound = define(GrpcCode.NOT_FOUND, 'etcdserver: requested lease not found');
 export const ErrLeaseExist = define(GrpcCode.FAILED_PRECONDITION, 'etcdserver: lease already exists');
 export const ErrLeaseTTLTooLarge = define(GrpcCode.OUT_OF_RANGE, 'etcdserver: too large lease TTL');

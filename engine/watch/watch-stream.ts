@@ -140,8 +140,19 @@ export class WatchStream {
     this.hub.remove(watcher);
   }
 
+  /**
+   * A transport whose sink throws has lost its connection in a way it did not report: the stream
+   * closes (its watchers go) rather than the exception reaching the hub's catch-up or the apply path.
+   */
   private send(response: WatchResponse): void {
     if (this.closed) return;
-    if (!this.sink.send(response)) this.congestedValue = true;
+    let accepted: boolean;
+    try {
+      accepted = this.sink.send(response);
+    } catch {
+      this.close();
+      return;
+    }
+    if (!accepted) this.congestedValue = true;
   }
 }

@@ -14,6 +14,11 @@
  *   rejects with ConnectionLostError (sent = true): it may have applied, so resending is the
  *   caller's call, as in etcd's clientv3.
  * Server errors are etcd's EtcdError values (engine/errors.ts), compared by identity or code.
+ *
+ * Watches (watch.ts) ride the same connection: the server keeps one watch stream per connection.
+ * When the connection drops, every watch on it is created again on the next one, from the
+ * revision after the last one it received, and keeps retrying (with back-off) for as long as it
+ * takes, as clientv3's watches do.
  */
 import { GrpcCode, EtcdError } from '../../engine/errors.js';
 import type { WithHeader } from '../../engine/node/kv-server.js';
@@ -23,9 +28,12 @@ import type {
 } from '../../engine/mvcc/rpc.js';
 import type { StatusResponse } from '../../engine/node/maintenance.js';
 import { WS_IN_FLIGHT_MAX_DEFAULT, type Op } from '../http/ws/protocol.js';
+import type { WireWatchResponse } from '../http/ws/protocol.js';
+import { backoffMs, sleep } from './backoff.js';
 import { bytesDeep, prefixEnd, toBytes, type Bytes, type BytesInput } from './bytes.js';
 import { clientClosed, ConnectionLostError, deadlineExceeded } from './client-errors.js';
 import { ClientConnection } from './connection.js';
+import { Watch, type WatchCreateBody, type WatchHost, type WatchOptions } from './watch.js';
 
 export interface CairnClientOptions {
   /** ws://host:port/ws URLs of the cluster's members. */
@@ -39,6 +47,8 @@ export interface CairnClientOptions {
   queuedMax?: number;
   /** Largest response frame accepted. */
   responseBytesMax?: number;
+  /** Bytes of batches one watch holds for a slow consumer before it pauses (see watch.ts). */
+  watchBufferBytesMax?: number;
 }
 
 export type GetOptions = Omit<RangeRequest, 'key' | 'range_end'> & {
@@ -55,9 +65,7 @@ export const REQUEST_TIMEOUT_MS_DEFAULT = 10_000;
 export const CONNECT_TIMEOUT_MS_DEFAULT = 2_000;
 const QUEUED_MAX_DEFAULT = 100_000;
 const RESPONSE_BYTES_MAX_DEFAULT = 256 * 1024 * 1024;
-/** Back-off between retries and between full rounds of endpoints: doubling from BASE up to MAX. */
-const BACKOFF_MS_BASE = 25;
-const BACKOFF_MS_MAX = 1_000;
+const WATCH_BUFFER_BYTES_MAX_DEFAULT = 16 * 1024 * 1024;
 
 const READ_OPS: ReadonlySet<Op> = new Set<Op>(['range', 'hash_kv', 'status']);
 
@@ -74,6 +82,11 @@ export class CairnClient {
   /** Calls waiting for `connecting`; when none are left the connect loop gives up. */
   private connectWaiters = 0;
   private closed = false;
+  /** Every watch not yet ended, and the current incarnations' watch ids (unique per client). */
+  private readonly watches = new Set<Watch>();
+  private readonly watchesById = new Map<number, Watch>();
+  private nextWatchId = 1;
+  private readonly watchHost: WatchHost;
 
   constructor(options: CairnClientOptions) {
     if (options.endpoints.length === 0) throw new Error('CairnClient: at least one endpoint is required');
@@ -83,6 +96,18 @@ export class CairnClient {
     this.inFlightMax = options.inFlightMax ?? WS_IN_FLIGHT_MAX_DEFAULT;
     this.queuedMax = options.queuedMax ?? QUEUED_MAX_DEFAULT;
     this.responseBytesMax = options.responseBytesMax ?? RESPONSE_BYTES_MAX_DEFAULT;
+    this.watchHost = {
+      requestTimeoutMs: this.requestTimeoutMs,
+      watchBufferBytesMax: options.watchBufferBytesMax ?? WATCH_BUFFER_BYTES_MAX_DEFAULT,
+      connection: () => this.watchConnection(),
+      bind: (watch) => {
+        const watchId = this.nextWatchId++;
+        this.watchesById.set(watchId, watch);
+        return watchId;
+      },
+      unbind: (watchId) => { this.watchesById.delete(watchId); },
+      forget: (watch) => { this.watches.delete(watch); },
+    };
   }
 
   /** The endpoint the client is (or will next be) connected to. */
@@ -127,9 +152,30 @@ export class CairnClient {
     return this.call('status', {});
   }
 
-  /** Closes the connection; calls still pending fail. */
+  /**
+   * Watches a key, a range or a prefix: an async iterator of event batches (watch.ts), which
+   * resumes on another endpoint when the connection fails and ends with WatchCompactedError when
+   * the revision it needs is compacted.
+   */
+  watch(key: Bytes, options: WatchOptions = {}): Watch {
+    const keyBytes = toBytes(key);
+    const end = options.prefix === true ? prefixEnd(keyBytes) : options.rangeEnd === undefined ? undefined : toBytes(options.rangeEnd);
+    const request: WatchCreateBody = {
+      key: keyBytes,
+      ...(end === undefined ? {} : { range_end: end }),
+      ...(options.prevKv === true ? { prev_kv: true } : {}),
+      ...(options.filters !== undefined && options.filters.length > 0 ? { filters: options.filters } : {}),
+      ...(options.progressNotify === true ? { progress_notify: true } : {}),
+    };
+    const watch = new Watch(this.watchHost, request, options.startRevision);
+    this.watches.add(watch);
+    return watch;
+  }
+
+  /** Closes the connection; calls still pending fail, and watches end with the same error. */
   close(): void {
     this.closed = true;
+    for (const watch of [...this.watches]) watch.fail(clientClosed());
     this.connection?.close();
     this.connection = null;
   }
@@ -180,6 +226,7 @@ export class CairnClient {
           const connection = await ClientConnection.open(url, {
             connectTimeoutMs: this.connectTimeoutMs, inFlightMax: this.inFlightMax, queuedMax: this.queuedMax,
             responseBytesMax: this.responseBytesMax, onClose: (closed) => this.onConnectionClosed(closed),
+            onWatch: (from, response) => this.onWatchResponse(from, response),
           });
           if (this.closed) {
             connection.close();
@@ -198,18 +245,31 @@ export class CairnClient {
     }
   }
 
-  /** A dropped connection: the next call connects to the next endpoint. */
+  /** A dropped connection: the next call connects to the next endpoint, and its watches resume there. */
   private onConnectionClosed(connection: ClientConnection): void {
-    if (this.connection !== connection) return;
-    this.connection = null;
-    this.endpointIndex = (this.endpointIndex + 1) % this.endpoints.length;
+    if (this.connection === connection) {
+      this.connection = null;
+      this.endpointIndex = (this.endpointIndex + 1) % this.endpoints.length;
+    }
+    for (const watch of [...this.watches]) watch.connectionClosed(connection);
   }
-}
 
-function backoffMs(attempt: number): number {
-  return Math.min(BACKOFF_MS_BASE * 2 ** Math.min(attempt, 16), BACKOFF_MS_MAX);
-}
+  private onWatchResponse(connection: ClientConnection, response: WireWatchResponse): void {
+    this.watchesById.get(response.watch_id)?.onResponse(connection, response);
+  }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  /** The open connection, connecting (to each endpoint in turn, with back-off) until the client closes. */
+  private async watchConnection(): Promise<ClientConnection> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.closed) throw clientClosed();
+      const connection = this.connection;
+      if (connection !== null && connection.isOpen) return connection;
+      try {
+        return await this.connect(Date.now() + this.requestTimeoutMs);
+      } catch {
+        if (this.closed) throw clientClosed();
+        await sleep(backoffMs(attempt));
+      }
+    }
+  }
 }

@@ -2,7 +2,7 @@
  * Errors the client raises on its own side (the server's errors arrive as etcd's, through
  * engine/errors.ts etcdErrorFrom). All are EtcdErrors, so callers handle one error type.
  */
-import { EtcdError, GrpcCode } from '../../engine/errors.js';
+import { ErrCompacted, ErrFutureRev, EtcdError, GrpcCode } from '../../engine/errors.js';
 
 /**
  * The connection a request used (or was queued on) went away. Retryable: `sent` says whether the
@@ -32,4 +32,23 @@ export function clientClosed(): EtcdError {
 /** The server sent something that is not a protocol frame. */
 export function protocolViolation(message: string): EtcdError {
   return new EtcdError(GrpcCode.INTERNAL, `cairn: protocol violation: ${message}`);
+}
+
+/**
+ * A watch's start revision (or the revision it had to resume from) was compacted: the server
+ * canceled it. etcd's ErrCompacted, with the compaction revision (clientv3's CompactRevision): a
+ * watch from there on may be created after reading the state anew.
+ */
+export class WatchCompactedError extends EtcdError {
+  constructor(readonly compactRevision: number) {
+    super(ErrCompacted.code, ErrCompacted.message);
+  }
+}
+
+/**
+ * The server canceled a watch, or refused to create it: as clientv3's WatchResponse.Err, the
+ * cancel reason as FAILED_PRECONDITION, or ErrFutureRev when the server gave none.
+ */
+export function watchCanceled(reason: string | undefined): EtcdError {
+  return reason === undefined || reason === '' ? ErrFutureRev : new EtcdError(GrpcCode.FAILED_PRECONDITION, reason);
 }

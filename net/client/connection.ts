@@ -9,10 +9,12 @@
  *   leaves in one writev instead of a syscall each.
  * - A request that timed out still counts against inFlightMax until the server answers it, since
  *   the server still counts it.
+ * - Frames the server pushes for the connection's watch stream ({watch}, no id) go to onWatch, in
+ *   the order they arrive, interleaved with the answers as the server sent them.
  */
 import WebSocket from 'ws';
 import { ErrTooManyRequests, etcdErrorFrom } from '../../engine/errors.js';
-import { decodeFrame, encodeFrame, frameIdOf, type Op } from '../http/ws/protocol.js';
+import { decodeFrame, encodeFrame, frameIdOf, type Op, type WireWatchResponse } from '../http/ws/protocol.js';
 import { ConnectionLostError, deadlineExceeded, protocolViolation } from './client-errors.js';
 import { TickCork } from './tick-cork.js';
 
@@ -23,6 +25,8 @@ export interface ConnectionOptions {
   responseBytesMax: number;
   /** Called once when the connection is gone, after every pending request was rejected. */
   onClose: (connection: ClientConnection) => void;
+  /** Called for each pushed watch response. */
+  onWatch: (connection: ClientConnection, response: WireWatchResponse) => void;
 }
 
 interface Pending {
@@ -129,7 +133,12 @@ export class ClientConnection {
       return this.violation('a response frame is not binary msgpack');
     }
     const id = frameIdOf(frame);
-    if (id === undefined) return this.violation('a response frame has no id');
+    if (id === undefined) {
+      const watch = (frame as { watch?: unknown } | null)?.watch;
+      if (!isWatchResponse(watch)) return this.violation('a response frame has no id');
+      this.options.onWatch(this, watch);
+      return;
+    }
     if (this.abandoned.delete(id)) {
       this.freeSlot();
       return;
@@ -186,4 +195,12 @@ export class ClientConnection {
     for (const request of pending) request.reject(new ConnectionLostError(this.url, reason, request.sent));
     this.options.onClose(this);
   }
+}
+
+/** The shape the client relies on in a pushed watch response. */
+function isWatchResponse(value: unknown): value is WireWatchResponse {
+  if (typeof value !== 'object' || value === null) return false;
+  const { watch_id: watchId, header, events } = value as Partial<Record<keyof WireWatchResponse, unknown>>;
+  return typeof watchId === 'number' && typeof header === 'object' && header !== null &&
+    typeof (header as { revision?: unknown }).revision === 'number' && Array.isArray(events);
 }

@@ -15,6 +15,7 @@ import { STATUS_CODES } from 'node:http';
 import { ErrRequestTooLarge, EtcdError, GrpcCode } from '../../engine/errors.js';
 import type { KvServer } from '../../engine/node/kv-server.js';
 import { MAX_REQUEST_BYTES_DEFAULT, type Member } from '../../engine/node/member.js';
+import type { WatchHub } from '../../engine/watch/watch-hub.js';
 import { registerHealth, HEALTH_TIMEOUT_MS_DEFAULT } from './health.js';
 import { WsEndpoint } from './ws/ws-endpoint.js';
 import { WS_IN_FLIGHT_MAX_DEFAULT, WS_PATH } from './ws/protocol.js';
@@ -52,6 +53,8 @@ export interface HttpAppOptions {
   healthTimeoutMs?: number;
   /** Requests one WebSocket connection may have in flight. */
   wsInFlightMax?: number;
+  /** The member's watch hub, for the WebSocket protocol's watch ops (UNIMPLEMENTED without it). */
+  hub?: WatchHub;
 }
 
 /** The JSON body grpc-gateway v1 (etcd's /v3 gateway) answers errors with. */
@@ -99,7 +102,7 @@ export class HttpApp {
     const maxRequestBytes = options.maxRequestBytes ?? MAX_REQUEST_BYTES_DEFAULT;
     const ws = new WsEndpoint(options.member, options.kv, {
       maxRequestBytes, inFlightMax: options.wsInFlightMax ?? WS_IN_FLIGHT_MAX_DEFAULT,
-    });
+    }, options.hub);
     const app = new HttpApp(uWS.App(), maxRequestBytes, ws);
     // /ws is not in the 405 table: a GET there without an upgrade is simply not found.
     app.uws.ws(WS_PATH, ws.behavior());

@@ -249,3 +249,18 @@ test('when the store jumps ahead (a snapshot replaced it), synced watchers catch
     hub.close();
   });
 });
+
+test('a sink that throws closes its stream; the hub and other streams go on', async () => {
+  const hub = hubOn(leader);
+  const good = new Recorder();
+  hub.openStream(good).create({ key: bytes('throws') });
+  let calls = 0;
+  hub.openStream({ send: () => { if (++calls > 1) throw new Error('socket gone'); return true; } }).create({ key: bytes('throws') });
+  assert.equal(hub.stats().streams, 2);
+  await put('throws', '1');
+  await put('throws', '2');
+  await waitFor('the good stream', () => good.events(0).length === 2);
+  assert.equal(hub.stats().streams, 1);
+  assert.equal(hub.stats().synced, 1);
+  hub.close();
+});

@@ -5,13 +5,16 @@
 import type { KvServer } from '../../../engine/node/kv-server.js';
 import { memberStatus } from '../../../engine/node/maintenance.js';
 import type { Member } from '../../../engine/node/member.js';
-import type { Op } from './protocol.js';
+import type { KvOp } from './protocol.js';
 import {
   compactionRequest, deleteRangeRequest, hashKVRequest, putRequest, rangeRequest, statusRequest, txnRequest,
 } from './validate-request.js';
 
-/** Serves one validated request; throws (or rejects with) an EtcdError. */
-export type Dispatch = (op: Op, body: unknown) => unknown;
+/**
+ * Serves one KV request (watch ops are per connection: ws-watch.ts); throws (or rejects with) an
+ * EtcdError.
+ */
+export type Dispatch = (op: KvOp, body: unknown) => unknown;
 
 export function kvDispatch(member: Member, kv: KvServer): Dispatch {
   return (op, body) => {

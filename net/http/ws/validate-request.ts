@@ -10,6 +10,7 @@ import {
   CompareResult, CompareTarget, type CompactionRequest, type Compare, type DeleteRangeRequest, type HashKVRequest,
   type PutRequest, type RangeRequest, type RequestOp, type TxnRequest,
 } from '../../../engine/mvcc/rpc.js';
+import { FilterType, type WatchCreateRequest } from '../../../engine/watch/watch-types.js';
 
 type Fields = Record<string, unknown>;
 
@@ -187,4 +188,44 @@ export function hashKVRequest(value: unknown, where = 'hash_kv'): HashKVRequest 
 /** Status takes no arguments: an absent body or an empty map. */
 export function statusRequest(value: unknown): void {
   if (!absent(value)) fieldsOf(value, 'status', []);
+}
+
+/** etcd's gRPC layer reads an empty watch key as "\0", the smallest key. */
+const SMALLEST_KEY = new Uint8Array([0]);
+
+const WATCH_CREATE_FIELDS = ['key', 'range_end', 'start_revision', 'progress_notify', 'filters', 'prev_kv', 'watch_id',
+  'fragment'] as const;
+
+export function watchCreateRequest(value: unknown, where = 'watch_create'): WatchCreateRequest {
+  const f = fieldsOf(value, where, WATCH_CREATE_FIELDS);
+  const key = bytesField(f, 'key', where);
+  const watchId = intField(f, 'watch_id', where);
+  // -1 is the watch_id of responses that belong to no watcher (progress answers, refusals).
+  if (watchId !== undefined && watchId < 0) throw invalidRequest(`${where}.watch_id must not be negative`);
+  const filters = listField(f, 'filters', where).map((filter, i): FilterType => {
+    if (typeof filter !== 'number' || !Number.isSafeInteger(filter)) throw invalidRequest(`${where}.filters[${i}] must be an integer`);
+    if (!(filter in FilterType)) throw invalidRequest(`${where}.filters[${i}] ${filter} is not a valid value`);
+    return filter;
+  });
+  return defined<WatchCreateRequest>({
+    key: key === undefined || key.length === 0 ? SMALLEST_KEY : key,
+    range_end: bytesField(f, 'range_end', where),
+    start_revision: intField(f, 'start_revision', where),
+    progress_notify: boolField(f, 'progress_notify', where),
+    filters: filters.length === 0 ? undefined : filters,
+    prev_kv: boolField(f, 'prev_kv', where),
+    watch_id: watchId,
+    fragment: boolField(f, 'fragment', where),
+  });
+}
+
+/** WatchCancelRequest: the id of the watcher to cancel (absent reads as 0, proto3's default). */
+export function watchCancelRequest(value: unknown, where = 'watch_cancel'): number {
+  const f = fieldsOf(value, where, ['watch_id']);
+  return intField(f, 'watch_id', where) ?? 0;
+}
+
+/** WatchProgressRequest takes no arguments: an absent body or an empty map. */
+export function watchProgressRequest(value: unknown): void {
+  if (!absent(value)) fieldsOf(value, 'watch_progress', []);
 }

@@ -5,24 +5,32 @@
  * Flow control, per connection:
  *   requests accepted ──> inFlight (dispatched, not yet answered)
  *                           └─> outbox (answered, waiting to be written) ──> uWS socket buffer
- * - inFlight + outbox is bounded by inFlightMax: beyond it a request is refused with "etcdserver:
- *   too many requests", so a client that pipelines without limit cannot grow server memory.
+ * - inFlight + the answers in the outbox is bounded by inFlightMax: beyond it a request is refused
+ *   with "etcdserver: too many requests", so a client that pipelines without limit cannot grow
+ *   server memory.
  * - The outbox is flushed once per event-loop turn, all frames in one cork (one syscall), and only
  *   while the socket's buffered amount is below BUFFERED_BYTES_HIGH; a client that does not read
  *   keeps its answers in the outbox (bounded above) until uWS reports drain. Refusals also queue
- *   there, so a client that keeps sending without reading is closed at OUTBOX_FRAMES_MAX.
+ *   there, so a client that keeps sending without reading is closed at OUTBOX_FRAMES_MAX answers.
+ * - Pushed watch frames share the outbox, so they leave in order with the answers, but they are
+ *   bounded by bytes instead: the connection's watch stream (ws-watch.ts) stops taking live events
+ *   while the outbox and uWS's buffer hold more than WS_WATCH_UNSENT_BYTES_MAX.
  */
 import uWS from '@trufflesuite/uws-js-unofficial';
 import type { WebSocket, WebSocketBehavior } from '@trufflesuite/uws-js-unofficial';
 import { ErrRequestTooLarge, ErrTooManyRequests, EtcdError, GrpcCode } from '../../../engine/errors.js';
 import type { KvServer } from '../../../engine/node/kv-server.js';
 import type { Member } from '../../../engine/node/member.js';
+import type { WatchHub } from '../../../engine/watch/watch-hub.js';
 import { kvDispatch, type Dispatch } from './dispatch.js';
 import {
   CLOSE_GOING_AWAY, CLOSE_MESSAGE_TOO_BIG, CLOSE_POLICY_VIOLATION, CLOSE_UNSUPPORTED_DATA, decodeFrame, encodeFrame,
-  FRAME_HARD_LIMIT_FACTOR, FRAME_OVERHEAD_BYTES, frameIdOf, isOp, OPS, type ErrorBody, type ResponseFrame,
+  FRAME_HARD_LIMIT_FACTOR, FRAME_OVERHEAD_BYTES, frameIdOf, isOp, isWatchOp, OPS, type ErrorBody, type ResponseFrame,
+  type WatchOp,
 } from './protocol.js';
 import { invalidRequest } from './validate-request.js';
+import { ConnectionWatch, DEFERRED } from './ws-watch.js';
+import { ErrWatchUnimplemented } from '../../../engine/errors.js';
 
 /** Above this many bytes buffered in uWS, answers wait in the outbox for drain. */
 const BUFFERED_BYTES_HIGH = 1024 * 1024;
@@ -40,8 +48,15 @@ interface Connection {
   open: boolean;
   /** Ids dispatched and not yet answered. */
   inFlight: Set<number>;
-  /** Encoded answers not yet handed to uWS. */
+  /** Encoded answers and pushed watch frames not yet handed to uWS, in order. */
   outbox: Uint8Array[];
+  /** How many of the outbox's frames are answers (the rest are pushed watch frames). */
+  outboxAnswers: number;
+  /** Whether each outbox frame is an answer, in outbox order. */
+  outboxIsAnswer: boolean[];
+  outboxBytes: number;
+  /** The connection's watch stream, from its first watch op on. */
+  watch: ConnectionWatch | null;
 }
 
 export class WsEndpoint {
@@ -52,7 +67,8 @@ export class WsEndpoint {
   private readonly frameBytesMax: number;
   private readonly outboxFramesMax: number;
 
-  constructor(member: Member, kv: KvServer, private readonly limits: WsLimits) {
+  /** Without a hub, watch ops answer UNIMPLEMENTED, as a gRPC server without the Watch service. */
+  constructor(member: Member, private readonly kv: KvServer, private readonly limits: WsLimits, private readonly hub?: WatchHub) {
     this.dispatch = kvDispatch(member, kv);
     this.frameBytesMax = limits.maxRequestBytes + FRAME_OVERHEAD_BYTES;
     this.outboxFramesMax = 2 * limits.inFlightMax;
@@ -68,7 +84,9 @@ export class WsEndpoint {
       idleTimeout: IDLE_TIMEOUT_S,
       sendPingsAutomatically: true,
       upgrade: (res, req, context) => {
-        const connection: Connection = { open: true, inFlight: new Set(), outbox: [] };
+        const connection: Connection = {
+          open: true, inFlight: new Set(), outbox: [], outboxAnswers: 0, outboxIsAnswer: [], outboxBytes: 0, watch: null,
+        };
         res.upgrade(connection, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'),
           req.getHeader('sec-websocket-extensions'), context);
       },
@@ -76,7 +94,9 @@ export class WsEndpoint {
       message: (ws, message, isBinary) => this.onMessage(ws, message, isBinary),
       drain: (ws) => this.flush(ws),
       close: (ws) => {
-        ws.getUserData().open = false;
+        const connection = ws.getUserData();
+        connection.open = false;
+        connection.watch?.close();
         this.sockets.delete(ws);
         this.dirty.delete(ws);
       },
@@ -106,12 +126,13 @@ export class WsEndpoint {
     const connection = ws.getUserData();
     if (message.byteLength > this.frameBytesMax) return this.answer(ws, { id, error: errorBodyOf(ErrRequestTooLarge) });
     if (connection.inFlight.has(id)) return this.answer(ws, { id, error: errorBodyOf(invalidRequest(`id ${id} is already in flight`)) });
-    if (connection.inFlight.size + connection.outbox.length >= this.limits.inFlightMax) {
+    if (connection.inFlight.size + connection.outboxAnswers >= this.limits.inFlightMax) {
       return this.answer(ws, { id, error: errorBodyOf(ErrTooManyRequests) });
     }
     const { op, body } = frame as { op?: unknown; body?: unknown };
     if (!isOp(op)) return this.answer(ws, { id, error: errorBodyOf(invalidRequest(`op must be one of ${OPS.join(', ')}`)) });
     connection.inFlight.add(id);
+    if (isWatchOp(op)) return this.watchOp(ws, id, op, body);
     let pending: unknown;
     try {
       pending = this.dispatch(op, body);
@@ -124,6 +145,28 @@ export class WsEndpoint {
     );
   }
 
+  /** Watch ops are answered in this turn (a progress request maybe later), in the stream's order. */
+  private watchOp(ws: WebSocket<Connection>, id: number, op: WatchOp, body: unknown): void {
+    try {
+      const result = this.watchOf(ws).handle(id, op, body);
+      if (result !== DEFERRED) this.settle(ws, id, { id, result });
+    } catch (error) {
+      this.settle(ws, id, { id, error: errorBodyOf(error) });
+    }
+  }
+
+  private watchOf(ws: WebSocket<Connection>): ConnectionWatch {
+    const connection = ws.getUserData();
+    if (connection.watch !== null) return connection.watch;
+    if (this.hub === undefined) throw ErrWatchUnimplemented;
+    connection.watch = new ConnectionWatch(this.hub, this.kv, {
+      push: (frames) => { for (const frame of frames) this.enqueue(ws, frame, false); },
+      settle: (id, result) => this.settle(ws, id, { id, result }),
+      unsentBytes: () => (connection.open ? connection.outboxBytes + ws.getBufferedAmount() : 0),
+    }, this.limits.maxRequestBytes);
+    return connection.watch;
+  }
+
   private settle(ws: WebSocket<Connection>, id: number, frame: ResponseFrame): void {
     const connection = ws.getUserData();
     if (!connection.open) return;
@@ -132,15 +175,23 @@ export class WsEndpoint {
   }
 
   private answer(ws: WebSocket<Connection>, frame: ResponseFrame): void {
-    const connection = ws.getUserData();
     let bytes: Uint8Array;
     try {
       bytes = encodeFrame(frame);
     } catch (error) {
       bytes = encodeFrame({ id: frame.id, error: { code: GrpcCode.INTERNAL, message: `cairn: cannot encode response: ${String(error)}` } });
     }
+    this.enqueue(ws, bytes, true);
+  }
+
+  /** Queues one frame for the next flush. */
+  private enqueue(ws: WebSocket<Connection>, bytes: Uint8Array, isAnswer: boolean): void {
+    const connection = ws.getUserData();
+    if (!connection.open) return;
     connection.outbox.push(bytes);
-    if (connection.outbox.length > this.outboxFramesMax) return ws.end(CLOSE_POLICY_VIOLATION, 'too many unread responses');
+    connection.outboxIsAnswer.push(isAnswer);
+    connection.outboxBytes += bytes.length;
+    if (isAnswer && ++connection.outboxAnswers > this.outboxFramesMax) return ws.end(CLOSE_POLICY_VIOLATION, 'too many unread responses');
     this.dirty.add(ws);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
@@ -152,20 +203,35 @@ export class WsEndpoint {
     });
   }
 
-  /** Hands queued answers to uWS in one cork while the socket's buffer is below the high-water mark. */
+  /**
+   * Hands queued frames to uWS in one cork while the socket's buffer is below the high-water mark,
+   * then lets the watch stream know how much is left unsent (uWS's drain also lands here).
+   */
   private flush(ws: WebSocket<Connection>): void {
     const connection = ws.getUserData();
-    if (!connection.open || connection.outbox.length === 0) return;
+    if (!connection.open) return;
     let sent = 0;
-    ws.cork(() => {
-      while (sent < connection.outbox.length && ws.getBufferedAmount() < BUFFERED_BYTES_HIGH) {
-        ws.send(connection.outbox[sent]!, true);
-        sent++;
-        // A send past BACKPRESSURE_BYTES_MAX closes the socket (closeOnBackpressureLimit).
-        if (!connection.open) return;
-      }
-    });
-    if (connection.open) connection.outbox.splice(0, sent);
+    let sentBytes = 0;
+    let sentAnswers = 0;
+    if (connection.outbox.length > 0) {
+      ws.cork(() => {
+        while (sent < connection.outbox.length && ws.getBufferedAmount() < BUFFERED_BYTES_HIGH) {
+          const bytes = connection.outbox[sent]!;
+          if (connection.outboxIsAnswer[sent] === true) sentAnswers++;
+          sentBytes += bytes.length;
+          sent++;
+          ws.send(bytes, true);
+          // A send past BACKPRESSURE_BYTES_MAX closes the socket (closeOnBackpressureLimit).
+          if (!connection.open) return;
+        }
+      });
+    }
+    if (!connection.open) return;
+    connection.outbox.splice(0, sent);
+    connection.outboxIsAnswer.splice(0, sent);
+    connection.outboxBytes -= sentBytes;
+    connection.outboxAnswers -= sentAnswers;
+    connection.watch?.flushed();
   }
 }
 
