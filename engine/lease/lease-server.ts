@@ -128,10 +128,17 @@ export class LeaseServer {
     return forward(leaderId);
   }
 
-  /** The leader renews once it has applied everything committed (a grant may still be on its way). */
+  /**
+   * The leader renews a lease it knows at once: a keep-alive costs no disk write and no wait (a
+   * revoke committed but not yet applied still applies, so renewing meanwhile is harmless). A lease
+   * it does not know may be a grant committed but not yet applied here, so that answer waits until
+   * everything committed has applied (etcd's waitAppliedIndex).
+   */
   private async renewHere(id: number): Promise<LeaseKeepAliveResponse> {
-    await this.member.applier.waitApplied(this.member.status().commitIndex);
-    if (!this.leads()) throw ErrNoLeader;
+    if (!this.lessor.has(id)) {
+      await this.member.applier.waitApplied(this.member.status().commitIndex);
+      if (!this.leads()) throw ErrNoLeader;
+    }
     const renewed = this.lessor.renew(id, this.now());
     if (renewed === undefined) return { ID: id, TTL: 0 };
     if (renewed.resetCheckpoint) this.proposeQuietly({ lease_checkpoint: { checkpoints: [{ ID: id, remaining_TTL: 0 }] } });
@@ -139,7 +146,8 @@ export class LeaseServer {
   }
 
   private async timeToLiveHere(request: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponse> {
-    await this.member.applier.waitApplied(this.member.status().commitIndex);
+    // As renewHere: only an unknown lease waits for what is committed to apply.
+    if (!this.lessor.has(request.ID)) await this.member.applier.waitApplied(this.member.status().commitIndex);
     const remaining = this.lessor.remainingSeconds(request.ID, this.now());
     const granted = this.lessor.ttlOf(request.ID);
     if (remaining === undefined || granted === undefined) return { ID: request.ID, TTL: -1, grantedTTL: 0, keys: [] };
