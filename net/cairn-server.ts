@@ -113,7 +113,7 @@ export class CairnServer {
       host: options.clientHttpListen.host, port: options.clientHttpListen.port, member, kv, hub,
       maxRequestBytes: options.maxRequestBytes,
     });
-    registerGateway(http, member, kv, members, membership, hub);
+    registerGateway(http, member, kv, members, membership, hub, services.lease);
     const server = new CairnServer(member, reader, services, grpc, http, options.name);
     server.stopMetrics = registerMetrics(http, member, services);
     void server.publish({ id: member.id, name: options.name, client_urls: options.advertiseClientUrls });

@@ -75,7 +75,10 @@ export class LeaseServer {
 
   /** An entry applied on this member (ApplyObserver). */
   onApplied(result: ApplyResult): void {
-    if (result.lease !== undefined) this.lessor.onApplied(result.index, result.lease, this.now());
+    if (result.lease === undefined) return;
+    // A grant that applies right after an election starts its clock on the new leader at once.
+    this.syncRole();
+    this.lessor.onApplied(result.index, result.lease, this.now());
   }
 
   async grant(request: LeaseGrantRequest): Promise<WithHeader<LeaseGrantResponse>> {

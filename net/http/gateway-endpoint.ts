@@ -1,19 +1,22 @@
 /**
  * etcd's JSON gateway (/v3/... and /v3beta/...) on the member's uWS app: each route decodes its
- * body with the gateway codec, calls the same KvServer every transport uses, and encodes the
- * answer as etcd's gateway does. POST /v3/watch streams (gateway-watch.ts). Paths under the
- * gateway prefixes that no route serves, wrong methods and CORS preflights get the gateway's own
- * replies, not the app's generic ones.
+ * body with the gateway codec, calls the same KvServer or LeaseServer every transport uses, and
+ * encodes the answer as etcd's gateway does. POST /v3/watch (gateway-watch.ts) and POST
+ * /v3/lease/keepalive (gateway-keepalive.ts) stream. Paths under the gateway prefixes that no
+ * route serves, wrong methods and CORS preflights get the gateway's own replies, not the app's
+ * generic ones.
  */
 import { EtcdError, GrpcCode } from '../../engine/errors.js';
 import { requestedMemberId, type ClusterMembership } from '../../engine/node/membership.js';
 import { memberMessageOf, type MemberInfo } from '../../engine/node/cluster-members.js';
+import type { LeaseServer } from '../../engine/lease/lease-server.js';
 import type { KvServer } from '../../engine/node/kv-server.js';
 import { memberStatus } from '../../engine/node/maintenance.js';
 import type { Member } from '../../engine/node/member.js';
 import type { WatchHub } from '../../engine/watch/watch-hub.js';
 import { errorReply as gatewayErrorReply, type GatewayReply } from './gateway/gateway-errors.js';
-import { GATEWAY_PREFIXES, GATEWAY_ROUTES, GATEWAY_WATCH_PATHS, resolveGatewayRequest, type GatewayRoute } from './gateway/routes.js';
+import { GATEWAY_PREFIXES, GATEWAY_ROUTES, GATEWAY_STREAMS, resolveGatewayRequest, type GatewayRoute } from './gateway/routes.js';
+import { serveKeepAlive } from './gateway-keepalive.js';
 import { serveWatch } from './gateway-watch.js';
 import { writeReply, type HttpApp, type HttpReply } from './http-app.js';
 
@@ -38,9 +41,18 @@ function ok(body: string): HttpReply {
   return { status: 200, contentType: 'application/json', body, headers: GATEWAY_HEADERS };
 }
 
+/** What the gateway's calls are served by. */
+interface GatewayServices {
+  member: Member;
+  kv: KvServer;
+  members: () => MemberInfo[];
+  membership: ClusterMembership;
+  lease: LeaseServer;
+}
+
 /** Serves one decoded route. Errors become etcd's gateway error bodies. */
-async function serve(route: GatewayRoute, body: Uint8Array, member: Member, kv: KvServer,
-  members: () => MemberInfo[], membership: ClusterMembership): Promise<HttpReply> {
+async function serve(route: GatewayRoute, body: Uint8Array, services: GatewayServices): Promise<HttpReply> {
+  const { member, kv, members, membership, lease } = services;
   try {
     switch (route.method) {
       case 'Range': return ok(route.encode(await kv.range(route.decode(body))));
@@ -73,6 +85,12 @@ async function serve(route: GatewayRoute, body: Uint8Array, member: Member, kv: 
       case 'Hash':
         route.decode(body);
         throw new EtcdError(GrpcCode.UNIMPLEMENTED, 'unknown method Hash for service etcdserverpb.Maintenance');
+      case 'LeaseGrant': return ok(route.encode(await lease.grant(route.decode(body))));
+      case 'LeaseRevoke': return ok(route.encode(await lease.revoke(route.decode(body))));
+      case 'LeaseTimeToLive': return ok(route.encode(await lease.timeToLive(route.decode(body))));
+      case 'LeaseLeases':
+        route.decode(body);
+        return ok(route.encode(await lease.leases()));
     }
   } catch (error) {
     return toHttpReply(gatewayErrorReply(error));
@@ -84,12 +102,17 @@ function clusterReply(kv: KvServer, members: () => MemberInfo[]) {
   return { header: { ...kv.header(0) }, members: members().map(memberMessageOf) };
 }
 
-/** Adds the gateway's routes, its watch stream (and its 404/405/preflight answers) to the app. */
+/** Adds the gateway's routes, its two streams (and its 404/405/preflight answers) to the app. */
 export function registerGateway(app: HttpApp, member: Member, kv: KvServer, members: () => MemberInfo[],
-  membership: ClusterMembership, hub: WatchHub): void {
-  for (const [path, route] of GATEWAY_ROUTES) app.post(path, (body) => serve(route, body, member, kv, members, membership));
-  const watchOptions = { hub, kv, maxRequestBytes: app.maxRequestBytes, corsHeaders: CORS_HEADERS };
-  for (const path of GATEWAY_WATCH_PATHS) app.raw('POST', path, (res) => serveWatch(res, watchOptions));
+  membership: ClusterMembership, hub: WatchHub, lease: LeaseServer): void {
+  const services: GatewayServices = { member, kv, members, membership, lease };
+  for (const [path, route] of GATEWAY_ROUTES) app.post(path, (body) => serve(route, body, services));
+  const streamOptions = { maxRequestBytes: app.maxRequestBytes, corsHeaders: CORS_HEADERS };
+  for (const [path, stream] of GATEWAY_STREAMS) {
+    app.raw('POST', path, stream === 'Watch'
+      ? (res) => serveWatch(res, { ...streamOptions, hub, kv })
+      : (res) => serveKeepAlive(res, { ...streamOptions, lease }));
+  }
   for (const prefix of GATEWAY_PREFIXES) {
     // Method-specific routes outrank `any` in uWS's router, so this only sees what no route serves.
     app.uws.any(`${prefix}*`, (res, req) => {

@@ -92,12 +92,15 @@ async function watchScript(address: string): Promise<string[]> {
 
 /**
  * Lease ids differ between the two servers: each id (hex as etcdctl prints it, decimal in json)
- * becomes its name, and `lease list` (printed in etcd's map order) is sorted.
+ * becomes its name; lists printed in etcd's map order are sorted.
  */
 function maskLeases(text: string, ids: Map<string, string>): string {
   let masked = text;
   for (const [hex, name] of ids) masked = masked.replaceAll(hex, name).replaceAll(BigInt(`0x${hex}`).toString(), name);
-  return masked.replace(/(found \d+ leases\n)((?:\S+\n)*)/, (_all, head: string, rows: string) => head + rows.split('\n').sort().join('\n'));
+  // etcd lists leases and a lease's keys in Go map order: compare them sorted.
+  return masked.replace(/(found \d+ leases\n)((?:\S+\n)*)/, (_all, head: string, rows: string) => head + rows.split('\n').sort().join('\n'))
+    .replace(/attached keys\(\[([^\]]*)\]\)/g, (_all, keys: string) => `attached keys([${keys.split(' ').sort().join(' ')}])`)
+    .replace(/"keys":\[([^\]]*)\]/g, (_all, keys: string) => `"keys":[${keys.split(',').sort().join(',')}]`);
 }
 
 async function leaseScript(address: string): Promise<string[]> {

@@ -19,6 +19,9 @@ test('every call is served under /v3/ and /v3beta/ with its gRPC method name', (
     'cluster/member/add': 'Cluster.MemberAdd', 'cluster/member/remove': 'Cluster.MemberRemove',
     'cluster/member/update': 'Cluster.MemberUpdate', 'cluster/member/promote': 'Cluster.MemberPromote',
     'maintenance/status': 'Maintenance.Status', 'maintenance/hash': 'Maintenance.Hash',
+    'lease/grant': 'Lease.LeaseGrant', 'lease/revoke': 'Lease.LeaseRevoke', 'kv/lease/revoke': 'Lease.LeaseRevoke',
+    'lease/timetolive': 'Lease.LeaseTimeToLive', 'kv/lease/timetolive': 'Lease.LeaseTimeToLive',
+    'lease/leases': 'Lease.LeaseLeases', 'kv/lease/leases': 'Lease.LeaseLeases',
   };
   for (const prefix of ['/v3/', '/v3beta/']) {
     for (const [suffix, name] of Object.entries(expected)) {
@@ -26,7 +29,19 @@ test('every call is served under /v3/ and /v3beta/ with its gRPC method name', (
       assert.equal(`${route.service}.${route.method}`, name);
     }
   }
-  assert.equal(GATEWAY_ROUTES.size, 24);
+  assert.equal(GATEWAY_ROUTES.size, 38);
+});
+
+test('the streaming calls, Watch and LeaseKeepAlive, are served under both prefixes; grant and keepalive have no /kv/lease/ path', () => {
+  for (const prefix of ['/v3/', '/v3beta/']) {
+    assert.deepEqual(resolveGatewayRequest('POST', `${prefix}watch`), { stream: 'Watch' });
+    assert.deepEqual(resolveGatewayRequest('POST', `${prefix}lease/keepalive`), { stream: 'LeaseKeepAlive' });
+    assert.deepEqual(resolveGatewayRequest('GET', `${prefix}lease/keepalive`),
+      { reply: { status: 405, contentType: 'text/plain; charset=utf-8', body: 'Method Not Allowed\n' } });
+  }
+  for (const path of ['/v3/kv/lease/grant', '/v3/kv/lease/keepalive', '/v3/lease', '/v3/lease/leases/']) {
+    assert.deepEqual(resolveGatewayRequest('POST', path), { reply: { status: 404, contentType: 'text/plain; charset=utf-8', body: 'Not Found\n' } }, path);
+  }
 });
 
 test('unknown paths under the prefixes, HashKV, and trailing slashes are plain-text 404 "Not Found"', () => {
@@ -59,7 +74,7 @@ test('OPTIONS (CORS preflight) is 200 with an empty body on any path', () => {
 });
 
 test('the field-less requests parse their body but ignore its fields', () => {
-  for (const path of ['/v3/maintenance/status', '/v3/maintenance/hash', '/v3/cluster/member/list']) {
+  for (const path of ['/v3/maintenance/status', '/v3/maintenance/hash', '/v3/cluster/member/list', '/v3/lease/leases']) {
     assert.deepEqual(routeFor(path).decode(Buffer.from('{"revision":"3"}')), {});
     assert.deepEqual(routeFor(path).decode(Buffer.from('')), {});
     assert.throws(() => routeFor(path).decode(Buffer.from('[]')), /cannot unmarshal array into Go value of type map\[string\]json\.RawMessage/);

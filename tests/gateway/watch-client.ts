@@ -1,12 +1,29 @@
 /**
- * Test helper: a curl-like client of POST /v3/watch. It sends a body (whole, or in pieces while the
- * response streams), and hands back the status, headers and the streamed lines one at a time, so a
- * test can compare them byte for byte. Its own connection (no keep-alive); close() ends it.
+ * Test helper: a curl-like client of POST /v3/watch and /v3/lease/keepalive. It sends a body
+ * (whole, or in pieces while the response streams), and hands back the status, headers and the
+ * streamed lines one at a time, so a test can compare them byte for byte. Its own connection (no
+ * keep-alive); close() ends it.
  */
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 
 /** How long a test waits for one line before it fails (a missing line, not a slow one). */
 export const LINE_TIMEOUT_MS = 10_000;
+
+/**
+ * `promise`, or a failure naming `what` after `timeoutMs`: a response that must end (a keep-alive
+ * stream whose body ended) fails the test instead of hanging it.
+ */
+export async function within<T>(promise: Promise<T>, what: string, timeoutMs = LINE_TIMEOUT_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not come within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export interface WatchHead {
   status: number;

@@ -9,9 +9,9 @@ import { EtcdError } from '../../engine/errors.js';
 import { EventType, type Event } from '../../engine/mvcc/rpc.js';
 import type { FilterType, WatchResponse } from '../../engine/watch/watch-types.js';
 import { etcdService } from '../../net/grpc/protos.js';
-import { streamErrorChunk, streamRequestErrorReply } from '../../net/http/gateway/gateway-errors.js';
+import { messageTooLarge, streamErrorChunk, streamRequestErrorReply } from '../../net/http/gateway/gateway-errors.js';
 import { GoJsonStream, type GoJsonValue, parseGoJsonStream } from '../../net/http/gateway/go-json.js';
-import { decodeWatchRequest, messageTooLarge, type WatchRequestUnion } from '../../net/http/gateway/watch-decode.js';
+import { decodeWatchRequest, type WatchRequestUnion } from '../../net/http/gateway/watch-decode.js';
 import { encodeWatchResponseLines } from '../../net/http/gateway/watch-encode.js';
 import { eventFieldBytes, watchRequestBytes, watchResponseBaseBytes } from '../../net/http/gateway/watch-proto-size.js';
 
@@ -54,6 +54,17 @@ test('the body is read as a stream of values, whatever pieces it arrives in', ()
     const values = readAll([body.slice(0, cut), body.slice(cut)]).filter((value) => value !== 'more').map(raw);
     assert.deepEqual(values, whole, `cut at ${cut}`);
   }
+});
+
+test('escaped quotes and backslashes end strings where Go ends them, in many small values and whatever the pieces', () => {
+  const values = ['{"a":"x\\\\"}', '"\\"\\"\\\\\\""', '{"k":"}\\\\","v":"\\\\\\"]"}', '["\\\\",""]', '{"ID":"1"}'];
+  const body = values.join(' ').repeat(3);
+  const whole = readAll([body]).map(raw);
+  assert.deepEqual(whole, [...values, ...values, ...values, 'end']);
+  for (let cut = 1; cut < body.length; cut++) {
+    assert.deepEqual(readAll([body.slice(0, cut), body.slice(cut)]).filter((value) => value !== 'more').map(raw), whole, `cut at ${cut}`);
+  }
+  assert.deepEqual(readAll([...body]).filter((value) => value !== 'more').map(raw), whole, 'byte by byte');
 });
 
 test('a number at the end of what arrived waits for the next byte; the end of the body completes it', () => {

@@ -32,10 +32,10 @@ before(async () => {
   await running.kv.put({ key: b('settled'), value: b('1') });
   const membership = new ClusterMembership(running.member, running.reader, 'test-cluster');
   app = await HttpApp.listen({ host: '127.0.0.1', port: 0, member: running.member, kv: running.kv, maxRequestBytes: MAX_REQUEST_BYTES });
-  registerGateway(app, running.member, running.kv, () => [], membership, running.hub);
+  registerGateway(app, running.member, running.kv, () => [], membership, running.hub, running.lease);
   progressHub = new WatchHub(running.reader, { revision: running.hub.revision, progressNotifyIntervalMs: PROGRESS_INTERVAL_MS });
   progressApp = await HttpApp.listen({ host: '127.0.0.1', port: 0, member: running.member, kv: running.kv });
-  registerGateway(progressApp, running.member, running.kv, () => [], membership, progressHub);
+  registerGateway(progressApp, running.member, running.kv, () => [], membership, progressHub, running.lease);
 });
 
 after(async () => {

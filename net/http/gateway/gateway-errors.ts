@@ -76,3 +76,11 @@ export function streamErrorChunk(error: EtcdError): string {
   return `{"error":{"grpc_code":${error.code},"http_code":${error.httpStatus},"message":${goJsonString(error.message)},` +
     `"http_status":${goJsonString(status)}}}`;
 }
+
+/**
+ * The server refuses a message over its receive limit (--max-request-bytes plus gRPC's 512 KiB
+ * allowance), as grpc-go words it; the stream fails with RESOURCE_EXHAUSTED.
+ */
+export function messageTooLarge(bytes: number, bytesMax: number): EtcdError {
+  return new EtcdError(GrpcCode.RESOURCE_EXHAUSTED, `grpc: received message larger than max (${bytes} vs. ${bytesMax})`);
+}

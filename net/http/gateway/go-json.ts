@@ -375,13 +375,18 @@ export class GoJsonStream {
   /**
    * Scans the bytes not yet scanned; returns the end (exclusive) of the value once it is closed.
    * Inside strings it jumps from quote to quote (and backslash) with indexOf, so a large base64
-   * string costs a memchr, not a loop over its bytes.
+   * string costs a memchr, not a loop over its bytes. A backslash is looked for only up to the
+   * next quote, and each position found is kept until passed: with many small values buffered
+   * (a keep-alive body), a search to the end of the buffer per string would make reading them
+   * quadratic.
    */
   private scanForClose(): number | undefined {
     const view = this.buffer.subarray(0, this.length);
     let { depth, inString, escaped } = this;
     let closed: number | undefined;
-    let nextBackslash = -2;
+    /** The next quote at or after `index` (view.length: none); the next backslash before it (else = nextQuote). */
+    let nextQuote = -1;
+    let nextBackslash = -1;
     let index = this.start + this.scanned;
     while (index < view.length) {
       if (inString) {
@@ -390,16 +395,22 @@ export class GoJsonStream {
           index++;
           continue;
         }
-        const quote = view.indexOf(QUOTE, index);
-        if (nextBackslash !== -1 && nextBackslash < index) nextBackslash = view.indexOf(BACKSLASH, index);
-        if (nextBackslash !== -1 && (quote === -1 || nextBackslash < quote)) {
+        if (nextQuote < index) {
+          const quote = view.indexOf(QUOTE, index);
+          nextQuote = quote === -1 ? view.length : quote;
+        }
+        if (nextBackslash < index) {
+          const backslash = view.subarray(index, nextQuote).indexOf(BACKSLASH);
+          nextBackslash = backslash === -1 ? nextQuote : index + backslash;
+        }
+        if (nextBackslash < nextQuote) {
           escaped = true;
           index = nextBackslash + 1;
-        } else if (quote === -1) {
+        } else if (nextQuote === view.length) {
           index = view.length;
         } else {
           inString = false;
-          index = quote + 1;
+          index = nextQuote + 1;
           // A string that is the whole value ends with its quote.
           if (depth === 0) {
             closed = index;

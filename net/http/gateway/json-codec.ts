@@ -9,7 +9,8 @@
  * - null leaves a field unset;
  * - bytes: a standard base64 string (or, as encoding/json allows, an array of numbers 0..255);
  * - int64: a JSON number or a quoted one; the quotes are stripped and the inside re-parsed as JSON,
- *   so "x" fails with a syntax error and "1.5" with "cannot unmarshal number 1.5";
+ *   so "x" fails with a syntax error and "1.5" with "cannot unmarshal number 1.5" (an `exact`
+ *   field comes back as a bigint, for a caller that must not round it);
  * - enums: the upstream UPPER_CASE name (raw, not unescaped) or any int32 number, known or not;
  *   a repeated enum is an array of those (null elements are 0), and a bare string in its place
  *   fails as jsonpb's enum path does ("invalid target \"slice\"" when the name is known).
@@ -26,7 +27,7 @@ export class JsonpbError extends Error {
 /** How one field's JSON value is read. */
 export type FieldKind =
   | { type: 'bytes' }
-  | { type: 'int64' }
+  | { type: 'int64'; exact?: true }
   | { type: 'uint64' }
   | { type: 'bool' }
   | { type: 'strings' }
@@ -71,11 +72,15 @@ function numberError(text: string, goType: string): JsonpbError {
 }
 
 /** A JSON number as Go's strconv.ParseInt reads it, within [min, max]. */
-function parseInteger(text: string, min: bigint, max: bigint, goType: string): number {
+function parseBigInteger(text: string, min: bigint, max: bigint, goType: string): bigint {
   if (!INTEGER.test(text)) throw numberError(text, goType);
   const value = BigInt(text);
   if (value < min || value > max) throw numberError(text, goType);
-  return Number(value);
+  return value;
+}
+
+function parseInteger(text: string, min: bigint, max: bigint, goType: string): number {
+  return Number(parseBigInteger(text, min, max, goType));
 }
 
 function decodeBytes(value: GoJsonValue): Uint8Array | undefined {
@@ -91,12 +96,12 @@ function decodeBytes(value: GoJsonValue): Uint8Array | undefined {
   }
 }
 
-function decodeInt64(value: GoJsonValue): number {
+function decodeInt64(value: GoJsonValue): bigint {
   const isQuoted = value.kind === 'string';
   const inner = isQuoted ? parseGoJsonDocument(value.raw.subarray(1, value.raw.length - 1)) : value;
-  if (inner.kind === 'null') return 0;
+  if (inner.kind === 'null') return 0n;
   if (inner.kind !== 'number') throw typeError(inner, 'int64');
-  return parseInteger(inner.text, INT64_MIN, INT64_MAX, 'int64');
+  return parseBigInteger(inner.text, INT64_MIN, INT64_MAX, 'int64');
 }
 
 /** uint64 ids: as int64, in [0, 2^64-1]; a value beyond 2^53 comes back rounded (it names no cairn member). */
@@ -151,7 +156,10 @@ function decodeEnums(value: GoJsonValue, goType: string, values: Readonly<Record
 function decodeField(value: GoJsonValue, kind: FieldKind): unknown {
   switch (kind.type) {
     case 'bytes': return decodeBytes(value);
-    case 'int64': return decodeInt64(value);
+    case 'int64': {
+      const decoded = decodeInt64(value);
+      return kind.exact === true ? decoded : Number(decoded);
+    }
     case 'uint64': return decodeUint64(value);
     case 'bool': return decodeBool(value);
     case 'strings': return decodeStrings(value);

@@ -5,11 +5,17 @@
  * `errorReply(error)` from gateway-errors.ts).
  *
  * etcd 3.4 serves every call under /v3/ and again under /v3beta/ (/v3alpha/ is gone: 404). It does
- * not route HashKV: /v3/maintenance/hashkv is 404, and /v3/maintenance/hash is Hash. Paths match
- * exactly (a trailing slash is 404); a query string is ignored. Watch, the one streaming call, is
- * POST /v3/watch: its body is a stream of requests and its answer a stream of responses, so it has
- * no codec here (watch-decode.ts, watch-encode.ts) and the HTTP server serves it apart.
+ * not route HashKV: /v3/maintenance/hashkv is 404, and /v3/maintenance/hash is Hash. Lease revoke,
+ * timetolive and leases are served twice, at /v3/lease/... and /v3/kv/lease/...; grant and
+ * keepalive only at /v3/lease/... Paths match exactly (a trailing slash is 404); a query string is
+ * ignored. The two streaming calls, Watch (POST /v3/watch) and LeaseKeepAlive (POST
+ * /v3/lease/keepalive), read a stream of requests from the body and answer a stream of responses,
+ * so they have no codec here and the HTTP server serves them apart.
  */
+import type {
+  LeaseGrantRequest, LeaseGrantResponse, LeaseLeasesResponse, LeaseRevokeRequest, LeaseTimeToLiveRequest,
+  LeaseTimeToLiveResponse,
+} from '../../../engine/lease/lease-rpc.js';
 import type {
   CompactionRequest, DeleteRangeRequest, DeleteRangeResponse, PutRequest, PutResponse,
   RangeRequest, RangeResponse, TxnRequest, TxnResponse,
@@ -30,11 +36,15 @@ import { decodeMessage } from './json-codec.js';
 import {
   decodeCompactionRequest, decodeDeleteRangeRequest, decodePutRequest, decodeRangeRequest, decodeTxnRequest,
 } from './kv-decode.js';
+import { decodeLeaseGrantRequest, decodeLeaseRevokeRequest, decodeLeaseTimeToLiveRequest } from './lease-decode.js';
+import {
+  encodeLeaseGrantResponse, encodeLeaseLeasesResponse, encodeLeaseRevokeResponse, encodeLeaseTimeToLiveResponse,
+} from './lease-encode.js';
 import {
   encodeCompactionResponse, encodeDeleteRangeResponse, encodePutResponse, encodeRangeResponse, encodeTxnResponse,
 } from './kv-encode.js';
 
-/** A request message without fields (StatusRequest, HashRequest, MemberListRequest in 3.4). */
+/** A request message without fields (StatusRequest, HashRequest, MemberListRequest, LeaseLeasesRequest in 3.4). */
 export type EmptyRequest = Record<string, never>;
 
 /** Each routed gRPC method with its request and response types. */
@@ -51,11 +61,15 @@ export interface GatewayMethods {
   MemberPromote: { request: MemberIdRequest; response: MemberListResponse };
   Status: { request: EmptyRequest; response: StatusResponse };
   Hash: { request: EmptyRequest; response: HashResponse };
+  LeaseGrant: { request: LeaseGrantRequest; response: WithResponseHeader<LeaseGrantResponse> };
+  LeaseRevoke: { request: LeaseRevokeRequest; response: { header: ResponseHeader } };
+  LeaseTimeToLive: { request: LeaseTimeToLiveRequest; response: WithResponseHeader<LeaseTimeToLiveResponse> };
+  LeaseLeases: { request: EmptyRequest; response: WithResponseHeader<LeaseLeasesResponse> };
 }
 
 /** One call: its gRPC service and method, and its JSON codec. */
 export interface GatewayRouteOf<M extends keyof GatewayMethods> {
-  service: 'KV' | 'Cluster' | 'Maintenance';
+  service: 'KV' | 'Cluster' | 'Maintenance' | 'Lease';
   method: M;
   /** Decodes a request body; throws what `errorReply` turns into etcd's 400 answer. */
   decode(body: Uint8Array): GatewayMethods[M]['request'];
@@ -77,6 +91,22 @@ function decodeEmptyRequest(body: Uint8Array): EmptyRequest {
   return {};
 }
 
+/** The Lease calls, each at the paths etcd 3.4's gateway gives it. */
+function leaseRoutes(): [string, GatewayRoute][] {
+  const grant: GatewayRoute = { service: 'Lease', method: 'LeaseGrant', decode: decodeLeaseGrantRequest, encode: encodeLeaseGrantResponse };
+  const revoke: GatewayRoute = { service: 'Lease', method: 'LeaseRevoke', decode: decodeLeaseRevokeRequest, encode: encodeLeaseRevokeResponse };
+  const timeToLive: GatewayRoute = {
+    service: 'Lease', method: 'LeaseTimeToLive', decode: decodeLeaseTimeToLiveRequest, encode: encodeLeaseTimeToLiveResponse,
+  };
+  const leases: GatewayRoute = { service: 'Lease', method: 'LeaseLeases', decode: decodeEmptyRequest, encode: encodeLeaseLeasesResponse };
+  return [
+    ['lease/grant', grant],
+    ['lease/revoke', revoke], ['kv/lease/revoke', revoke],
+    ['lease/timetolive', timeToLive], ['kv/lease/timetolive', timeToLive],
+    ['lease/leases', leases], ['kv/lease/leases', leases],
+  ];
+}
+
 const ROUTES_BY_SUFFIX: ReadonlyMap<string, GatewayRoute> = new Map<string, GatewayRoute>([
   ['kv/range', { service: 'KV', method: 'Range', decode: decodeRangeRequest, encode: encodeRangeResponse }],
   ['kv/put', { service: 'KV', method: 'Put', decode: decodePutRequest, encode: encodePutResponse }],
@@ -90,6 +120,7 @@ const ROUTES_BY_SUFFIX: ReadonlyMap<string, GatewayRoute> = new Map<string, Gate
   ['cluster/member/promote', { service: 'Cluster', method: 'MemberPromote', decode: decodeMemberIdRequest, encode: encodeMemberListResponse }],
   ['maintenance/status', { service: 'Maintenance', method: 'Status', decode: decodeEmptyRequest, encode: encodeStatusResponse }],
   ['maintenance/hash', { service: 'Maintenance', method: 'Hash', decode: decodeEmptyRequest, encode: encodeHashResponse }],
+  ...leaseRoutes(),
 ]);
 
 /** Every routed path, prefixes included, to its route. */
@@ -97,11 +128,17 @@ export const GATEWAY_ROUTES: ReadonlyMap<string, GatewayRoute> = new Map(
   GATEWAY_PREFIXES.flatMap((prefix) => [...ROUTES_BY_SUFFIX].map(([suffix, route]) => [prefix + suffix, route] as const)),
 );
 
-/** The streaming call's paths under each prefix. */
-export const GATEWAY_WATCH_PATHS: readonly string[] = GATEWAY_PREFIXES.map((prefix) => `${prefix}watch`);
+/** The streaming calls. */
+export type GatewayStream = 'Watch' | 'LeaseKeepAlive';
 
-/** A route to call, the watch stream, or a finished reply (routing failure or CORS preflight). */
-export type GatewayResolution = { route: GatewayRoute } | { stream: 'Watch' } | { reply: GatewayReply };
+/** The streaming calls' paths, prefixes included. */
+export const GATEWAY_STREAMS: ReadonlyMap<string, GatewayStream> = new Map(GATEWAY_PREFIXES.flatMap((prefix) => [
+  [`${prefix}watch`, 'Watch'] as const,
+  [`${prefix}lease/keepalive`, 'LeaseKeepAlive'] as const,
+]));
+
+/** A route to call, a streaming call, or a finished reply (routing failure or CORS preflight). */
+export type GatewayResolution = { route: GatewayRoute } | { stream: GatewayStream } | { reply: GatewayReply };
 
 /** CORS preflight: etcd answers every OPTIONS request 200 with an empty body. */
 const PREFLIGHT_REPLY: GatewayReply = { status: 200, contentType: undefined, body: '' };
@@ -115,8 +152,9 @@ export function resolveGatewayRequest(httpMethod: string, path: string): Gateway
   if (httpMethod.toUpperCase() === 'OPTIONS') return { reply: PREFLIGHT_REPLY };
   if (!GATEWAY_PREFIXES.some((prefix) => path.startsWith(prefix))) return { reply: PAGE_NOT_FOUND_REPLY };
   const route = GATEWAY_ROUTES.get(path);
-  const isWatch = GATEWAY_WATCH_PATHS.includes(path);
-  if (route === undefined && !isWatch) return { reply: NOT_FOUND_REPLY };
+  const stream = GATEWAY_STREAMS.get(path);
+  const call = route !== undefined ? { route } : stream !== undefined ? { stream } : undefined;
+  if (call === undefined) return { reply: NOT_FOUND_REPLY };
   if (httpMethod.toUpperCase() !== 'POST') return { reply: METHOD_NOT_ALLOWED_REPLY };
-  return route === undefined ? { stream: 'Watch' } : { route };
+  return call;
 }

@@ -4,8 +4,8 @@
  * gateway reads goes to the server as it is read. A request with no member of the oneof set (`{}`,
  * unknown fields only, null) is passed on and ignored by the server, as etcd does.
  */
-import { EtcdError, GrpcCode } from '../../../engine/errors.js';
 import { FilterType, type WatchCreateRequest } from '../../../engine/watch/watch-types.js';
+import { messageTooLarge } from './gateway-errors.js';
 import type { GoJsonValue } from './go-json.js';
 import { type DecodedMessage, type MessageSchema, decodeMessage } from './json-codec.js';
 import { watchRequestBytes } from './watch-proto-size.js';
@@ -67,12 +67,4 @@ function unionOf(message: DecodedMessage): WatchRequestUnion {
   }
   if (message.progress_request !== undefined) return { kind: 'progress' };
   return { kind: 'none' };
-}
-
-/**
- * The server refuses a message over its receive limit (--max-request-bytes plus gRPC's 512 KiB
- * allowance), as grpc-go words it; the stream fails with RESOURCE_EXHAUSTED.
- */
-export function messageTooLarge(bytes: number, bytesMax: number): EtcdError {
-  return new EtcdError(GrpcCode.RESOURCE_EXHAUSTED, `grpc: received message larger than max (${bytes} vs. ${bytesMax})`);
 }

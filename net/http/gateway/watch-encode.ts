@@ -1,8 +1,8 @@
 /**
  * WatchResponses as etcd 3.4's gateway streams them: each one a line `{"result":<WatchResponse>}`
- * and "\n" (grpc-gateway's stream chunk and delimiter), the response written by jsonpb as every
- * gateway answer is (jsonpb-write.ts): zero fields left out, so watch id 0 and PUT event types are
- * absent, event types by name ("type":"DELETE"). Observed on etcd 3.4.23:
+ * and "\n" (grpc-gateway's stream chunk and delimiter, stream-chunk.ts), the response written by
+ * jsonpb as every gateway answer is (jsonpb-write.ts): zero fields left out, so watch id 0 and PUT
+ * event types are absent, event types by name ("type":"DELETE"). Observed on etcd 3.4.23:
  *
  *   {"result":{"header":{...,"revision":"8",...},"created":true}}
  *   {"result":{"header":{...},"events":[{"type":"DELETE","kv":{"key":"YQ==","mod_revision":"4"},"prev_kv":{...}}]}}
@@ -16,10 +16,8 @@ import type { WatchResponse } from '../../../engine/watch/watch-types.js';
 import type { ResponseHeader } from './cluster-types.js';
 import { boolJson, int64Json, jsonObject, repeatedJson, stringJson } from './jsonpb-write.js';
 import { encodeHeader, encodeKeyValue } from './kv-encode.js';
+import { resultChunk } from './stream-chunk.js';
 import { eventFieldBytes, watchResponseBaseBytes } from './watch-proto-size.js';
-
-/** grpc-gateway's delimiter after each streamed message. */
-export const STREAM_DELIMITER = '\n';
 
 const withPrevCache = new WeakMap<Event, string>();
 const withoutPrevCache = new WeakMap<Event, string>();
@@ -57,7 +55,7 @@ function resultLine(response: WatchResponse, header: string, events: readonly st
     ['fragment', boolJson(fragment)],
     ['events', repeatedJson(events)],
   ]);
-  return `{"result":${body}}${STREAM_DELIMITER}`;
+  return resultChunk(body);
 }
 
 /**

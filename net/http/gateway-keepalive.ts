@@ -1,0 +1,105 @@
+/**
+ * POST /v3/lease/keepalive: etcd's JSON gateway keep-alive stream on the member's uWS app. Like
+ * net/grpc/lease-service.ts it only adapts: each request object is one LeaseServer.keepAlive.
+ * Reading the body, writing lines and flow control are gateway-stream.ts's.
+ *
+ * What etcd 3.4's gateway does, and so what this does (observed on etcd 3.4.23):
+ * - Each object `{"ID":"500"}` is one keep-alive, answered with one line, in body order:
+ *   {"result":{"header":{...},"ID":"500","TTL":"60"}}. An unknown lease is answered TTL 0, which
+ *   jsonpb leaves out ({"result":{"header":{...},"ID":"501"}}); `{}` is lease 0, unknown.
+ * - etcd's server takes one keep-alive at a time (receive, renew, send), so the answers keep the
+ *   order of the requests; here they are answered one after the other.
+ * - When the body ends, or an object after the first cannot be decoded, the keep-alives already
+ *   read are answered and the response ends (the server's stream sees EOF and returns). An empty
+ *   body is answered at once: 200, no body, no gRPC metadata.
+ * - A keep-alive the server fails (e.g. no leader) fails the stream with grpc-gateway's error chunk.
+ *
+ * A client that sends keep-alives faster than they are answered, or than it reads the answers,
+ * is held back: while KEEPALIVES_READ_AHEAD_MAX wait for an answer, or the response is congested,
+ * further objects stay unread in the body (gateway-stream.ts bounds that buffer).
+ */
+import type { HttpResponse } from '@trufflesuite/uws-js-unofficial';
+import type { LeaseServer } from '../../engine/lease/lease-server.js';
+import type { GoJsonValue } from './gateway/go-json.js';
+import { decodeLeaseKeepAliveRequest } from './gateway/lease-decode.js';
+import { encodeLeaseKeepAliveLine } from './gateway/lease-encode.js';
+import { GatewayStreamCall, type GatewayStreamOptions } from './gateway-stream.js';
+
+/**
+ * Keep-alives read from one body and not yet answered. Answers come one at a time, so more read
+ * ahead would only hold memory; a body of many objects is simply read as answers go out.
+ */
+export const KEEPALIVES_READ_AHEAD_MAX = 1024;
+/**
+ * Keep-alives answered before the call yields to the event loop. A renewal on the leader may
+ * complete without leaving the microtask queue, so a long body answered in one go would hold
+ * every other socket of the server (and this one's own reading and writing) until it is done.
+ */
+const KEEPALIVES_PER_TURN_MAX = 64;
+
+/** A keep-alive stream's server: the member's lease server. */
+export interface GatewayKeepAliveOptions extends GatewayStreamOptions {
+  lease: LeaseServer;
+}
+
+/** Serves one POST /v3/lease/keepalive. Call it from the uWS route handler. */
+export function serveKeepAlive(res: HttpResponse, options: GatewayKeepAliveOptions): void {
+  new GatewayKeepAliveCall(res, options);
+}
+
+class GatewayKeepAliveCall extends GatewayStreamCall<number> {
+  /** Lease ids read and not yet answered, in body order. */
+  private readonly waiting: number[] = [];
+  private answering = false;
+  private readingDone = false;
+
+  constructor(res: HttpResponse, private readonly keepAlive: GatewayKeepAliveOptions) {
+    super(res, keepAlive);
+  }
+
+  protected override get readPaused(): boolean {
+    return this.waiting.length >= KEEPALIVES_READ_AHEAD_MAX || this.isCongested;
+  }
+
+  protected override decode(value: GoJsonValue): number {
+    return decodeLeaseKeepAliveRequest(value);
+  }
+
+  protected override dispatch(id: number): void {
+    this.waiting.push(id);
+    if (!this.answering) void this.answer();
+  }
+
+  /** The keep-alives read so far are answered, then the response ends. */
+  protected override readingEnded(): void {
+    this.readingDone = true;
+    if (!this.answering) this.end();
+  }
+
+  protected override drained(): void {
+    this.readRequests();
+  }
+
+  /** Nothing to release: the answering loop sees `finished` and stops. */
+  protected override closed(): void {}
+
+  /** Answers the waiting keep-alives one at a time, as etcd's server does, until none wait. */
+  private async answer(): Promise<void> {
+    this.answering = true;
+    try {
+      while (this.waiting.length > 0 && !this.finished) {
+        for (let answered = 0; answered < KEEPALIVES_PER_TURN_MAX && this.waiting.length > 0 && !this.finished; answered++) {
+          const response = await this.keepAlive.lease.keepAlive(this.waiting.shift()!);
+          this.writeLines([encodeLeaseKeepAliveLine(response)]);
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+        this.readRequests();
+      }
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      this.answering = false;
+    }
+    if (this.readingDone) this.end();
+  }
+}
