@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /**
  * cairnctl: etcdctl v3's commands against cairn (or etcd) over etcd's gRPC API, printing what
- * etcdctl prints. Exit codes are etcdctl's: 0, 1 (error), 3 (bad txn script), 4 (unsupported
- * format or sort flag), 128 (bad arguments).
+ * etcdctl prints. Exit codes are etcdctl's: 0, 1 (error), 2 (a panic etcdctl would hit), 3 (bad
+ * txn script or input line), 4 (unsupported format or sort flag), 5 (watch canceled), 128 (bad
+ * arguments).
  */
 import { commandWords, parseArgs, type ParsedArgs } from './ctl/args.js';
 import type { CommandSpec } from './ctl/command.js';
 import { findCommand, suggestCommands } from './ctl/commands.js';
-import { CtlError, EXIT_ERROR, UsageError } from './ctl/exit.js';
+import { CtlError, EXIT_ERROR, GoPanic, UsageError } from './ctl/exit.js';
 import { GLOBAL_FLAGS, globalOptions } from './ctl/global.js';
 import { goQuote } from './ctl/go-format.js';
 import { commandHelp, PROGRAM, programHelp } from './ctl/help.js';
@@ -53,8 +54,13 @@ async function runCommand(command: CommandSpec, tokens: string[]): Promise<numbe
   }
   const stdin = new StdinReader(process.stdin);
   try {
-    return (await command.run({ args, global: globalOptions(args), out, stdin })) ?? 0;
+    return (await command.run({ args, global: globalOptions(args), out, stdin, tokens })) ?? 0;
   } catch (error) {
+    if (error instanceof GoPanic) {
+      // Go prints the panicking goroutine's stack after this; cairnctl has no Go stack to show.
+      out.stderr(`panic: ${error.message}\n\ngoroutine 1 [running]:\n`);
+      return error.exitCode;
+    }
     // Anything else (a broken connection setup, say) is still reported the etcdctl way.
     out.stderr(`Error: ${(error as Error).message}\n`);
     return error instanceof CtlError ? error.exitCode : EXIT_ERROR;

@@ -82,8 +82,9 @@ export const ErrNoSpace = define(GrpcCode.RESOURCE_EXHAUSTED, 'etcdserver: mvcc:
 // etcd never sends this one (it ignores a cancel of an unknown watch id); cairn's WebSocket
 // protocol answers every request, so it answers such a cancel with it.
 export const ErrWatcherNotExist = define(GrpcCode.NOT_FOUND, 'mvcc: watcher does not exist');
-/** gRPC's answer when a server does not offer the Watch service. */
+/** gRPC's answers when a server does not offer the Watch or the Lease service. */
 export const ErrWatchUnimplemented = define(GrpcCode.UNIMPLEMENTED, 'unknown service etcdserverpb.Watch');
+export const ErrLeaseUnimplemented = define(GrpcCode.UNIMPLEMENTED, 'unknown service etcdserverpb.Lease');
 
 export const ErrLeaseNotFound = define(GrpcCode.NOT_FOUND, 'etcdserver: requested lease not found');
 export const ErrLeaseExist = define(GrpcCode.FAILED_PRECONDITION, 'etcdserver: lease already exists');

@@ -110,7 +110,7 @@ export class CairnServer {
       maxRequestBytes: options.maxRequestBytes,
     });
     const http = await HttpApp.listen({
-      host: options.clientHttpListen.host, port: options.clientHttpListen.port, member, kv, hub,
+      host: options.clientHttpListen.host, port: options.clientHttpListen.port, member, kv, hub, lease: services.lease,
       maxRequestBytes: options.maxRequestBytes,
     });
     registerGateway(http, member, kv, members, membership, hub, services.lease);

@@ -1,8 +1,9 @@
 /**
- * gRPC clients for etcd's KV, Maintenance and Cluster services on one endpoint, and the two ways
- * etcdctl picks endpoints: the first reachable one (most commands) or each one (endpoint
- * health/status). Every call carries the --command-timeout deadline and waits for the connection
- * within it, so an unreachable endpoint ends in "context deadline exceeded" as with etcdctl.
+ * gRPC clients for etcd's KV, Maintenance, Cluster and Watch services on one endpoint, and the
+ * ways etcdctl picks endpoints: the first reachable one (most commands; watch waits for it however
+ * long that takes), or each one (endpoint health/status). Every unary call carries the
+ * --command-timeout deadline and waits for the connection within it, so an unreachable endpoint
+ * ends in "context deadline exceeded" as with etcdctl.
  */
 import * as grpc from '@grpc/grpc-js';
 import { etcdClient } from '../../net/grpc/protos.js';
@@ -17,7 +18,7 @@ export interface GlobalOptions {
   hex: boolean;
 }
 
-type Service = 'KV' | 'Maintenance' | 'Cluster';
+type Service = 'KV' | 'Maintenance' | 'Cluster' | 'Watch';
 
 const DEADLINE_EXCEEDED = 'context deadline exceeded';
 
@@ -28,12 +29,20 @@ const GO_CODE_NAMES = [
   'Internal', 'Unavailable', 'DataLoss', 'Unauthenticated',
 ];
 
-/** The error text etcdctl prints for a failed call: etcd's own message when the server sent one. */
+/**
+ * A gRPC status as clientv3's rpctypes.Error prints it: etcd's own message when the server sent
+ * one, grpc-go's "rpc error: ..." text otherwise.
+ */
+export function rpcErrorMessage(code: number, details: string): string {
+  if (details.startsWith('etcdserver: ')) return details;
+  return `rpc error: code = ${GO_CODE_NAMES[code] ?? String(code)} desc = ${details}`;
+}
+
+/** The error text etcdctl prints for a failed call. */
 function callErrorMessage(error: grpc.ServiceError): string {
   if (error.code === grpc.status.DEADLINE_EXCEEDED) return DEADLINE_EXCEEDED;
   if (error.code === grpc.status.CANCELLED) return 'context canceled';
-  if (error.details.startsWith('etcdserver: ')) return error.details;
-  return `rpc error: code = ${GO_CODE_NAMES[error.code] ?? String(error.code)} desc = ${error.details}`;
+  return rpcErrorMessage(error.code, error.details);
 }
 
 /** host:port of an --endpoints entry, which may carry an http:// or https:// scheme. */
@@ -52,6 +61,7 @@ export class EtcdConnection {
       KV: new (etcdClient('KV'))(address, credentials),
       Maintenance: new (etcdClient('Maintenance'))(address, credentials),
       Cluster: new (etcdClient('Cluster'))(address, credentials),
+      Watch: new (etcdClient('Watch'))(address, credentials),
     };
   }
 
@@ -71,7 +81,18 @@ export class EtcdConnection {
     });
   }
 
-  /** Resolves once connected; rejects at `deadline` (ms since the epoch). */
+  /**
+   * Opens a Watch stream. Like clientv3's watches it waits for the connection however long that
+   * takes, and asks the server to end it when the member has no leader (etcd's "hasleader").
+   */
+  watch<Request, Response>(): grpc.ClientDuplexStream<Request, Response> {
+    const metadata = new grpc.Metadata({ waitForReady: true });
+    metadata.set('hasleader', 'true');
+    const client = this.clients.Watch as unknown as { Watch(metadata: grpc.Metadata): grpc.ClientDuplexStream<Request, Response> };
+    return client.Watch(metadata);
+  }
+
+  /** Resolves once connected; rejects at `deadline` (ms since the epoch; Infinity: never). */
   ready(deadline: number): Promise<this> {
     return new Promise((resolve, reject) => {
       this.clients.KV.waitForReady(deadline, (error) => (error ? reject(error) : resolve(this)));
@@ -87,9 +108,16 @@ export class EtcdConnection {
  * Connects to every endpoint at once and keeps the first that answers, within --dial-timeout
  * (and never past --command-timeout); the others are closed.
  */
-export async function connectFirstReachable(options: GlobalOptions): Promise<EtcdConnection> {
-  const connections = options.endpoints.map((endpoint) => new EtcdConnection(endpoint, options.commandTimeoutMs));
-  const deadline = Date.now() + Math.min(options.dialTimeoutMs, options.commandTimeoutMs);
+export function connectFirstReachable(options: GlobalOptions): Promise<EtcdConnection> {
+  return firstConnected(connectEach(options), Date.now() + Math.min(options.dialTimeoutMs, options.commandTimeoutMs));
+}
+
+/**
+ * The first of `connections` to connect by `deadline` (ms since the epoch; Infinity: however
+ * long it takes, as etcdctl's watch waits); the others are closed. Rejects when none connects
+ * (in time, or before it is closed).
+ */
+export async function firstConnected(connections: EtcdConnection[], deadline: number): Promise<EtcdConnection> {
   try {
     const chosen = await Promise.any(connections.map((connection) => connection.ready(deadline)));
     for (const connection of connections) if (connection !== chosen) connection.close();

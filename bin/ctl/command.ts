@@ -8,6 +8,8 @@ export interface CommandContext {
   args: ParsedArgs;
   global: GlobalOptions;
   out: Output;
+  /** The whole command line, global flags included (watch reads it as etcdctl reads os.Args). */
+  tokens: readonly string[];
   /** Standard input, read only when a command asks (put's value, txn's script). */
   stdin: StdinReader;
 }

@@ -7,9 +7,10 @@ import { getCommand } from './get.js';
 import { memberAddCommand, memberListCommand, memberPromoteCommand, memberRemoveCommand, memberUpdateCommand } from './member.js';
 import { putCommand } from './put.js';
 import { txnCommand } from './txn.js';
+import { watchCommand } from './watch.js';
 
 export const COMMANDS: CommandSpec[] = [
-  putCommand, getCommand, delCommand, txnCommand, compactionCommand,
+  putCommand, getCommand, delCommand, txnCommand, compactionCommand, watchCommand,
   memberListCommand, memberAddCommand, memberRemoveCommand, memberUpdateCommand, memberPromoteCommand,
   endpointHealthCommand, endpointStatusCommand,
 ];

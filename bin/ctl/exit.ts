@@ -1,14 +1,18 @@
 /**
- * etcdctl's exit codes and the one error type commands throw to end with one of them. Messages
- * are printed as etcdctl prints them: `Error: <message>` on stderr.
+ * etcdctl's exit codes and the error types commands throw to end with one of them. Messages are
+ * printed as etcdctl prints them: `Error: <message>` on stderr (a panic: `panic: <message>`).
  */
 
 /** The server answered with an error, or a call timed out. */
 export const EXIT_ERROR = 1;
+/** etcdctl panicked (Go's exit code for a runtime panic). */
+export const EXIT_PANIC = 2;
 /** A txn script could not be parsed. */
 export const EXIT_INVALID_INPUT = 3;
 /** A flag value names something etcdctl does not support (output format, sort target, ...). */
 export const EXIT_BAD_FEATURE = 4;
+/** A watch ended: the server canceled it or the stream closed. */
+export const EXIT_INTERRUPTED = 5;
 /** The command was given the wrong arguments. */
 export const EXIT_BAD_ARGS = 128;
 
@@ -26,5 +30,15 @@ export class CtlError extends Error {
 export class UsageError extends Error {
   constructor(message: string, readonly hint = '') {
     super(message);
+  }
+}
+
+/**
+ * A runtime panic etcdctl would hit (its argify slices quoted words out of bounds): Go prints
+ * `panic: <message>` and the goroutine's stack, and exits 2.
+ */
+export class GoPanic extends CtlError {
+  constructor(message: string) {
+    super(EXIT_PANIC, message);
   }
 }

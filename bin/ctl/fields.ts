@@ -3,9 +3,9 @@
  * %q quoting, numbers in decimal; list entries (members, endpoints) end with a blank line.
  */
 import { goQuote, goQuoteBytes } from './go-format.js';
-import type {
-  DeleteRangeResponse, EndpointHealth, EndpointStatus, KeyValue, MemberListResponse, PutResponse, RangeResponse,
-  ResponseHeader, TxnResponse,
+import {
+  eventTypeName, type ClientWatchResponse, type DeleteRangeResponse, type EndpointHealth, type EndpointStatus, type KeyValue,
+  type MemberListResponse, type PutResponse, type RangeResponse, type ResponseHeader, type TxnResponse,
 } from './messages.js';
 
 const line = (name: string, value: string): string => `"${name}" : ${value}\n`;
@@ -46,6 +46,12 @@ export function txnFields(response: TxnResponse): string {
       : op.response_put ? putFields(op.response_put)
         : op.response_delete_range ? deleteFields(op.response_delete_range)
           : op.response_txn ? txnFields(op.response_txn) : '')).join('');
+}
+
+/** A watch response: its header (zero for a last canceled one), then each event's type, previous pair and pair. */
+export function watchFields(response: ClientWatchResponse): string {
+  return header(response.header) + (response.events ?? []).map((event) => line('Type', eventTypeName(event.type)) +
+    (event.prev_kv ? keyValue(event.prev_kv, 'Prev') : '') + (event.kv ? keyValue(event.kv) : '')).join('');
 }
 
 export function memberListFields(response: MemberListResponse): string {

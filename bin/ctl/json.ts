@@ -4,8 +4,8 @@
  * bare JSON numbers (exact: written from their decimal strings), bytes are base64.
  */
 import type {
-  DeleteRangeResponse, EndpointHealth, EndpointStatus, KeyValue, Member, MemberListResponse, PutResponse,
-  RangeResponse, ResponseHeader, ResponseOp, TxnResponse,
+  ClientWatchResponse, DeleteRangeResponse, EndpointHealth, EndpointStatus, Event, KeyValue, Member, MemberListResponse,
+  PutResponse, RangeResponse, ResponseHeader, ResponseOp, TxnResponse,
 } from './messages.js';
 
 type Field = [name: string, json: string | undefined];
@@ -78,6 +78,20 @@ function responseOp(op: ResponseOp): string {
 export function txnJson(response: TxnResponse): string {
   return object([['header', optional(response.header, header)], ['succeeded', flag(response.succeeded)],
     ['responses', list(response.responses, responseOp)]]);
+}
+
+function event(value: Event): string {
+  return object([['type', int(String(value.type))], ['kv', optional(value.kv, keyValue)], ['prev_kv', optional(value.prev_kv, keyValue)]]);
+}
+
+/**
+ * A watch response: clientv3's WatchResponse, whose fields have no JSON tags, so Go's names,
+ * nothing left out, and no events at all as null.
+ */
+export function watchJson(response: ClientWatchResponse): string {
+  const events = response.events === null ? 'null' : `[${response.events.map(event).join(',')}]`;
+  return `{"Header":${header(response.header)},"Events":${events},"CompactRevision":${response.compact_revision},` +
+    `"Canceled":${response.canceled},"Created":${response.created}}`;
 }
 
 function member(value: Member): string {

@@ -51,6 +51,49 @@ export interface TxnResponse {
   responses: ResponseOp[];
 }
 
+/** mvccpb.Event: `type` is 0 (PUT) or 1 (DELETE). */
+export interface Event {
+  type: number;
+  kv: KeyValue | null;
+  prev_kv: KeyValue | null;
+}
+
+/** Go's names of mvccpb.Event.EventType values (a number it has no name for prints as itself). */
+const EVENT_TYPE_NAMES = ['PUT', 'DELETE'];
+
+/** An event type as Go's String() names it. */
+export function eventTypeName(type: number): string {
+  return EVENT_TYPE_NAMES[type] ?? String(type);
+}
+
+/** etcdserverpb.WatchResponse, one message of the Watch stream. */
+export interface WatchResponse {
+  header: ResponseHeader | null;
+  watch_id: string;
+  created: boolean;
+  canceled: boolean;
+  compact_revision: string;
+  cancel_reason: string;
+  fragment: boolean;
+  events: Event[];
+}
+
+/**
+ * clientv3's WatchResponse: what a watch hands etcdctl for each response it prints. A watch that
+ * ends with an error hands a last response with only `canceled` and `closeError` set: a zero
+ * header and no events at all (null, Go's nil slice, which JSON prints as null).
+ */
+export interface ClientWatchResponse {
+  header: ResponseHeader;
+  events: Event[] | null;
+  compact_revision: string;
+  canceled: boolean;
+  created: boolean;
+  cancel_reason: string;
+  /** The error that closed the watch stream, as etcdctl prints it. */
+  closeError?: string;
+}
+
 export interface Member {
   ID: string;
   name: string;

@@ -1,26 +1,30 @@
 /**
  * etcdctl's writers for each response: `simple` (keys and values as raw lines, "OK", counts),
- * `json` (json.ts), `fields` (fields.ts) and `table` (table.ts, only for member and endpoint
- * commands; for KV responses etcdctl refuses table output after the request has run, and so
- * does cairnctl).
+ * `json` (json.ts), `fields` (fields.ts), `table` (table.ts, only for member and endpoint
+ * commands; for KV and watch responses etcdctl refuses table output once there is a response to
+ * print, and so does cairnctl) and `protobuf` (protobuf.ts, only for watch responses so far).
  */
 import { CtlError, EXIT_BAD_FEATURE } from './exit.js';
 import {
-  deleteFields, endpointHealthFields, endpointStatusFields, memberListFields, putFields, rangeFields, txnFields,
+  deleteFields, endpointHealthFields, endpointStatusFields, memberListFields, putFields, rangeFields, txnFields, watchFields,
 } from './fields.js';
 import { humanizeBytes } from './go-format.js';
 import {
-  deleteJson, endpointHealthJson, endpointStatusJson, memberListJson, putJson, rangeJson, txnJson,
+  deleteJson, endpointHealthJson, endpointStatusJson, memberListJson, putJson, rangeJson, txnJson, watchJson,
 } from './json.js';
-import type {
-  DeleteRangeResponse, EndpointHealth, EndpointStatus, KeyValue, MemberListResponse, PutResponse, RangeResponse,
-  TxnResponse,
+import {
+  eventTypeName, type ClientWatchResponse, type DeleteRangeResponse, type EndpointHealth, type EndpointStatus, type KeyValue,
+  type MemberListResponse, type PutResponse, type RangeResponse, type TxnResponse,
 } from './messages.js';
+import { watchProtobuf } from './protobuf.js';
 import { renderTable } from './table.js';
 
 /** The -w formats cairnctl writes. */
 const OUTPUT_FORMATS = ['simple', 'json', 'table', 'fields'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+/** The -w formats cairnctl writes watch responses in. */
+const WATCH_OUTPUT_FORMATS = [...OUTPUT_FORMATS, 'protobuf'] as const;
+export type WatchOutputFormat = (typeof WATCH_OUTPUT_FORMATS)[number];
 
 /** Where a command's output goes (process streams in cairnctl). */
 export interface Output {
@@ -36,10 +40,19 @@ export interface SimpleOptions {
 
 const NEWLINE = Buffer.from('\n');
 
+function checkFormat<Format extends string>(name: string, formats: readonly Format[]): Format {
+  if (!(formats as readonly string[]).includes(name)) throw new CtlError(EXIT_BAD_FEATURE, 'unsupported output format');
+  return name as Format;
+}
+
 /** Checks -w before a command runs, as etcdctl does (exit 4, nothing sent). */
 export function outputFormat(name: string): OutputFormat {
-  if (!(OUTPUT_FORMATS as readonly string[]).includes(name)) throw new CtlError(EXIT_BAD_FEATURE, 'unsupported output format');
-  return name as OutputFormat;
+  return checkFormat(name, OUTPUT_FORMATS);
+}
+
+/** Checks watch's -w before it watches (etcdctl writes watch responses in protobuf too). */
+export function watchOutputFormat(name: string): WatchOutputFormat {
+  return checkFormat(name, WATCH_OUTPUT_FORMATS);
 }
 
 function tableNotSupported(): never {
@@ -100,6 +113,24 @@ export const printRange = kvWriter(simpleRange, rangeJson, rangeFields);
 export const printPut = kvWriter(simplePut, putJson, putFields);
 export const printDelete = kvWriter(simpleDelete, deleteJson, deleteFields);
 export const printTxn = kvWriter(simpleTxn, txnJson, txnFields);
+
+/** simple: each event's type, then its previous pair (--prev-kv), then its pair. */
+function simpleWatch(response: ClientWatchResponse, options: SimpleOptions): Buffer[] {
+  return (response.events ?? []).flatMap((event) => [
+    Buffer.from(`${eventTypeName(event.type)}\n`),
+    ...(event.prev_kv ? keyValueLines(event.prev_kv, options) : []),
+    ...(event.kv ? keyValueLines(event.kv, options) : []),
+  ]);
+}
+
+/** One watch response; table output is refused when there is one to print (exit 4, as etcdctl). */
+export function printWatch(out: Output, format: WatchOutputFormat, response: ClientWatchResponse, hex: boolean): void {
+  if (format === 'table') tableNotSupported();
+  if (format === 'json') out.stdout(`${watchJson(response)}\n`);
+  else if (format === 'fields') out.stdout(watchFields(response));
+  else if (format === 'protobuf') out.stdout(watchProtobuf(response));
+  else out.stdout(Buffer.concat(simpleWatch(response, { hex, valueOnly: false })));
+}
 
 /** A uint64 id as etcdctl prints member ids in simple and table output: lowercase hex. */
 function hexId(decimal: string): string {

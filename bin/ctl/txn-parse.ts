@@ -2,8 +2,9 @@
  * etcdctl's txn script syntax. A compare is `target("key") op "value"` with target version|ver,
  * create|c, mod|m, value|val or lease, op one of = != < >, and the value a Go quoted string
  * (a number for version/create/mod). An op is a put, get or del line with that command's flags,
- * its words split the way etcdctl splits them ("double quotes" with Go escapes, 'single quotes').
+ * its words split by etcdctl's argify (argify.ts).
  */
+import { argify } from './argify.js';
 import { parseArgs, type ParsedArgs } from './args.js';
 import { DEL_FLAGS, deleteRangeRequest } from './del.js';
 import { CtlError, EXIT_INVALID_INPUT, UsageError } from './exit.js';
@@ -89,21 +90,9 @@ export function parseCompare(line: string): Compare {
   return { result, target: target.target, key: scanned.key, range_end: Buffer.alloc(0), [target.field]: value };
 }
 
-/** A line's words: bare words, "Go-quoted strings" (unescaped) and 'single-quoted strings'. */
-function splitWords(line: string): string[] {
-  const words = line.match(/"(?:[^"\\]|\\.)*"|'[^']*'|[^'"\s]\S*[^'"\s]?/g) ?? [];
-  return words.map((word) => {
-    if (word.startsWith("'")) return word.slice(1, -1);
-    if (!word.startsWith('"')) return word;
-    const quoted = readGoQuoted(word);
-    if (quoted === undefined) throw new CtlError(EXIT_INVALID_INPUT, 'invalid syntax');
-    return quoted.value.toString();
-  });
-}
-
 /** One op line (already trimmed) as etcd's RequestOp; a bad one fails as etcdctl's does. */
 export async function parseOp(line: string): Promise<RequestOp> {
-  const [command, ...rest] = splitWords(line);
+  const [command, ...rest] = argify(line);
   if (rest.length === 0) throw new CtlError(EXIT_INVALID_INPUT, `invalid txn compare request: ${line}`);
   const parse = (flags: typeof PUT_FLAGS): ParsedArgs => {
     try {

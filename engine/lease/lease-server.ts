@@ -51,6 +51,8 @@ export class LeaseServer {
   private readonly now: () => number;
   private readonly timer: NodeJS.Timeout;
   private forwarder: LeaderForwarder | undefined;
+  /** The newest pending wait for the apply to reach a commit index (appliedBarrier). */
+  private barrier: { index: number; applied: Promise<void> } | null = null;
 
   constructor(private readonly member: Member, private readonly reader: MvccReader, private readonly kv: KvServer, options: LeaseServerOptions) {
     this.now = options.now ?? Date.now;
@@ -132,16 +134,14 @@ export class LeaseServer {
   }
 
   /**
-   * The leader renews a lease it knows at once: a keep-alive costs no disk write and no wait (a
-   * revoke committed but not yet applied still applies, so renewing meanwhile is harmless). A lease
-   * it does not know may be a grant committed but not yet applied here, so that answer waits until
-   * everything committed has applied (etcd's waitAppliedIndex).
+   * The leader renews once it has applied everything committed when the keep-alive arrived (etcd's
+   * waitAppliedIndex): a revoke acknowledged before the keep-alive was sent is then applied, so the
+   * answer is TTL 0, never a renewal of a lease the client already saw revoked. The wait is shared
+   * (appliedBarrier), so keep-alives cost one apply round together, not one each.
    */
   private async renewHere(id: number): Promise<LeaseKeepAliveResponse> {
-    if (!this.lessor.has(id)) {
-      await this.member.applier.waitApplied(this.member.status().commitIndex);
-      if (!this.leads()) throw ErrNoLeader;
-    }
+    await this.appliedBarrier();
+    if (!this.leads()) throw ErrNoLeader;
     const renewed = this.lessor.renew(id, this.now());
     if (renewed === undefined) return { ID: id, TTL: 0 };
     if (renewed.resetCheckpoint) this.proposeQuietly({ lease_checkpoint: { checkpoints: [{ ID: id, remaining_TTL: 0 }] } });
@@ -149,13 +149,26 @@ export class LeaseServer {
   }
 
   private async timeToLiveHere(request: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponse> {
-    // As renewHere: only an unknown lease waits for what is committed to apply.
-    if (!this.lessor.has(request.ID)) await this.member.applier.waitApplied(this.member.status().commitIndex);
+    await this.appliedBarrier();
     const remaining = this.lessor.remainingSeconds(request.ID, this.now());
     const granted = this.lessor.ttlOf(request.ID);
     if (remaining === undefined || granted === undefined) return { ID: request.ID, TTL: -1, grantedTTL: 0, keys: [] };
     const keys = request.keys === true ? this.reader.lease(request.ID)?.keys ?? [] : [];
     return { ID: request.ID, TTL: remaining, grantedTTL: granted, keys };
+  }
+
+  /**
+   * Resolves once everything committed now has applied. Commit indexes only grow, so one pending
+   * wait covers every caller that arrives before a newer commit: thousands of keep-alives a second
+   * share a handful of waits.
+   */
+  private appliedBarrier(): Promise<void> {
+    const index = this.member.status().commitIndex;
+    if (this.member.applier.appliedIndex >= index) return Promise.resolve();
+    if (this.barrier !== null && this.barrier.index >= index) return this.barrier.applied;
+    const applied = this.member.applier.waitApplied(index);
+    this.barrier = { index, applied };
+    return applied;
   }
 
   /** Promotes or demotes the lessor to match this member's Raft role. */

@@ -8,8 +8,9 @@
  * One connection at a time, to one endpoint; every call is pipelined on it. When the connection
  * drops or an endpoint refuses, the client moves to the next endpoint (round robin), backing off
  * between full rounds. Retries, all within the request timeout:
- * - reads (range, hash_kv, status) are retried on any UNAVAILABLE error (connection lost, no
- *   leader, server stopped...), since repeating a read is harmless;
+ * - reads (range, hash_kv, status, and the lease ops keep-alive, time-to-live, leases) are retried
+ *   on any UNAVAILABLE error (connection lost, no leader, server stopped...), since repeating them
+ *   is harmless;
  * - writes are retried only when they were never sent. A write in flight on a dropped connection
  *   rejects with ConnectionLostError (sent = true): it may have applied, so resending is the
  *   caller's call, as in etcd's clientv3.
@@ -19,6 +20,9 @@
  * When the connection drops, every watch on it is created again on the next one, from the
  * revision after the last one it received, and keeps retrying (with back-off) for as long as it
  * takes, as clientv3's watches do.
+ *
+ * Leases (lease.ts): grant returns a Lease the client keeps alive (every TTL/3) until it is closed,
+ * revoked or lost. Being retried like reads, keep-alives go on across failover.
  */
 import { GrpcCode, EtcdError } from '../../engine/errors.js';
 import type { WithHeader } from '../../engine/node/kv-server.js';
@@ -27,12 +31,14 @@ import type {
   RangeResponse, TxnRequest, TxnResponse,
 } from '../../engine/mvcc/rpc.js';
 import type { StatusResponse } from '../../engine/node/maintenance.js';
+import type { LeaseGrantResponse, LeaseLeasesResponse } from '../../engine/lease/lease-rpc.js';
 import { WS_IN_FLIGHT_MAX_DEFAULT, type Op } from '../http/ws/protocol.js';
 import type { WireWatchResponse } from '../http/ws/protocol.js';
 import { backoffMs, sleep } from './backoff.js';
 import { bytesDeep, prefixEnd, toBytes, type Bytes, type BytesInput } from './bytes.js';
 import { clientClosed, ConnectionLostError, deadlineExceeded } from './client-errors.js';
 import { ClientConnection } from './connection.js';
+import { Lease, type LeaseHost } from './lease.js';
 import { Watch, type WatchCreateBody, type WatchHost, type WatchOptions } from './watch.js';
 
 export interface CairnClientOptions {
@@ -56,7 +62,16 @@ export type GetOptions = Omit<RangeRequest, 'key' | 'range_end'> & {
   /** Every key starting with the key (sets range_end). */
   prefix?: boolean;
 };
-export type PutOptions = Omit<PutRequest, 'key' | 'value'>;
+export type PutOptions = Omit<PutRequest, 'key' | 'value' | 'lease'> & {
+  /** Attaches the key to a lease (a Lease or its id); the key is deleted when the lease ends. */
+  lease?: number | Lease;
+};
+export interface GrantOptions {
+  /** The lease id to grant; absent or 0 lets the server pick one. */
+  id?: number;
+  /** Renew the lease automatically every TTL/3 until it is closed (default true). */
+  keepAlive?: boolean;
+}
 export type DeleteOptions = Omit<DeleteRangeRequest, 'key' | 'range_end'> & { range_end?: Bytes; prefix?: boolean };
 /** A TxnRequest whose keys and values may be strings. */
 export type TxnInput = BytesInput<TxnRequest>;
@@ -67,7 +82,8 @@ const QUEUED_MAX_DEFAULT = 100_000;
 const RESPONSE_BYTES_MAX_DEFAULT = 256 * 1024 * 1024;
 const WATCH_BUFFER_BYTES_MAX_DEFAULT = 16 * 1024 * 1024;
 
-const READ_OPS: ReadonlySet<Op> = new Set<Op>(['range', 'hash_kv', 'status']);
+/** Ops that may run twice without harm: retried whenever they fail as unavailable. */
+const IDEMPOTENT_OPS: ReadonlySet<Op> = new Set<Op>(['range', 'hash_kv', 'status', 'lease_keep_alive', 'lease_time_to_live', 'lease_leases']);
 
 export class CairnClient {
   private readonly endpoints: string[];
@@ -87,6 +103,9 @@ export class CairnClient {
   private readonly watchesById = new Map<number, Watch>();
   private nextWatchId = 1;
   private readonly watchHost: WatchHost;
+  /** Every lease the client keeps alive. */
+  private readonly leasesAlive = new Set<Lease>();
+  private readonly leaseHost: LeaseHost;
 
   constructor(options: CairnClientOptions) {
     if (options.endpoints.length === 0) throw new Error('CairnClient: at least one endpoint is required');
@@ -108,6 +127,11 @@ export class CairnClient {
       unbind: (watchId) => { this.watchesById.delete(watchId); },
       forget: (watch) => { this.watches.delete(watch); },
     };
+    this.leaseHost = {
+      requestTimeoutMs: this.requestTimeoutMs,
+      call: (op, body, deadlineMs) => this.call(op, body, deadlineMs),
+      forget: (lease) => { this.leasesAlive.delete(lease); },
+    };
   }
 
   /** The endpoint the client is (or will next be) connected to. */
@@ -124,7 +148,9 @@ export class CairnClient {
   }
 
   put(key: Bytes, value: Bytes, options: PutOptions = {}): Promise<WithHeader<PutResponse>> {
-    return this.call('put', { ...options, key: toBytes(key), value: toBytes(value) });
+    const { lease, ...rest } = options;
+    const leaseId = lease === undefined ? {} : { lease: typeof lease === 'number' ? lease : lease.id };
+    return this.call('put', { ...rest, ...leaseId, key: toBytes(key), value: toBytes(value) });
   }
 
   /** DeleteRange: one key, a range (range_end) or a prefix. */
@@ -172,17 +198,39 @@ export class CairnClient {
     return watch;
   }
 
-  /** Closes the connection; calls still pending fail, and watches end with the same error. */
+  /**
+   * Grants a lease of `ttlSeconds` (raised to the server's minimum) and, unless keepAlive is false,
+   * keeps it alive until it is closed, revoked or lost (lease.ts).
+   */
+  async grant(ttlSeconds: number, options: GrantOptions = {}): Promise<Lease> {
+    const sentAtMs = Date.now();
+    const granted = await this.call<WithHeader<LeaseGrantResponse>>('lease_grant', { TTL: ttlSeconds, ID: options.id ?? 0 });
+    const lease = new Lease(this.leaseHost, granted.ID, granted.TTL, sentAtMs, options.keepAlive !== false);
+    this.leasesAlive.add(lease);
+    if (this.closed) lease.close();
+    return lease;
+  }
+
+  /** Every lease of the cluster (LeaseLeases). */
+  leases(): Promise<WithHeader<LeaseLeasesResponse>> {
+    return this.call('lease_leases', {});
+  }
+
+  /**
+   * Closes the connection; calls still pending fail, and watches end with the same error. Leases
+   * stop their keep-alives (they expire on the server after their TTL).
+   */
   close(): void {
     this.closed = true;
+    for (const lease of [...this.leasesAlive]) lease.close();
     for (const watch of [...this.watches]) watch.fail(clientClosed());
     this.connection?.close();
     this.connection = null;
   }
 
-  private call<T>(op: Op, body: unknown): Promise<T> {
+  private call<T>(op: Op, body: unknown, deadlineMs = Date.now() + this.requestTimeoutMs): Promise<T> {
     if (this.closed) return Promise.reject(clientClosed());
-    return this.attempt(op, body, Date.now() + this.requestTimeoutMs, 0) as Promise<T>;
+    return this.attempt(op, body, deadlineMs, 0) as Promise<T>;
   }
 
   private attempt(op: Op, body: unknown, deadlineMs: number, attempt: number): Promise<unknown> {
@@ -200,8 +248,8 @@ export class CairnClient {
   }
 
   private retryable(op: Op, error: unknown): boolean {
-    if (error instanceof ConnectionLostError) return READ_OPS.has(op) || !error.sent;
-    return error instanceof EtcdError && error.code === GrpcCode.UNAVAILABLE && READ_OPS.has(op);
+    if (error instanceof ConnectionLostError) return IDEMPOTENT_OPS.has(op) || !error.sent;
+    return error instanceof EtcdError && error.code === GrpcCode.UNAVAILABLE && IDEMPOTENT_OPS.has(op);
   }
 
   /** A connection to some endpoint, shared by every caller waiting for one; fails at `deadlineMs`. */

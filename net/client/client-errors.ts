@@ -52,3 +52,17 @@ export class WatchCompactedError extends EtcdError {
 export function watchCanceled(reason: string | undefined): EtcdError {
   return reason === undefined || reason === '' ? ErrFutureRev : new EtcdError(GrpcCode.FAILED_PRECONDITION, reason);
 }
+
+/**
+ * A lease of the client was not renewed before its deadline (the time its last successful
+ * keep-alive was sent plus its TTL): the server may have expired it already, so the client counts
+ * it lost, as clientv3 closes a keep-alive channel past its deadline.
+ */
+export function leaseExpired(id: number): EtcdError {
+  return new EtcdError(GrpcCode.DEADLINE_EXCEEDED, `cairn: lease ${id.toString(16)} was not renewed before its TTL ran out`);
+}
+
+/** A keep-alive asked of a lease the caller closed or revoked. */
+export function leaseClosed(id: number): EtcdError {
+  return new EtcdError(GrpcCode.CANCELLED, `cairn: lease ${id.toString(16)} is closed: its keep-alives stopped`);
+}

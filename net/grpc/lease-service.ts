@@ -1,7 +1,8 @@
 /**
  * etcd's Lease service over gRPC: a thin adapter of LeaseServer. LeaseKeepAlive is a bidi stream:
- * each request is answered in order; a stream with more than KEEPALIVES_PENDING_MAX unanswered
- * requests fails with "too many requests" rather than queue without bound.
+ * requests are served concurrently and answered in order; a stream with more than
+ * KEEPALIVES_PENDING_MAX unanswered requests fails with "too many requests" rather than queue
+ * without bound.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { ErrTooManyRequests } from '../../engine/errors.js';
@@ -33,10 +34,14 @@ export function leaseService(lease: LeaseServer): grpc.UntypedServiceImplementat
       call.on('data', (request: { ID: Int64 }) => {
         if (failed) return;
         if (++pending > KEEPALIVES_PENDING_MAX) return fail(ErrTooManyRequests);
+        // Every keep-alive starts at once (they share the leader's wait for its apply); the
+        // answers go out in request order, as etcd's one-at-a-time loop sends them.
+        const answer = Promise.resolve().then(() => lease.keepAlive(int64(request.ID, 'ID')));
+        answer.catch(() => {});
         chain = chain.then(async () => {
           if (failed) return;
           try {
-            const response = await lease.keepAlive(int64(request.ID, 'ID'));
+            const response = await answer;
             if (!failed && !call.destroyed) call.write(response);
           } catch (error) {
             fail(error);

@@ -13,6 +13,7 @@ import uWS from '@trufflesuite/uws-js-unofficial';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
 import { STATUS_CODES } from 'node:http';
 import { ErrRequestTooLarge, EtcdError, GrpcCode } from '../../engine/errors.js';
+import type { LeaseServer } from '../../engine/lease/lease-server.js';
 import type { KvServer } from '../../engine/node/kv-server.js';
 import { MAX_REQUEST_BYTES_DEFAULT, type Member } from '../../engine/node/member.js';
 import type { WatchHub } from '../../engine/watch/watch-hub.js';
@@ -55,6 +56,8 @@ export interface HttpAppOptions {
   wsInFlightMax?: number;
   /** The member's watch hub, for the WebSocket protocol's watch ops (UNIMPLEMENTED without it). */
   hub?: WatchHub;
+  /** The member's lease server, for the WebSocket protocol's lease ops (UNIMPLEMENTED without it). */
+  lease?: LeaseServer;
 }
 
 /** The JSON body grpc-gateway v1 (etcd's /v3 gateway) answers errors with. */
@@ -102,7 +105,7 @@ export class HttpApp {
     const maxRequestBytes = options.maxRequestBytes ?? MAX_REQUEST_BYTES_DEFAULT;
     const ws = new WsEndpoint(options.member, options.kv, {
       maxRequestBytes, inFlightMax: options.wsInFlightMax ?? WS_IN_FLIGHT_MAX_DEFAULT,
-    }, options.hub);
+    }, { hub: options.hub, lease: options.lease });
     const app = new HttpApp(uWS.App(), maxRequestBytes, ws);
     // /ws is not in the 405 table: a GET there without an upgrade is simply not found.
     app.uws.ws(WS_PATH, ws.behavior());

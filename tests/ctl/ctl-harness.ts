@@ -2,11 +2,14 @@
  * Runs real etcdctl 3.4 (/usr/bin/etcdctl) and cairnctl side by side against one in-process cairn
  * member, so a test can assert that both print the same thing. Both run as child processes with
  * async execFile: a synchronous spawn would block this process, which is also the server.
+ * Commands that run until stopped (watch) run as RunningTools: their output is collected as it
+ * comes, a test waits (bounded) for what it expects, then stops them.
  */
 import { ClusterMembership } from '../../engine/node/membership.js';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { WatchHub } from '../../engine/watch/watch-hub.js';
 import { GrpcEndpoint } from '../../net/grpc/grpc-server.js';
 import { TestCluster } from '../node/cluster-harness.js';
 
@@ -23,25 +26,50 @@ export interface Run {
   stderr: string;
 }
 
+/** Environment variables for one run, on top of this process's (and ETCDCTL_API=3). */
+export type Env = Record<string, string>;
+
 /** One member serving etcd's gRPC API on an ephemeral port. */
 export class CtlServer {
-  private constructor(private readonly cluster: TestCluster, private readonly endpoint: GrpcEndpoint) {}
+  /** Tools started with startBoth: stopped at close if a failed test left them running. */
+  private readonly running: RunningTool[] = [];
+
+  private constructor(private readonly cluster: TestCluster, private endpoint: GrpcEndpoint,
+    private readonly hub: WatchHub, private readonly listen: (port: number) => Promise<GrpcEndpoint>) {}
 
   static async start(): Promise<CtlServer> {
     const cluster = new TestCluster(1);
     await cluster.startAll();
     const leader = await cluster.leader();
     let port = 0;
-    const endpoint = await GrpcEndpoint.listen({
-      member: leader.member, kv: leader.kv, hub: leader.hub, lease: leader.lease, membership: new ClusterMembership(leader.member, leader.reader, 'test-cluster'), host: '127.0.0.1', port: 0, maxRequestBytes: 1.5 * 1024 * 1024,
+    const membership = new ClusterMembership(leader.member, leader.reader, 'test-cluster');
+    const listen = (at: number): Promise<GrpcEndpoint> => GrpcEndpoint.listen({
+      member: leader.member, kv: leader.kv, hub: leader.hub, lease: leader.lease, membership, host: '127.0.0.1', port: at, maxRequestBytes: 1.5 * 1024 * 1024,
       // A second, unstarted learner with a large id and two peer URLs exercises every column of member list.
       members: () => [
         { id: 1, name: 'one', peerUrls: ['http://127.0.0.1:2380'], clientUrls: [`http://127.0.0.1:${port}`], isLearner: false },
         { id: LARGE_MEMBER_ID, name: '', peerUrls: ['http://127.0.0.1:2381', 'http://127.0.0.1:2382'], clientUrls: [], isLearner: true },
       ],
     });
+    const endpoint = await listen(0);
     port = endpoint.port;
-    return new CtlServer(cluster, endpoint);
+    return new CtlServer(cluster, endpoint, leader.hub, listen);
+  }
+
+  /**
+   * Closes the gRPC endpoint (streams still open are cut after `graceMs`) and listens again on the
+   * same port: what a client sees when its member restarts.
+   */
+  async restartEndpoint(graceMs: number): Promise<void> {
+    const port = this.endpoint.port;
+    await this.endpoint.close(graceMs);
+    this.endpoint = await this.listen(port);
+  }
+
+  /** Watchers the member holds now (a watch counts once the server has created it). */
+  watcherCount(): number {
+    const stats = this.hub.stats();
+    return stats.synced + stats.unsynced;
   }
 
   get address(): string {
@@ -49,6 +77,7 @@ export class CtlServer {
   }
 
   async close(): Promise<void> {
+    await Promise.all(this.running.map((tool) => tool.stop()));
     await this.endpoint.close();
     await this.cluster.close();
   }
@@ -59,30 +88,126 @@ export class CtlServer {
   }
 
   /** etcdctl with `args`, its client log lines removed from stderr. */
-  async etcdctl(args: string[], stdin: string | Buffer = ''): Promise<Run> {
-    const run = await execute(ETCDCTL, this.withEndpoint(args), stdin);
+  async etcdctl(args: string[], stdin: string | Buffer = '', env: Env = {}): Promise<Run> {
+    const run = await execute(ETCDCTL, this.withEndpoint(args), stdin, env);
     return { ...run, stderr: run.stderr.replace(CLIENT_LOG_LINE, '') };
   }
 
   /** cairnctl with `args`. */
-  cairnctl(args: string[], stdin: string | Buffer = ''): Promise<Run> {
-    return execute(process.execPath, [CAIRNCTL, ...this.withEndpoint(args)], stdin);
+  cairnctl(args: string[], stdin: string | Buffer = '', env: Env = {}): Promise<Run> {
+    return execute(process.execPath, [CAIRNCTL, ...this.withEndpoint(args)], stdin, env);
   }
 
   /** Both tools with the same arguments and input, etcdctl first. */
-  async both(args: string[], stdin = ''): Promise<{ etcdctl: Run; cairnctl: Run }> {
-    const etcdctl = await this.etcdctl(args, stdin);
-    return { etcdctl, cairnctl: await this.cairnctl(args, stdin) };
+  async both(args: string[], stdin = '', env: Env = {}): Promise<{ etcdctl: Run; cairnctl: Run }> {
+    const etcdctl = await this.etcdctl(args, stdin, env);
+    return { etcdctl, cairnctl: await this.cairnctl(args, stdin, env) };
+  }
+
+  /** Starts etcdctl and cairnctl with the same arguments, for commands that run until stopped (watch). */
+  startBoth(args: string[], env: Env = {}): { etcdctl: RunningTool; cairnctl: RunningTool } {
+    const etcdctl = new RunningTool('etcdctl', spawn(ETCDCTL, this.withEndpoint(args), { env: toolEnv(env) }));
+    const cairnctl = new RunningTool('cairnctl', spawn(process.execPath, [CAIRNCTL, ...this.withEndpoint(args)], { env: toolEnv(env) }));
+    this.running.push(etcdctl, cairnctl);
+    return { etcdctl, cairnctl };
   }
 }
 
+const toolEnv = (env: Env): NodeJS.ProcessEnv => ({ ...process.env, ETCDCTL_API: '3', ...env });
+
 /** Runs `file`; resolves with its exit code and output (never rejects on a non-zero exit). */
-export function execute(file: string, args: string[], stdin: string | Buffer): Promise<Run> {
+export function execute(file: string, args: string[], stdin: string | Buffer, env: Env = {}): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile(file, args, { env: { ...process.env, ETCDCTL_API: '3' }, maxBuffer: 16 * 1024 * 1024 },
+    const child = execFile(file, args, { env: toolEnv(env), maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }));
+    // A tool that fails before it reads its input has closed the pipe: that is no error of the test.
+    child.stdin!.on('error', () => {});
     child.stdin!.end(stdin);
   });
+}
+
+/** How long a test waits for a running tool to print or exit before it fails. */
+export const WAIT_MS_MAX = 10_000;
+const POLL_MS = 10;
+
+/** Polls `done` until it holds; fails the test with `describe()` after WAIT_MS_MAX. */
+export async function waitUntil(done: () => boolean, describe: () => string): Promise<void> {
+  const deadline = Date.now() + WAIT_MS_MAX;
+  while (!done()) {
+    if (Date.now() > deadline) assert.fail(`gave up after ${WAIT_MS_MAX} ms waiting for ${describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+/** How a running tool ended: its exit code or the signal that stopped it, and everything it printed. */
+export interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Raw bytes: protobuf output is not text. */
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** A tool started with pipes on all three streams; its output is collected as it comes. */
+export class RunningTool {
+  private readonly stdoutChunks: Buffer[] = [];
+  private stderrText = '';
+  readonly finished: Promise<Finished>;
+  private exited = false;
+
+  constructor(readonly name: 'etcdctl' | 'cairnctl', private readonly child: ChildProcess) {
+    child.stdout!.on('data', (chunk: Buffer) => this.stdoutChunks.push(chunk));
+    // Input written after the tool exited has nowhere to go; the test sees the exit, not this.
+    child.stdin!.on('error', () => {});
+    child.stderr!.on('data', (chunk: Buffer) => {
+      this.stderrText += chunk.toString();
+    });
+    this.finished = new Promise((resolve) => child.on('close', (code, signal) => {
+      this.exited = true;
+      resolve({ code, signal, stdout: this.stdout, stderr: this.stderr });
+    }));
+  }
+
+  get stdout(): Buffer {
+    return Buffer.concat(this.stdoutChunks);
+  }
+
+  /** stderr, without etcdctl's client log lines. */
+  get stderr(): string {
+    return this.stderrText.replace(CLIENT_LOG_LINE, '');
+  }
+
+  get hasExited(): boolean {
+    return this.exited;
+  }
+
+  /** Writes one line to its stdin. */
+  writeLine(line: string): void {
+    this.child.stdin!.write(`${line}\n`);
+  }
+
+  endInput(): void {
+    this.child.stdin!.end();
+  }
+
+  /** Waits until its stdout satisfies `done`. */
+  async waitForStdout(done: (stdout: Buffer) => boolean, what: string): Promise<void> {
+    await waitUntil(() => done(this.stdout), () => `${this.name} to print ${what}; stdout so far: ${JSON.stringify(this.stdout.toString())}, ` +
+      `stderr: ${JSON.stringify(this.stderr)}`);
+  }
+
+  /** Waits until it exits on its own. */
+  async waitForExit(): Promise<Finished> {
+    await waitUntil(() => this.exited, () => `${this.name} to exit; stdout so far: ${JSON.stringify(this.stdout.toString())}, ` +
+      `stderr: ${JSON.stringify(this.stderr)}`);
+    return this.finished;
+  }
+
+  /** Stops it (SIGTERM, as a user's kill) and waits for it to end. */
+  stop(): Promise<Finished> {
+    if (!this.exited) this.child.kill('SIGTERM');
+    return this.finished;
+  }
 }
 
 /** etcdctl's messages name the program; cairnctl's name cairnctl. */

@@ -28,6 +28,8 @@ test('a txn of reads takes the branch its compares choose and prints each respon
   await sameRead(0, 'value("user") = "bob"\n\nget user\n\nget user --print-value-only\nget "" --from-key --limit 2\n\n');
   await sameRead(0, 'value("user") = "alice"\n\nget user\nget count --rev 2\n\n\n', '-w', 'json');
   await sameRead(0, '\n\n\n');
+  // etcdctl cuts a 'single-quoted' word to the number of words on its line: 'user' of three is "u".
+  assert.equal((await sameRead(0, "\nget 'user' --prefix\n\n\n")).stdout, 'SUCCESS\n\nuser\nalice\n');
   // etcdctl's fields writer crashes on the responses of a txn's ops, so only an op-less txn compares.
   await sameRead(0, 'value("user") = "alice"\n\n\n\n', '-w', 'fields');
 });
@@ -69,7 +71,7 @@ test('script errors: etcdctl\'s messages and exit codes', async () => {
     [3, 'value("us"er") = "a"\n'], [3, 'bogus("user") = "a"\n'], [3, 'version("user") = "abc"\n'],
     [3, 'value("user") = alice\n'], [3, '\nget\n'], [3, '\nbogus a\n'], [128, '\nput a\n'], [128, '\ndel a b c\n'],
     [128, '\nget a --prefix --from-key\n'], [128, '\nput a b --lease zz\n'], [4, '\nget a --sort-by bogus\n'],
-    [1, '\nput a 1\nput a 2\n\n\n'],
+    [1, '\nput a 1\nput a 2\n\n\n'], [1, "\nget 'spaced key'\n\n\n"],
   ];
   for (const [code, script] of scripts) await sameRead(code, script);
   await sameRead(128, '\n\n\n', 'extra');

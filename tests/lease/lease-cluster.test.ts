@@ -69,6 +69,15 @@ test('revoke deletes every attached key in one revision, with a delete event eac
   assert.equal((await follower.lease.keepAlive(ID)).TTL, 0);
 });
 
+test('a keep-alive sent after a revoke was acknowledged answers TTL 0, wherever each went', async () => {
+  for (let i = 0; i < 20; i++) {
+    const { ID } = await leader.lease.grant({ ID: 0, TTL: 60 });
+    await follower.lease.revoke({ ID });
+    assert.equal((await leader.lease.keepAlive(ID)).TTL, 0, `round ${i}: the leader must not renew a revoked lease`);
+    assert.equal((await follower.lease.keepAlive(ID)).TTL, 0, `round ${i}: nor through a follower`);
+  }
+});
+
 test('a lease that is not kept alive expires on the leader and its keys go on every member', async () => {
   const { ID, TTL } = await leader.lease.grant({ ID: 0, TTL: 1 });
   assert.equal(TTL, 1);

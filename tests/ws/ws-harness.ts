@@ -27,7 +27,7 @@ export class WsCluster {
   async startMember(id: number): Promise<RunningMember> {
     const running = await this.cluster.start(id);
     const app = await HttpApp.listen({
-      host: '127.0.0.1', port: 0, member: running.member, kv: running.kv, hub: running.hub, ...this.options,
+      host: '127.0.0.1', port: 0, member: running.member, kv: running.kv, hub: running.hub, lease: running.lease, ...this.options,
     });
     this.apps.set(id, app);
     return running;

@@ -1,14 +1,15 @@
 /**
  * cairn's native protocol: WebSocket binary frames, each one msgpack map.
  *
- *   request   {id: uint, op: Op, body: <engine/mvcc/rpc.ts request for op>}
+ *   request   {id: uint, op: Op, body: <the op's request: engine/mvcc/rpc.ts, engine/lease/lease-rpc.ts>}
  *   response  {id, result: <response with header>}   or   {id, error: {code: grpc code, message}}
  *   pushed    {watch: WatchResponse}   (no id: a watch stream's output; see Watch below)
  *
  * Many requests may be in flight on one connection; responses come back as each completes, in any
  * order, matched by id. Bytes travel as msgpack bin, int64 as msgpack int/float (all < 2^53), enums
- * as their proto numbers, field names as in the proto (snake_case). Absent optional fields are
- * omitted (msgpackr may also send them as its `undefined` extension, which decoders treat as absent).
+ * as their proto numbers, field names exactly as in the proto (snake_case, and the Lease messages'
+ * `ID`, `TTL`, `grantedTTL`). Absent optional fields are omitted (msgpackr may also send them as its
+ * `undefined` extension, which decoders treat as absent).
  *
  * Watch (etcd's Watch service). A connection has one watch stream, opened by its first valid watch
  * op and closed with the connection; the stream holds the connection's watchers.
@@ -40,6 +41,24 @@
  *                   once the client has read enough (engine/watch/watch-stream.ts), so a client
  *                   that reads slowly costs the server that many bytes, not a backlog of events.
  *
+ * Lease (etcd's Lease service; engine/lease/lease-server.ts). Plain request/response ops with the
+ * proto's field names (`ID`, `TTL`, `grantedTTL`); the connection keeps no lease state. A member
+ * that does not lead forwards keep_alive and time_to_live to the leader, so any member serves them.
+ *   lease_grant         body: LeaseGrantRequest {TTL, ID}; ID 0 (or absent) lets the server pick.
+ *                       result: {header, ID, TTL, error}. TTL is raised to the member's minimum;
+ *                       above 9e9 s it is OUT_OF_RANGE "etcdserver: too large lease TTL"; a taken
+ *                       ID is FAILED_PRECONDITION "etcdserver: lease already exists".
+ *   lease_revoke        body: {ID}. result: {header}; the lease's keys are deleted in one revision.
+ *                       An unknown ID is NOT_FOUND "etcdserver: requested lease not found".
+ *   lease_keep_alive    body: {ID}. ONE keep-alive (etcd's LeaseKeepAlive stream carries many;
+ *                       here each is its own request, pipelined like any other). result:
+ *                       {header, ID, TTL}; TTL 0 when the lease does not exist (etcd's answer).
+ *   lease_time_to_live  body: {ID, keys}. result: {header, ID, TTL, grantedTTL, keys: bytes[]};
+ *                       TTL -1 when the lease does not exist; keys only with keys: true.
+ *   lease_leases        body: absent or {}. result: {header, leases: [{ID}]} (linearizable).
+ * Without a lease server (HttpApp without `lease`) these answer UNIMPLEMENTED, as a gRPC server
+ * without the Lease service.
+ *
  * Limits (close codes per RFC 6455):
  * - a frame up to max-request-bytes + FRAME_OVERHEAD_BYTES is read; a request inside it that is
  *   still too large for Raft fails with "etcdserver: request is too large" (as gRPC in etcd);
@@ -59,9 +78,11 @@ export const WS_PATH = '/ws';
 
 export const KV_OPS = ['range', 'put', 'delete_range', 'txn', 'compact', 'hash_kv', 'status'] as const;
 export const WATCH_OPS = ['watch_create', 'watch_cancel', 'watch_progress'] as const;
-export const OPS = [...KV_OPS, ...WATCH_OPS] as const;
+export const LEASE_OPS = ['lease_grant', 'lease_revoke', 'lease_keep_alive', 'lease_time_to_live', 'lease_leases'] as const;
+export const OPS = [...KV_OPS, ...WATCH_OPS, ...LEASE_OPS] as const;
 export type KvOp = (typeof KV_OPS)[number];
 export type WatchOp = (typeof WATCH_OPS)[number];
+export type LeaseOp = (typeof LEASE_OPS)[number];
 export type Op = (typeof OPS)[number];
 
 /** etcd allows gRPC messages this much larger than max-request-bytes (grpcOverheadBytes). */

@@ -10,6 +10,7 @@ import {
   CompareResult, CompareTarget, type CompactionRequest, type Compare, type DeleteRangeRequest, type HashKVRequest,
   type PutRequest, type RangeRequest, type RequestOp, type TxnRequest,
 } from '../../../engine/mvcc/rpc.js';
+import type { LeaseGrantRequest, LeaseRevokeRequest, LeaseTimeToLiveRequest } from '../../../engine/lease/lease-rpc.js';
 import { FilterType, type WatchCreateRequest } from '../../../engine/watch/watch-types.js';
 
 type Fields = Record<string, unknown>;
@@ -228,4 +229,35 @@ export function watchCancelRequest(value: unknown, where = 'watch_cancel'): numb
 /** WatchProgressRequest takes no arguments: an absent body or an empty map. */
 export function watchProgressRequest(value: unknown): void {
   if (!absent(value)) fieldsOf(value, 'watch_progress', []);
+}
+
+/**
+ * LeaseGrantRequest: absent TTL and ID read as 0 (proto3's default): ID 0 lets the server pick one,
+ * and a TTL below the member's minimum is raised to it, both by the lease server.
+ */
+export function leaseGrantRequest(value: unknown, where = 'lease_grant'): LeaseGrantRequest {
+  const f = fieldsOf(value, where, ['TTL', 'ID']);
+  return { TTL: intField(f, 'TTL', where) ?? 0, ID: intField(f, 'ID', where) ?? 0 };
+}
+
+/** LeaseRevokeRequest: the lease to revoke (absent reads as 0, which no lease has). */
+export function leaseRevokeRequest(value: unknown, where = 'lease_revoke'): LeaseRevokeRequest {
+  const f = fieldsOf(value, where, ['ID']);
+  return { ID: intField(f, 'ID', where) ?? 0 };
+}
+
+/** LeaseKeepAliveRequest: the id of the lease to renew once. */
+export function leaseKeepAliveRequest(value: unknown, where = 'lease_keep_alive'): number {
+  const f = fieldsOf(value, where, ['ID']);
+  return intField(f, 'ID', where) ?? 0;
+}
+
+export function leaseTimeToLiveRequest(value: unknown, where = 'lease_time_to_live'): LeaseTimeToLiveRequest {
+  const f = fieldsOf(value, where, ['ID', 'keys']);
+  return { ID: intField(f, 'ID', where) ?? 0, keys: boolField(f, 'keys', where) === true };
+}
+
+/** LeaseLeasesRequest takes no arguments: an absent body or an empty map. */
+export function leaseLeasesRequest(value: unknown): void {
+  if (!absent(value)) fieldsOf(value, 'lease_leases', []);
 }

@@ -19,10 +19,11 @@
 import uWS from '@trufflesuite/uws-js-unofficial';
 import type { WebSocket, WebSocketBehavior } from '@trufflesuite/uws-js-unofficial';
 import { ErrRequestTooLarge, ErrTooManyRequests, EtcdError, GrpcCode } from '../../../engine/errors.js';
+import type { LeaseServer } from '../../../engine/lease/lease-server.js';
 import type { KvServer } from '../../../engine/node/kv-server.js';
 import type { Member } from '../../../engine/node/member.js';
 import type { WatchHub } from '../../../engine/watch/watch-hub.js';
-import { kvDispatch, type Dispatch } from './dispatch.js';
+import { serviceDispatch, type Dispatch } from './dispatch.js';
 import {
   CLOSE_GOING_AWAY, CLOSE_MESSAGE_TOO_BIG, CLOSE_POLICY_VIOLATION, CLOSE_UNSUPPORTED_DATA, decodeFrame, encodeFrame,
   FRAME_HARD_LIMIT_FACTOR, FRAME_OVERHEAD_BYTES, frameIdOf, isOp, isWatchOp, OPS, type ErrorBody, type ResponseFrame,
@@ -42,6 +43,12 @@ const IDLE_TIMEOUT_S = 120;
 export interface WsLimits {
   maxRequestBytes: number;
   inFlightMax: number;
+}
+
+/** The member's services besides KV; an op whose service is absent answers UNIMPLEMENTED. */
+export interface WsServices {
+  hub?: WatchHub;
+  lease?: LeaseServer;
 }
 
 interface Connection {
@@ -67,9 +74,12 @@ export class WsEndpoint {
   private readonly frameBytesMax: number;
   private readonly outboxFramesMax: number;
 
-  /** Without a hub, watch ops answer UNIMPLEMENTED, as a gRPC server without the Watch service. */
-  constructor(member: Member, private readonly kv: KvServer, private readonly limits: WsLimits, private readonly hub?: WatchHub) {
-    this.dispatch = kvDispatch(member, kv);
+  private readonly hub: WatchHub | undefined;
+
+  /** Without a hub (a lease server), watch (lease) ops answer UNIMPLEMENTED, as a gRPC server without the service. */
+  constructor(member: Member, private readonly kv: KvServer, private readonly limits: WsLimits, services: WsServices = {}) {
+    this.hub = services.hub;
+    this.dispatch = serviceDispatch(member, kv, services.lease);
     this.frameBytesMax = limits.maxRequestBytes + FRAME_OVERHEAD_BYTES;
     this.outboxFramesMax = 2 * limits.inFlightMax;
   }

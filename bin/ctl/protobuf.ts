@@ -1,0 +1,70 @@
+/**
+ * etcdctl's `-w protobuf` output: the response's protobuf encoding, as gogoproto's Marshal writes
+ * it, with nothing around it (no newline; responses follow each other). Fields go in field-number
+ * order; zero numbers, empty bytes and false are left out; a message field that is set is written
+ * even when empty.
+ *
+ *   field = varint(number << 3 | wire type) then a varint (type 0) or varint(length) bytes (type 2)
+ */
+import type { ClientWatchResponse, Event, KeyValue, ResponseHeader } from './messages.js';
+
+const VARINT = 0;
+const LENGTH_DELIMITED = 2;
+const NOTHING = Buffer.alloc(0);
+
+/** Base-128 varint; a negative int64 is written as its 64-bit two's complement (10 bytes). */
+function varint(value: bigint): Buffer {
+  let rest = BigInt.asUintN(64, value);
+  const bytes: number[] = [];
+  while (rest >= 0x80n) {
+    bytes.push(Number(rest & 0x7fn) | 0x80);
+    rest >>= 7n;
+  }
+  bytes.push(Number(rest));
+  return Buffer.from(bytes);
+}
+
+const tag = (field: number, wireType: number): Buffer => varint(BigInt((field << 3) | wireType));
+
+/** An int64/uint64 field from its decimal text; left out when zero. */
+function integer(field: number, digits: string): Buffer {
+  const value = BigInt(digits);
+  return value === 0n ? NOTHING : Buffer.concat([tag(field, VARINT), varint(value)]);
+}
+
+function flag(field: number, value: boolean): Buffer {
+  return value ? Buffer.concat([tag(field, VARINT), varint(1n)]) : NOTHING;
+}
+
+function bytes(field: number, data: Buffer): Buffer {
+  return data.length === 0 ? NOTHING : embedded(field, [data]);
+}
+
+/** A length-delimited field made of `parts`. */
+function embedded(field: number, parts: Buffer[]): Buffer {
+  const content = Buffer.concat(parts);
+  return Buffer.concat([tag(field, LENGTH_DELIMITED), varint(BigInt(content.length)), content]);
+}
+
+function header(value: ResponseHeader): Buffer[] {
+  return [integer(1, value.cluster_id), integer(2, value.member_id), integer(3, value.revision), integer(4, value.raft_term)];
+}
+
+function keyValue(kv: KeyValue): Buffer[] {
+  return [bytes(1, kv.key), integer(2, kv.create_revision), integer(3, kv.mod_revision), integer(4, kv.version),
+    bytes(5, kv.value), integer(6, kv.lease)];
+}
+
+function event(value: Event): Buffer[] {
+  return [integer(1, String(value.type)), value.kv ? embedded(2, keyValue(value.kv)) : NOTHING,
+    value.prev_kv ? embedded(3, keyValue(value.prev_kv)) : NOTHING];
+}
+
+/**
+ * etcdserverpb.WatchResponse as etcdctl rebuilds it from clientv3's: the header (always set), no
+ * watch id, created, canceled, compact revision, no cancel reason, the events.
+ */
+export function watchProtobuf(response: ClientWatchResponse): Buffer {
+  return Buffer.concat([embedded(1, header(response.header)), flag(3, response.created), flag(4, response.canceled),
+    integer(5, response.compact_revision), ...(response.events ?? []).map((item) => embedded(11, event(item)))]);
+}

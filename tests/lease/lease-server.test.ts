@@ -1,0 +1,77 @@
+/**
+ * LeaseServer's ordering guarantee, with the apply held back by the test: a keep-alive waits until
+ * everything committed when it arrived has applied, so a revoke acknowledged before it is seen.
+ * A real member applies too quickly to hold it back, so the member here is scripted: its commit
+ * and applied indexes and its apply wait are the test's to move.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LeaseServer } from '../../engine/lease/lease-server.js';
+import type { Member } from '../../engine/node/member.js';
+import type { KvServer } from '../../engine/node/kv-server.js';
+import type { MvccReader } from '../../engine/mvcc/store.js';
+import { StateRole } from '../../engine/raft/raw-node.js';
+
+/** A leader whose applied index moves only when the test says so. */
+function scriptedLeader(commitIndex: number, appliedIndex: number) {
+  const waits: { index: number; resolve: () => void }[] = [];
+  const state = { commitIndex, appliedIndex };
+  const member = {
+    options: { electionTimeoutMs: 1000 },
+    status: () => ({ role: StateRole.Leader, leader: 1, commitIndex: state.commitIndex }),
+    applier: {
+      get appliedIndex() { return state.appliedIndex; },
+      revision: 1,
+      waitApplied: (index: number) => (index <= state.appliedIndex ? Promise.resolve()
+        : new Promise<void>((resolve) => { waits.push({ index, resolve }); })),
+    },
+  } as unknown as Member;
+  const applyTo = (index: number): void => {
+    state.appliedIndex = index;
+    for (const wait of waits.splice(0)) {
+      if (wait.index <= index) wait.resolve();
+      else waits.push(wait);
+    }
+  };
+  return { member, state, waits, applyTo };
+}
+
+const reader = { leases: () => ({ leases: [], appliedIndex: 0 }) } as unknown as MvccReader;
+const kv = { header: (revision: number) => ({ cluster_id: 1, member_id: 1, revision, raft_term: 1 }) } as unknown as KvServer;
+
+test('a keep-alive waits for the committed revoke to apply, then answers TTL 0', async () => {
+  const leader = scriptedLeader(10, 9);
+  const server = new LeaseServer(leader.member, reader, kv, { minTtlSeconds: 2, electionTimeoutMs: 1000 });
+  try {
+    server.onApplied({ index: 5, revision: 1, events: [], lease: { granted: { ID: 7, TTL: 60 } } });
+    // The revoke is entry 10: committed (acknowledged to its client), not yet applied here.
+    let answered: number | undefined;
+    const keepAlive = server.keepAlive(7).then((response) => { answered = response.TTL; });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(answered, undefined, 'no answer while a committed entry is unapplied');
+    server.onApplied({ index: 10, revision: 2, events: [], lease: { revoked: 7 } });
+    leader.applyTo(10);
+    await keepAlive;
+    assert.equal(answered, 0);
+  } finally {
+    server.close();
+  }
+});
+
+test('keep-alives arriving while the apply lags share one wait, and renew once it catches up', async () => {
+  const leader = scriptedLeader(10, 9);
+  const server = new LeaseServer(leader.member, reader, kv, { minTtlSeconds: 2, electionTimeoutMs: 1000 });
+  try {
+    server.onApplied({ index: 5, revision: 1, events: [], lease: { granted: { ID: 7, TTL: 60 } } });
+    const answers = Promise.all(Array.from({ length: 100 }, () => server.keepAlive(7)));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(leader.waits.length, 1, 'one wait for all of them');
+    leader.applyTo(10);
+    assert.deepEqual(new Set((await answers).map((r) => r.TTL)), new Set([60]));
+    // Nothing is unapplied now: a keep-alive answers without waiting at all.
+    assert.equal((await server.keepAlive(7)).TTL, 60);
+    assert.equal(leader.waits.length, 0);
+  } finally {
+    server.close();
+  }
+});
