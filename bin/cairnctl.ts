@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
  * cairnctl: etcdctl v3's commands against cairn (or etcd) over etcd's gRPC API, printing what
- * etcdctl prints. Exit codes are etcdctl's: 0, 1 (error), 2 (a panic etcdctl would hit), 3 (bad
- * txn script or input line), 4 (unsupported format or sort flag), 5 (watch canceled), 128 (bad
- * arguments).
+ * etcdctl prints. Exit codes are etcdctl's: 0, 1 (error), 2 (a panic etcdctl would hit, or a
+ * failed lease timetolive/list/keep-alive), 3 (bad txn script or input line), 4 (unsupported
+ * format or sort flag), 5 (watch canceled), 128 (bad arguments).
  */
 import { commandWords, parseArgs, type ParsedArgs } from './ctl/args.js';
 import type { CommandSpec } from './ctl/command.js';

@@ -1,9 +1,9 @@
 /**
- * gRPC clients for etcd's KV, Maintenance, Cluster and Watch services on one endpoint, and the
+ * gRPC clients for etcd's KV, Maintenance, Cluster, Watch and Lease services on one endpoint, and the
  * ways etcdctl picks endpoints: the first reachable one (most commands; watch waits for it however
  * long that takes), or each one (endpoint health/status). Every unary call carries the
- * --command-timeout deadline and waits for the connection within it, so an unreachable endpoint
- * ends in "context deadline exceeded" as with etcdctl.
+ * --command-timeout deadline (unless etcdctl makes it without one) and waits for the connection
+ * within it, so an unreachable endpoint ends in "context deadline exceeded" as with etcdctl.
  */
 import * as grpc from '@grpc/grpc-js';
 import { etcdClient } from '../../net/grpc/protos.js';
@@ -18,7 +18,7 @@ export interface GlobalOptions {
   hex: boolean;
 }
 
-type Service = 'KV' | 'Maintenance' | 'Cluster' | 'Watch';
+type Service = 'KV' | 'Maintenance' | 'Cluster' | 'Watch' | 'Lease';
 
 const DEADLINE_EXCEEDED = 'context deadline exceeded';
 
@@ -38,11 +38,11 @@ export function rpcErrorMessage(code: number, details: string): string {
   return `rpc error: code = ${GO_CODE_NAMES[code] ?? String(code)} desc = ${details}`;
 }
 
-/** The error text etcdctl prints for a failed call. */
-function callErrorMessage(error: grpc.ServiceError): string {
-  if (error.code === grpc.status.DEADLINE_EXCEEDED) return DEADLINE_EXCEEDED;
-  if (error.code === grpc.status.CANCELLED) return 'context canceled';
-  return rpcErrorMessage(error.code, error.details);
+/** The error text etcdctl prints for a call that failed with this status. */
+export function callErrorMessage(code: number, details: string): string {
+  if (code === grpc.status.DEADLINE_EXCEEDED) return DEADLINE_EXCEEDED;
+  if (code === grpc.status.CANCELLED) return 'context canceled';
+  return rpcErrorMessage(code, details);
 }
 
 /** host:port of an --endpoints entry, which may carry an http:// or https:// scheme. */
@@ -62,20 +62,24 @@ export class EtcdConnection {
       Maintenance: new (etcdClient('Maintenance'))(address, credentials),
       Cluster: new (etcdClient('Cluster'))(address, credentials),
       Watch: new (etcdClient('Watch'))(address, credentials),
+      Lease: new (etcdClient('Lease'))(address, credentials),
     };
   }
 
-  /** One unary call within the command timeout; rejects with a CtlError carrying etcdctl's text. */
-  call<Response>(service: Service, method: string, request: object): Promise<Response> {
+  /**
+   * One unary call within `timeoutMs` (the command timeout; Infinity for the calls etcdctl makes
+   * with no deadline); rejects with a CtlError carrying etcdctl's text.
+   */
+  call<Response>(service: Service, method: string, request: object, timeoutMs = this.commandTimeoutMs): Promise<Response> {
     const client = this.clients[service] as unknown as Record<string, (request: object, metadata: grpc.Metadata,
       options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response: Response) => void) => void>;
     // Waiting for the connection (not failing at once) is what clientv3 does: an unreachable
     // endpoint then fails at the deadline, with etcdctl's message.
     const metadata = new grpc.Metadata({ waitForReady: true });
-    const options: grpc.CallOptions = { deadline: Date.now() + this.commandTimeoutMs };
+    const options: grpc.CallOptions = { deadline: Date.now() + timeoutMs };
     return new Promise((resolve, reject) => {
       client[method]!.call(client, request, metadata, options, (error, response) => {
-        if (error) reject(new CtlError(EXIT_ERROR, callErrorMessage(error)));
+        if (error) reject(new CtlError(EXIT_ERROR, callErrorMessage(error.code, error.details)));
         else resolve(response);
       });
     });
@@ -90,6 +94,13 @@ export class EtcdConnection {
     metadata.set('hasleader', 'true');
     const client = this.clients.Watch as unknown as { Watch(metadata: grpc.Metadata): grpc.ClientDuplexStream<Request, Response> };
     return client.Watch(metadata);
+  }
+
+  /** Opens a LeaseKeepAlive stream; like clientv3's it waits for the connection however long that takes. */
+  leaseKeepAlive<Request, Response>(): grpc.ClientDuplexStream<Request, Response> {
+    const metadata = new grpc.Metadata({ waitForReady: true });
+    const client = this.clients.Lease as unknown as { LeaseKeepAlive(metadata: grpc.Metadata): grpc.ClientDuplexStream<Request, Response> };
+    return client.LeaseKeepAlive(metadata);
   }
 
   /** Resolves once connected; rejects at `deadline` (ms since the epoch; Infinity: never). */

@@ -4,6 +4,7 @@ import type { CommandSpec } from './command.js';
 import { delCommand } from './del.js';
 import { endpointHealthCommand, endpointStatusCommand } from './endpoint.js';
 import { getCommand } from './get.js';
+import { leaseGrantCommand, leaseKeepAliveCommand, leaseListCommand, leaseRevokeCommand, leaseTimeToLiveCommand } from './lease.js';
 import { memberAddCommand, memberListCommand, memberPromoteCommand, memberRemoveCommand, memberUpdateCommand } from './member.js';
 import { putCommand } from './put.js';
 import { txnCommand } from './txn.js';
@@ -13,12 +14,14 @@ export const COMMANDS: CommandSpec[] = [
   putCommand, getCommand, delCommand, txnCommand, compactionCommand, watchCommand,
   memberListCommand, memberAddCommand, memberRemoveCommand, memberUpdateCommand, memberPromoteCommand,
   endpointHealthCommand, endpointStatusCommand,
+  leaseGrantCommand, leaseRevokeCommand, leaseTimeToLiveCommand, leaseListCommand, leaseKeepAliveCommand,
 ];
 
-/** Command groups, which only hold subcommands (`member`, `endpoint`). */
+/** Command groups, which only hold subcommands (`member`, `endpoint`, `lease`). */
 export const GROUPS: Record<string, string> = {
   member: 'Membership related commands',
   endpoint: 'Endpoint related commands',
+  lease: 'Lease related commands',
 };
 
 /** The command named by the first positional words, or the group they name, or neither. */

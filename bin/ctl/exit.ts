@@ -7,6 +7,11 @@
 export const EXIT_ERROR = 1;
 /** etcdctl panicked (Go's exit code for a runtime panic). */
 export const EXIT_PANIC = 2;
+/**
+ * etcdctl's ExitBadConnection, the same number as a panic: what `lease timetolive`, `lease list`
+ * and `lease keep-alive` exit with when their call fails.
+ */
+export const EXIT_BAD_CONNECTION = 2;
 /** A txn script could not be parsed. */
 export const EXIT_INVALID_INPUT = 3;
 /** A flag value names something etcdctl does not support (output format, sort target, ...). */

@@ -5,7 +5,8 @@
 import { goQuote, goQuoteBytes } from './go-format.js';
 import {
   eventTypeName, type ClientWatchResponse, type DeleteRangeResponse, type EndpointHealth, type EndpointStatus, type KeyValue,
-  type MemberListResponse, type PutResponse, type RangeResponse, type ResponseHeader, type TxnResponse,
+  type LeaseLeasesResponse, type LeaseRevokeResponse, type LeaseTimeToLiveResponse, type MemberListResponse, type PutResponse,
+  type RangeResponse, type ResponseHeader, type TxnResponse,
 } from './messages.js';
 
 const line = (name: string, value: string): string => `"${name}" : ${value}\n`;
@@ -73,4 +74,22 @@ export function endpointStatusFields(statuses: EndpointStatus[]): string {
 export function endpointHealthFields(results: EndpointHealth[]): string {
   return results.map((result) => line('Endpoint', goQuote(result.endpoint)) + line('Health', String(result.health)) +
     line('Took', result.took) + line('Error', result.error) + '\n').join('');
+}
+
+/** `lease grant` and `lease keep-alive`: the header, the lease's id and TTL. */
+export function leaseIdTtlFields(response: { header: ResponseHeader | null; ID: string; TTL: string }): string {
+  return header(response.header) + line('ID', response.ID) + line('TTL', response.TTL);
+}
+
+export function leaseRevokeFields(response: LeaseRevokeResponse): string {
+  return header(response.header);
+}
+
+export function leaseTimeToLiveFields(response: LeaseTimeToLiveResponse): string {
+  return header(response.header) + line('ID', response.ID) + line('TTL', response.TTL) + line('GrantedTTL', response.grantedTTL) +
+    response.keys.map((key) => line('Key', goQuoteBytes(key))).join('');
+}
+
+export function leaseLeasesFields(response: LeaseLeasesResponse): string {
+  return header(response.header) + response.leases.map((lease) => line('ID', lease.ID)).join('');
 }

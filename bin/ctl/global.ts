@@ -4,7 +4,7 @@ import type { GlobalOptions } from './client.js';
 
 export const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'endpoints', kind: 'strings', default: ['127.0.0.1:2379'], help: 'gRPC endpoints, comma-separated' },
-  { name: 'write-out', short: 'w', kind: 'string', default: 'simple', help: 'output format: simple, json, table or fields (watch: also protobuf)' },
+  { name: 'write-out', short: 'w', kind: 'string', default: 'simple', help: 'output format: simple, json, table or fields (watch, lease: also protobuf)' },
   { name: 'command-timeout', kind: 'duration', default: 5000, help: 'timeout for a command (Go duration, e.g. 5s)' },
   { name: 'dial-timeout', kind: 'duration', default: 2000, help: 'timeout for connecting to an endpoint' },
   { name: 'hex', kind: 'bool', default: false, help: 'print keys and values as hex-encoded bytes' },

@@ -4,7 +4,8 @@
  * bare JSON numbers (exact: written from their decimal strings), bytes are base64.
  */
 import type {
-  ClientWatchResponse, DeleteRangeResponse, EndpointHealth, EndpointStatus, Event, KeyValue, Member, MemberListResponse,
+  ClientWatchResponse, DeleteRangeResponse, EndpointHealth, EndpointStatus, Event, KeyValue, LeaseGrantResponse,
+  LeaseKeepAliveResponse, LeaseLeasesResponse, LeaseRevokeResponse, LeaseTimeToLiveResponse, Member, MemberListResponse,
   PutResponse, RangeResponse, ResponseHeader, ResponseOp, TxnResponse,
 } from './messages.js';
 
@@ -42,9 +43,13 @@ const list = <T>(items: T[], each: (item: T) => string): string | undefined =>
 const optional = <T>(item: T | null | undefined, each: (item: T) => string): string | undefined =>
   (item === null || item === undefined ? undefined : each(item));
 
+function headerFields(value: ResponseHeader): Field[] {
+  return [['cluster_id', int(value.cluster_id)], ['member_id', int(value.member_id)],
+    ['revision', int(value.revision)], ['raft_term', int(value.raft_term)]];
+}
+
 function header(value: ResponseHeader): string {
-  return object([['cluster_id', int(value.cluster_id)], ['member_id', int(value.member_id)],
-    ['revision', int(value.revision)], ['raft_term', int(value.raft_term)]]);
+  return object(headerFields(value));
 }
 
 function keyValue(kv: KeyValue): string {
@@ -123,4 +128,36 @@ export function endpointStatusJson(statuses: EndpointStatus[]): string {
 export function endpointHealthJson(results: EndpointHealth[]): string {
   return `[${results.map((result) => object([['endpoint', goJsonString(result.endpoint)], ['health', String(result.health)],
     ['took', goJsonString(result.took)], ['error', text(result.error)]])).join(',')}]`;
+}
+
+/**
+ * clientv3's lease responses embed *pb.ResponseHeader: its fields come first, at the top level
+ * (none without a header). Their own fields are never left out.
+ */
+const embeddedHeader = (value: ResponseHeader | null): Field[] => (value === null ? [] : headerFields(value));
+
+/** clientv3's LeaseGrantResponse: ID, TTL and Error have no JSON tags. */
+export function leaseGrantJson(response: LeaseGrantResponse): string {
+  return object([...embeddedHeader(response.header), ['ID', response.ID], ['TTL', response.TTL], ['Error', goJsonString(response.error)]]);
+}
+
+/** etcd's own LeaseRevokeResponse (clientv3 passes it on as it is). */
+export function leaseRevokeJson(response: LeaseRevokeResponse): string {
+  return object([['header', optional(response.header, header)]]);
+}
+
+export function leaseKeepAliveJson(response: LeaseKeepAliveResponse): string {
+  return object([...embeddedHeader(response.header), ['ID', response.ID], ['TTL', response.TTL]]);
+}
+
+/** clientv3's LeaseTimeToLiveResponse: its own lowercase names; no keys is null. */
+export function leaseTimeToLiveJson(response: LeaseTimeToLiveResponse): string {
+  const keys = response.keys.length === 0 ? 'null' : `[${response.keys.map((key) => `"${key.toString('base64')}"`).join(',')}]`;
+  return object([...embeddedHeader(response.header), ['id', response.ID], ['ttl', response.TTL], ['granted-ttl', response.grantedTTL],
+    ['keys', keys]]);
+}
+
+/** clientv3's LeaseLeasesResponse: its list is never nil, so no leases is []. */
+export function leaseLeasesJson(response: LeaseLeasesResponse): string {
+  return object([...embeddedHeader(response.header), ['leases', `[${response.leases.map((lease) => `{"id":${lease.ID}}`).join(',')}]`]]);
 }

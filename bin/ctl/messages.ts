@@ -133,3 +133,36 @@ export interface EndpointHealth {
   took: string;
   error: string;
 }
+
+/** etcdserverpb.LeaseGrantResponse (lease ids are int64, as etcdctl reads them). */
+export interface LeaseGrantResponse {
+  header: ResponseHeader | null;
+  ID: string;
+  TTL: string;
+  error: string;
+}
+
+export interface LeaseRevokeResponse {
+  header: ResponseHeader | null;
+}
+
+/** One message of the LeaseKeepAlive stream; a TTL of 0 or less: the lease is gone. */
+export interface LeaseKeepAliveResponse {
+  header: ResponseHeader | null;
+  ID: string;
+  TTL: string;
+}
+
+/** A lease that is gone answers with TTL -1 and grantedTTL 0. */
+export interface LeaseTimeToLiveResponse {
+  header: ResponseHeader | null;
+  ID: string;
+  TTL: string;
+  grantedTTL: string;
+  keys: Buffer[];
+}
+
+export interface LeaseLeasesResponse {
+  header: ResponseHeader | null;
+  leases: { ID: string }[];
+}

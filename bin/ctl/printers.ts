@@ -1,30 +1,34 @@
 /**
  * etcdctl's writers for each response: `simple` (keys and values as raw lines, "OK", counts),
  * `json` (json.ts), `fields` (fields.ts), `table` (table.ts, only for member and endpoint
- * commands; for KV and watch responses etcdctl refuses table output once there is a response to
- * print, and so does cairnctl) and `protobuf` (protobuf.ts, only for watch responses so far).
+ * commands; for KV, watch and lease responses etcdctl refuses table output once there is a
+ * response to print, and so does cairnctl) and `protobuf` (protobuf.ts, only for watch and lease
+ * responses so far).
  */
 import { CtlError, EXIT_BAD_FEATURE } from './exit.js';
 import {
-  deleteFields, endpointHealthFields, endpointStatusFields, memberListFields, putFields, rangeFields, txnFields, watchFields,
+  deleteFields, endpointHealthFields, endpointStatusFields, leaseIdTtlFields, leaseLeasesFields, leaseRevokeFields, leaseTimeToLiveFields,
+  memberListFields, putFields, rangeFields, txnFields, watchFields,
 } from './fields.js';
 import { humanizeBytes } from './go-format.js';
 import {
-  deleteJson, endpointHealthJson, endpointStatusJson, memberListJson, putJson, rangeJson, txnJson, watchJson,
+  deleteJson, endpointHealthJson, endpointStatusJson, leaseGrantJson, leaseKeepAliveJson, leaseLeasesJson, leaseRevokeJson,
+  leaseTimeToLiveJson, memberListJson, putJson, rangeJson, txnJson, watchJson,
 } from './json.js';
 import {
   eventTypeName, type ClientWatchResponse, type DeleteRangeResponse, type EndpointHealth, type EndpointStatus, type KeyValue,
-  type MemberListResponse, type PutResponse, type RangeResponse, type TxnResponse,
+  type LeaseGrantResponse, type LeaseKeepAliveResponse, type LeaseLeasesResponse, type LeaseRevokeResponse, type LeaseTimeToLiveResponse,
+  type MemberListResponse, type PutResponse, type RangeResponse, type ResponseHeader, type TxnResponse,
 } from './messages.js';
-import { watchProtobuf } from './protobuf.js';
+import { embeddedHeaderProtobuf, leaseRevokeMarshalUnsupported, watchProtobuf } from './protobuf.js';
 import { renderTable } from './table.js';
 
 /** The -w formats cairnctl writes. */
 const OUTPUT_FORMATS = ['simple', 'json', 'table', 'fields'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
-/** The -w formats cairnctl writes watch responses in. */
-const WATCH_OUTPUT_FORMATS = [...OUTPUT_FORMATS, 'protobuf'] as const;
-export type WatchOutputFormat = (typeof WATCH_OUTPUT_FORMATS)[number];
+/** The -w formats cairnctl writes watch and lease responses in. */
+const PROTOBUF_OUTPUT_FORMATS = [...OUTPUT_FORMATS, 'protobuf'] as const;
+export type ProtobufOutputFormat = (typeof PROTOBUF_OUTPUT_FORMATS)[number];
 
 /** Where a command's output goes (process streams in cairnctl). */
 export interface Output {
@@ -50,9 +54,9 @@ export function outputFormat(name: string): OutputFormat {
   return checkFormat(name, OUTPUT_FORMATS);
 }
 
-/** Checks watch's -w before it watches (etcdctl writes watch responses in protobuf too). */
-export function watchOutputFormat(name: string): WatchOutputFormat {
-  return checkFormat(name, WATCH_OUTPUT_FORMATS);
+/** Checks watch's and lease's -w before they run (etcdctl writes their responses in protobuf too). */
+export function protobufOutputFormat(name: string): ProtobufOutputFormat {
+  return checkFormat(name, PROTOBUF_OUTPUT_FORMATS);
 }
 
 function tableNotSupported(): never {
@@ -124,7 +128,7 @@ function simpleWatch(response: ClientWatchResponse, options: SimpleOptions): Buf
 }
 
 /** One watch response; table output is refused when there is one to print (exit 4, as etcdctl). */
-export function printWatch(out: Output, format: WatchOutputFormat, response: ClientWatchResponse, hex: boolean): void {
+export function printWatch(out: Output, format: ProtobufOutputFormat, response: ClientWatchResponse, hex: boolean): void {
   if (format === 'table') tableNotSupported();
   if (format === 'json') out.stdout(`${watchJson(response)}\n`);
   else if (format === 'fields') out.stdout(watchFields(response));
@@ -178,4 +182,59 @@ export function printEndpointStatus(out: Output, format: OutputFormat, statuses:
   } else {
     out.stdout(rows.map((row) => `${row.join(', ')}\n`).join(''));
   }
+}
+
+/** A lease id as etcdctl prints it with Go's %016x: zero-padded hex, a negative one "-" and 15 digits. */
+export function leaseIdHex(decimal: string): string {
+  const id = BigInt(decimal);
+  return id < 0n ? `-${(-id).toString(16).padStart(15, '0')}` : id.toString(16).padStart(16, '0');
+}
+
+/** A writer for lease responses: simple, json, fields or protobuf; table is refused after the request ran. */
+function leaseWriter<Response extends { header: ResponseHeader | null }>(simple: (response: Response) => Buffer | string,
+  json: (response: Response) => string, fields: (response: Response) => string,
+  protobuf: (response: Response) => Buffer = (response) => embeddedHeaderProtobuf(response.header)) {
+  return (out: Output, format: ProtobufOutputFormat, response: Response): void => {
+    if (format === 'table') tableNotSupported();
+    if (format === 'json') out.stdout(`${json(response)}\n`);
+    else if (format === 'fields') out.stdout(fields(response));
+    else if (format === 'protobuf') out.stdout(protobuf(response));
+    else out.stdout(simple(response));
+  };
+}
+
+export const printLeaseGrant = leaseWriter((response: LeaseGrantResponse) =>
+  `lease ${leaseIdHex(response.ID)} granted with TTL(${response.TTL}s)\n`, leaseGrantJson, leaseIdTtlFields);
+
+export const printLeaseKeepAlive = leaseWriter((response: LeaseKeepAliveResponse) =>
+  `lease ${leaseIdHex(response.ID)} keepalived with TTL(${response.TTL})\n`, leaseKeepAliveJson, leaseIdTtlFields);
+
+export const printLeaseLeases = leaseWriter((response: LeaseLeasesResponse) =>
+  `found ${response.leases.length} leases\n${response.leases.map((lease) => `${leaseIdHex(lease.ID)}\n`).join('')}`,
+leaseLeasesJson, leaseLeasesFields);
+
+/** `lease revoke` prints the id it was given; etcdctl cannot write its response in protobuf (exit 4). */
+export function printLeaseRevoke(out: Output, format: ProtobufOutputFormat, id: string, response: LeaseRevokeResponse): void {
+  leaseWriter(() => `lease ${leaseIdHex(id)} revoked\n`, leaseRevokeJson, leaseRevokeFields, (refused) => {
+    throw new CtlError(EXIT_BAD_FEATURE, leaseRevokeMarshalUnsupported(refused));
+  })(out, format, response);
+}
+
+/**
+ * simple: "already expired" for a lease that is gone, else its granted and remaining TTL and,
+ * with --keys, its keys as Go prints a []string (`[a b]`, the bytes as they are).
+ */
+function simpleTimeToLive(keys: boolean) {
+  return (response: LeaseTimeToLiveResponse): Buffer | string => {
+    const id = leaseIdHex(response.ID);
+    if (response.grantedTTL === '0' && response.TTL === '-1') return `lease ${id} already expired\n`;
+    const text = `lease ${id} granted with TTL(${response.grantedTTL}s), remaining(${response.TTL}s)`;
+    if (!keys) return `${text}\n`;
+    const joined = response.keys.flatMap((key, at) => (at === 0 ? [key] : [Buffer.from(' '), key]));
+    return Buffer.concat([Buffer.from(`${text}, attached keys([`), ...joined, Buffer.from('])\n')]);
+  };
+}
+
+export function printLeaseTimeToLive(out: Output, format: ProtobufOutputFormat, response: LeaseTimeToLiveResponse, keys: boolean): void {
+  leaseWriter(simpleTimeToLive(keys), leaseTimeToLiveJson, leaseTimeToLiveFields)(out, format, response);
 }

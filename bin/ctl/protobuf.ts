@@ -6,7 +6,7 @@
  *
  *   field = varint(number << 3 | wire type) then a varint (type 0) or varint(length) bytes (type 2)
  */
-import type { ClientWatchResponse, Event, KeyValue, ResponseHeader } from './messages.js';
+import type { ClientWatchResponse, Event, KeyValue, LeaseRevokeResponse, ResponseHeader } from './messages.js';
 
 const VARINT = 0;
 const LENGTH_DELIMITED = 2;
@@ -67,4 +67,24 @@ function event(value: Event): Buffer[] {
 export function watchProtobuf(response: ClientWatchResponse): Buffer {
   return Buffer.concat([embedded(1, header(response.header)), flag(3, response.created), flag(4, response.canceled),
     integer(5, response.compact_revision), ...(response.events ?? []).map((item) => embedded(11, event(item)))]);
+}
+
+/**
+ * clientv3's lease responses (grant, keep-alive, time-to-live, leases) embed *pb.ResponseHeader,
+ * whose Marshal is the only one they have: etcdctl writes just the header (nothing without one).
+ */
+export function embeddedHeaderProtobuf(value: ResponseHeader | null): Buffer {
+  return value === null ? NOTHING : Buffer.concat(header(value));
+}
+
+/**
+ * Why etcdctl cannot write a LeaseRevokeResponse in protobuf: it holds the message by value, which
+ * has no Marshal. Go's %v of it prints the header with its String(): the compact text format
+ * (`name:value ` for each field that is not zero), or <nil>.
+ */
+export function leaseRevokeMarshalUnsupported(response: LeaseRevokeResponse): string {
+  const value = response.header;
+  const text = value === null ? '<nil>' : ([['cluster_id', value.cluster_id], ['member_id', value.member_id], ['revision', value.revision],
+    ['raft_term', value.raft_term]] as const).filter(([, digits]) => digits !== '0').map(([name, digits]) => `${name}:${digits} `).join('');
+  return `marshal unsupported for type clientv3.LeaseRevokeResponse ({${text}})`;
 }

@@ -12,7 +12,7 @@ import { argify } from './argify.js';
 import type { CommandContext, CommandSpec } from './command.js';
 import { CtlError, EXIT_BAD_ARGS, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_INVALID_INPUT } from './exit.js';
 import { goQuote } from './go-format.js';
-import { printWatch, watchOutputFormat, type Output, type WatchOutputFormat } from './printers.js';
+import { printWatch, protobufOutputFormat, type Output, type ProtobufOutputFormat } from './printers.js';
 import { parseWatchArgs, watchCreate, WATCH_FLAGS, type WatchCreate, type WatchEnv, type WatchFlags } from './watch-args.js';
 import { isProgressNotify, watchError, WatchClient, type WatchChannel } from './watch-client.js';
 import { abandonWatchExecs, execFailure, runWatchExec } from './watch-exec.js';
@@ -20,7 +20,7 @@ import { abandonWatchExecs, execFailure, runWatchExec } from './watch-exec.js';
 /** How one watch's responses are shown. */
 interface Display {
   out: Output;
-  format: WatchOutputFormat;
+  format: ProtobufOutputFormat;
   hex: boolean;
 }
 
@@ -53,7 +53,7 @@ function commandFlags(context: CommandContext): WatchFlags {
 /** One watch from the command line, printed until it ends. */
 async function watchCommandLine(context: CommandContext, env: WatchEnv): Promise<number> {
   const { watchArgs, execArgs, flags } = parseWatchArgs(context.tokens, context.args.args, env, false, commandFlags(context));
-  const display: Display = { out: context.out, format: watchOutputFormat(context.global.writeOut), hex: context.global.hex };
+  const display: Display = { out: context.out, format: protobufOutputFormat(context.global.writeOut), hex: context.global.hex };
   const request = watchCreate(watchArgs, flags);
   const client = new WatchClient(context.global);
   try {
@@ -73,7 +73,7 @@ async function watchCommandLine(context: CommandContext, env: WatchEnv): Promise
  */
 async function watchInteractive(context: CommandContext, env: WatchEnv): Promise<number> {
   const { out, stdin } = context;
-  const display: Display = { out, format: watchOutputFormat(context.global.writeOut), hex: context.global.hex };
+  const display: Display = { out, format: protobufOutputFormat(context.global.writeOut), hex: context.global.hex };
   const client = new WatchClient(context.global);
   let finish!: (code: number) => void;
   let fail!: (error: unknown) => void;

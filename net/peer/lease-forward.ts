@@ -22,6 +22,18 @@ export const LEASE_FORWARD_IN_FLIGHT_MAX = 10_000;
 export const LEASE_FORWARD_TIMEOUT_MS = 5000;
 const ANSWER_FRAME_BYTES_MAX = 16 * 1024 * 1024;
 
+/**
+ * Writes a frame, corking the socket until the end of the tick: the keep-alives (or answers) of one
+ * event-loop turn leave in one writev instead of one write each.
+ */
+function writeCorked(socket: Socket, frame: Uint8Array): void {
+  if (socket.writableCorked === 0) {
+    socket.cork();
+    process.nextTick(() => socket.uncork());
+  }
+  socket.write(frame);
+}
+
 interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
@@ -55,7 +67,7 @@ export class LeaseRequestServer {
 
   private reply(answer: Answer): void {
     this.inFlight--;
-    if (!this.socket.destroyed) this.socket.write(encodeFrame(answer));
+    if (!this.socket.destroyed) writeCorked(this.socket, encodeFrame(answer));
   }
 }
 
@@ -100,7 +112,7 @@ export class LeaseForwarder implements LeaderForwarder {
         reject(ErrTimeout);
       }, LEASE_FORWARD_TIMEOUT_MS);
       this.pending.set(id, { resolve, reject, timer });
-      socket.write(encodeFrame({ id, body }));
+      writeCorked(socket, encodeFrame({ id, body }));
     });
   }
 
