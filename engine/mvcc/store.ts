@@ -158,7 +158,7 @@ export class MvccReader {
     }));
   }
 
-  /** Every lease with its attached keys' count left out (see lease-table.ts), and the applied index they are as of. */
+  /** Every lease (see lease-table.ts), with the applied index the read is as of. */
   leases(): { leases: LeaseRecord[]; appliedIndex: number } {
     return this.withReadView((view) => ({
       leases: readLeases(view.backend, view.read), appliedIndex: getMetaNumber(view.backend, META.APPLIED_INDEX, view.read),
