@@ -1,6 +1,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestCluster, bytes, text, waitFor } from './cluster-harness.js';
+import { TestCluster, bytes, text, waitFor, type RunningMember } from './cluster-harness.js';
+import { EtcdError, GrpcCode } from '../../engine/errors.js';
+
+/**
+ * A put retried, as etcd's clients retry, when it fails Unavailable (a leader change under load
+ * loses proposals in flight): this test is about snapshots, not about writes surviving elections.
+ */
+async function putRetried(cluster: TestCluster, key: string, value: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const member: RunningMember = await cluster.leader();
+    try {
+      await member.kv.put({ key: bytes(key), value: bytes(value) });
+      return;
+    } catch (error) {
+      if (!(error instanceof EtcdError) || error.code !== GrpcCode.UNAVAILABLE || attempt >= 3) throw error;
+    }
+  }
+}
 
 test('members snapshot every snapshotCount entries and compact their log; a member behind the compacted log catches up from a streamed snapshot', async () => {
   const cluster = new TestCluster(3, { snapshotCount: 40, snapshotCatchUpEntries: 10 });
@@ -13,7 +30,7 @@ test('members snapshot every snapshotCount entries and compact their log; a memb
     const followerId = cluster.ids.find((id) => id !== leaderId)!;
     await cluster.stop(followerId);
     const writes: Promise<unknown>[] = [];
-    for (let i = 0; i < 300; i++) writes.push(kv.put({ key: bytes(`k${i % 50}`), value: bytes(`b${i}`) }));
+    for (let i = 0; i < 300; i++) writes.push(putRetried(cluster, `k${i % 50}`, `b${i}`));
     await Promise.all(writes);
     const leader = await cluster.leader();
     kv = leader.kv;
