@@ -19,13 +19,12 @@ import type { BenchCluster, BenchMember } from '../bench/cluster/bench-cluster.j
 import { startCairnCluster, type MemberLauncher } from '../bench/cluster/cairn-launcher.js';
 import { scrapeWritePath } from '../bench/cluster/metrics-scrape.js';
 import { runLoad, type LoadResult } from '../bench/load/load-runner.js';
+import { interruptAll } from './member-interrupt.js';
 import { summarizeProfile, summaryMarkdown, type CpuProfile } from './cpu-profile-summary.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLINIC = join(ROOT, 'node_modules', '.bin', 'clinic');
 const OUT_DIR = join(ROOT, 'flamegraphs');
-/** clinic analyses its samples after the process exits; that can take a while. */
-const CLINIC_EXIT_TIMEOUT_MS = 180_000;
 
 interface ProfileArgs {
   durationSeconds: number;
@@ -58,33 +57,6 @@ async function leaderOf(cluster: BenchCluster): Promise<BenchMember> {
     if (counters?.isLeader === true) return member;
   }
   throw new Error('no member reports itself leader');
-}
-
-/** The ids of a process's children (Linux /proc). */
-function childPidsOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-/**
- * SIGINT to every member's node process, then wait for each launched process to exit. Under
- * clinic the node process is clinic's child, and clinic only writes its report once that child
- * has exited (a terminal's Ctrl-C reaches both; a signal to clinic alone does not reach the child).
- */
-async function interruptAll(cluster: BenchCluster, wrapped: boolean): Promise<void> {
-  await Promise.all(cluster.members.map(async (member) => {
-    const child = member.process;
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    const targets = wrapped ? childPidsOf(child.pid!) : [child.pid!];
-    for (const pid of targets) process.kill(pid, 'SIGINT');
-    const timer = setTimeout(() => child.kill('SIGKILL'), CLINIC_EXIT_TIMEOUT_MS);
-    await exited;
-    clearTimeout(timer);
-  }));
 }
 
 /** Runs the standard load against `cluster` and returns the leader at the end of it. */

@@ -2,6 +2,7 @@
  * The keep-alive benchmark's results file (results/<date>-<name>.json) and markdown summary: the
  * same put load on two fresh clusters, without and with keep-alives, side by side.
  */
+import type { ServerKind } from '../cluster/bench-cluster.js';
 import type { MemberSummary } from '../cluster/bench-result.js';
 import type { MemberSample } from '../cluster/member-sampler.js';
 import type { LatencySummary } from '../load/latency.js';
@@ -50,7 +51,8 @@ export interface KeepAliveBenchResult {
   machine: Record<string, string | number>;
   load_average_at_start: number[];
   workload: {
-    members: number; protocol: string; concurrency: number; connections: number; depth: number; load_processes: number;
+    /** The server under test; `protocol` is the put load's. */
+    server: ServerKind; members: number; protocol: string; concurrency: number; connections: number; depth: number; load_processes: number;
     key_size: number; value_size: number; key_space: number; mix: Record<string, number>; duration_s: number; warmup_s: number;
     leases: number; lease_ttl_s: number; keepalive_rate: number; keepalive_streams: number; keepalive_window: number; rounds: number;
   };
@@ -62,7 +64,7 @@ export interface KeepAliveBenchResult {
 export function workloadOf(plan: KeepAliveBenchPlan): KeepAliveBenchResult['workload'] {
   const { load } = plan;
   return {
-    members: plan.members, protocol: load.protocol, concurrency: plan.concurrency, connections: load.connections, depth: load.depth,
+    server: plan.server, members: plan.members, protocol: load.protocol, concurrency: plan.concurrency, connections: load.connections, depth: load.depth,
     load_processes: load.processes, key_size: load.keySize, value_size: load.valueSize, key_space: load.keySpace,
     mix: { ...load.mix } as Record<string, number>, duration_s: load.durationSeconds, warmup_s: load.warmupSeconds,
     leases: plan.leases, lease_ttl_s: plan.leaseTtlSeconds, keepalive_rate: plan.keepAliveRate, keepalive_streams: plan.keepAliveStreams,
@@ -91,6 +93,12 @@ function counterCell(counters: Record<string, Record<string, number>>, name: str
     .map(([member, series]) => `${member} ${thousands((series[name] ?? 0) / seconds)}`).join(', ');
 }
 
+/** "cairn 0.1.0", "etcd 3.4.23": the server and the version its first phase reported. */
+function serverName(server: ServerKind, phases: readonly PhaseResult[]): string {
+  const version = phases[0]?.server_version;
+  return version === undefined ? server : `${server} ${version}`;
+}
+
 export function keepAliveMarkdown(result: KeepAliveBenchResult): string {
   const { workload: w, phases, machine } = result;
   const mix = Object.entries(w.mix).map(([op, weight]) => `${op}=${weight}`).join(',');
@@ -106,14 +114,18 @@ export function keepAliveMarkdown(result: KeepAliveBenchResult): string {
     '',
     `Code: commit ${result.source.commit.slice(0, 12)}` +
       (result.source.modified.length === 0 ? ', clean working tree.' : `, with ${result.source.modified.length} server file(s) modified in the working tree ` +
-        `(${result.source.modified.map((line) => line.slice(3)).join(', ')}).`),
+        `(${result.source.modified.map((line) => line.slice(3)).join(', ')}).`) +
+      (w.server === 'etcd' ? ' The server is etcd\'s own binary: only the clients are this repository\'s code.' : ''),
     '',
-    `Workload: a fresh ${w.members}-member cairn cluster per phase; the load generator (bench/load) over the ${w.protocol} protocol, ${mix}, ` +
-      `${w.concurrency} in flight (${w.connections} connections x ${w.depth}, ${w.load_processes} process, round robin over the members), ` +
+    `Workload: a fresh ${w.members}-member ${serverName(w.server, phases)} cluster per phase; the load generator (bench/load) over ` +
+      `${w.protocol === 'native' ? 'cairn\'s native (WebSocket)' : 'the gRPC'} protocol, ${mix}, ` +
+      `${w.concurrency} in flight (${w.connections} connections x ${w.depth}, ${w.load_processes} process${w.load_processes === 1 ? '' : 'es'}, round robin over the members), ` +
       `${w.key_size}-byte keys, ${w.value_size}-byte values, random keys over ${w.key_space}, ${seconds} s measured after ${w.warmup_s} s of warm-up. ` +
       `In both phases a separate process first grants ${w.leases} leases (TTL ${w.lease_ttl_s} s) on the leader; in the keepalive phase it then renews them ` +
       `at ${thousands(w.keepalive_rate)}/s over ${w.keepalive_streams} LeaseKeepAlive streams dealt round robin over the members ` +
-      `(followers forward theirs to the leader), open loop, at most ${w.keepalive_window} unanswered per stream.`,
+      `(followers forward theirs to the leader), open loop, at most ${w.keepalive_window} unanswered per stream. ` +
+      'The keep-alive client speaks gRPC over node:http2 directly (grpc-js only for the grants), one HTTP/2 DATA frame per keep-alive ' +
+      'as Go\'s clientv3 and grpc-js send them: grpc-js\'s client cost ~30% of a core at 5,000/s, CPU taken from the members on a small shared machine.',
     '',
     `| | ${phases.map((p) => (w.rounds > 1 ? `${p.label} #${p.round}` : p.label)).join(' | ')} |`,
     `|---|${phases.map(() => '---:').join('|')}|`,

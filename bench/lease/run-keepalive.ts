@@ -1,10 +1,15 @@
 /**
  * npm run bench:keepalive -- [flags of keepalive-args.ts]
  *
- * Keep-alive cost: the standard put load (bench/load's runLoad) on a fresh cairn cluster, twice:
+ * Keep-alive cost: the standard put load (bench/load's runLoad) on a fresh cluster, twice:
  * `baseline`, then `keepalive`, where a separate process (keepalive-process.ts) renews N leases at
- * thousands per second meanwhile (--rounds repeats the pair, alternating). Both phases grant the leases first, so the only difference is the
- * keep-alive traffic. Members are sampled once a second (bench/cluster/member-sampler.ts). Writes
+ * thousands per second meanwhile (--rounds repeats the pair, alternating). Both phases grant the
+ * leases first, so the only difference is the keep-alive traffic. The cluster is cairn, or real
+ * etcd 3.4 (--server etcd) as the yardstick; the put load goes over cairn's native protocol or
+ * gRPC (etcd: gRPC only). The keep-alive process speaks gRPC over node:http2 directly, one DATA
+ * frame per keep-alive as real clients send them, because grpc-js's client would spend ~30% of a
+ * core at 5,000/s on a 2-core machine the members share. Members are sampled once a second
+ * (bench/cluster/member-sampler.ts; cairn and etcd both serve /metrics). Writes
  * results/<date>-<name>.json and .md and prints one JSON line per phase on stdout.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -76,8 +81,8 @@ function progressPrinter(label: string, child: ChildProcess): { puts: (ops: numb
 }
 
 async function runPhase(plan: KeepAliveBenchPlan, label: PhaseResult['label'], round: number): Promise<PhaseResult> {
-  process.stderr.write(`${label}: starting a ${plan.members}-member cairn cluster\n`);
-  const cluster: BenchCluster = await startCluster('cairn', plan.members, plan.dataRoot);
+  process.stderr.write(`${label}: starting a ${plan.members}-member ${plan.server} cluster\n`);
+  const cluster: BenchCluster = await startCluster(plan.server, plan.members, plan.dataRoot);
   const child = forkChild(KEEPALIVE_PROCESS);
   let stopProgress = (): void => {};
   try {
@@ -105,7 +110,8 @@ async function runPhase(plan: KeepAliveBenchPlan, label: PhaseResult['label'], r
     let markMs = 0;
     let countersAtMark: Promise<Record<string, Record<string, number>>> = Promise.resolve({});
     let markScheduled = false;
-    const load = await runLoad({ ...plan.load, endpoints: cluster.members.map((member) => member.nativeUrl!) }, (ops) => {
+    const endpoints = cluster.members.map((member) => (plan.load.protocol === 'native' ? member.nativeUrl! : member.grpcTarget));
+    const load = await runLoad({ ...plan.load, endpoints }, (ops) => {
       progress.puts(ops);
       if (markScheduled) return;
       markScheduled = true;

@@ -6,6 +6,7 @@
  *
  *   field = varint(number << 3 | wire type) then a varint (type 0) or varint(length) bytes (type 2)
  */
+import { varint64Bytes } from '../../net/grpc/proto-writer.js';
 import type { ClientWatchResponse, Event, KeyValue, LeaseRevokeResponse, ResponseHeader } from './messages.js';
 
 const VARINT = 0;
@@ -13,16 +14,7 @@ const LENGTH_DELIMITED = 2;
 const NOTHING = Buffer.alloc(0);
 
 /** Base-128 varint; a negative int64 is written as its 64-bit two's complement (10 bytes). */
-function varint(value: bigint): Buffer {
-  let rest = BigInt.asUintN(64, value);
-  const bytes: number[] = [];
-  while (rest >= 0x80n) {
-    bytes.push(Number(rest & 0x7fn) | 0x80);
-    rest >>= 7n;
-  }
-  bytes.push(Number(rest));
-  return Buffer.from(bytes);
-}
+const varint = varint64Bytes;
 
 const tag = (field: number, wireType: number): Buffer => varint(BigInt((field << 3) | wireType));
 

@@ -12,9 +12,10 @@
 import { ErrLeaseNotFound, ErrLeaseTTLTooLarge, ErrNoLeader, EtcdError, GrpcCode } from '../errors.js';
 import type { ApplyResult } from '../mvcc/applier.js';
 import type { MvccReader } from '../mvcc/store.js';
-import type { KvServer, WithHeader } from '../node/kv-server.js';
+import type { KvServer, ResponseHeader, WithHeader } from '../node/kv-server.js';
 import type { Member } from '../node/member.js';
 import { StateRole } from '../raft/raw-node.js';
+import { KeepAliveBatcher } from './keepalive-batcher.js';
 import { CHECKPOINTS_PER_PROPOSAL_MAX, Lessor } from './lessor.js';
 import {
   MAX_LEASE_TTL_SECONDS, type LeaseGrantRequest, type LeaseGrantResponse, type LeaseKeepAliveResponse, type LeaseLeasesResponse,
@@ -24,14 +25,21 @@ import {
 /** etcd checks for expired leases every 500 ms. */
 export const LEASE_CHECK_INTERVAL_MS = 500;
 
-/** Asks the leader to answer a keep-alive or a time-to-live (a follower's side; net/peer). */
+/** Asks the leader to answer keep-alives or a time-to-live (a follower's side; net/peer). */
 export interface LeaderForwarder {
-  keepAlive(leaderId: number, id: number): Promise<LeaseKeepAliveResponse>;
+  /** The TTL of each lease renewed, in order (0: no such lease). */
+  keepAlives(leaderId: number, ids: number[]): Promise<number[]>;
   timeToLive(leaderId: number, request: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponse>;
 }
 
 /** What a forwarded request asks the leader (the peer protocol's body). */
-export type ForwardedLeaseRequest = { keep_alive: number } | { time_to_live: LeaseTimeToLiveRequest };
+export type ForwardedLeaseRequest = { keep_alives: number[] } | { time_to_live: LeaseTimeToLiveRequest };
+
+/** A batch of keep-alives answered: the TTL of each (0: no such lease) and one header for all. */
+export interface KeepAliveAnswers {
+  ttls: number[];
+  header: ResponseHeader;
+}
 
 export interface LeaseServerOptions {
   /** The smallest TTL granted (etcd: 1.5 election timeouts, rounded up to seconds). */
@@ -53,6 +61,8 @@ export class LeaseServer {
   private forwarder: LeaderForwarder | undefined;
   /** The newest pending wait for the apply to reach a commit index (appliedBarrier). */
   private barrier: { index: number; applied: Promise<void> } | null = null;
+  /** Every keep-alive of this member goes through one batch per window (keepalive-batcher.ts). */
+  private readonly batcher = new KeepAliveBatcher((ids) => this.renewNow(ids));
 
   constructor(private readonly member: Member, private readonly reader: MvccReader, private readonly kv: KvServer, options: LeaseServerOptions) {
     this.now = options.now ?? Date.now;
@@ -98,9 +108,19 @@ export class LeaseServer {
   }
 
   /** One keep-alive: TTL 0 when the lease does not exist, as etcd answers. */
-  async keepAlive(id: number): Promise<WithHeader<LeaseKeepAliveResponse>> {
-    const answer = await this.onLeader((leaderId) => this.forwarder!.keepAlive(leaderId, id), () => this.renewHere(id));
-    return { ...answer, header: this.kv.header(this.member.applier.revision) };
+  keepAlive(id: number): Promise<WithHeader<LeaseKeepAliveResponse>> {
+    return this.batcher.keepAlive(id);
+  }
+
+  /** Several keep-alives (a gRPC stream's of one event-loop turn), answered in order with one header. */
+  keepAliveMany(ids: readonly number[]): Promise<KeepAliveAnswers> {
+    return this.batcher.renew(ids);
+  }
+
+  /** Renews a window's batch: one leader check, one wait for the apply, on a follower one forwarded frame. */
+  private async renewNow(ids: number[]): Promise<KeepAliveAnswers> {
+    const ttls = await this.onLeader((leaderId) => this.forwarder!.keepAlives(leaderId, ids), () => this.renewHere(ids));
+    return { ttls, header: this.kv.header(this.member.applier.revision) };
   }
 
   /** TimeToLive: TTL -1 when the lease does not exist (expired or revoked), as etcd answers. */
@@ -116,9 +136,9 @@ export class LeaseServer {
   }
 
   /** A request a follower forwarded to this member (the peer port); refused unless it leads. */
-  async answerForwarded(request: ForwardedLeaseRequest): Promise<LeaseKeepAliveResponse | LeaseTimeToLiveResponse> {
+  async answerForwarded(request: ForwardedLeaseRequest): Promise<number[] | LeaseTimeToLiveResponse> {
     if (!this.leads()) throw new EtcdError(GrpcCode.FAILED_PRECONDITION, 'etcdserver: not leader');
-    return 'keep_alive' in request ? this.renewHere(request.keep_alive) : this.timeToLiveHere(request.time_to_live);
+    return 'keep_alives' in request ? this.renewHere(request.keep_alives) : this.timeToLiveHere(request.time_to_live);
   }
 
   private leads(): boolean {
@@ -137,15 +157,24 @@ export class LeaseServer {
    * The leader renews once it has applied everything committed when the keep-alive arrived (etcd's
    * waitAppliedIndex): a revoke acknowledged before the keep-alive was sent is then applied, so the
    * answer is TTL 0, never a renewal of a lease the client already saw revoked. The wait is shared
-   * (appliedBarrier), so keep-alives cost one apply round together, not one each.
+   * (appliedBarrier), so keep-alives cost one apply round together, not one each. Returns each
+   * lease's TTL, 0 for a lease that does not exist.
    */
-  private async renewHere(id: number): Promise<LeaseKeepAliveResponse> {
+  private async renewHere(ids: readonly number[]): Promise<number[]> {
     await this.appliedBarrier();
     if (!this.leads()) throw ErrNoLeader;
-    const renewed = this.lessor.renew(id, this.now());
-    if (renewed === undefined) return { ID: id, TTL: 0 };
-    if (renewed.resetCheckpoint) this.proposeQuietly({ lease_checkpoint: { checkpoints: [{ ID: id, remaining_TTL: 0 }] } });
-    return { ID: id, TTL: renewed.ttl };
+    const nowMs = this.now();
+    const ttls: number[] = new Array<number>(ids.length);
+    let resets: { ID: number; remaining_TTL: number }[] | undefined;
+    for (let i = 0; i < ids.length; i++) {
+      const renewed = this.lessor.renew(ids[i]!, nowMs);
+      ttls[i] = renewed?.ttl ?? 0;
+      if (renewed?.resetCheckpoint === true) (resets ??= []).push({ ID: ids[i]!, remaining_TTL: 0 });
+    }
+    for (let i = 0; resets !== undefined && i < resets.length; i += CHECKPOINTS_PER_PROPOSAL_MAX) {
+      this.proposeQuietly({ lease_checkpoint: { checkpoints: resets.slice(i, i + CHECKPOINTS_PER_PROPOSAL_MAX) } });
+    }
+    return ttls;
   }
 
   private async timeToLiveHere(request: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponse> {

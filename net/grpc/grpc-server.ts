@@ -2,7 +2,8 @@
  * The member's gRPC endpoint (--listen-client-urls): etcd's v3 services on @grpc/grpc-js.
  * The receive limit is --max-request-bytes plus gRPC framing overhead, as etcd sets it, so a
  * request just over the limit reaches the "request is too large" check and a far larger one is
- * refused by gRPC before it is buffered.
+ * refused by gRPC before it is buffered. LeaseKeepAlive is served beside grpc-js on the raw HTTP/2
+ * stream (raw/keepalive-stream.ts): it is the call made thousands of times a second.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { MemberInfo } from '../../engine/node/cluster-members.js';
@@ -16,7 +17,9 @@ import { etcdService } from './protos.js';
 import type { WatchHub } from '../../engine/watch/watch-hub.js';
 import { watchService, watchServiceDefinition } from './watch-service.js';
 import type { LeaseServer } from '../../engine/lease/lease-server.js';
-import { leaseService } from './lease-service.js';
+import { LEASE_KEEPALIVE_PATH, leaseService } from './lease-service.js';
+import { addRawRoutes, RAW_ROUTE_SERVER_OPTIONS } from './raw/raw-routes.js';
+import { serveKeepAlive } from './raw/keepalive-stream.js';
 
 /** etcd's grpcOverheadBytes. */
 const GRPC_OVERHEAD_BYTES = 512 * 1024;
@@ -37,13 +40,18 @@ export class GrpcEndpoint {
   private constructor(private readonly server: grpc.Server, readonly port: number) {}
 
   static async listen(options: GrpcEndpointOptions): Promise<GrpcEndpoint> {
+    const maxReceiveBytes = options.maxRequestBytes + GRPC_OVERHEAD_BYTES;
     const server = new grpc.Server({
-      'grpc.max_receive_message_length': options.maxRequestBytes + GRPC_OVERHEAD_BYTES,
+      'grpc.max_receive_message_length': maxReceiveBytes,
       'grpc.max_send_message_length': 2 ** 31 - 1,
+      ...RAW_ROUTE_SERVER_OPTIONS,
     });
+    addRawRoutes(server, new Map([
+      [LEASE_KEEPALIVE_PATH, (stream, headers) => serveKeepAlive(stream, headers, options.lease, maxReceiveBytes)],
+    ]));
     server.addService(etcdService('KV'), kvService(options.kv));
     server.addService(etcdService('Maintenance'), maintenanceService(options.member, options.kv));
-    server.addService(watchServiceDefinition(etcdService('Watch')), watchService(options.hub, options.kv, options.maxRequestBytes + GRPC_OVERHEAD_BYTES));
+    server.addService(watchServiceDefinition(etcdService('Watch')), watchService(options.hub, options.kv, maxReceiveBytes));
     server.addService(etcdService('Lease'), leaseService(options.lease));
     server.addService(etcdService('Cluster'), clusterService(options.kv, options.members, options.membership));
     const port = await new Promise<number>((resolve, reject) => {

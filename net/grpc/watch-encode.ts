@@ -8,80 +8,13 @@
  *   Event:         1 type | 2 kv | 3 prev_kv            ResponseHeader: 1 cluster_id | 2 member_id | 3 revision | 4 raft_term
  */
 import type { ResponseHeader } from '../../engine/node/kv-server.js';
+import { encodeResponseHeader, ProtoWriter } from './proto-writer.js';
 import { encodeKeyValue } from '../../engine/mvcc/kv-codec.js';
 import type { Event } from '../../engine/mvcc/rpc.js';
 import type { WatchResponse } from '../../engine/watch/watch-types.js';
 
-const WIRE_VARINT = 0;
-const WIRE_BYTES = 2;
-const TWO_POW_7 = 128;
-
 const withPrevCache = new WeakMap<Event, Buffer>();
 const withoutPrevCache = new WeakMap<Event, Buffer>();
-
-/** A growable protobuf writer for the few field kinds these messages use. */
-class ProtoWriter {
-  private readonly parts: Buffer[] = [];
-  private scratch: number[] = [];
-  private bytes = 0;
-
-  get length(): number {
-    return this.bytes + this.scratch.length;
-  }
-
-  varint(field: number, value: number): void {
-    if (value === 0) return;
-    this.tag(field, WIRE_VARINT);
-    this.rawVarint(value);
-  }
-
-  bool(field: number, value: boolean | undefined): void {
-    if (value === true) this.varint(field, 1);
-  }
-
-  bytesField(field: number, data: Uint8Array): void {
-    this.tag(field, WIRE_BYTES);
-    this.rawVarint(data.length);
-    this.flushScratch();
-    this.parts.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-    this.bytes += data.length;
-  }
-
-  string(field: number, text: string | undefined): void {
-    if (text !== undefined && text.length > 0) this.bytesField(field, Buffer.from(text, 'utf8'));
-  }
-
-  finish(): Buffer {
-    this.flushScratch();
-    return this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.bytes);
-  }
-
-  private tag(field: number, wire: number): void {
-    this.rawVarint(field * 8 + wire);
-  }
-
-  /** int64 varint; a negative value is its 64-bit two's complement (10 bytes), as protobuf writes it. */
-  private rawVarint(value: number): void {
-    if (value < 0) {
-      let big = (1n << 64n) + BigInt(value);
-      while (big >= 128n) { this.scratch.push(Number(big & 127n) | 0x80); big >>= 7n; }
-      this.scratch.push(Number(big));
-      return;
-    }
-    while (value >= TWO_POW_7) {
-      this.scratch.push((value % TWO_POW_7) | 0x80);
-      value = Math.floor(value / TWO_POW_7);
-    }
-    this.scratch.push(value);
-  }
-
-  private flushScratch(): void {
-    if (this.scratch.length === 0) return;
-    this.parts.push(Buffer.from(this.scratch));
-    this.bytes += this.scratch.length;
-    this.scratch = [];
-  }
-}
 
 /** One mvccpb.Event's bytes, cached on the event. */
 export function encodeEvent(event: Event, withPrevKv: boolean): Buffer {
@@ -95,15 +28,6 @@ export function encodeEvent(event: Event, withPrevKv: boolean): Buffer {
   bytes = writer.finish();
   cache.set(event, bytes);
   return bytes;
-}
-
-function encodeHeader(header: ResponseHeader): Buffer {
-  const writer = new ProtoWriter();
-  writer.varint(1, header.cluster_id);
-  writer.varint(2, header.member_id);
-  writer.varint(3, header.revision);
-  writer.varint(4, header.raft_term);
-  return writer.finish();
 }
 
 function encodeOne(response: WatchResponse, header: Buffer, events: readonly Buffer[], fragment: boolean): Buffer {
@@ -125,7 +49,7 @@ function encodeOne(response: WatchResponse, header: Buffer, events: readonly Buf
  * `fragment`, as etcd splits at --max-request-bytes.
  */
 export function encodeWatchResponse(response: WatchResponse, header: ResponseHeader, fragmentBytes?: number): Buffer[] {
-  const headerBytes = encodeHeader(header);
+  const headerBytes = encodeResponseHeader(header);
   const events = response.events.map((event) => encodeEvent(event, response.prev_kv));
   const eventBytes = events.reduce((sum, bytes) => sum + bytes.length + 6, 0);
   if (fragmentBytes === undefined || eventBytes + headerBytes.length < fragmentBytes) return [encodeOne(response, headerBytes, events, false)];

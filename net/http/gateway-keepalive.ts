@@ -1,6 +1,6 @@
 /**
  * POST /v3/lease/keepalive: etcd's JSON gateway keep-alive stream on the member's uWS app. Like
- * net/grpc/lease-service.ts it only adapts: each request object is one LeaseServer.keepAlive.
+ * the gRPC stream it only adapts: the request objects read are renewed with LeaseServer.keepAliveMany.
  * Reading the body, writing lines and flow control are gateway-stream.ts's.
  *
  * What etcd 3.4's gateway does, and so what this does (observed on etcd 3.4.23):
@@ -8,7 +8,7 @@
  *   {"result":{"header":{...},"ID":"500","TTL":"60"}}. An unknown lease is answered TTL 0, which
  *   jsonpb leaves out ({"result":{"header":{...},"ID":"501"}}); `{}` is lease 0, unknown.
  * - etcd's server takes one keep-alive at a time (receive, renew, send), so the answers keep the
- *   order of the requests; here they are answered one after the other.
+ *   order of the requests; here the ones read so far are renewed together and answered in order.
  * - When the body ends, or an object after the first cannot be decoded, the keep-alives already
  *   read are answered and the response ends (the server's stream sees EOF and returns). An empty
  *   body is answered at once: 200, no body, no gRPC metadata.
@@ -26,17 +26,10 @@ import { encodeLeaseKeepAliveLine } from './gateway/lease-encode.js';
 import { GatewayStreamCall, type GatewayStreamOptions } from './gateway-stream.js';
 
 /**
- * Keep-alives read from one body and not yet answered. Answers come one at a time, so more read
- * ahead would only hold memory; a body of many objects is simply read as answers go out.
+ * Keep-alives read from one body and not yet answered. More read ahead would only hold memory; a
+ * body of many objects is simply read as answers go out.
  */
 export const KEEPALIVES_READ_AHEAD_MAX = 1024;
-/**
- * Keep-alives answered before the call yields to the event loop. A renewal on the leader may
- * complete without leaving the microtask queue, so a long body answered in one go would hold
- * every other socket of the server (and this one's own reading and writing) until it is done.
- */
-const KEEPALIVES_PER_TURN_MAX = 64;
-
 /** A keep-alive stream's server: the member's lease server. */
 export interface GatewayKeepAliveOptions extends GatewayStreamOptions {
   lease: LeaseServer;
@@ -83,15 +76,19 @@ class GatewayKeepAliveCall extends GatewayStreamCall<number> {
   /** Nothing to release: the answering loop sees `finished` and stops. */
   protected override closed(): void {}
 
-  /** Answers the waiting keep-alives one at a time, as etcd's server does, until none wait. */
+  /**
+   * Answers the waiting keep-alives in order: all those read so far as one LeaseServer.keepAliveMany
+   * (they share its batch, as a gRPC stream's do), until none wait. The renewal always waits for
+   * its batch window, so a long body never holds the event loop.
+   */
   private async answer(): Promise<void> {
     this.answering = true;
     try {
       while (this.waiting.length > 0 && !this.finished) {
-        for (let answered = 0; answered < KEEPALIVES_PER_TURN_MAX && this.waiting.length > 0 && !this.finished; answered++) {
-          const response = await this.keepAlive.lease.keepAlive(this.waiting.shift()!);
-          this.writeLines([encodeLeaseKeepAliveLine(response)]);
-        }
+        const ids = this.waiting.splice(0);
+        const { ttls, header } = await this.keepAlive.lease.keepAliveMany(ids);
+        if (this.finished) break;
+        this.writeLines(ids.map((ID, i) => encodeLeaseKeepAliveLine({ ID, TTL: ttls[i]!, header })));
         await new Promise((resolve) => setImmediate(resolve));
         this.readRequests();
       }

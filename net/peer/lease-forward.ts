@@ -4,20 +4,22 @@
  *
  * One connection per follower to the current leader, opened by a Hello with stream 'lease', then
  * length-prefixed msgpack frames both ways (frame-codec.ts):
- *   request  {id, body: ForwardedLeaseRequest}
+ *   request  {id, body: ForwardedLeaseRequest}   (keep-alives travel in batches: {keep_alives: [ids]})
  *   answer   {id, result}   or   {id, error: {code, message}}   (etcd's gRPC code and message)
  * Requests are pipelined; each is bounded by a timeout, and the number in flight is bounded on
  * both sides.
  */
 import { connect, type Socket } from 'node:net';
-import { ErrLeaderChanged, ErrTimeout, ErrTooManyRequests, etcdErrorFrom } from '../../engine/errors.js';
+import { ErrLeaderChanged, ErrTimeout, ErrTooManyRequests, etcdErrorFrom, EtcdError, GrpcCode } from '../../engine/errors.js';
 import type { ForwardedLeaseRequest, LeaderForwarder } from '../../engine/lease/lease-server.js';
-import type { LeaseKeepAliveResponse, LeaseTimeToLiveRequest, LeaseTimeToLiveResponse } from '../../engine/lease/lease-rpc.js';
-import { encodeFrame, FrameDecoder, type Hello } from './frame-codec.js';
+import type { LeaseTimeToLiveRequest, LeaseTimeToLiveResponse } from '../../engine/lease/lease-rpc.js';
+import { encodeFrame, FrameDecoder, PLAIN_PACKR, type Hello } from './frame-codec.js';
 import type { PeerAddress } from './peer-sender.js';
 
 /** Forwarded requests in flight on one connection, either side. */
 export const LEASE_FORWARD_IN_FLIGHT_MAX = 10_000;
+/** Keep-alives one forwarded request may carry (a gRPC stream's batch is at most KEEPALIVES_PENDING_MAX). */
+export const KEEPALIVES_PER_REQUEST_MAX = 100_000;
 /** A forwarded request fails with etcd's "request timed out" after this (etcd: 5 s request timeout). */
 export const LEASE_FORWARD_TIMEOUT_MS = 5000;
 const ANSWER_FRAME_BYTES_MAX = 16 * 1024 * 1024;
@@ -67,7 +69,7 @@ export class LeaseRequestServer {
 
   private reply(answer: Answer): void {
     this.inFlight--;
-    if (!this.socket.destroyed) writeCorked(this.socket, encodeFrame(answer));
+    if (!this.socket.destroyed) writeCorked(this.socket, encodeFrame(answer, PLAIN_PACKR));
   }
 }
 
@@ -75,7 +77,10 @@ export class LeaseRequestServer {
 export function isForwardedLeaseRequest(body: unknown): body is ForwardedLeaseRequest {
   if (typeof body !== 'object' || body === null) return false;
   const fields = body as Record<string, unknown>;
-  if ('keep_alive' in fields) return Number.isSafeInteger(fields.keep_alive);
+  if ('keep_alives' in fields) {
+    const ids = fields.keep_alives;
+    return Array.isArray(ids) && ids.length <= KEEPALIVES_PER_REQUEST_MAX && ids.every((id) => Number.isSafeInteger(id));
+  }
   const ttl = fields.time_to_live as Record<string, unknown> | undefined;
   return typeof ttl === 'object' && ttl !== null && Number.isSafeInteger(ttl.ID) && (ttl.keys === undefined || typeof ttl.keys === 'boolean');
 }
@@ -88,8 +93,10 @@ export class LeaseForwarder implements LeaderForwarder {
 
   constructor(private readonly options: { cluster: string; localId: number; addressOf: (id: number) => PeerAddress | undefined }) {}
 
-  keepAlive(leaderId: number, id: number): Promise<LeaseKeepAliveResponse> {
-    return this.request(leaderId, { keep_alive: id }) as Promise<LeaseKeepAliveResponse>;
+  async keepAlives(leaderId: number, ids: number[]): Promise<number[]> {
+    const ttls = await this.request(leaderId, { keep_alives: ids });
+    if (!Array.isArray(ttls) || ttls.length !== ids.length) throw new EtcdError(GrpcCode.INTERNAL, 'cairn: malformed keep-alive answer from the leader');
+    return ttls as number[];
   }
 
   timeToLive(leaderId: number, request: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponse> {
@@ -112,7 +119,7 @@ export class LeaseForwarder implements LeaderForwarder {
         reject(ErrTimeout);
       }, LEASE_FORWARD_TIMEOUT_MS);
       this.pending.set(id, { resolve, reject, timer });
-      writeCorked(socket, encodeFrame({ id, body }));
+      writeCorked(socket, encodeFrame({ id, body }, PLAIN_PACKR));
     });
   }
 

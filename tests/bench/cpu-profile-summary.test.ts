@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { summarizeProfile, summaryMarkdown, threadOf, type CpuProfile } from '../../flamegraphs/cpu-profile-summary.js';
+import { sourceOf, summarizeProfile, summaryMarkdown, threadOf, type CpuProfile } from '../../flamegraphs/cpu-profile-summary.js';
 
 /** root(1) -> idle(2), gc(3), work(4) -> inner(5); samples with deltas in microseconds. */
 function profile(workerUrl: string): CpuProfile {
@@ -41,4 +41,23 @@ test('threads are named by the cairn script they ran', () => {
   assert.equal(threadOf(profile('file:///p/dist/engine/snapshot/snapshot-pool-worker.js')), 'snapshot pool worker');
   assert.equal(threadOf(profile('file:///p/dist/bin/cairn.js')), 'main');
   assert.equal(threadOf(profile('file:///p/elsewhere.js')), 'other thread');
+});
+
+test('a window keeps only the samples taken inside it, and its length is the duration', () => {
+  const summary = summarizeProfile(profile('file:///proj/dist/engine/wal/wal-worker.js'), '/proj/', 15, { fromUs: 1000, toUs: 6000 });
+  assert.equal(summary.durationMs, 5);
+  assert.equal(summary.idleMs, 0.5);
+  assert.equal(summary.gcMs, 0);
+  assert.deepEqual(summary.top.map((f) => [f.name, f.selfMs]), [['inner', 5]]);
+  assert.deepEqual(summary.bySource, [{ source: 'engine', selfMs: 5 }]);
+});
+
+test('self time is grouped by where the code comes from', () => {
+  assert.equal(sourceOf('file:///proj/node_modules/@grpc/grpc-js/build/src/server.js', 'f', '/proj/'), '@grpc/grpc-js');
+  assert.equal(sourceOf('file:///proj/node_modules/msgpackr/pack.js', 'pack', '/proj/'), 'msgpackr');
+  assert.equal(sourceOf('node:internal/streams/readable', 'push', '/proj/'), 'node internals');
+  assert.equal(sourceOf('file:///proj/dist/net/grpc/raw/keepalive-stream.js', 'onData', '/proj/'), 'net/grpc');
+  assert.equal(sourceOf('file:///proj/dist-bench/engine/lease/lessor.js', 'renew', '/proj/'), 'engine/lease');
+  assert.equal(sourceOf('', '(program)', '/proj/'), '(program)');
+  assert.equal(sourceOf('', 'writev', '/proj/'), '(native)');
 });

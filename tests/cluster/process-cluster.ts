@@ -117,9 +117,11 @@ export class ProcessCluster {
     member.clients?.kv.close();
     member.clients?.maintenance.close();
     member.clients = null;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    }
     member.process = null;
   }
 
@@ -147,7 +149,8 @@ export class ProcessCluster {
       const child = member.process;
       member.clients?.kv.close();
       member.clients?.maintenance.close();
-      if (child === null) return;
+      // A member that already died (e.g. failed to start) has no exit left to wait for.
+      if (child === null || child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);

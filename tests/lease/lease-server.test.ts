@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { KEEPALIVE_WINDOW_MS } from '../../engine/lease/keepalive-batcher.js';
 import { LeaseServer } from '../../engine/lease/lease-server.js';
 import type { Member } from '../../engine/node/member.js';
 import type { KvServer } from '../../engine/node/kv-server.js';
@@ -47,7 +48,7 @@ test('a keep-alive waits for the committed revoke to apply, then answers TTL 0',
     // The revoke is entry 10: committed (acknowledged to its client), not yet applied here.
     let answered: number | undefined;
     const keepAlive = server.keepAlive(7).then((response) => { answered = response.TTL; });
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, KEEPALIVE_WINDOW_MS + 20));
     assert.equal(answered, undefined, 'no answer while a committed entry is unapplied');
     server.onApplied({ index: 10, revision: 2, events: [], lease: { revoked: 7 } });
     leader.applyTo(10);
@@ -64,13 +65,29 @@ test('keep-alives arriving while the apply lags share one wait, and renew once i
   try {
     server.onApplied({ index: 5, revision: 1, events: [], lease: { granted: { ID: 7, TTL: 60 } } });
     const answers = Promise.all(Array.from({ length: 100 }, () => server.keepAlive(7)));
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, KEEPALIVE_WINDOW_MS + 20));
     assert.equal(leader.waits.length, 1, 'one wait for all of them');
     leader.applyTo(10);
     assert.deepEqual(new Set((await answers).map((r) => r.TTL)), new Set([60]));
     // Nothing is unapplied now: a keep-alive answers without waiting at all.
     assert.equal((await server.keepAlive(7)).TTL, 60);
     assert.equal(leader.waits.length, 0);
+  } finally {
+    server.close();
+  }
+});
+
+test('a batch of keep-alives renews in order with one header; unknown leases answer TTL 0', async () => {
+  const leader = scriptedLeader(10, 10);
+  const server = new LeaseServer(leader.member, reader, kv, { minTtlSeconds: 2, electionTimeoutMs: 1000 });
+  try {
+    server.onApplied({ index: 5, revision: 1, events: [], lease: { granted: { ID: 7, TTL: 60 } } });
+    server.onApplied({ index: 6, revision: 1, events: [], lease: { granted: { ID: 8, TTL: 30 } } });
+    const [first, second] = await Promise.all([server.keepAliveMany([8, 9, 7]), server.keepAliveMany([7])]);
+    assert.deepEqual(first.ttls, [30, 0, 60]);
+    assert.deepEqual(second.ttls, [60]);
+    assert.equal(first.header.revision, 1);
+    assert.equal(server.lessor.stats.renewed, 3);
   } finally {
     server.close();
   }

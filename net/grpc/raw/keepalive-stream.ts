@@ -1,0 +1,142 @@
+/**
+ * etcd's LeaseKeepAlive bidi stream, served on the raw HTTP/2 stream (raw-routes.ts) because it
+ * is the one call clients make thousands of times a second: through grpc-js each keep-alive cost
+ * the member a protobufjs decode and encode, several promises and one HTTP/2 write. Here the
+ * keep-alives that arrive in one event-loop turn go to LeaseServer.keepAliveMany together (which
+ * renews every stream's in one batch per few milliseconds), and their answers leave with one
+ * encoded header in one write, in request order, as etcd sends them.
+ *
+ * Bounds: at most KEEPALIVES_PENDING_MAX keep-alives unanswered per stream ("too many requests"
+ * beyond); while the client does not read its answers, the stream stops reading requests.
+ */
+import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import { ErrTooManyRequests, EtcdError, GrpcCode } from '../../../engine/errors.js';
+import type { KeepAliveAnswers } from '../../../engine/lease/lease-server.js';
+import { encodeResponseHeader } from '../proto-writer.js';
+import { grpcStatusOf } from '../unary.js';
+import { decodeKeepAliveRequest, encodeKeepAliveAnswers } from './keepalive-codec.js';
+import { GrpcMessageReader, grpcTimeoutMs, statusHeaders } from './grpc-wire.js';
+
+/** Keep-alives one stream may have waiting for an answer. */
+export const KEEPALIVES_PENDING_MAX = 1024;
+
+/** What the stream needs of the member's lease server. */
+export interface KeepAliveRenewer {
+  keepAliveMany(ids: readonly number[]): Promise<KeepAliveAnswers>;
+}
+
+const RESPONSE_HEADERS = {
+  [constants.HTTP2_HEADER_STATUS]: constants.HTTP_STATUS_OK,
+  [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc+proto',
+  'grpc-accept-encoding': 'identity,deflate,gzip',
+  'grpc-encoding': 'identity',
+};
+
+class KeepAliveStream {
+  private readonly reader: GrpcMessageReader;
+  private batch: number[] = [];
+  /** Answers are written in batch order: each batch's write waits for the one before. */
+  private chain: Promise<void> = Promise.resolve();
+  private pending = 0;
+  private headersSent = false;
+  private ended = false;
+  private deadline: NodeJS.Timeout | undefined;
+
+  constructor(private readonly stream: ServerHttp2Stream, headers: IncomingHttpHeaders, private readonly lease: KeepAliveRenewer, maxMessageBytes: number) {
+    const encoding = headers['grpc-encoding'];
+    this.reader = new GrpcMessageReader(maxMessageBytes, typeof encoding === 'string' ? encoding : 'identity');
+    stream.on('error', () => {});
+    stream.on('close', () => this.finish());
+    stream.on('data', (chunk: Buffer) => this.onData(chunk));
+    stream.on('end', () => this.onHalfClose());
+    stream.on('drain', () => { if (!this.ended) stream.resume(); });
+    const timeout = headers['grpc-timeout'];
+    if (typeof timeout === 'string') {
+      try {
+        this.deadline = setTimeout(() => this.fail(new EtcdError(GrpcCode.DEADLINE_EXCEEDED, 'Deadline exceeded')), grpcTimeoutMs(timeout));
+      } catch (error) {
+        process.nextTick(() => this.fail(error));
+      }
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.ended) return;
+    let ids: number[];
+    try {
+      ids = this.reader.push(chunk).map(decodeKeepAliveRequest);
+    } catch (error) {
+      return this.fail(error);
+    }
+    if (ids.length === 0) return;
+    this.pending += ids.length;
+    if (this.pending > KEEPALIVES_PENDING_MAX) return this.fail(ErrTooManyRequests);
+    // setImmediate, not a microtask: every DATA frame read in this turn joins the batch first.
+    if (this.batch.length === 0) setImmediate(() => this.flush());
+    for (const id of ids) this.batch.push(id);
+  }
+
+  /** Starts renewing the batch at once, and queues its answers behind the earlier batches'. */
+  private flush(): void {
+    const ids = this.batch;
+    this.batch = [];
+    if (this.ended || ids.length === 0) return;
+    const answers = this.lease.keepAliveMany(ids);
+    answers.catch(() => {});
+    this.chain = this.chain.then(() => answers.then((a) => this.write(ids, a), (error: unknown) => this.fail(error)));
+  }
+
+  private write(ids: number[], answers: KeepAliveAnswers): void {
+    this.pending -= ids.length;
+    if (this.ended) return;
+    this.sendHeaders();
+    const bytes = encodeKeepAliveAnswers(encodeResponseHeader(answers.header), ids, answers.ttls);
+    // A client that does not read its answers is not read from either (HTTP/2 flow control then
+    // stops it sending), so neither side buffers without bound.
+    if (!this.stream.write(bytes)) this.stream.pause();
+  }
+
+  /** The client finished sending: end with OK once everything it sent is answered. */
+  private onHalfClose(): void {
+    this.flush();
+    void this.chain.then(() => this.end(GrpcCode.OK, ''));
+  }
+
+  private fail(error: unknown): void {
+    const status = grpcStatusOf(error);
+    this.end(status.code ?? GrpcCode.UNKNOWN, status.details ?? '');
+  }
+
+  private sendHeaders(): void {
+    if (this.headersSent) return;
+    this.headersSent = true;
+    this.stream.respond(RESPONSE_HEADERS, { waitForTrailers: true });
+  }
+
+  /** Ends the call with a status: in trailers after answers, or as a trailers-only response. */
+  private end(code: number, message: string): void {
+    if (this.ended) return;
+    this.finish();
+    if (this.stream.destroyed || this.stream.closed) return;
+    if (this.headersSent) {
+      this.stream.once('wantTrailers', () => this.stream.sendTrailers(statusHeaders(code, message)));
+      this.stream.end();
+    } else {
+      this.headersSent = true;
+      this.stream.respond({ ...RESPONSE_HEADERS, ...statusHeaders(code, message) }, { endStream: true });
+    }
+    // Requests still arriving are read and dropped; the client sees the status.
+    this.stream.resume();
+  }
+
+  private finish(): void {
+    this.ended = true;
+    this.batch = [];
+    clearTimeout(this.deadline);
+  }
+}
+
+/** Serves one LeaseKeepAlive call on its HTTP/2 stream. */
+export function serveKeepAlive(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, lease: KeepAliveRenewer, maxMessageBytes: number): void {
+  new KeepAliveStream(stream, headers, lease, maxMessageBytes);
+}
