@@ -8,8 +8,8 @@
  * leader and of one follower are summarized, with CPU microseconds per keep-alive, in
  * flamegraphs/<date>-keepalive-threads.md. Every member's CPU over the window (all its threads,
  * from /proc) is printed too; --no-profile runs the members plainly, for CPU figures the profiler
- * does not inflate (nothing is written then); --etcd (implies --no-profile) does the same to an
- * etcd 3.4 cluster, the yardstick.
+ * does not inflate, written to results/<date>-keepalive-cpu-cairn-<rate>.md; --etcd (implies
+ * --no-profile) does the same to an etcd 3.4 cluster, the yardstick (...-etcd-<rate>.md).
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,13 +19,15 @@ import { startCairnCluster } from '../bench/cluster/cairn-launcher.js';
 import { startEtcdCluster } from '../bench/cluster/etcd-launcher.js';
 import { readProcUsage } from '../bench/cluster/proc-stat.js';
 import { forkChild, nextMessage, releaseChild } from '../bench/common/child-ipc.js';
-import { leaderIndex, sleep } from '../bench/common/cluster-session.js';
+import { commandLine, leaderIndex, sleep, sourceState } from '../bench/common/cluster-session.js';
+import { machineInfo } from '../bench/micro/report.js';
 import type { KeepAliveMessage, KeepAlivePlan, ParentMessage } from '../bench/lease/keepalive-process.js';
 import { summarizeProfile, summaryMarkdown, type CpuProfile, type ProfileWindow, type ThreadSummary } from './cpu-profile-summary.js';
 import { interruptAll } from './member-interrupt.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT_DIR = join(ROOT, 'flamegraphs');
+const RESULTS_DIR = join(ROOT, 'results');
 const KEEPALIVE_PROCESS = fileURLToPath(new URL('../bench/lease/keepalive-process.js', import.meta.url));
 /** Keep-alives run this long before the profiled window is marked. */
 const WARMUP_MS = 2000;
@@ -66,6 +68,20 @@ function mainThreadOf(dir: string, window: ProfileWindow): ThreadSummary {
   const main = summaries.find((summary) => summary.thread === 'main');
   if (main === undefined) throw new Error(`no main-thread profile in ${dir}`);
   return main;
+}
+
+/** The unprofiled figures, as results/<date>-keepalive-cpu-<server>-<rate>.md. */
+function writeCpuResult(args: Args, date: string, window: string): void {
+  const server = args.etcd ? 'etcd' : 'cairn';
+  const source = sourceState();
+  const target = join(RESULTS_DIR, `${date}-keepalive-cpu-${server}-${args.rate}.md`);
+  writeFileSync(target, `# Keep-alive CPU, ${server}, ${args.rate}/s (${date})\n\n` +
+    `Command: \`${commandLine()}\`\n\nCode: commit ${source.commit}${source.modified.length > 0 ? `, with ${source.modified.join(', ')} modified` : ''}.\n\n` +
+    `Machine: ${Object.entries(machineInfo()).map(([k, v]) => `${k} ${v}`).join(', ')}; cluster and clients on the same machine.\n\n` +
+    `A fresh 3-member ${server} cluster with no load but keep-alives: ${args.leases} leases renewed at ${args.rate}/s over ` +
+    `${args.streams} LeaseKeepAlive streams dealt round robin over the members (followers forward to the leader), ` +
+    `by the lease benchmark's keep-alive process. Over the ${args.durationSeconds} s window: ${window}.\n`);
+  process.stdout.write(`written: ${target}\n`);
 }
 
 function summaryWindowSeconds(window: ProfileWindow): number {
@@ -110,7 +126,10 @@ async function main(): Promise<void> {
     const window = `answered ${perSecond.toFixed(0)}/s; member CPU over the window (all threads, % of a core; * leader): ${memberCpu}; ` +
       `keep-alive client ${((100 * keepAlive.cpuSeconds) / keepAlive.windowSeconds).toFixed(0)}%`;
     process.stdout.write(`${window}\n`);
-    if (!args.profile) return;
+    if (!args.profile) {
+      writeCpuResult(args, date, window);
+      return;
+    }
     await interruptAll(cluster, false);
     const leaderName = cluster.members[leader]!.name;
     const followerName = cluster.members[(leader + 1) % cluster.members.length]!.name;

@@ -10,7 +10,7 @@
  *   --sequential --op/--mix --seed
  */
 import { tmpdir } from 'node:os';
-import { applyLoadFlag, applyLoadSwitch, LOAD_DEFAULTS, UsageError, type LoadOptions, type Protocol } from '../load/load-options.js';
+import { applyLoadFlag, applyLoadSwitch, flagAt, LOAD_DEFAULTS, UsageError, type LoadOptions, type Protocol } from '../load/load-options.js';
 import type { ServerKind } from './bench-cluster.js';
 import { ETCD_BINARY_DEFAULT } from './etcd-launcher.js';
 
@@ -86,9 +86,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchPlan {
     const arg = argv[i]!;
     if (arg === '--compare') { compare = true; continue; }
     if (applyLoadSwitch(load, arg)) continue;
-    const [flag, inline] = arg.includes('=') ? arg.split(/=(.*)/s, 2) as [string, string] : [arg, undefined];
-    const value = inline ?? argv[i + 1];
-    if (inline === undefined) i++;
+    const { flag, value, last } = flagAt(argv, i);
+    i = last;
     switch (flag) {
       case '--target':
         if (value !== 'cairn' && value !== 'etcd') throw new UsageError(`--target is cairn or etcd, got "${value ?? ''}"`);

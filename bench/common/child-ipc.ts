@@ -1,7 +1,8 @@
 /**
- * The parent's side of a client child process (a watcher process, a keep-alive process): fork it
- * with an IPC channel, wait for one message type, and make sure it is gone at the end (by its PID,
- * after a grace period). Every child reports a failure as {type: 'failed', message}.
+ * Both sides of a client child process (a watcher process, a keep-alive process). The parent forks
+ * it with an IPC channel, waits for one message type, and makes sure it is gone at the end (by its
+ * PID, after a grace period); the child serves the parent's messages and tells it results. Every
+ * child reports a failure as {type: 'failed', message}.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 
@@ -52,4 +53,29 @@ export function releaseChild(child: ChildProcess): void {
   if (child.connected) child.disconnect();
   const timer = setTimeout(() => child.kill('SIGKILL'), EXIT_GRACE_MS);
   child.once('exit', () => clearTimeout(timer));
+}
+
+/** The child's side: sends one message to the parent, then runs `then` once it has gone. */
+export function tellParent(message: ChildMessage, then?: () => void): void {
+  process.send!(message, undefined, undefined, () => then?.());
+}
+
+/**
+ * The child's side: runs `handle` for each message from the parent, one failure reported as
+ * {type: 'failed', message} before the child disconnects; `close` runs when the parent goes.
+ */
+export function serveParent<P>(handle: (message: P) => Promise<void> | void, close: () => void): void {
+  process.on('disconnect', () => {
+    close();
+    process.exit(0);
+  });
+  process.on('message', (message: P) => {
+    void (async () => {
+      try {
+        await handle(message);
+      } catch (error) {
+        tellParent({ type: 'failed', message: error instanceof Error ? error.message : String(error) } as ChildMessage, () => process.disconnect());
+      }
+    })();
+  });
 }

@@ -105,3 +105,15 @@ export function nowEpochMs(): number {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** What every results file of the watch and lease benchmarks opens with: which run, on what code and machine. */
+export interface BenchRunHeader {
+  name: string;
+  date: string;
+  started_at: string;
+  finished_at: string;
+  command: string;
+  /** The commit, and the server files (engine/, net/, bin/cairn.ts) modified in the working tree when the run began. */
+  source: { commit: string; modified: string[] };
+  machine: Record<string, string | number>;
+}

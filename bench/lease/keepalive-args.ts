@@ -15,7 +15,7 @@
 import { tmpdir } from 'node:os';
 import type { ServerKind } from '../cluster/bench-cluster.js';
 import { PROCESSES_DEFAULT, stepShape } from '../cluster/bench-args.js';
-import { applyLoadFlag, applyLoadSwitch, LOAD_DEFAULTS, UsageError, type LoadOptions, type Protocol } from '../load/load-options.js';
+import { applyLoadFlag, applyLoadSwitch, flagAt, integer, LOAD_DEFAULTS, UsageError, type LoadOptions, type Protocol } from '../load/load-options.js';
 
 export interface KeepAliveBenchPlan {
   /** The server under test: cairn, or etcd 3.4 as the yardstick. */
@@ -40,13 +40,6 @@ const CONNECTIONS_DEFAULT = 16;
 /** etcd's KeepAlive server refuses a stream with more unanswered; cairn's bound (KEEPALIVES_PENDING_MAX) is 1024. */
 const KEEPALIVE_WINDOW_MAX = 1024;
 
-function integer(flag: string, text: string | undefined, min: number, max: number): number {
-  const value = Number(text);
-  if (text === undefined || !Number.isInteger(value) || value < min || value > max) {
-    throw new UsageError(`${flag} needs an integer in [${min}, ${max}], got "${text ?? ''}"`);
-  }
-  return value;
-}
 
 export function parseKeepAliveArgs(argv: readonly string[]): KeepAliveBenchPlan {
   const load: LoadOptions = { ...LOAD_DEFAULTS, mix: { ...LOAD_DEFAULTS.mix }, durationSeconds: 15, warmupSeconds: 2 };
@@ -63,9 +56,8 @@ export function parseKeepAliveArgs(argv: readonly string[]): KeepAliveBenchPlan 
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (applyLoadSwitch(load, arg)) continue;
-    const [flag, inline] = arg.includes('=') ? arg.split(/=(.*)/s, 2) as [string, string] : [arg, undefined];
-    const value = inline ?? argv[i + 1];
-    if (inline === undefined) i++;
+    const { flag, value, last } = flagAt(argv, i);
+    i = last;
     switch (flag) {
       case '--server':
         if (value !== 'cairn' && value !== 'etcd') throw new UsageError(`--server is cairn or etcd, got "${value ?? ''}"`);

@@ -20,6 +20,7 @@
 import type { ClientHttp2Session } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { etcdClient } from '../../net/grpc/protos.js';
+import { serveParent, tellParent } from '../common/child-ipc.js';
 import { nowEpochMs, sleep } from '../common/cluster-session.js';
 import { createLatencyHistogram, encodeHistogram, recordLatencyMs, type LatencyHistogram } from '../load/latency.js';
 import { connectMember, KeepAliveCall } from './keepalive-call.js';
@@ -82,9 +83,7 @@ type LeaseClient = grpc.Client & {
   LeaseGrant(request: object, callback: (error: grpc.ServiceError | null, response?: { ID: string }) => void): void;
 };
 
-function tell(message: KeepAliveMessage, then?: () => void): void {
-  process.send!(message, undefined, undefined, () => then?.());
-}
+const tell = (message: KeepAliveMessage): void => tellParent(message);
 
 async function leaseClient(target: string): Promise<LeaseClient> {
   const Lease = etcdClient('Lease');
@@ -257,25 +256,14 @@ class KeepAliveProcess {
 
 let keepAlive: KeepAliveProcess | null = null;
 
-process.on('disconnect', () => {
-  keepAlive?.close();
-  process.exit(0);
-});
-
-process.on('message', (message: ParentMessage) => {
-  void (async () => {
-    try {
-      switch (message.type) {
-        case 'plan':
-          keepAlive = new KeepAliveProcess(message.plan);
-          tell({ type: 'ready', grantSeconds: await keepAlive.open() });
-          return;
-        case 'go': keepAlive!.go(); return;
-        case 'mark': keepAlive!.mark(); return;
-        case 'stop': tell({ type: 'result', result: await keepAlive!.stop() }); return;
-      }
-    } catch (error) {
-      tell({ type: 'failed', message: error instanceof Error ? error.message : String(error) }, () => process.disconnect());
-    }
-  })();
-});
+serveParent<ParentMessage>(async (message) => {
+  switch (message.type) {
+    case 'plan':
+      keepAlive = new KeepAliveProcess(message.plan);
+      tell({ type: 'ready', grantSeconds: await keepAlive.open() });
+      return;
+    case 'go': keepAlive!.go(); return;
+    case 'mark': keepAlive!.mark(); return;
+    case 'stop': tell({ type: 'result', result: await keepAlive!.stop() }); return;
+  }
+}, () => keepAlive?.close());

@@ -8,6 +8,7 @@ import type { MemberSample } from '../cluster/member-sampler.js';
 import type { LatencySummary } from '../load/latency.js';
 import type { LoadResult } from '../load/load-runner.js';
 import type { KeepAliveBenchPlan } from './keepalive-args.js';
+import type { BenchRunHeader } from '../common/cluster-session.js';
 
 export interface KeepAliveFigures {
   leases_granted: number;
@@ -40,15 +41,7 @@ export interface PhaseResult {
   samples: MemberSample[];
 }
 
-export interface KeepAliveBenchResult {
-  name: string;
-  date: string;
-  started_at: string;
-  finished_at: string;
-  command: string;
-  /** The commit, and the server files (engine/, net/, bin/cairn.ts) modified in the working tree when the run began. */
-  source: { commit: string; modified: string[] };
-  machine: Record<string, string | number>;
+export interface KeepAliveBenchResult extends BenchRunHeader {
   load_average_at_start: number[];
   workload: {
     /** The server under test; `protocol` is the put load's. */

@@ -86,7 +86,8 @@ export function parseMix(text: string): OperationMix {
   return mix;
 }
 
-function integer(flag: string, text: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number {
+/** An integer flag's value in [min, max], or a UsageError naming the flag (every bench command line uses these). */
+export function integer(flag: string, text: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const value = Number(text);
   if (text === undefined || !Number.isInteger(value) || value < min || value > max) {
     throw new UsageError(`${flag} needs an integer in [${min}, ${max}], got "${text ?? ''}"`);
@@ -94,7 +95,8 @@ function integer(flag: string, text: string | undefined, min: number, max = Numb
   return value;
 }
 
-function number(flag: string, text: string | undefined, min: number): number {
+/** A numeric flag's value, at least `min`. */
+export function number(flag: string, text: string | undefined, min: number): number {
   const value = Number(text);
   if (text === undefined || text === '' || !Number.isFinite(value) || value < min) {
     throw new UsageError(`${flag} needs a number >= ${min}, got "${text ?? ''}"`);
@@ -148,16 +150,26 @@ export function validateLoadOptions(options: LoadOptions): void {
   }
 }
 
+/**
+ * The flag at argv[i] as `--flag value` or `--flag=value`: its name, its value, and the index of
+ * the last argument it used.
+ */
+export function flagAt(argv: readonly string[], i: number): { flag: string; value: string | undefined; last: number } {
+  const arg = argv[i]!;
+  const equals = arg.indexOf('=');
+  if (equals >= 0) return { flag: arg.slice(0, equals), value: arg.slice(equals + 1), last: i };
+  return { flag: arg, value: argv[i + 1], last: i + 1 };
+}
+
 /** Parses a load generator command line (bench/load/run-load.ts). */
 export function parseLoadArgs(argv: readonly string[]): LoadOptions {
   const options: LoadOptions = { ...LOAD_DEFAULTS, mix: { ...LOAD_DEFAULTS.mix } };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     if (applyLoadSwitch(options, flag)) continue;
-    const [name, inline] = flag.includes('=') ? flag.split(/=(.*)/s, 2) as [string, string] : [flag, undefined];
-    const value = inline ?? argv[i + 1];
+    const { flag: name, value, last } = flagAt(argv, i);
     if (!applyLoadFlag(options, name, value)) throw new UsageError(`unknown flag ${flag}`);
-    if (inline === undefined) i++;
+    i = last;
   }
   validateLoadOptions(options);
   return options;

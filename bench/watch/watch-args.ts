@@ -10,7 +10,7 @@
 import { tmpdir } from 'node:os';
 import type { ServerKind } from '../cluster/bench-cluster.js';
 import { ETCD_BINARY_DEFAULT } from '../cluster/etcd-launcher.js';
-import { UsageError } from '../load/load-options.js';
+import { flagAt, integer, number as seconds, UsageError } from '../load/load-options.js';
 
 export type WatchOn = 'all' | 'leader' | 'followers';
 
@@ -43,27 +43,14 @@ export const WATCH_DEFAULTS: WatchPlan = {
 const WATCHERS_MAX = 100_000;
 const PROCESSES_MAX = 16;
 
-function integer(flag: string, text: string | undefined, min: number, max: number): number {
-  const value = Number(text);
-  if (text === undefined || !Number.isInteger(value) || value < min || value > max) {
-    throw new UsageError(`${flag} needs an integer in [${min}, ${max}], got "${text ?? ''}"`);
-  }
-  return value;
-}
 
-function seconds(flag: string, text: string | undefined, min: number): number {
-  const value = Number(text);
-  if (text === undefined || text === '' || !Number.isFinite(value) || value < min) throw new UsageError(`${flag} needs a number >= ${min}, got "${text ?? ''}"`);
-  return value;
-}
 
 export function parseWatchArgs(argv: readonly string[]): WatchPlan {
   const plan: WatchPlan = { ...WATCH_DEFAULTS };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    const [flag, inline] = arg.includes('=') ? arg.split(/=(.*)/s, 2) as [string, string] : [arg, undefined];
-    const value = inline ?? argv[i + 1];
-    if (inline === undefined) i++;
+    const { flag, value, last } = flagAt(argv, i);
+    i = last;
     switch (flag) {
       case '--targets': {
         const targets = (value ?? '').split(',');

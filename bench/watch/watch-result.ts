@@ -7,6 +7,7 @@ import type { MemberSample } from '../cluster/member-sampler.js';
 import type { MemberSummary } from '../cluster/bench-result.js';
 import type { LatencySummary } from '../load/latency.js';
 import type { WatchPlan } from './watch-args.js';
+import type { BenchRunHeader } from '../common/cluster-session.js';
 
 export interface WatchRunResult {
   target: string;
@@ -61,15 +62,7 @@ export interface WatchRunResult {
   samples: MemberSample[];
 }
 
-export interface WatchBenchResult {
-  name: string;
-  date: string;
-  started_at: string;
-  finished_at: string;
-  command: string;
-  /** The commit, and the server files (engine/, net/, bin/cairn.ts) modified in the working tree when the run began. */
-  source: { commit: string; modified: string[] };
-  machine: Record<string, string | number>;
+export interface WatchBenchResult extends BenchRunHeader {
   workload: {
     members: number; watchers: number; streams: number; watcher_processes: number; watch_on: string; key: string;
     writer_in_flight: number; value_size: number; duration_s: number; warmup_s: number; baseline_s: number;

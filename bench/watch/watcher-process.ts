@@ -17,6 +17,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { etcdService } from '../../net/grpc/protos.js';
+import { serveParent, tellParent } from '../common/child-ipc.js';
 import { nowEpochMs } from '../common/cluster-session.js';
 import { createLatencyHistogram, encodeHistogram, recordLatencyMs, type LatencyHistogram } from '../load/latency.js';
 import { WatchResponseScanner } from './watch-response-scan.js';
@@ -88,9 +89,7 @@ interface StreamContext {
   lag: Lag;
 }
 
-function tell(message: WatcherMessage, then?: () => void): void {
-  process.send!(message, undefined, undefined, () => then?.());
-}
+const tell = (message: WatcherMessage): void => tellParent(message);
 
 class WatcherProcess {
   private readonly scanner = new WatchResponseScanner();
@@ -274,29 +273,18 @@ class WatcherProcess {
 
 let watcherProcess: WatcherProcess | null = null;
 
-process.on('disconnect', () => {
-  watcherProcess?.close();
-  process.exit(0);
-});
-
-process.on('message', (message: ParentMessage) => {
-  void (async () => {
-    try {
-      switch (message.type) {
-        case 'plan':
-          watcherProcess = new WatcherProcess(message.plan);
-          await watcherProcess.open();
-          tell({ type: 'ready' });
-          return;
-        case 'window': watcherProcess!.window(message.measureStartMs, message.measureEndMs); return;
-        case 'acks': watcherProcess!.acks(message.revisions, message.sentMs, message.ackedMs); return;
-        case 'final':
-          await watcherProcess!.drain(message.lastRevision);
-          tell({ type: 'result', result: watcherProcess!.result() });
-          return;
-      }
-    } catch (error) {
-      tell({ type: 'failed', message: error instanceof Error ? error.message : String(error) }, () => process.disconnect());
-    }
-  })();
-});
+serveParent<ParentMessage>(async (message) => {
+  switch (message.type) {
+    case 'plan':
+      watcherProcess = new WatcherProcess(message.plan);
+      await watcherProcess.open();
+      tell({ type: 'ready' });
+      return;
+    case 'window': watcherProcess!.window(message.measureStartMs, message.measureEndMs); return;
+    case 'acks': watcherProcess!.acks(message.revisions, message.sentMs, message.ackedMs); return;
+    case 'final':
+      await watcherProcess!.drain(message.lastRevision);
+      tell({ type: 'result', result: watcherProcess!.result() });
+      return;
+  }
+}, () => watcherProcess?.close());

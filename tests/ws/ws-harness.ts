@@ -3,9 +3,11 @@
  * ephemeral 127.0.0.1 ports, plus small raw clients (HTTP with no keep-alive, and a WebSocket
  * that sends hand-made frames) for checking the wire format byte by byte.
  */
+import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
+import { GrpcCode } from '../../engine/errors.js';
 import { HttpApp, type HttpAppOptions } from '../../net/http/http-app.js';
 import { decodeFrame, encodeFrame } from '../../net/http/ws/protocol.js';
 import { TestCluster, type RunningMember } from '../node/cluster-harness.js';
@@ -163,4 +165,14 @@ export async function withSocket(test: (cluster: WsCluster, socket: RawSocket) =
     socket.close();
     await cluster.close();
   }
+}
+
+/** Asserts `answer` is the error answer to frame `id`: InvalidArgument, with `message` (text or pattern). */
+export function assertInvalidArgument(answer: Record<string, unknown>, id: number, message: string | RegExp, name: string): void {
+  assert.equal(answer.id, id, name);
+  assert.equal(answer.result, undefined, name);
+  const error = answer.error as { code: number; message: string };
+  assert.equal(error.code, GrpcCode.INVALID_ARGUMENT, name);
+  if (typeof message === 'string') assert.equal(error.message, message, name);
+  else assert.match(error.message, message, name);
 }
