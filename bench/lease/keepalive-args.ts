@@ -7,6 +7,7 @@
  *   --leases 2000   --lease-ttl 60   --keepalive-rate 5000 (per second, all streams)
  *   --keepalive-streams 6 (round robin over the members)   --keepalive-window 256 (unanswered per stream)
  *   --rounds 1 (baseline then keepalive, this many times: alternating shows how much is noise)
+ *   --sink (a third phase per round: the same keep-alives sent to do-nothing servers, keepalive-sink.ts)
  *   --name lease-keepalive (lease-keepalive-etcd with --server etcd, lease-keepalive-grpc for cairn with --protocol grpc)
  *   --results-dir results   --data-root DIR
  *   and the load generator's workload flags (load-options.ts): --duration 15 --warmup 2
@@ -30,6 +31,8 @@ export interface KeepAliveBenchPlan {
   keepAliveStreams: number;
   keepAliveWindow: number;
   rounds: number;
+  /** Adds the sink phase to every round. */
+  sink: boolean;
   name: string;
   resultsDir: string;
   dataRoot: string;
@@ -50,12 +53,13 @@ export function parseKeepAliveArgs(argv: readonly string[]): KeepAliveBenchPlan 
   let concurrency = CONCURRENCY_DEFAULT;
   let connectionsMax = CONNECTIONS_DEFAULT;
   const plan = {
-    members: 3, leases: 2000, leaseTtlSeconds: 60, keepAliveRate: 5000, keepAliveStreams: 6, keepAliveWindow: 256, rounds: 1,
+    members: 3, leases: 2000, leaseTtlSeconds: 60, keepAliveRate: 5000, keepAliveStreams: 6, keepAliveWindow: 256, rounds: 1, sink: false,
     resultsDir: 'results', dataRoot: tmpdir(),
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (applyLoadSwitch(load, arg)) continue;
+    if (arg === '--sink') { plan.sink = true; continue; }
     const { flag, value, last } = flagAt(argv, i);
     i = last;
     switch (flag) {

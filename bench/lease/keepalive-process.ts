@@ -39,6 +39,8 @@ const CONNECT_TIMEOUT_MS = 10_000;
 export interface KeepAlivePlan {
   /** Every member's gRPC target, in cluster order, and which one leads. */
   members: { name: string; target: string; leader: boolean }[];
+  /** Where the keep-alive streams go instead of the members (one per member: the sink phase). Grants still go to the leader. */
+  streamTargets?: string[];
   leases: number;
   ttlSeconds: number;
   streams: number;
@@ -179,7 +181,9 @@ class KeepAliveProcess {
     const grantClient = await leaseClient(leader.target);
     // Closed once granting is done, so grpc-js does no work of its own while keep-alives are measured.
     const ids = await this.grant(grantClient).finally(() => grantClient.close());
-    for (const member of plan.members) this.sessions.push(await connectMember(member.target, CONNECT_TIMEOUT_MS));
+    for (const [i, member] of plan.members.entries()) {
+      this.sessions.push(await connectMember(plan.streamTargets?.[i] ?? member.target, CONNECT_TIMEOUT_MS));
+    }
     for (let s = 0; s < plan.streams; s++) {
       const memberIndex = s % plan.members.length;
       const member = plan.members[memberIndex]!;

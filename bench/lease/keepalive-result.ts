@@ -25,11 +25,14 @@ export interface KeepAliveFigures {
   first_error: string | null;
   latency: LatencySummary;
   client_cores: number;
+  /** The sinks' CPU (sink phase; 0 otherwise), in cores. */
+  sink_cores: number;
 }
 
 export interface PhaseResult {
-  label: 'baseline' | 'keepalive';
-  /** 1-based: phases alternate baseline, keepalive, baseline, ... */
+  /** `sink`: keep-alives go to do-nothing servers instead of the members (run-keepalive.ts). */
+  label: 'baseline' | 'keepalive' | 'sink';
+  /** 1-based: phases alternate baseline, keepalive[, sink], baseline, ... */
   round: number;
   server_version: string;
   leader: string;
@@ -50,8 +53,8 @@ export interface KeepAliveBenchResult extends BenchRunHeader {
     leases: number; lease_ttl_s: number; keepalive_rate: number; keepalive_streams: number; keepalive_window: number; rounds: number;
   };
   phases: PhaseResult[];
-  /** Mean of the keepalive phases / mean of the baseline phases. */
-  ratios: { ops_per_sec: number; p50: number; p99: number };
+  /** Mean of the keepalive phases / mean of the baseline phases; sink_*: the sink phases' against the baseline. */
+  ratios: { ops_per_sec: number; p50: number; p99: number; sink_ops_per_sec?: number; sink_p50?: number; sink_p99?: number };
 }
 
 export function workloadOf(plan: KeepAliveBenchPlan): KeepAliveBenchResult['workload'] {
@@ -96,6 +99,14 @@ export function keepAliveMarkdown(result: KeepAliveBenchResult): string {
   const { workload: w, phases, machine } = result;
   const mix = Object.entries(w.mix).map(([op, weight]) => `${op}=${weight}`).join(',');
   const seconds = w.duration_s;
+  const withSink = phases.some((p) => p.label === 'sink');
+  const sinkRow = withSink ? [row('sink servers CPU', phases, (p) => (p.label === 'sink' ? `${fixed(p.keepalive.sink_cores * 100, 0)}%` : '-'))] : [];
+  const sinkRatio = result.ratios.sink_ops_per_sec === undefined ? [] : [
+    `sink / baseline: writes/s x${fixed(result.ratios.sink_ops_per_sec, 3)}, p50 x${fixed(result.ratios.sink_p50!, 2)}, p99 x${fixed(result.ratios.sink_p99!, 2)}; ` +
+      `keepalive / sink: writes/s x${fixed(result.ratios.ops_per_sec / result.ratios.sink_ops_per_sec, 3)}, ` +
+      `p50 x${fixed(result.ratios.p50 / result.ratios.sink_p50!, 2)}, p99 x${fixed(result.ratios.p99 / result.ratios.sink_p99!, 2)} (what cairn's own keep-alive work costs writes).`,
+    '',
+  ];
   return [
     `# ${result.name} (${result.date})`,
     '',
@@ -118,7 +129,10 @@ export function keepAliveMarkdown(result: KeepAliveBenchResult): string {
       `at ${thousands(w.keepalive_rate)}/s over ${w.keepalive_streams} LeaseKeepAlive streams dealt round robin over the members ` +
       `(followers forward theirs to the leader), open loop, at most ${w.keepalive_window} unanswered per stream. ` +
       'The keep-alive client speaks gRPC over node:http2 directly (grpc-js only for the grants), one HTTP/2 DATA frame per keep-alive ' +
-      'as Go\'s clientv3 and grpc-js send them: grpc-js\'s client cost ~30% of a core at 5,000/s, CPU taken from the members on a small shared machine.',
+      'as Go\'s clientv3 and grpc-js send them: grpc-js\'s client cost ~30% of a core at 5,000/s, CPU taken from the members on a small shared machine.' +
+      (withSink ? ' In the sink phase the same keep-alives go to do-nothing servers (bench/lease/keepalive-sink.ts, one process per member, ' +
+        'answering each 20 ms of requests in one write with cairn\'s codec) while the put load runs on the cluster: writes then pay for the ' +
+        'keep-alive traffic on this machine, not for anything the members do with it.' : ''),
     '',
     `| | ${phases.map((p) => (w.rounds > 1 ? `${p.label} #${p.round}` : p.label)).join(' | ')} |`,
     `|---|${phases.map(() => '---:').join('|')}|`,
@@ -128,7 +142,8 @@ export function keepAliveMarkdown(result: KeepAliveBenchResult): string {
     row('put errors', phases, (p) => String(p.puts.errors)),
     row('**keep-alives answered/s** (target)', phases,
       (p) => (p.keepalive.target_per_sec === 0 ? '-' : `**${thousands(p.keepalive.answered_per_sec)}** (${thousands(p.keepalive.target_per_sec)})`)),
-    row('of which through followers /s', phases, (p) => (p.keepalive.target_per_sec === 0 ? '-' : thousands(p.keepalive.answered_on_followers_per_sec))),
+    row('of which through followers /s', phases,
+      (p) => (p.keepalive.target_per_sec === 0 || p.label === 'sink' ? '-' : thousands(p.keepalive.answered_on_followers_per_sec))),
     row('keep-alive p50 / p99 / max ms', phases,
       (p) => (p.keepalive.target_per_sec === 0 ? '-' : `${fixed(p.keepalive.latency.p50_ms, 2)} / ${fixed(p.keepalive.latency.p99_ms, 2)} / ${fixed(p.keepalive.latency.max_ms, 1)}`)),
     row('keep-alives answered TTL 0, stream errors', phases,
@@ -140,10 +155,12 @@ export function keepAliveMarkdown(result: KeepAliveBenchResult): string {
     row('fsyncs/s', phases, (p) => membersCell(p.members, (m) => fixed(m.fsyncs_per_sec_avg, 0))),
     row('load client CPU', phases, (p) => `${fixed(p.puts.generator.cores * 100, 0)}%`),
     row('keep-alive client CPU', phases, (p) => `${fixed(p.keepalive.client_cores * 100, 0)}%`),
+    ...sinkRow,
     '',
     `keepalive / baseline${w.rounds > 1 ? ' (means over the rounds)' : ''}: writes/s x${fixed(result.ratios.ops_per_sec, 3)}, ` +
       `p50 x${fixed(result.ratios.p50, 2)}, p99 x${fixed(result.ratios.p99, 2)}.`,
     '',
+    ...sinkRatio,
     'CPU columns: averages over the measured window, 100% = one core; the machine\'s cores are shared by the members and both client processes. ' +
       'Leases granted: ' + phases.map((p) => `${p.label} ${p.keepalive.leases_granted} in ${fixed(p.keepalive.grant_seconds, 1)} s`).join(', ') + '.',
     '',

@@ -11,6 +11,11 @@
  * core at 5,000/s on a 2-core machine the members share. Members are sampled once a second
  * (bench/cluster/member-sampler.ts; cairn and etcd both serve /metrics). Writes
  * results/<date>-<name>.json and .md and prints one JSON line per phase on stdout.
+ *
+ * --sink adds a third phase per round, `sink`: the same keep-alives go to do-nothing servers
+ * (keepalive-sink.ts, one process per member) while the put load runs on the cluster. What writes
+ * lose there is the cost of the keep-alive traffic on this machine, whatever the server does; what
+ * they lose beyond it in the keepalive phase is cairn's own work.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -30,23 +35,53 @@ import { runLoad } from '../load/load-runner.js';
 import { machineInfo } from '../micro/report.js';
 import { parseKeepAliveArgs, type KeepAliveBenchPlan } from './keepalive-args.js';
 import type { KeepAliveMessage, KeepAlivePlan, KeepAliveResult, ParentMessage } from './keepalive-process.js';
+import type { SinkMessage, SinkParentMessage } from './keepalive-sink.js';
 import { keepAliveMarkdown, workloadOf, type KeepAliveBenchResult, type KeepAliveFigures, type PhaseResult } from './keepalive-result.js';
 
 const KEEPALIVE_PROCESS = fileURLToPath(new URL('./keepalive-process.js', import.meta.url));
+const SINK_PROCESS = fileURLToPath(new URL('./keepalive-sink.js', import.meta.url));
+/** A sink starts listening within this. */
+const SINK_READY_TIMEOUT_MS = 10_000;
 /** Granting the leases (one Raft entry each) may take this long. */
 const READY_TIMEOUT_MS = 120_000;
 /** Keep-alives run this long before the put load starts, so the load meets them in their steady state. */
 const KEEPALIVE_LEAD_MS = 1000;
 const COUNTERS = ['etcd_debugging_lease_renewed_total', 'etcd_server_proposals_committed_total', 'cairn_lease_total'];
 
-function send(child: ChildProcess, message: ParentMessage): void {
+function send(child: ChildProcess, message: ParentMessage | SinkParentMessage): void {
   if (child.connected) child.send(message);
 }
 
-function keepAliveFigures(plan: KeepAliveBenchPlan, sending: boolean, result: KeepAliveResult): KeepAliveFigures {
+/** Starts one sink per member; resolves with the sinks and their gRPC targets. */
+async function startSinks(count: number, ttlSeconds: number, sinks: ChildProcess[]): Promise<string[]> {
+  const targets: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const sink = forkChild(SINK_PROCESS);
+    sinks.push(sink);
+    const listening = nextMessage<SinkMessage, 'listening'>(sink, 'listening', SINK_READY_TIMEOUT_MS);
+    send(sink, { type: 'listen', ttlSeconds });
+    targets.push((await listening).target);
+  }
+  return targets;
+}
+
+/** The sinks' CPU over the window, in cores. */
+async function stopSinks(sinks: ChildProcess[]): Promise<number> {
+  let cores = 0;
+  for (const sink of sinks) {
+    const result = nextMessage<SinkMessage, 'sink-result'>(sink, 'sink-result', 10_000);
+    send(sink, { type: 'stop' });
+    const { cpuSeconds, windowSeconds } = await result;
+    cores += windowSeconds > 0 ? cpuSeconds / windowSeconds : 0;
+  }
+  return cores;
+}
+
+function keepAliveFigures(plan: KeepAliveBenchPlan, sending: boolean, result: KeepAliveResult, sinkCores: number): KeepAliveFigures {
   const seconds = result.windowSeconds > 0 ? result.windowSeconds : 1;
   const onFollowers = result.perStream.filter((stream) => !stream.leader);
   return {
+    sink_cores: sinkCores,
     leases_granted: result.granted,
     grant_seconds: result.grantSeconds,
     streams: result.perStream.length,
@@ -84,6 +119,7 @@ async function runPhase(plan: KeepAliveBenchPlan, label: PhaseResult['label'], r
   process.stderr.write(`${label}: starting a ${plan.members}-member ${plan.server} cluster\n`);
   const cluster: BenchCluster = await startCluster(plan.server, plan.members, plan.dataRoot);
   const child = forkChild(KEEPALIVE_PROCESS);
+  const sinks: ChildProcess[] = [];
   let stopProgress = (): void => {};
   try {
     const leader = await leaderIndex(cluster);
@@ -92,11 +128,12 @@ async function runPhase(plan: KeepAliveBenchPlan, label: PhaseResult['label'], r
       leases: plan.leases, ttlSeconds: plan.leaseTtlSeconds, streams: plan.keepAliveStreams,
       ratePerSecond: plan.keepAliveRate, windowPerStream: plan.keepAliveWindow,
     };
+    if (label === 'sink') keepAlivePlan.streamTargets = await startSinks(cluster.members.length, plan.leaseTtlSeconds, sinks);
     const ready = nextMessage<KeepAliveMessage, 'ready'>(child, 'ready', READY_TIMEOUT_MS);
     send(child, { type: 'plan', plan: keepAlivePlan });
     const { grantSeconds } = await ready;
     process.stderr.write(`${label}: ${plan.leases} leases granted in ${grantSeconds.toFixed(1)} s\n`);
-    const sending = label === 'keepalive';
+    const sending = label !== 'baseline';
     if (sending) {
       send(child, { type: 'go' });
       await sleep(KEEPALIVE_LEAD_MS);
@@ -118,6 +155,7 @@ async function runPhase(plan: KeepAliveBenchPlan, label: PhaseResult['label'], r
       setTimeout(() => {
         markMs = nowEpochMs();
         send(child, { type: 'mark' });
+        for (const sink of sinks) send(sink, { type: 'mark' });
         countersAtMark = scrapeCounters(cluster, COUNTERS);
       }, Math.max(0, plan.load.warmupSeconds * 1000 - 1000));
     });
@@ -126,6 +164,7 @@ async function runPhase(plan: KeepAliveBenchPlan, label: PhaseResult['label'], r
     send(child, { type: 'stop' });
     const countersAtStop = await scrapeCounters(cluster, COUNTERS);
     const keepAlive = (await result).result;
+    const sinkCores = await stopSinks(sinks);
     const samples = await sampler.stop();
     const fromSeconds = (markMs - samplerStartMs) / 1000;
     const toSeconds = (stopMs - samplerStartMs) / 1000;
@@ -133,7 +172,7 @@ async function runPhase(plan: KeepAliveBenchPlan, label: PhaseResult['label'], r
     delete puts.histogram;
     return {
       label, round, server_version: cluster.version, leader: cluster.members[leader]!.name, puts: puts as PhaseResult['puts'],
-      keepalive: keepAliveFigures(plan, sending, keepAlive),
+      keepalive: keepAliveFigures(plan, sending, keepAlive, sinkCores),
       members: summarizeMembers(samples.filter((sample) => sample.t <= toSeconds), fromSeconds),
       server_counters: counterDeltas(await countersAtMark, countersAtStop),
       samples,
@@ -141,6 +180,7 @@ async function runPhase(plan: KeepAliveBenchPlan, label: PhaseResult['label'], r
   } finally {
     stopProgress();
     releaseChild(child);
+    for (const sink of sinks) releaseChild(sink);
     await stopCluster(cluster);
   }
 }
@@ -152,7 +192,7 @@ async function main(): Promise<void> {
   const phases: PhaseResult[] = [];
   const loadAverages: number[] = [];
   for (let round = 1; round <= plan.rounds; round++) {
-    for (const label of ['baseline', 'keepalive'] as const) {
+    for (const label of plan.sink ? ['baseline', 'keepalive', 'sink'] as const : ['baseline', 'keepalive'] as const) {
       loadAverages.push(loadavg()[0]!);
       phases.push(await runPhase(plan, label, round));
     }
@@ -161,7 +201,7 @@ async function main(): Promise<void> {
     const picked = phases.filter((phase) => phase.label === label).map(pick);
     return picked.reduce((sum, value) => sum + value, 0) / picked.length;
   };
-  const ratio = (pick: (phase: PhaseResult) => number): number => mean('keepalive', pick) / mean('baseline', pick);
+  const ratio = (pick: (phase: PhaseResult) => number, label: PhaseResult['label'] = 'keepalive'): number => mean(label, pick) / mean('baseline', pick);
   const date = startedAt.toISOString().slice(0, 10);
   const result: KeepAliveBenchResult = {
     name: plan.name, date, started_at: startedAt.toISOString(), finished_at: new Date().toISOString(), command: commandLine(), source,
@@ -170,6 +210,11 @@ async function main(): Promise<void> {
       ops_per_sec: ratio((phase) => phase.puts.ops_per_sec),
       p50: ratio((phase) => phase.puts.latency.p50_ms),
       p99: ratio((phase) => phase.puts.latency.p99_ms),
+      ...(plan.sink ? {
+        sink_ops_per_sec: ratio((phase) => phase.puts.ops_per_sec, 'sink'),
+        sink_p50: ratio((phase) => phase.puts.latency.p50_ms, 'sink'),
+        sink_p99: ratio((phase) => phase.puts.latency.p99_ms, 'sink'),
+      } : {}),
     },
   };
   const resultsDir = resolve(plan.resultsDir);

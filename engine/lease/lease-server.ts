@@ -16,6 +16,7 @@ import type { KvServer, ResponseHeader, WithHeader } from '../node/kv-server.js'
 import type { Member } from '../node/member.js';
 import { StateRole } from '../raft/raw-node.js';
 import { KeepAliveBatcher } from './keepalive-batcher.js';
+import { NO_LEASE } from './lease-table.js';
 import { CHECKPOINTS_PER_PROPOSAL_MAX, Lessor } from './lessor.js';
 import {
   MAX_LEASE_TTL_SECONDS, type LeaseGrantRequest, type LeaseGrantResponse, type LeaseKeepAliveResponse, type LeaseLeasesResponse,
@@ -95,14 +96,14 @@ export class LeaseServer {
 
   async grant(request: LeaseGrantRequest): Promise<WithHeader<LeaseGrantResponse>> {
     if (request.TTL > MAX_LEASE_TTL_SECONDS) throw ErrLeaseTTLTooLarge;
-    if (request.ID < 0) throw new EtcdError(GrpcCode.INVALID_ARGUMENT, 'cairn: lease ID must not be negative');
-    const ID = request.ID === 0 ? this.member.newId() : request.ID;
+    // etcd takes any other id as given, a negative one too: only lease.NoLease (0) is no lease.
+    const ID = request.ID === NO_LEASE ? this.member.newId() : request.ID;
     const result = await this.member.propose({ lease_grant: { ID, TTL: this.lessor.grantedTtl(request.TTL) } });
     return { ...(result.response as LeaseGrantResponse), header: this.kv.header(result.revision) };
   }
 
   async revoke(request: LeaseRevokeRequest): Promise<WithHeader<LeaseRevokeResponse>> {
-    if (request.ID <= 0) throw ErrLeaseNotFound;
+    if (request.ID === NO_LEASE) throw ErrLeaseNotFound;
     const result = await this.member.propose({ lease_revoke: { ID: request.ID } });
     return { header: this.kv.header(result.revision) };
   }

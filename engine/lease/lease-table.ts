@@ -5,8 +5,12 @@
  * data and the applied index. Expiry times are not here: only the leader's lessor keeps those
  * (engine/lease/lessor.ts), and an expiry becomes a replicated revoke.
  *
- *   lease       id (u64 BE) -> ttl (u64 BE) | remaining_ttl (u64 BE)     seconds; remaining 0 = none
- *   lease_keys  id (u64 BE) | user key -> empty
+ *   lease       id (i64 BE) -> ttl (u64 BE) | remaining_ttl (u64 BE)     seconds; remaining 0 = none
+ *   lease_keys  id (i64 BE) | user key -> empty
+ *
+ * Ids are int64s as in etcd, negative ones included (only 0, NoLease, is no lease); i64 BE is the
+ * 64-bit two's complement, as etcd's lease bucket writes it, so a positive id has the bytes it had
+ * as a u64 and negative ids sort after every positive one.
  */
 import { ErrLeaseExist, ErrLeaseNotFound } from '../errors.js';
 import type { Backend, ReadOptions } from '../mvcc/backend.js';
@@ -35,11 +39,34 @@ function readU64(bytes: Buffer, offset: number): number {
   return bytes.readUInt32BE(offset) * TWO_POW_32 + bytes.readUInt32BE(offset + 4);
 }
 
+/** A safe integer as a 64-bit two's complement (i64 BE): the high word signed, the low word as is. */
 function idBytes(id: number): Buffer {
-  if (!Number.isSafeInteger(id) || id <= 0) throw new RangeError(`invalid lease id ${id}`);
+  if (!Number.isSafeInteger(id) || id === NO_LEASE) throw new RangeError(`invalid lease id ${id}`);
   const out = Buffer.allocUnsafe(ID_BYTES);
-  writeU64(out, 0, id);
+  out.writeInt32BE(Math.floor(id / TWO_POW_32), 0);
+  out.writeUInt32BE(id >>> 0, 4);
   return out;
+}
+
+function readId(bytes: Buffer): number {
+  return bytes.readInt32BE(0) * TWO_POW_32 + bytes.readUInt32BE(4);
+}
+
+/**
+ * Where lease `id`'s rows in lease_keys end: the successor of its 8 id bytes (the last byte below
+ * 0xFF plus one, the bytes after it zeroed). Not idBytes(id + 1): after -1 (all 0xFF) comes 0,
+ * whose bytes sort first; -1's rows run to the end of the table instead (undefined).
+ */
+function idBytesAfter(id: number): Buffer | undefined {
+  const out = idBytes(id);
+  for (let i = ID_BYTES - 1; i >= 0; i--) {
+    if (out[i] !== 0xff) {
+      out[i] += 1;
+      return out;
+    }
+    out[i] = 0;
+  }
+  return undefined;
 }
 
 function encodeLease(ttl: number, remainingTtl: number): Buffer {
@@ -58,30 +85,36 @@ function leaseKeyRow(id: number, key: Uint8Array): Buffer {
   return Buffer.concat([idBytes(id), key]);
 }
 
+/** A lease id the table can hold: any safe integer but NO_LEASE. */
+function isLeaseId(id: number): boolean {
+  return id !== NO_LEASE && Number.isSafeInteger(id);
+}
+
 /** True when the lease exists. */
 export function leaseExists(backend: Backend, id: number, read: ReadOptions = {}): boolean {
-  return id > 0 && Number.isSafeInteger(id) && backend.lease.get(idBytes(id), read) !== undefined;
+  return isLeaseId(id) && backend.lease.get(idBytes(id), read) !== undefined;
 }
 
 /** The lease, or undefined. */
 export function readLease(backend: Backend, id: number, read: ReadOptions): LeaseRecord | undefined {
-  if (id <= 0 || !Number.isSafeInteger(id)) return undefined;
+  if (!isLeaseId(id)) return undefined;
   const bytes = backend.lease.get(idBytes(id), read);
   return bytes === undefined ? undefined : decodeLease(id, bytes);
 }
 
-/** Every lease, in id order. */
+/** Every lease, in byte order of the ids: positive ids ascending, then negative ones ascending. */
 export function readLeases(backend: Backend, read: ReadOptions): LeaseRecord[] {
   const leases: LeaseRecord[] = [];
-  for (const { key, value } of backend.lease.getRange({ ...read })) leases.push(decodeLease(readU64(key, 0), value));
+  for (const { key, value } of backend.lease.getRange({ ...read })) leases.push(decodeLease(readId(key), value));
   return leases;
 }
 
 /** The keys attached to a lease, in key order. */
 export function readLeaseKeys(backend: Backend, id: number, read: ReadOptions): Buffer[] {
   const start = idBytes(id);
-  const end = idBytes(id + 1);
-  return Array.from(backend.leaseKeys.getKeys({ ...read, start, end }), (row) => Buffer.from(row.subarray(ID_BYTES)));
+  const end = idBytesAfter(id);
+  const range = end === undefined ? { ...read, start } : { ...read, start, end };
+  return Array.from(backend.leaseKeys.getKeys(range), (row) => Buffer.from(row.subarray(ID_BYTES)));
 }
 
 /** etcd's lessor.Grant, applied: fails when the id is taken. */

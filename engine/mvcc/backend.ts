@@ -14,8 +14,8 @@
  *            finished_compact_rev   u64  compaction physically complete up to here
  *            compact_cursor         bytes  last user key an unfinished compaction has processed
  *            cluster_id             u64  and member/..., member_removed/...: see members.ts
- *   lease       lease id (u64 BE) -> ttl u64 BE | remaining ttl u64 BE (seconds; 0 = no checkpoint)
- *   lease_keys  lease id (u64 BE) | user key -> empty   (the keys attached to each lease)
+ *   lease       lease id (i64 BE) -> ttl u64 BE | remaining ttl u64 BE (seconds; 0 = no checkpoint)
+ *   lease_keys  lease id (i64 BE) | user key -> empty   (the keys attached to each lease)
  *
  * Ranges walk the index table with a cursor and fetch kv rows by revision, so memory never holds
  * more than the keys a response returns; the index is never loaded whole.

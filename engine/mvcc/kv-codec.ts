@@ -2,7 +2,9 @@
  * KeyValue <-> bytes: the protobuf encoding of etcd's mvccpb.KeyValue (fields 1 key, 2
  * create_revision, 3 mod_revision, 4 version, 5 value, 6 lease; zero values omitted, as proto3
  * does). The kv table stores exactly what etcd's `key` bucket stores, so HashKV over it is
- * computed over the same bytes etcd hashes.
+ * computed over the same bytes etcd hashes. Revisions and versions are never negative; a lease id
+ * may be (etcd's ids are int64s), and is then written as protobuf writes a negative int64: its
+ * 64-bit two's complement, a 10-byte varint.
  */
 import type { KeyValue } from './rpc.js';
 
@@ -10,8 +12,14 @@ const WIRE_VARINT = 0;
 const WIRE_BYTES = 2;
 const TWO_POW_7 = 128;
 const EMPTY = new Uint8Array(0);
+const NEGATIVE_VARINT_BYTES = 10;
+/** Seven 7-bit groups (49 bits) always fit a double exactly; longer varints are read through BigInt. */
+const EXACT_GROUPS = 7;
+const SAFE_INTEGER_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 
-function varintBytes(value: number): number {
+/** How many bytes `value`'s int64 varint takes (a negative one: 10, its 64-bit two's complement). */
+export function varintBytes(value: number): number {
+  if (value < 0) return NEGATIVE_VARINT_BYTES;
   let bytes = 1;
   while (value >= TWO_POW_7) { value = Math.floor(value / TWO_POW_7); bytes++; }
   return bytes;
@@ -25,7 +33,14 @@ function lengthDelimitedBytes(data: Uint8Array): number {
   return data.length === 0 ? 0 : 1 + varintBytes(data.length) + data.length;
 }
 
-function writeVarint(out: Uint8Array, offset: number, value: number): number {
+/** Writes `value` as an int64 varint at `offset` of a buffer sized for it; returns the offset after it. */
+export function writeVarint(out: Uint8Array, offset: number, value: number): number {
+  if (value < 0) {
+    let big = BigInt.asUintN(64, BigInt(value));
+    while (big >= 128n) { out[offset++] = Number(big & 127n) | 0x80; big >>= 7n; }
+    out[offset++] = Number(big);
+    return offset;
+  }
   while (value >= TWO_POW_7) {
     out[offset++] = (value % TWO_POW_7) | 0x80;
     value = Math.floor(value / TWO_POW_7);
@@ -34,9 +49,10 @@ function writeVarint(out: Uint8Array, offset: number, value: number): number {
   return offset;
 }
 
-function checkInt64(name: string, value: number): void {
-  // Negative int64 would need 10-byte two's complement varints; nothing in the store is negative.
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`KeyValue.${name} must be a safe non-negative integer, got ${value}`);
+function checkInt64(name: string, value: number, negativeAllowed = false): void {
+  if (!Number.isSafeInteger(value) || (value < 0 && !negativeAllowed)) {
+    throw new RangeError(`KeyValue.${name} must be a safe ${negativeAllowed ? '' : 'non-negative '}integer, got ${value}`);
+  }
 }
 
 /** Encodes a KeyValue as mvccpb.KeyValue protobuf bytes. */
@@ -44,7 +60,7 @@ export function encodeKeyValue(kv: KeyValue): Buffer {
   checkInt64('create_revision', kv.create_revision);
   checkInt64('mod_revision', kv.mod_revision);
   checkInt64('version', kv.version);
-  checkInt64('lease', kv.lease);
+  checkInt64('lease', kv.lease, true);
   const total = lengthDelimitedBytes(kv.key) + fieldBytes(kv.create_revision) + fieldBytes(kv.mod_revision) +
     fieldBytes(kv.version) + lengthDelimitedBytes(kv.value) + fieldBytes(kv.lease);
   const out = Buffer.allocUnsafe(total);
@@ -79,28 +95,41 @@ export function encodeKeyValue(kv: KeyValue): Buffer {
 export function decodeKeyValue(bytes: Uint8Array, withValue = true): KeyValue {
   const kv: KeyValue = { key: EMPTY, create_revision: 0, mod_revision: 0, version: 0, value: EMPTY, lease: 0 };
   let offset = 0;
+  /** A varint as an int64 (two's complement: a negative lease is 10 bytes); only safe integers are valid. */
   const readVarint = (): number => {
     let value = 0;
     let scale = 1;
-    for (;;) {
+    for (let group = 0; group < EXACT_GROUPS; group++) {
       if (offset >= bytes.length) throw new Error('corrupt KeyValue: truncated varint');
       const byte = bytes[offset++]!;
       value += (byte & 0x7f) * scale;
       if (byte < 0x80) return value;
       scale *= TWO_POW_7;
     }
+    let big = BigInt(value);
+    for (let shift = BigInt(7 * EXACT_GROUPS); shift < 70n; shift += 7n) {
+      if (offset >= bytes.length) throw new Error('corrupt KeyValue: truncated varint');
+      const byte = bytes[offset++]!;
+      big |= BigInt(byte & 0x7f) << shift;
+      if (byte >= 0x80) continue;
+      const int64 = BigInt.asIntN(64, big);
+      if (int64 > SAFE_INTEGER_MAX || int64 < -SAFE_INTEGER_MAX) throw new Error(`corrupt KeyValue: varint ${int64} is beyond 2^53-1`);
+      return Number(int64);
+    }
+    throw new Error('corrupt KeyValue: varint longer than 10 bytes');
   };
   while (offset < bytes.length) {
     const tag = bytes[offset++]!;
     const field = tag >>> 3;
     if ((tag & 7) === WIRE_BYTES) {
       const length = readVarint();
-      if (offset + length > bytes.length) throw new Error('corrupt KeyValue: field overruns the record');
+      if (length < 0 || offset + length > bytes.length) throw new Error('corrupt KeyValue: field overruns the record');
       if (field === 1) kv.key = bytes.subarray(offset, offset + length);
       else if (field === 5 && withValue) kv.value = bytes.subarray(offset, offset + length);
       offset += length;
     } else if ((tag & 7) === WIRE_VARINT) {
       const value = readVarint();
+      if (value < 0 && field !== 6) throw new Error(`corrupt KeyValue: field ${field} is negative`);
       if (field === 2) kv.create_revision = value;
       else if (field === 3) kv.mod_revision = value;
       else if (field === 4) kv.version = value;

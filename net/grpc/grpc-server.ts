@@ -2,8 +2,9 @@
  * The member's gRPC endpoint (--listen-client-urls): etcd's v3 services on @grpc/grpc-js.
  * The receive limit is --max-request-bytes plus gRPC framing overhead, as etcd sets it, so a
  * request just over the limit reaches the "request is too large" check and a far larger one is
- * refused by gRPC before it is buffered. LeaseKeepAlive is served beside grpc-js on the raw HTTP/2
- * stream (raw/keepalive-stream.ts): it is the call made thousands of times a second.
+ * refused by gRPC before it is buffered. Two calls are served beside grpc-js on the raw HTTP/2
+ * stream: LeaseKeepAlive (raw/keepalive-stream.ts), made thousands of times a second, and Watch
+ * (raw/watch-stream.ts), whose responses to a stream's many watchers go out in one write.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { MemberInfo } from '../../engine/node/cluster-members.js';
@@ -15,11 +16,11 @@ import { kvService } from './kv-service.js';
 import { maintenanceService } from './maintenance-service.js';
 import { etcdService } from './protos.js';
 import type { WatchHub } from '../../engine/watch/watch-hub.js';
-import { watchService, watchServiceDefinition } from './watch-service.js';
 import type { LeaseServer } from '../../engine/lease/lease-server.js';
 import { LEASE_KEEPALIVE_PATH, leaseService } from './lease-service.js';
 import { addRawRoutes, RAW_ROUTE_SERVER_OPTIONS } from './raw/raw-routes.js';
 import { serveKeepAlive } from './raw/keepalive-stream.js';
+import { serveWatch, WATCH_PATH } from './raw/watch-stream.js';
 
 /** etcd's grpcOverheadBytes. */
 const GRPC_OVERHEAD_BYTES = 512 * 1024;
@@ -48,10 +49,11 @@ export class GrpcEndpoint {
     });
     addRawRoutes(server, new Map([
       [LEASE_KEEPALIVE_PATH, (stream, headers) => serveKeepAlive(stream, headers, options.lease, maxReceiveBytes)],
+      // etcd splits a fragmenting watcher's responses at its receive limit.
+      [WATCH_PATH, (stream, headers) => serveWatch(stream, headers, options.hub, options.kv, maxReceiveBytes, maxReceiveBytes)],
     ]));
     server.addService(etcdService('KV'), kvService(options.kv));
     server.addService(etcdService('Maintenance'), maintenanceService(options.member, options.kv));
-    server.addService(watchServiceDefinition(etcdService('Watch')), watchService(options.hub, options.kv, maxReceiveBytes));
     server.addService(etcdService('Lease'), leaseService(options.lease));
     server.addService(etcdService('Cluster'), clusterService(options.kv, options.members, options.membership));
     const port = await new Promise<number>((resolve, reject) => {

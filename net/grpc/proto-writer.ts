@@ -73,6 +73,9 @@ export class ProtoWriter {
   }
 }
 
+// The stored KeyValue's codec writes the same varints.
+export { varintBytes, writeVarint } from '../../engine/mvcc/kv-codec.js';
+
 /** etcdserverpb.ResponseHeader: 1 cluster_id | 2 member_id | 3 revision | 4 raft_term. */
 export function encodeResponseHeader(header: ResponseHeader): Buffer {
   const writer = new ProtoWriter();

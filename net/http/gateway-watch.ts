@@ -1,6 +1,6 @@
 /**
  * POST /v3/watch: etcd's JSON gateway watch stream on the member's uWS app. Like
- * net/grpc/watch-service.ts it only adapts: one request is one stream of the member's watch hub.
+ * net/grpc/raw/watch-stream.ts it only adapts: one request is one stream of the member's watch hub.
  * Reading the body, writing lines and flow control are gateway-stream.ts's.
  *
  * What etcd 3.4's gateway does, and so what this does (observed on etcd 3.4.23):

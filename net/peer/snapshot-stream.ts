@@ -48,6 +48,9 @@ export async function sendSnapshotStream(options: {
   socket.setTimeout(SNAPSHOT_IDLE_TIMEOUT_MS);
   try {
     const ack = waitForAck(socket, options.frameBytesMax);
+    // A peer that refuses the stream closes it: a write below then fails first, and the ack's own
+    // rejection must not go unhandled (it would end the process).
+    ack.catch(() => {});
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('error', reject);

@@ -195,6 +195,33 @@ test('a lease that expires takes its keys with it, as on etcd', async () => {
   await sameKeepAlive('{"ID":"5000"}', 200);
 });
 
+test('negative lease ids are leases like any other: granted, holding keys apart from lease 1, listed, renewed and revoked as on etcd', async () => {
+  await same('/v3/lease/grant', '{"TTL":30,"ID":-5}', 200);
+  await same('/v3/lease/grant', '{"TTL":"30","ID":"-1"}', 200);
+  await same('/v3/lease/grant', '{"TTL":30,"ID":1}', 200);
+  await same('/v3/lease/grant', '{"TTL":30,"ID":-5}', 412);
+  await same('/v3/kv/put', `{"key":"${b64('nk/a')}","value":"${b64('b')}","lease":-5}`, 200);
+  await same('/v3/kv/put', `{"key":"${b64('nk/b')}","value":"${b64('b')}","lease":"-1"}`, 200);
+  await same('/v3/kv/put', `{"key":"${b64('nk/c')}","value":"${b64('b')}","lease":1}`, 200);
+  await same('/v3/kv/put', `{"key":"${b64('nk/d')}","value":"${b64('b')}","lease":-2}`, 404);
+  await same('/v3/kv/range', `{"key":"${b64('nk/')}","range_end":"${b64('nk0')}"}`, 200);
+  // etcd compares leases as int64s: -5 is less than no lease.
+  const compared = await same('/v3/kv/txn', `{"compare":[{"key":"${b64('nk/a')}","target":"LEASE","result":"LESS","lease":"0"}]}`, 200);
+  assert.match(compared.body, /"succeeded":true/);
+  await sleep(500);
+  for (const id of ['-5', '-1', '1']) await same('/v3/lease/timetolive', `{"ID":"${id}","keys":true}`, 200);
+  // etcd lists by expiry: these expire before 300 and 9000, in the order granted, which is id order.
+  const list = await same('/v3/lease/leases', '{}', 200);
+  assert.match(list.body, /"leases":\[\{"ID":"-5"\},\{"ID":"-1"\},\{"ID":"1"\},/);
+  await sameKeepAlive('{"ID":"-5"}{"ID":-2}', 200);
+  await same('/v3/lease/revoke', '{"ID":"-1"}', 200);
+  await same('/v3/kv/range', `{"key":"${b64('nk/')}","range_end":"${b64('nk0')}"}`, 200);
+  await same('/v3/lease/revoke', '{"ID":-5}', 200);
+  await same('/v3/lease/revoke', '{"ID":1}', 200);
+  await same('/v3/lease/revoke', '{"ID":-5}', 404);
+  await same('/v3/kv/range', `{"key":"${b64('nk/')}","range_end":"${b64('nk0')}"}`, 200);
+});
+
 test('other methods, preflights and paths etcd does not serve are answered as etcd answers them', async () => {
   for (const path of ['/v3/lease/grant', '/v3/kv/lease/revoke', '/v3/lease/timetolive', '/v3/lease/leases', '/v3/lease/keepalive']) {
     for (const method of ['GET', 'PUT', 'DELETE']) await same(path, '', 405, method);

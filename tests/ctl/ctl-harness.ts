@@ -9,6 +9,7 @@ import { ClusterMembership } from '../../engine/node/membership.js';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { LeaseServer } from '../../engine/lease/lease-server.js';
 import type { WatchHub } from '../../engine/watch/watch-hub.js';
 import { GrpcEndpoint } from '../../net/grpc/grpc-server.js';
 import { TestCluster } from '../node/cluster-harness.js';
@@ -35,7 +36,7 @@ export class CtlServer {
   private readonly running: RunningTool[] = [];
 
   private constructor(private readonly cluster: TestCluster, private endpoint: GrpcEndpoint,
-    private readonly hub: WatchHub, private readonly listen: (port: number) => Promise<GrpcEndpoint>) {}
+    private readonly hub: WatchHub, private readonly lease: LeaseServer, private readonly listen: (port: number) => Promise<GrpcEndpoint>) {}
 
   static async start(): Promise<CtlServer> {
     const cluster = new TestCluster(1);
@@ -53,7 +54,7 @@ export class CtlServer {
     });
     const endpoint = await listen(0);
     port = endpoint.port;
-    return new CtlServer(cluster, endpoint, leader.hub, listen);
+    return new CtlServer(cluster, endpoint, leader.hub, leader.lease, listen);
   }
 
   /**
@@ -64,6 +65,11 @@ export class CtlServer {
     const port = this.endpoint.port;
     await this.endpoint.close(graceMs);
     this.endpoint = await this.listen(port);
+  }
+
+  /** Grants lease `id` on the member: etcdctl cannot choose the id of a lease it grants (a negative one, say). */
+  async grantLease(id: number, ttlSeconds: number): Promise<void> {
+    await this.lease.grant({ ID: id, TTL: ttlSeconds });
   }
 
   /** Watchers the member holds now (a watch counts once the server has created it). */

@@ -27,7 +27,8 @@ async function grant(ttl: number): Promise<string> {
 }
 
 async function revoke(id: string): Promise<void> {
-  assert.equal((await server.etcdctl(['lease', 'revoke', id])).code, 0);
+  // After --, a negative id ("-000000000000005") is no flag.
+  assert.equal((await server.etcdctl(['lease', 'revoke', '--', id])).code, 0);
 }
 
 /** Revokes every lease the member holds. */
@@ -201,6 +202,25 @@ test('put --lease attaches the key to the lease; a bad or unknown lease id is re
   for (const bad of ['zz', '0x10', 'ffffffffffffffff', '']) await assertSame(server, 128, ['put', 'k', 'v', `--lease=${bad}`]);
   await assertSame(server, 1, ['put', 'k', 'v', '--lease', '123abc']);
   assert.equal((await server.cairnctl(['get', 'k'])).stdout, '', 'refused puts wrote nothing');
+});
+
+test('a negative lease id prints as Go\'s %016x prints it, and every command takes it back', async () => {
+  await revokeAll();
+  await server.grantLease(-5, 600);
+  const id = '-000000000000005';
+  for (const format of [...FORMATS, 'table']) await assertSame(server, format === 'table' ? 4 : 0, ['lease', 'list', '-w', format]);
+  assert.equal((await server.cairnctl(['lease', 'list'])).stdout, `found 1 leases\n${id}\n`);
+  await assertSameOnOwnKeys(server, 0, ['nl'], (key) => ['put', key('nl'), 'v', `--lease=${id}`]);
+  await assertSame(server, 0, ['get', 'c-nl', '-w', 'json']);
+  assert.match((await server.cairnctl(['get', 'c-nl', '-w', 'json'])).stdout, /"lease":-5\}\],"count":1\}/);
+  for (const format of FORMATS) await assertSameTimeToLive(['lease', 'timetolive', '--keys', '-w', format, '--', id]);
+  assert.match((await server.cairnctl(['lease', 'timetolive', '--keys', '--', id])).stdout, /attached keys\(\[c-nl e-nl\]\)\n$/);
+  for (const format of FORMATS) await assertSame(server, 0, ['lease', 'keep-alive', '--once', '-w', format, '--', id]);
+  const revokedByEtcdctl = await server.etcdctl(['lease', 'revoke', '--', id]);
+  assert.deepEqual(revokedByEtcdctl, { code: 0, stdout: `lease ${id} revoked\n`, stderr: '' });
+  assert.equal((await server.cairnctl(['get', 'nl', '--prefix'])).stdout, '', 'the revoke deleted the keys');
+  await server.grantLease(-5, 600);
+  assert.deepEqual(await server.cairnctl(['lease', 'revoke', '--', id]), revokedByEtcdctl);
 });
 
 test('lease commands refuse what etcdctl refuses, with its message and exit code', async () => {

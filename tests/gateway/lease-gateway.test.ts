@@ -149,6 +149,33 @@ test('leases lists every lease by ID, at /v3/lease/leases and /v3/kv/lease/lease
   assert.deepEqual(await post('/v3beta/kv/lease/leases', '{"anything":1}'), ok(`{"header":${header()},"leases":[${ids}]}`));
 });
 
+test('a negative ID is a lease like any other, as on etcd 3.4: granted, listed, holding keys apart from lease 1, revoked with them', async () => {
+  assert.deepEqual(await post('/v3/lease/grant', '{"TTL":30,"ID":-5}'), ok(`{"header":${header()},"ID":"-5","TTL":"30"}`));
+  assert.match((await post('/v3/lease/leases', '{}')).body, /"leases":\[\{"ID":"-5"\},/, 'listed first, by id');
+  assert.deepEqual(await post('/v3/kv/put', `{"key":"${b64('nk/a')}","value":"${b64('b')}","lease":-5}`), ok(`{"header":${header()}}`));
+  assert.match((await post('/v3/kv/range', `{"key":"${b64('nk/a')}"}`)).body, /"value":"Yg==","lease":"-5"\}/);
+  await post('/v3/lease/grant', '{"TTL":30,"ID":-1}');
+  await post('/v3/lease/grant', '{"TTL":30,"ID":1}');
+  await post('/v3/kv/put', `{"key":"${b64('nk/minus-one')}","value":"${b64('b')}","lease":"-1"}`);
+  await post('/v3/kv/put', `{"key":"${b64('nk/one')}","value":"${b64('b')}","lease":"1"}`);
+  const live = await timeToLive('{"ID":-5,"keys":true}');
+  assert.deepEqual(live.answer, ok(`{"header":${header()},"ID":"-5","TTL":"T","grantedTTL":"30","keys":["${b64('nk/a')}"]}`));
+  assert.ok(live.ttl >= 29 && live.ttl <= 30, `remaining ${live.ttl}`);
+  const keysOfLease = async (id: number): Promise<string[]> => {
+    const { keys } = JSON.parse((await post('/v3/lease/timetolive', `{"ID":${id},"keys":true}`)).body) as { keys?: string[] };
+    return (keys ?? []).map((key) => Buffer.from(key, 'base64').toString());
+  };
+  assert.deepEqual(await keysOfLease(-1), ['nk/minus-one']);
+  assert.deepEqual(await keysOfLease(1), ['nk/one']);
+  assert.match((await keepAlive('{"ID":"-5"}')).body, /"ID":"-5","TTL":"30"\}\}\n$/);
+  assert.deepEqual(await post('/v3/lease/revoke', '{"ID":"-1"}'), ok(`{"header":${header()}}`));
+  const left = await post('/v3/kv/range', `{"key":"${b64('nk/')}","range_end":"${b64('nk0')}","keys_only":true}`);
+  assert.deepEqual([...left.body.matchAll(/"key":"([^"]+)"/g)].map((match) => Buffer.from(match[1]!, 'base64').toString()), ['nk/a', 'nk/one']);
+  for (const ID of ['-5', '1']) assert.equal((await post('/v3/lease/revoke', `{"ID":"${ID}"}`)).status, 200);
+  assert.deepEqual(await post('/v3/kv/range', `{"key":"${b64('nk/')}","range_end":"${b64('nk0')}"}`), ok(`{"header":${header()}}`));
+  assert.deepEqual(await post('/v3/lease/revoke', '{"ID":"-5"}'), failure(404, 5, 'etcdserver: requested lease not found'));
+});
+
 test('grant errors: an existing ID is 412 code 9, a TTL over 9,000,000,000 s is 400 code 11, an ID beyond 2^53 is refused', async () => {
   await post('/v3/lease/grant', '{"TTL":"60","ID":"5000"}');
   assert.deepEqual(await post('/v3/lease/grant', '{"TTL":"60","ID":"5000"}'), failure(412, 9, 'etcdserver: lease already exists'));
@@ -156,6 +183,8 @@ test('grant errors: an existing ID is 412 code 9, a TTL over 9,000,000,000 s is 
   assert.deepEqual(await post('/v3/lease/grant', '{"TTL":"9223372036854775807","ID":5001}'), failure(400, 11, 'etcdserver: too large lease TTL'));
   assert.deepEqual(await post('/v3/lease/grant', '{"TTL":60,"ID":"9007199254740993"}'),
     failure(400, 3, 'cairn: ID 9007199254740993 is outside the supported range (|n| <= 2^53-1)'));
+  assert.deepEqual(await post('/v3/lease/grant', '{"TTL":60,"ID":"-9007199254740992"}'),
+    failure(400, 3, 'cairn: ID -9007199254740992 is outside the supported range (|n| <= 2^53-1)'));
 });
 
 test('malformed bodies and wrong types are 400 code 3 with Go\'s message; unknown fields are ignored', async () => {

@@ -2,7 +2,8 @@
  * LeaseServer's ordering guarantee, with the apply held back by the test: a keep-alive waits until
  * everything committed when it arrived has applied, so a revoke acknowledged before it is seen.
  * A real member applies too quickly to hold it back, so the member here is scripted: its commit
- * and applied indexes and its apply wait are the test's to move.
+ * and applied indexes and its apply wait are the test's to move. Also: ids are etcd's int64s, so
+ * a negative id is taken as given; only id 0 is no lease.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,15 +12,28 @@ import { LeaseServer } from '../../engine/lease/lease-server.js';
 import type { Member } from '../../engine/node/member.js';
 import type { KvServer } from '../../engine/node/kv-server.js';
 import type { MvccReader } from '../../engine/mvcc/store.js';
+import type { InternalRequest } from '../../engine/mvcc/request.js';
+import { ErrLeaseNotFound } from '../../engine/errors.js';
 import { StateRole } from '../../engine/raft/raw-node.js';
+
+/** The id the scripted member picks for a grant of id 0. */
+const PICKED_ID = 4242;
 
 /** A leader whose applied index moves only when the test says so. */
 function scriptedLeader(commitIndex: number, appliedIndex: number) {
   const waits: { index: number; resolve: () => void }[] = [];
   const state = { commitIndex, appliedIndex };
+  const proposals: InternalRequest[] = [];
   const member = {
     options: { electionTimeoutMs: 1000 },
     status: () => ({ role: StateRole.Leader, leader: 1, commitIndex: state.commitIndex }),
+    newId: () => PICKED_ID,
+    // Proposals are recorded and answered as the store would apply them; nothing is applied.
+    propose: (request: InternalRequest) => {
+      proposals.push(request);
+      return Promise.resolve({ revision: 1, response: 'lease_grant' in request ? { ...request.lease_grant, error: '' } : {} });
+    },
+    readIndex: <T>(read: () => T) => Promise.resolve(read()),
     applier: {
       get appliedIndex() { return state.appliedIndex; },
       revision: 1,
@@ -34,7 +48,7 @@ function scriptedLeader(commitIndex: number, appliedIndex: number) {
       else waits.push(wait);
     }
   };
-  return { member, state, waits, applyTo };
+  return { member, state, waits, applyTo, proposals };
 }
 
 const reader = { leases: () => ({ leases: [], appliedIndex: 0 }) } as unknown as MvccReader;
@@ -88,6 +102,31 @@ test('a batch of keep-alives renews in order with one header; unknown leases ans
     assert.deepEqual(second.ttls, [60]);
     assert.equal(first.header.revision, 1);
     assert.equal(server.lessor.stats.renewed, 3);
+  } finally {
+    server.close();
+  }
+});
+
+test('a negative id is granted, renewed, listed and revoked as given; only id 0 is picked by the member, and revoking it is "not found"', async () => {
+  const leader = scriptedLeader(10, 10);
+  // The store holds key "a" on lease -5.
+  const leaseReader = { leases: () => ({ leases: [], appliedIndex: 0 }), lease: (id: number) => (id === -5 ? { keys: [Buffer.from('a')] } : undefined) };
+  const server = new LeaseServer(leader.member, leaseReader as unknown as MvccReader, kv, { minTtlSeconds: 2, electionTimeoutMs: 1000 });
+  try {
+    assert.equal((await server.grant({ TTL: 30, ID: -5 })).ID, -5);
+    assert.equal((await server.grant({ TTL: 30, ID: 0 })).ID, PICKED_ID);
+    server.onApplied({ index: 11, revision: 1, events: [], lease: { granted: { ID: -5, TTL: 30 } } });
+    server.onApplied({ index: 12, revision: 1, events: [], lease: { granted: { ID: 1, TTL: 30 } } });
+    assert.deepEqual((await server.leases()).leases, [{ ID: -5 }, { ID: 1 }]);
+    const live = await server.timeToLive({ ID: -5, keys: true });
+    assert.deepEqual([live.ID, live.grantedTTL, live.keys], [-5, 30, [Buffer.from('a')]]);
+    assert.ok(live.TTL === 29 || live.TTL === 30, `remaining ${live.TTL}`);
+    assert.equal((await server.keepAlive(-5)).TTL, 30);
+    await server.revoke({ ID: -5 });
+    await assert.rejects(server.revoke({ ID: 0 }), ErrLeaseNotFound);
+    assert.deepEqual(leader.proposals, [
+      { lease_grant: { ID: -5, TTL: 30 } }, { lease_grant: { ID: PICKED_ID, TTL: 30 } }, { lease_revoke: { ID: -5 } },
+    ], 'revoking id 0 proposes nothing');
   } finally {
     server.close();
   }

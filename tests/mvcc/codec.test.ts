@@ -29,6 +29,25 @@ test('KeyValue encodes as mvccpb.KeyValue protobuf and decodes back', () => {
   assert.equal(decodeKeyValue(encodeKeyValue(large), false).value.length, 0);
 });
 
+test('a negative lease is stored as protobuf writes an int64: a 10-byte two\'s complement varint, read back signed', () => {
+  const kv = { key: b('a'), create_revision: 1, mod_revision: 1, version: 1, value: b('b'), lease: -5 };
+  const encoded = encodeKeyValue(kv);
+  assert.deepEqual(encoded.subarray(-11), Buffer.from([0x30, 0xfb, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]));
+  const decoded = decodeKeyValue(encoded);
+  assert.deepEqual({ ...decoded, key: Buffer.from(decoded.key), value: Buffer.from(decoded.value) }, kv);
+  for (const lease of [-1, Number.MIN_SAFE_INTEGER + 1, Number.MIN_SAFE_INTEGER, -(2 ** 49), 2 ** 49, Number.MAX_SAFE_INTEGER]) {
+    assert.equal(decodeKeyValue(encodeKeyValue({ ...kv, lease })).lease, lease);
+  }
+  assert.throws(() => encodeKeyValue({ ...kv, lease: Number.MIN_SAFE_INTEGER - 1 }), /KeyValue\.lease must be a safe integer/);
+  assert.throws(() => encodeKeyValue({ ...kv, mod_revision: -1 }), /KeyValue\.mod_revision must be a safe non-negative integer/);
+  assert.throws(() => encodeKeyValue({ ...kv, version: -1 }), /non-negative/);
+  // A revision that reads back negative, or an int64 beyond 2^53-1, is corruption, never a number.
+  const negativeRevision = Buffer.from([0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+  assert.throws(() => decodeKeyValue(negativeRevision), /corrupt KeyValue: field 2 is negative/);
+  assert.throws(() => decodeKeyValue(Buffer.from([0x30, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10])), /beyond 2\^53-1/);
+  assert.throws(() => decodeKeyValue(Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x81, 0x01])), /longer than 10 bytes/);
+});
+
 test('the key index finds the revision in force and compacts as etcd\'s keyIndex', () => {
   let index = appendEntry(undefined, { main: 2, sub: 0, tombstone: false });
   index = appendEntry(index, { main: 4, sub: 1, tombstone: false });

@@ -1,7 +1,8 @@
 /**
  * The replicated lease state in the MVCC store: grants, attaching and detaching keys, revoke
  * deleting attached keys in one revision, checkpoints, unknown leases refused with etcd's error
- * and nothing written, and the lease tables carried by store snapshots.
+ * and nothing written, negative ids (etcd's ids are int64s), and the lease tables carried by store
+ * snapshots.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -76,6 +77,49 @@ test('revoke deletes every attached key in one revision, with a delete event eac
   }
 });
 
+test('a negative lease id is granted, holds keys, is listed, and its revoke deletes them, as etcd\'s int64 ids do', () => withStore((store) => {
+  assert.deepEqual(store.write({ lease_grant: { ID: -5, TTL: 30 } }).response, { ID: -5, TTL: 30, error: '' });
+  assert.throws(() => store.write({ lease_grant: { ID: -5, TTL: 30 } }), ErrLeaseExist);
+  put(store, 'a', 'b', -5);
+  assert.equal(store.range({ key: b('a') }).response.kvs[0]!.lease, -5);
+  assert.deepEqual(store.lease(-5)?.lease, { id: -5, ttl: 30, remainingTtl: 0 });
+  assert.deepEqual(keysOfLease(store, -5), ['a']);
+  assert.deepEqual(store.leases().leases, [{ id: -5, ttl: 30, remainingTtl: 0 }]);
+  store.write({ lease_checkpoint: { checkpoints: [{ ID: -5, remaining_TTL: 12 }] } });
+  assert.deepEqual(store.lease(-5)?.lease, { id: -5, ttl: 30, remainingTtl: 12 });
+  const revoked = store.write({ lease_revoke: { ID: -5 } });
+  assert.equal(store.range({ key: b('a') }).response.kvs.length, 0);
+  assert.equal(revoked.revision, 3, 'the key is deleted in the revoke\'s revision');
+  assert.equal(store.lease(-5), undefined);
+  assert.deepEqual(store.leases().leases, []);
+}));
+
+test('leases -1 and 1 and their neighbours keep their own keys across the 0 boundary; lease 0 is no lease', () => withStore((store) => {
+  const ids = [Number.MIN_SAFE_INTEGER + 1, -2, -1, 1, 2, Number.MAX_SAFE_INTEGER];
+  for (const ID of ids) store.write({ lease_grant: { ID, TTL: 60 } });
+  for (const ID of ids) {
+    put(store, `k${ID}/a`, 'v', ID);
+    put(store, `k${ID}/b`, 'v', ID);
+  }
+  put(store, 'none', 'v', 0);
+  for (const ID of ids) assert.deepEqual(keysOfLease(store, ID), [`k${ID}/a`, `k${ID}/b`], `lease ${ID}`);
+  assert.equal(store.lease(0), undefined);
+  assert.throws(() => store.write({ lease_revoke: { ID: 0 } }), ErrLeaseNotFound);
+  // Ids are i64 BE: a positive one keeps the bytes it had as a u64, negatives sort after it.
+  const backend = (store as unknown as { backend: { lease: { getKeys(): Iterable<Buffer> } } }).backend;
+  assert.deepEqual([...backend.lease.getKeys()].map((key) => key.toString('hex')), [
+    '0000000000000001', '0000000000000002', '001fffffffffffff', 'ffe0000000000002', 'fffffffffffffffe', 'ffffffffffffffff',
+  ]);
+  assert.deepEqual(store.leases().leases.map((lease) => lease.id), [1, 2, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER + 1, -2, -1]);
+  store.write({ lease_revoke: { ID: -1 } });
+  assert.deepEqual(keysOf(store.range({ key: b('k-1/'), range_end: b('k-10') }).response.kvs), [], 'lease -1\'s keys are gone');
+  for (const ID of [1, -2, 2]) assert.deepEqual(keysOfLease(store, ID), [`k${ID}/a`, `k${ID}/b`], `lease ${ID} after revoking -1`);
+  store.write({ lease_revoke: { ID: 1 } });
+  assert.deepEqual(keysOfLease(store, -2), ['k-2/a', 'k-2/b']);
+  assert.deepEqual(keysOf(store.range({ key: b('k'), range_end: b('l') }).response.kvs).sort(),
+    ['k-2/a', 'k-2/b', 'k-9007199254740990/a', 'k-9007199254740990/b', 'k2/a', 'k2/b', 'k9007199254740991/a', 'k9007199254740991/b']);
+}));
+
 test('checkpoints record remaining TTLs of leases that exist and skip the rest', () => withStore((store) => {
   store.write({ lease_grant: { ID: 5, TTL: 600 } });
   store.write({ lease_checkpoint: { checkpoints: [{ ID: 5, remaining_TTL: 120 }, { ID: 6, remaining_TTL: 9 }] } });
@@ -89,13 +133,16 @@ test('a store snapshot carries the leases and their keys to the member it restor
   const to = new MvccStore(target.path);
   try {
     from.write({ lease_grant: { ID: 8, TTL: 30 } });
+    from.write({ lease_grant: { ID: -8, TTL: 40 } });
     put(from, 'leased', 'v', 8);
+    put(from, 'negative', 'v', -8);
     from.applyEntries([{ index: 1, term: 1, type: EntryType.Normal, data: new Uint8Array(0) }]);
     const file = join(source.path, 'store.snap');
     await writeStoreSnapshot(source.path, file);
     assert.equal(restoreStoreSnapshot((to as unknown as { backend: Parameters<typeof restoreStoreSnapshot>[0] }).backend, file).restored, true);
-    assert.deepEqual(to.leases().leases, [{ id: 8, ttl: 30, remainingTtl: 0 }]);
+    assert.deepEqual(to.leases().leases, [{ id: 8, ttl: 30, remainingTtl: 0 }, { id: -8, ttl: 40, remainingTtl: 0 }]);
     assert.deepEqual(keysOfLease(to, 8), ['leased']);
+    assert.deepEqual(keysOfLease(to, -8), ['negative']);
   } finally {
     await Promise.all([from.close(), to.close()]);
     source.remove();

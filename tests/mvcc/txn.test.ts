@@ -45,6 +45,17 @@ test('every compare target and result works as etcd\'s compareKV', () => withSto
   assert.equal(passes(store, { key, target: CompareTarget.LEASE, result: CompareResult.NOT_EQUAL, lease: 5 }), false);
 }));
 
+test('a lease compare is signed, as etcd\'s int64 ids are: lease -5 is less than no lease and than lease 1', () => withStore((store) => {
+  store.write({ lease_grant: { ID: -5, TTL: 60 } });
+  const key = b('n');
+  put(store, 'n', 'v', -5);
+  assert.equal(passes(store, { key, target: CompareTarget.LEASE, result: CompareResult.EQUAL, lease: -5 }), true);
+  assert.equal(passes(store, { key, target: CompareTarget.LEASE, result: CompareResult.LESS, lease: 0 }), true);
+  assert.equal(passes(store, { key, target: CompareTarget.LEASE, result: CompareResult.LESS, lease: 1 }), true);
+  assert.equal(passes(store, { key, target: CompareTarget.LEASE, result: CompareResult.GREATER, lease: -6 }), true);
+  assert.equal(passes(store, { key, target: CompareTarget.LEASE, result: CompareResult.GREATER, lease: -1 }), false);
+}));
+
 test('a compare on a missing key sees version/create/mod/lease 0, and any value compare fails', () => withStore((store) => {
   const key = b('missing');
   assert.equal(passes(store, { key, target: CompareTarget.VERSION, result: CompareResult.EQUAL, version: 0 }), true);

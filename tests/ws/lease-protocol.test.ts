@@ -96,7 +96,8 @@ test('lease errors come back as etcd\'s: unknown lease, taken id, TTL too large;
     resultOf(await socket.call({ id: 5, op: 'lease_grant', body: { TTL: 60, ID: 7 } }));
     assert.deepEqual(errorOf(await socket.call({ id: 6, op: 'lease_grant', body: { TTL: 60, ID: 7 } })),
       { code: GrpcCode.FAILED_PRECONDITION, message: ErrLeaseExist.message });
-    assert.equal(errorOf(await socket.call({ id: 7, op: 'lease_grant', body: { TTL: 60, ID: -5 } })).code, GrpcCode.INVALID_ARGUMENT);
+    const negative = resultOf<{ ID: number }>(await socket.call({ id: 7, op: 'lease_grant', body: { TTL: 60, ID: -5 } }));
+    assert.equal(negative.ID, -5, 'a negative id is granted as given, as etcd grants it');
     const unknownKept = resultOf<{ ID: number; TTL: number }>(await socket.call({ id: 8, op: 'lease_keep_alive', body: { ID: 999 } }));
     assert.deepEqual([unknownKept.ID, unknownKept.TTL], [999, 0]);
     const unknownTtl = resultOf<{ TTL: number }>(await socket.call({ id: 9, op: 'lease_time_to_live', body: { ID: 999 } }));

@@ -8,6 +8,7 @@
  */
 import { EtcdError, GrpcCode } from '../../../engine/errors.js';
 import { int64 } from '../int64.js';
+import { writeVarint } from '../proto-writer.js';
 import { MESSAGE_PREFIX_BYTES } from './grpc-wire.js';
 
 /** What grpc-js answers a request protobufjs cannot parse. */
@@ -77,22 +78,6 @@ export function decodeKeepAliveRequest(bytes: Uint8Array): number {
     else cursor.skip(wire);
   }
   return typeof id === 'number' ? id : int64(id.toString(), 'ID');
-}
-
-/** Bytes of a varint of an int64 value (negative: its 64-bit two's complement, 10 bytes). */
-function writeVarint(out: Buffer, pos: number, value: number): number {
-  if (value < 0) {
-    let big = BigInt.asUintN(64, BigInt(value));
-    while (big >= 128n) { out[pos++] = Number(big & 127n) | 0x80; big >>= 7n; }
-    out[pos++] = Number(big);
-    return pos;
-  }
-  while (value >= 128) {
-    out[pos++] = (value % 128) | 0x80;
-    value = Math.floor(value / 128);
-  }
-  out[pos++] = value;
-  return pos;
 }
 
 /** The most bytes one framed answer takes beyond its header: prefix, header tag and length, two tagged int64s. */

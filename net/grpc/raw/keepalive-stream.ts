@@ -9,13 +9,12 @@
  * Bounds: at most KEEPALIVES_PENDING_MAX keep-alives unanswered per stream ("too many requests"
  * beyond); while the client does not read its answers, the stream stops reading requests.
  */
-import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
-import { ErrTooManyRequests, EtcdError, GrpcCode } from '../../../engine/errors.js';
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import { ErrTooManyRequests, GrpcCode } from '../../../engine/errors.js';
 import type { KeepAliveAnswers } from '../../../engine/lease/lease-server.js';
 import { encodeResponseHeader } from '../proto-writer.js';
-import { grpcStatusOf } from '../unary.js';
 import { decodeKeepAliveRequest, encodeKeepAliveAnswers } from './keepalive-codec.js';
-import { GrpcMessageReader, grpcTimeoutMs, statusHeaders } from './grpc-wire.js';
+import { RawServerCall } from './raw-call.js';
 
 /** Keep-alives one stream may have waiting for an answer. */
 export const KEEPALIVES_PENDING_MAX = 1024;
@@ -25,43 +24,18 @@ export interface KeepAliveRenewer {
   keepAliveMany(ids: readonly number[]): Promise<KeepAliveAnswers>;
 }
 
-const RESPONSE_HEADERS = {
-  [constants.HTTP2_HEADER_STATUS]: constants.HTTP_STATUS_OK,
-  [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc+proto',
-  'grpc-accept-encoding': 'identity,deflate,gzip',
-  'grpc-encoding': 'identity',
-};
-
-class KeepAliveStream {
-  private readonly reader: GrpcMessageReader;
+class KeepAliveStream extends RawServerCall {
   private batch: number[] = [];
   /** Answers are written in batch order: each batch's write waits for the one before. */
   private chain: Promise<void> = Promise.resolve();
   private pending = 0;
-  private headersSent = false;
-  private ended = false;
-  private deadline: NodeJS.Timeout | undefined;
 
-  constructor(private readonly stream: ServerHttp2Stream, headers: IncomingHttpHeaders, private readonly lease: KeepAliveRenewer, maxMessageBytes: number) {
-    const encoding = headers['grpc-encoding'];
-    this.reader = new GrpcMessageReader(maxMessageBytes, typeof encoding === 'string' ? encoding : 'identity');
-    stream.on('error', () => {});
-    stream.on('close', () => this.finish());
-    stream.on('data', (chunk: Buffer) => this.onData(chunk));
-    stream.on('end', () => this.onHalfClose());
+  constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, private readonly lease: KeepAliveRenewer, maxMessageBytes: number) {
+    super(stream, headers, maxMessageBytes);
     stream.on('drain', () => { if (!this.ended) stream.resume(); });
-    const timeout = headers['grpc-timeout'];
-    if (typeof timeout === 'string') {
-      try {
-        this.deadline = setTimeout(() => this.fail(new EtcdError(GrpcCode.DEADLINE_EXCEEDED, 'Deadline exceeded')), grpcTimeoutMs(timeout));
-      } catch (error) {
-        process.nextTick(() => this.fail(error));
-      }
-    }
   }
 
-  private onData(chunk: Buffer): void {
-    if (this.ended) return;
+  protected onData(chunk: Buffer): void {
     let ids: number[];
     try {
       ids = this.reader.push(chunk).map(decodeKeepAliveRequest);
@@ -97,42 +71,13 @@ class KeepAliveStream {
   }
 
   /** The client finished sending: end with OK once everything it sent is answered. */
-  private onHalfClose(): void {
+  protected onHalfClose(): void {
     this.flush();
     void this.chain.then(() => this.end(GrpcCode.OK, ''));
   }
 
-  private fail(error: unknown): void {
-    const status = grpcStatusOf(error);
-    this.end(status.code ?? GrpcCode.UNKNOWN, status.details ?? '');
-  }
-
-  private sendHeaders(): void {
-    if (this.headersSent) return;
-    this.headersSent = true;
-    this.stream.respond(RESPONSE_HEADERS, { waitForTrailers: true });
-  }
-
-  /** Ends the call with a status: in trailers after answers, or as a trailers-only response. */
-  private end(code: number, message: string): void {
-    if (this.ended) return;
-    this.finish();
-    if (this.stream.destroyed || this.stream.closed) return;
-    if (this.headersSent) {
-      this.stream.once('wantTrailers', () => this.stream.sendTrailers(statusHeaders(code, message)));
-      this.stream.end();
-    } else {
-      this.headersSent = true;
-      this.stream.respond({ ...RESPONSE_HEADERS, ...statusHeaders(code, message) }, { endStream: true });
-    }
-    // Requests still arriving are read and dropped; the client sees the status.
-    this.stream.resume();
-  }
-
-  private finish(): void {
-    this.ended = true;
+  protected release(): void {
     this.batch = [];
-    clearTimeout(this.deadline);
   }
 }
 

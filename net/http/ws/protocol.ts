@@ -44,7 +44,8 @@
  * Lease (etcd's Lease service; engine/lease/lease-server.ts). Plain request/response ops with the
  * proto's field names (`ID`, `TTL`, `grantedTTL`); the connection keeps no lease state. A member
  * that does not lead forwards keep_alive and time_to_live to the leader, so any member serves them.
- *   lease_grant         body: LeaseGrantRequest {TTL, ID}; ID 0 (or absent) lets the server pick.
+ *   lease_grant         body: LeaseGrantRequest {TTL, ID}; ID 0 (or absent) lets the server pick;
+ *                       any other ID, negative too, is granted as given (etcd's int64 ids).
  *                       result: {header, ID, TTL, error}. TTL is raised to the member's minimum;
  *                       above 9e9 s it is OUT_OF_RANGE "etcdserver: too large lease TTL"; a taken
  *                       ID is FAILED_PRECONDITION "etcdserver: lease already exists".

@@ -1,7 +1,7 @@
 /**
  * The watch side of one WebSocket connection (protocol.ts, "Watch"): the connection's one stream
  * of the member's watch hub, opened by its first valid watch op, and the sink that stream writes
- * to. Like net/grpc/watch-service.ts it only adapts: the stream and the hub decide everything.
+ * to. Like net/grpc/raw/watch-stream.ts it only adapts: the stream and the hub decide everything.
  *
  * What the stream sends goes one of three ways:
  * - the created (or refused) response of a watch_create and the canceled response of a
