@@ -9,6 +9,7 @@
  */
 import type { ResponseHeader } from '../../engine/node/kv-server.js';
 import { encodeResponseHeader, ProtoWriter, varintBytes, writeVarint } from './proto-writer.js';
+import { MESSAGE_PREFIX_BYTES } from './raw/grpc-wire.js';
 import { encodeKeyValue } from '../../engine/mvcc/kv-codec.js';
 import type { Event } from '../../engine/mvcc/rpc.js';
 import type { WatchResponse } from '../../engine/watch/watch-types.js';
@@ -32,7 +33,6 @@ export function encodeEvent(event: Event, withPrevKv: boolean): Buffer {
 
 const WIRE_VARINT = 0;
 const WIRE_BYTES = 2;
-const MESSAGE_PREFIX_BYTES = 5;
 
 /**
  * The last header's bytes: every watcher a batch reaches gets the same header, so it is encoded

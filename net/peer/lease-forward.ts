@@ -18,7 +18,7 @@ import type { PeerAddress } from './peer-sender.js';
 
 /** Forwarded requests in flight on one connection, either side. */
 export const LEASE_FORWARD_IN_FLIGHT_MAX = 10_000;
-/** Keep-alives one forwarded request may carry (a gRPC stream's batch is at most KEEPALIVES_PENDING_MAX). */
+/** Keep-alives one forwarded request may carry (a member's batch holds about KEEPALIVE_BATCH_MAX, 10,000). */
 export const KEEPALIVES_PER_REQUEST_MAX = 100_000;
 /** A forwarded request fails with etcd's "request timed out" after this (etcd: 5 s request timeout). */
 export const LEASE_FORWARD_TIMEOUT_MS = 5000;
