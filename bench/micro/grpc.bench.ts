@@ -1,12 +1,12 @@
 /**
  * gRPC termination cost: etcd's PutRequest decoded and PutResponse encoded with the protobuf
- * (de)serializers grpc-js uses for the etcd3 package's protos, and a grpc-js server (its own
- * worker thread, a Put handler that answers at once) measured by its event-loop busy time per
- * call under pipelined clients: that is the ceiling one thread of grpc-js puts on cairn's gRPC
- * API before any Raft or storage work.
+ * (de)serializers grpc-js uses for the etcd3 package's protos, and a server (its own worker
+ * process, a Put handler that answers at once) measured by its CPU and event-loop busy time per call under
+ * pipelined clients, served by grpc-js's unary call and by cairn's raw unary route: that is the
+ * ceiling one thread's gRPC termination puts on cairn's API before any Raft or storage work.
  */
 import { once } from 'node:events';
-import { Worker } from 'node:worker_threads';
+import { fork } from 'node:child_process';
 import { Bench } from 'tinybench';
 import * as grpc from '@grpc/grpc-js';
 import { etcdClient, etcdService } from '../../net/grpc/protos.js';
@@ -23,35 +23,47 @@ bench.add('PutResponse encode (header)', () => { put.responseSerialize(response)
 await bench.run();
 const figures: Figure[] = figuresFromBench(bench, 'messages/s');
 
-// The server under pipelined unary calls: 8 channels x 64 calls in flight for 3 s.
-const worker = new Worker(new URL('./grpc-server-worker.js', import.meta.url));
-const [{ port }] = await once(worker, 'message') as [{ port: number }];
+// The server under pipelined unary calls: 8 channels x 64 calls in flight for 3 s, once through
+// grpc-js's unary call and once through cairn's raw route (what the member serves).
 const KV = etcdClient('KV');
-const clients = Array.from({ length: 8 }, (_, i) =>
-  new KV(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { 'grpc.channel_id': i }) as unknown as
-    grpc.Client & { Put(r: object, cb: (e: grpc.ServiceError | null) => void): void });
-const call = (client: (typeof clients)[number]) => new Promise<void>((resolve, reject) => client.Put(request, (e) => (e ? reject(e) : resolve())));
-for (const client of clients) await call(client);
-const ask = async <T>(message: string): Promise<T> => { worker.postMessage(message); return (await once(worker, 'message'))[0] as T; };
-await ask('mark');
-let calls = 0;
-const started = performance.now();
-const deadline = started + 3000;
-await Promise.all(clients.flatMap((client) => Array.from({ length: 64 }, async () => {
-  while (performance.now() < deadline) {
-    await call(client);
-    calls++;
-  }
-})));
-const seconds = (performance.now() - started) / 1000;
-const { activeMs } = await ask<{ activeMs: number }>('busy');
-const busyUsPerCall = (activeMs * 1000) / calls;
-figures.push({ name: 'grpc-js server: unary Put calls/s observed (client on the other thread)', value: calls / seconds, unit: 'calls/s' });
-figures.push({ name: 'grpc-js server: event-loop busy time per unary Put', value: busyUsPerCall, unit: 'us/call' });
-figures.push({ name: 'grpc-js server: one-thread ceiling (1 s / busy time per call)', value: 1e6 / busyUsPerCall, unit: 'calls/s' });
-worker.postMessage('stop');
-for (const client of clients) client.close();
+type PutClient = grpc.Client & { Put(r: object, cb: (e: grpc.ServiceError | null) => void): void };
+
+async function serverCost(mode: 'grpc-js' | 'raw'): Promise<{ callsPerSecond: number; busyUsPerCall: number; cpuUsPerCall: number }> {
+  const server = fork(new URL('./grpc-server-process.js', import.meta.url), [mode]);
+  const [{ port }] = await once(server, 'message') as [{ port: number }];
+  const clients = Array.from({ length: 8 }, (_, i) =>
+    new KV(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { 'grpc.channel_id': i }) as unknown as PutClient);
+  const call = (client: PutClient) => new Promise<void>((resolve, reject) => client.Put(request, (e) => (e ? reject(e) : resolve())));
+  for (const client of clients) await call(client);
+  const ask = async <T>(message: string): Promise<T> => { server.send(message); return (await once(server, 'message'))[0] as T; };
+  await ask('mark');
+  let calls = 0;
+  const started = performance.now();
+  const deadline = started + 3000;
+  await Promise.all(clients.flatMap((client) => Array.from({ length: 64 }, async () => {
+    while (performance.now() < deadline) {
+      await call(client);
+      calls++;
+    }
+  })));
+  const seconds = (performance.now() - started) / 1000;
+  const { activeMs, cpuMs } = await ask<{ activeMs: number; cpuMs: number }>('busy');
+  server.send('stop');
+  for (const client of clients) client.close();
+  await once(server, 'exit');
+  return { callsPerSecond: calls / seconds, busyUsPerCall: (activeMs * 1000) / calls, cpuUsPerCall: (cpuMs * 1000) / calls };
+}
+
+for (const [mode, label] of [['grpc-js', 'grpc-js server'], ['raw', 'raw unary route']] as const) {
+  const { callsPerSecond, busyUsPerCall, cpuUsPerCall } = await serverCost(mode);
+  figures.push({ name: `${label}: unary Put calls/s observed (client in the bench process)`, value: callsPerSecond, unit: 'calls/s' });
+  figures.push({ name: `${label}: server CPU time per unary Put (all its threads)`, value: cpuUsPerCall, unit: 'us/call' });
+  figures.push({ name: `${label}: event-loop busy time per unary Put`, value: busyUsPerCall, unit: 'us/call' });
+  figures.push({ name: `${label}: one-thread ceiling (1 s / busy time per call)`, value: 1e6 / busyUsPerCall, unit: 'calls/s' });
+}
 writeMicroReport('grpc', figures, [
-  'The observed rate is bounded by the grpc-js client on the main thread; the ceiling is what the server thread alone could serve.',
+  'The observed rate is bounded by the grpc-js client in the bench process; the ceiling is what the server\'s event loop alone could serve.',
+  'Event-loop busy time counts wall time in callbacks, so on a loaded machine it includes time the thread waited for a core; CPU time does not.',
   'cairn terminates gRPC on its main thread, which also drives Raft: every call costs the main thread at least this busy time.',
+  'Both servers run with channelz off, as the member does; the raw unary route (net/grpc/raw/unary-call.ts) is what cairn serves its unary calls with.',
 ]);

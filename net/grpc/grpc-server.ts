@@ -2,9 +2,11 @@
  * The member's gRPC endpoint (--listen-client-urls): etcd's v3 services on @grpc/grpc-js.
  * The receive limit is --max-request-bytes plus gRPC framing overhead, as etcd sets it, so a
  * request just over the limit reaches the "request is too large" check and a far larger one is
- * refused by gRPC before it is buffered. Two calls are served beside grpc-js on the raw HTTP/2
- * stream: LeaseKeepAlive (raw/keepalive-stream.ts), made thousands of times a second, and Watch
- * (raw/watch-stream.ts), whose responses to a stream's many watchers go out in one write.
+ * refused by gRPC before it is buffered. grpc-js holds the HTTP/2 sessions and answers methods
+ * cairn does not serve; every method cairn serves runs on the raw HTTP/2 stream (raw/): the unary
+ * calls (raw/unary-call.ts) at a fraction of grpc-js's cost per call, LeaseKeepAlive
+ * (raw/keepalive-stream.ts), made thousands of times a second, and Watch (raw/watch-stream.ts),
+ * whose responses to a stream's many watchers go out in one write.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { MemberInfo } from '../../engine/node/cluster-members.js';
@@ -21,6 +23,7 @@ import { LEASE_KEEPALIVE_PATH, leaseService } from './lease-service.js';
 import { addRawRoutes, RAW_ROUTE_SERVER_OPTIONS } from './raw/raw-routes.js';
 import { serveKeepAlive } from './raw/keepalive-stream.js';
 import { serveWatch, WATCH_PATH } from './raw/watch-stream.js';
+import { unaryRoutes } from './raw/unary-call.js';
 
 /** etcd's grpcOverheadBytes. */
 const GRPC_OVERHEAD_BYTES = 512 * 1024;
@@ -48,14 +51,14 @@ export class GrpcEndpoint {
       ...RAW_ROUTE_SERVER_OPTIONS,
     });
     addRawRoutes(server, new Map([
+      ...unaryRoutes(etcdService('KV'), kvService(options.kv), maxReceiveBytes),
+      ...unaryRoutes(etcdService('Maintenance'), maintenanceService(options.member, options.kv), maxReceiveBytes),
+      ...unaryRoutes(etcdService('Lease'), leaseService(options.lease), maxReceiveBytes),
+      ...unaryRoutes(etcdService('Cluster'), clusterService(options.kv, options.members, options.membership), maxReceiveBytes),
       [LEASE_KEEPALIVE_PATH, (stream, headers) => serveKeepAlive(stream, headers, options.lease, maxReceiveBytes)],
       // etcd splits a fragmenting watcher's responses at its receive limit.
       [WATCH_PATH, (stream, headers) => serveWatch(stream, headers, options.hub, options.kv, maxReceiveBytes, maxReceiveBytes)],
     ]));
-    server.addService(etcdService('KV'), kvService(options.kv));
-    server.addService(etcdService('Maintenance'), maintenanceService(options.member, options.kv));
-    server.addService(etcdService('Lease'), leaseService(options.lease));
-    server.addService(etcdService('Cluster'), clusterService(options.kv, options.members, options.membership));
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`${options.host}:${options.port}`, grpc.ServerCredentials.createInsecure(),
         (error, boundPort) => (error ? reject(error) : resolve(boundPort)));

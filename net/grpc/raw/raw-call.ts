@@ -7,12 +7,15 @@
  */
 import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { EtcdError, GrpcCode } from '../../../engine/errors.js';
-import { grpcStatusOf } from '../unary.js';
 import { GrpcMessageReader, grpcTimeoutMs, statusHeaders } from './grpc-wire.js';
 
-const RESPONSE_HEADERS = {
+const TRAILERS_ONLY_HEADERS = {
   [constants.HTTP2_HEADER_STATUS]: constants.HTTP_STATUS_OK,
   [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc+proto',
+};
+/** What grpc-js sends ahead of a call's first message; a trailers-only response carries only the above. */
+const RESPONSE_HEADERS = {
+  ...TRAILERS_ONLY_HEADERS,
   'grpc-accept-encoding': 'identity,deflate,gzip',
   'grpc-encoding': 'identity',
 };
@@ -50,10 +53,13 @@ export abstract class RawServerCall {
   /** Drops what the call still holds; runs once, when it ends. */
   protected abstract release(): void;
 
-  /** Ends the call with `error`'s status (EtcdError's code and message; anything else UNKNOWN). */
+  /**
+   * Ends the call with `error`'s status: an EtcdError's code and message (clientv3 recognises
+   * etcd's errors by that message), anything else UNKNOWN with its message.
+   */
   protected fail(error: unknown): void {
-    const status = grpcStatusOf(error);
-    this.end(status.code ?? GrpcCode.UNKNOWN, status.details ?? '');
+    if (error instanceof EtcdError) return this.end(error.code, error.message);
+    this.end(GrpcCode.UNKNOWN, error instanceof Error ? error.message : String(error));
   }
 
   protected sendHeaders(): void {
@@ -62,17 +68,21 @@ export abstract class RawServerCall {
     this.stream.respond(RESPONSE_HEADERS, { waitForTrailers: true });
   }
 
-  /** Ends the call with a status: in trailers after messages, or as a trailers-only response. */
-  protected end(code: number, message: string): void {
+  /**
+   * Ends the call with a status: in trailers after messages (`last`, if given, written with the
+   * end of the stream), or as a trailers-only response.
+   */
+  protected end(code: number, message: string, last?: Buffer): void {
     if (this.ended) return;
     this.finish();
     if (this.stream.destroyed || this.stream.closed) return;
     if (this.headersSent) {
       this.stream.once('wantTrailers', () => this.stream.sendTrailers(statusHeaders(code, message)));
-      this.stream.end();
+      if (last === undefined) this.stream.end();
+      else this.stream.end(last);
     } else {
       this.headersSent = true;
-      this.stream.respond({ ...RESPONSE_HEADERS, ...statusHeaders(code, message) }, { endStream: true });
+      this.stream.respond({ ...TRAILERS_ONLY_HEADERS, ...statusHeaders(code, message) }, { endStream: true });
     }
     // Requests still arriving are read and dropped; the client sees the status.
     this.stream.resume();

@@ -1,0 +1,40 @@
+/**
+ * Server process for grpc.bench: a grpc-js server with etcd's KV service whose Put answers at once
+ * (no storage), so what the bench measures is the gRPC termination alone: through grpc-js's own
+ * unary call (argument 'grpc-js') or through cairn's raw unary route (argument 'raw', as the
+ * member serves it). A process of its own, so its CPU time (every thread: main, GC, libuv) can be
+ * read apart from the client's; reports that and its event-loop busy time since the last mark.
+ */
+import { performance } from 'node:perf_hooks';
+import * as grpc from '@grpc/grpc-js';
+import { etcdService } from '../../net/grpc/protos.js';
+import { addRawRoutes, RAW_ROUTE_SERVER_OPTIONS } from '../../net/grpc/raw/raw-routes.js';
+import { unaryRoutes } from '../../net/grpc/raw/unary-call.js';
+
+const header = { cluster_id: '6841639068965178', member_id: '4276657743932975', revision: '98765', raft_term: '7' };
+const server = new grpc.Server(RAW_ROUTE_SERVER_OPTIONS);
+if (process.argv[2] === 'raw') {
+  addRawRoutes(server, unaryRoutes(etcdService('KV'), { Put: () => ({ header }) }, 4 * 1024 * 1024));
+} else {
+  server.addService(etcdService('KV'), {
+    Put: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => callback(null, { header }),
+  });
+}
+const port = await new Promise<number>((resolve, reject) =>
+  server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))));
+let markLoop = performance.eventLoopUtilization();
+let markCpu = process.cpuUsage();
+process.on('message', (message: string) => {
+  if (message === 'mark') {
+    markLoop = performance.eventLoopUtilization();
+    markCpu = process.cpuUsage();
+    process.send!({ marked: true });
+  } else if (message === 'busy') {
+    const cpu = process.cpuUsage(markCpu);
+    process.send!({ activeMs: performance.eventLoopUtilization(markLoop).active, cpuMs: (cpu.user + cpu.system) / 1000 });
+  } else if (message === 'stop') {
+    server.forceShutdown();
+    process.disconnect();
+  }
+});
+process.send!({ port });
