@@ -71,7 +71,9 @@ test('etcdctl member add / promote / remove against a cairn cluster; the added m
 
     const promoted = await eventually('the learner to be promoted', async () => etcdctl(leader, 'member', 'promote', id));
     assert.match(promoted, new RegExp(`Member\\s+${id} promoted in cluster`));
-    assert.match(await etcdctl(joiner, 'member', 'list'), new RegExp(`${id}, started, m4, .*, false`));
+    // The joiner lists its own table, which has the promotion once it has applied it.
+    await eventually('the joiner to list itself as a voter', async () =>
+      (new RegExp(`${id}, started, m4, .*, false`).test(await etcdctl(joiner, 'member', 'list')) ? true : undefined));
 
     // Remove a founding follower; it learns of its removal and exits.
     const victim = cluster.members.find((m) => m !== leader && m !== joiner)!;

@@ -55,10 +55,13 @@ test('kill -9 of the leader; the survivors compact their logs past it; restarted
     let count = 0;
     while ((count = await localCount(oldLeader)) < 2000 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(count, 2000, 'the restarted member serves every acknowledged write from its own store');
-    assert.match(oldLeader.output.join(''), /applied incoming snapshot from [0-9a-f]+ at index \d+/);
-    // The sender logs the transfer once the receiver's acknowledgement is back: it may trail the catch-up.
+    // Both log lines may trail the catch-up: the receiver's store can serve reads a moment before
+    // its main thread logs the restore, and the sender logs once the receiver's acknowledgement is back.
+    const appliedLine = /applied incoming snapshot from [0-9a-f]+ at index \d+/;
     const sentLine = /sent snapshot to [0-9a-f]+: store at applied index \d+/;
     const sentBy = Date.now() + 5000;
+    while (!appliedLine.test(oldLeader.output.join('')) && Date.now() < sentBy) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.match(oldLeader.output.join(''), appliedLine);
     while (!survivors.some((m) => sentLine.test(m.output.join(''))) && Date.now() < sentBy) await new Promise((resolve) => setTimeout(resolve, 50));
     assert.ok(survivors.some((m) => sentLine.test(m.output.join(''))), 'a survivor logged the snapshot it sent');
     const sample = await call<RangeResponse>(oldLeader.clients!.kv, 'Range', { key: Buffer.from('key-1999'), serializable: true });

@@ -15,7 +15,9 @@ const TRANSPORTS: readonly [(m: ClusterProcess) => KvTransport, (m: ClusterProce
 
 for (const size of [1, 3]) {
   describe(`Watch and Lease conformance, ${size}-member cluster`, () => {
-    const cluster = new ProcessCluster(size);
+    // etcd's default timings, as the KV suite uses: a loaded CI machine can stall a member past a
+    // 200 ms election timeout, and these cases do not retry a call an election dropped.
+    const cluster = new ProcessCluster(size, 100, 1000);
     before(async () => {
       await cluster.start();
       await cluster.leader();

@@ -160,17 +160,18 @@ function startKeepAlives(args: string[]): RunningTool[] {
 const shown = (finished: Finished) => ({ ...finished, stdout: finished.stdout.toString('latin1') });
 
 test('lease keep-alive renews the lease until it is revoked elsewhere, then says so and exits 0', async () => {
-  // TTL 9: each tool renews at once, then every 3 s; it is revoked between the first and second renewal of both.
-  const id = await grant(9);
+  // TTL 15: each tool renews at once, then every 5 s; it is revoked between the first and second
+  // renewal of every tool, which leaves 5 s for four tools to start on a loaded machine.
+  const id = await grant(15);
   const simple = startKeepAlives([id]);
   const json = startKeepAlives([id, '-w', 'json']);
   for (const tool of [...simple, ...json]) await tool.waitForStdout((stdout) => stdout.toString().endsWith('\n'), 'the first renewal');
   await revoke(id);
   const [etcdctl, cairnctl] = await Promise.all(simple.map((tool) => tool.waitForExit()));
-  assert.deepEqual(shown(etcdctl!), { code: 0, signal: null, stdout: `lease ${id} keepalived with TTL(9)\nlease ${id} expired or revoked.\n`, stderr: '' });
+  assert.deepEqual(shown(etcdctl!), { code: 0, signal: null, stdout: `lease ${id} keepalived with TTL(15)\nlease ${id} expired or revoked.\n`, stderr: '' });
   assert.deepEqual(shown(cairnctl!), shown(etcdctl!));
   const [etcdctlJson, cairnctlJson] = await Promise.all(json.map((tool) => tool.waitForExit()));
-  assert.match(etcdctlJson!.stdout.toString(), new RegExp(`^\\{"cluster_id":42,"member_id":1,"revision":\\d+,"raft_term":\\d+,"ID":${decimal(id)},"TTL":9\\}\n$`));
+  assert.match(etcdctlJson!.stdout.toString(), new RegExp(`^\\{"cluster_id":42,"member_id":1,"revision":\\d+,"raft_term":\\d+,"ID":${decimal(id)},"TTL":15\\}\n$`));
   assert.deepEqual(shown(cairnctlJson!), shown(etcdctlJson!));
 });
 

@@ -46,6 +46,9 @@ test('a lease granted on a follower attaches keys; keep-alive and time-to-live o
   assert.deepEqual(ttl.keys.map((k) => text(k)), ['fwd/a', 'fwd/b']);
   const listed = await follower.lease.leases();
   assert.ok(listed.leases.some((l) => l.ID === granted.ID));
+  // Gone from every member before the next test, so its expiry cannot land in a later one.
+  await follower.lease.revoke({ ID: granted.ID });
+  await waitFor('the revoke on every member', () => [...cluster.members.values()].every((m) => !m.lease.lessor.has(granted.ID)));
 });
 
 test('revoke deletes every attached key in one revision, with a delete event each', async () => {

@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { call, ProcessCluster } from '../cluster/process-cluster.js';
+import { waitFor } from '../node/cluster-harness.js';
 import { parseExposition } from '../../bench/cluster/metrics-scrape.js';
 import * as grpc from '@grpc/grpc-js';
 import { etcdClient } from '../../net/grpc/protos.js';
@@ -73,19 +74,21 @@ async function realEtcdMetrics(): Promise<string | null> {
 }
 
 test('every member serves /metrics in text format 0.0.4; counters move after puts and one member leads', async () => {
-  const cluster = new ProcessCluster(3);
+  // etcd's default timings: a loaded machine must not hold an election mid-test (one leader, counts).
+  const cluster = new ProcessCluster(3, 100, 1000);
   try {
     await cluster.start();
     const leader = await cluster.leader();
     const before = parseExposition((await scrape(leader.httpPort)).text);
     const Watch = etcdClient('Watch');
     const watchClient = new Watch(`127.0.0.1:${leader.clientPort}`, grpc.credentials.createInsecure()) as grpc.Client & Record<string, Function>;
-    const watch = watchClient['Watch']!() as grpc.ClientDuplexStream<object, { events: unknown[] }>;
+    const watch = watchClient['Watch']!() as grpc.ClientDuplexStream<object, { created: boolean; events: unknown[] }>;
     let events = 0;
-    watch.on('data', (response) => { events += response.events.length; });
+    let created = false;
+    watch.on('data', (response) => { created ||= response.created; events += response.events.length; });
     watch.on('error', () => {});
     watch.write({ create_request: { key: Buffer.from('metrics-'), range_end: Buffer.from('metrics.') } });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor('the watch to be created', () => created);
     const Lease = etcdClient('Lease');
     const leaseClient = new Lease(`127.0.0.1:${leader.clientPort}`, grpc.credentials.createInsecure()) as grpc.Client & Record<string, Function>;
     await call(leaseClient, 'LeaseGrant', { TTL: 60, ID: 0 });
@@ -104,7 +107,7 @@ test('every member serves /metrics in text format 0.0.4; counters move after put
       leaders += series.get('etcd_server_is_leader')!;
     }
     assert.equal(leaders, 1);
-    while (events < 5) await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitFor('the 5 events to reach the watch', () => events >= 5);
     const after = parseExposition((await scrape(leader.httpPort)).text);
     assert.equal(after.get('etcd_debugging_mvcc_watch_stream_total'), 1);
     assert.equal(after.get('etcd_debugging_mvcc_watcher_total'), 1);

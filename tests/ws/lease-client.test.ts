@@ -74,7 +74,7 @@ test('client.grant keeps a 2 s lease alive by itself for several TTLs; after clo
     assert.equal(lease.state, 'closed');
     const closedAt = Date.now();
     // A keep-alive already on its way when close() ran may still be served.
-    await sleep(200);
+    await sleep(500);
     const renewedAfterClose = member.lease.lessor.stats.renewed;
     await waitFor('the lease to expire and take its key', () =>
       member.reader.range({ key: Buffer.from('session') }).response.kvs.length === 0, TTL_MS + 3000);
@@ -171,7 +171,7 @@ test('client.close() stops every lease\'s keep-alives', { timeout: TIMEOUT_MS },
     await waitFor('a first round of keep-alives', () => member.lease.lessor.stats.renewed >= 3, TTL_MS);
     client.close();
     for (const lease of leases) assert.equal(lease.state, 'closed');
-    await sleep(200);
+    await sleep(500);
     const renewed = member.lease.lessor.stats.renewed;
     await waitFor('every lease to expire', () => member.lease.lessor.ids().length === 0, TTL_MS + 3000);
     assert.equal(member.lease.lessor.stats.renewed, renewed, 'no keep-alive after close');
@@ -199,14 +199,16 @@ test('keep-alives go on against another member after the member the client is co
       await cluster.stopMember(failing);
       assert.equal((await duringFailover).TTL, TTL_S, 'a keep-alive in flight during the failover is retried and answered');
       const survivor = (): RunningMember => cluster.cluster.members.get(others[0]!)!;
-      const newLeader = await cluster.cluster.leader();
-      const renewedByNewLeader = newLeader.lease.lessor.stats.renewed;
+      await cluster.cluster.leader();
+      // Summed over the members: another election during the hold moves the renewing elsewhere.
+      const renewedByAll = (): number => [...cluster.cluster.members.values()].reduce((sum, m) => sum + m.lease.lessor.stats.renewed, 0);
+      const renewedBefore = renewedByAll();
       // A new leader gives every lease a fresh TTL plus an election timeout; 3 TTLs outlast that.
       await holdsFor('the lease and its key', 3 * TTL_MS, async () =>
         lease.state === 'alive' && survivor().reader.range({ key: Buffer.from('registered') }).response.kvs.length === 1);
       assert.notEqual(client.endpoint, failingUrl, 'the client moved to another member');
-      const renewals = newLeader.lease.lessor.stats.renewed - renewedByNewLeader;
-      assert.ok(renewals >= 5, `the new leader renewed the lease ${renewals} times in ${3 * TTL_S} s`);
+      const renewals = renewedByAll() - renewedBefore;
+      assert.ok(renewals >= 5, `the leaders renewed the lease ${renewals} times in ${3 * TTL_S} s`);
       assert.equal(await settled(lease.lost), false);
       const ttl = await lease.timeToLive();
       assert.ok(ttl.TTL > 0, `remaining ${ttl.TTL}`);
