@@ -1,20 +1,17 @@
 /**
  * gRPC termination cost: etcd's PutRequest decoded and PutResponse encoded with the protobuf
- * (de)serializers grpc-js uses for the etcd3 package's protos, and a server (its own worker
- * process, a Put handler that answers at once) measured by its CPU and event-loop busy time per call under
- * pipelined clients, served by grpc-js's unary call and by cairn's raw unary route: that is the
- * ceiling one thread's gRPC termination puts on cairn's API before any Raft or storage work.
+ * (de)serializers grpc-js uses for the etcd3 package's protos, and a server (its own process, a
+ * Put handler that answers at once; grpc-put-load.ts) measured by its CPU and event-loop busy time
+ * per call under pipelined clients, served by grpc-js's unary call and by cairn's raw unary route:
+ * the ceiling one thread's gRPC termination puts on cairn's API before any Raft or storage work.
  */
-import { once } from 'node:events';
-import { fork } from 'node:child_process';
 import { Bench } from 'tinybench';
-import * as grpc from '@grpc/grpc-js';
-import { etcdClient, etcdService } from '../../net/grpc/protos.js';
+import { etcdService } from '../../net/grpc/protos.js';
+import { askPutServer, drivePuts, PUT_REQUEST, startPutServer, stopPutServer, type PutServerMode } from './grpc-put-load.js';
 import { figuresFromBench, writeMicroReport, type Figure } from './report.js';
 
 const put = etcdService('KV').Put!;
-const request = { key: Buffer.from('key00042'), value: Buffer.alloc(256, 7) };
-const requestBytes = put.requestSerialize(request);
+const requestBytes = put.requestSerialize(PUT_REQUEST);
 const response = { header: { cluster_id: '6841639068965178', member_id: '4276657743932975', revision: '98765', raft_term: '7' } };
 
 const bench = new Bench({ time: 1500, warmup: true });
@@ -25,32 +22,11 @@ const figures: Figure[] = figuresFromBench(bench, 'messages/s');
 
 // The server under pipelined unary calls: 8 channels x 64 calls in flight for 3 s, once through
 // grpc-js's unary call and once through cairn's raw route (what the member serves).
-const KV = etcdClient('KV');
-type PutClient = grpc.Client & { Put(r: object, cb: (e: grpc.ServiceError | null) => void): void };
-
-async function serverCost(mode: 'grpc-js' | 'raw'): Promise<{ callsPerSecond: number; busyUsPerCall: number; cpuUsPerCall: number }> {
-  const server = fork(new URL('./grpc-server-process.js', import.meta.url), [mode]);
-  const [{ port }] = await once(server, 'message') as [{ port: number }];
-  const clients = Array.from({ length: 8 }, (_, i) =>
-    new KV(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { 'grpc.channel_id': i }) as unknown as PutClient);
-  const call = (client: PutClient) => new Promise<void>((resolve, reject) => client.Put(request, (e) => (e ? reject(e) : resolve())));
-  for (const client of clients) await call(client);
-  const ask = async <T>(message: string): Promise<T> => { server.send(message); return (await once(server, 'message'))[0] as T; };
-  await ask('mark');
-  let calls = 0;
-  const started = performance.now();
-  const deadline = started + 3000;
-  await Promise.all(clients.flatMap((client) => Array.from({ length: 64 }, async () => {
-    while (performance.now() < deadline) {
-      await call(client);
-      calls++;
-    }
-  })));
-  const seconds = (performance.now() - started) / 1000;
-  const { activeMs, cpuMs } = await ask<{ activeMs: number; cpuMs: number }>('busy');
-  server.send('stop');
-  for (const client of clients) client.close();
-  await once(server, 'exit');
+async function serverCost(mode: PutServerMode): Promise<{ callsPerSecond: number; busyUsPerCall: number; cpuUsPerCall: number }> {
+  const server = await startPutServer(mode);
+  const { calls, seconds } = await drivePuts(server.port, 3000, async () => { await askPutServer(server, 'mark'); });
+  const { activeMs, cpuMs } = await askPutServer<{ activeMs: number; cpuMs: number }>(server, 'busy');
+  await stopPutServer(server);
   return { callsPerSecond: calls / seconds, busyUsPerCall: (activeMs * 1000) / calls, cpuUsPerCall: (cpuMs * 1000) / calls };
 }
 

@@ -186,3 +186,20 @@ test('a method that is not unary cannot be routed as one', () => {
   assert.throws(() => unaryRoutes(etcdService('Watch'), { Watch: () => ({}) }, MAX_MESSAGE_BYTES), /not a unary method/);
   assert.throws(() => unaryRoutes(kv, { Nope: () => ({}) }, MAX_MESSAGE_BYTES), /not a unary method/);
 });
+
+test('a call the client cancels before its answer is dropped quietly; the server goes on serving', async () => {
+  const session = http2.connect(`http://127.0.0.1:${raw}`);
+  try {
+    const stream = session.request({ ':method': 'POST', ':path': '/etcdserverpb.KV/Txn', 'content-type': 'application/grpc', te: 'trailers' });
+    stream.on('error', () => {});
+    stream.end(framed(Buffer.alloc(0)));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    stream.close(http2.constants.NGHTTP2_CANCEL);
+    // The handler answers 400 ms after it started; by then the call is gone.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  } finally {
+    session.destroy();
+  }
+  const answer = await exchange(raw, '/etcdserverpb.KV/Put', [framed(putBytes)]);
+  assert.equal(answer.status.code, '0');
+});
