@@ -53,7 +53,8 @@ async function watchWhile(address: string, args: string[], writes: () => Promise
     const timer = setTimeout(resolve, 10_000);
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes(until)) { clearTimeout(timer); resolve(); }
+      // etcdctl prints a key and its value in separate writes: wait for whole lines.
+      if (output.includes(until) && output.endsWith('\n')) { clearTimeout(timer); resolve(); }
     });
     child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
     child.once('exit', () => { clearTimeout(timer); resolve(); });
@@ -83,12 +84,12 @@ async function watchScript(address: string): Promise<string[]> {
   };
   // From revision 2, the first write on a fresh server: however late etcdctl's watch registers on
   // a loaded machine, it sees every write (from history, then live), as on the other server.
-  out.push(await watchWhile(address, ['w', '--prefix', '--prev-kv', '--rev', '2'], writes, 'w/zz'));
+  out.push(await watchWhile(address, ['w', '--prefix', '--prev-kv', '--rev', '2'], writes, 'w/zz\nend'));
   out.push(await watchWhile(address, ['w/a', '--rev', '2', '-w', 'json'], async () => { await run(['put', 'w/a', 'again']); }, 'YWdhaW4='));
-  out.push(await watchWhile(address, ['w', '--prefix', '--rev', '3'], async () => { await run(['put', 'w/zz', 'last']); }, 'last'));
+  out.push(await watchWhile(address, ['w', '--prefix', '--rev', '3'], async () => { await run(['put', 'w/zz', 'last']); }, 'w/zz\nlast'));
   await run(['compaction', '5']);
   out.push(await watchWhile(address, ['w/a', '--rev', '2'], async () => {}, 'compacted'));
-  out.push(await watchWhile(address, ['w', '--prefix', '--rev', '5'], async () => { await run(['put', 'w/zz', 'after']); }, 'after'));
+  out.push(await watchWhile(address, ['w', '--prefix', '--rev', '5'], async () => { await run(['put', 'w/zz', 'after']); }, 'w/zz\nafter'));
   return out;
 }
 

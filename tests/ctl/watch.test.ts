@@ -54,6 +54,14 @@ class WatchPair {
 
   async waitForBoth(done: (stdout: string) => boolean, what: string): Promise<void> {
     for (const tool of [this.etcdctl, this.cairnctl]) await tool.waitForStdout((stdout) => done(stdout.toString('latin1')), what);
+    // A response is printed in several writes (a line per field): let both finish theirs before
+    // anyone stops them, or a loaded machine cuts one tool's output mid-response.
+    const lengths = (): string => `${this.etcdctl.stdout.length},${this.cairnctl.stdout.length}`;
+    for (let seen = lengths(), i = 0; i < 20; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      if (lengths() === seen) break;
+      seen = lengths();
+    }
   }
 
   /** Stops both, and waits until the server has dropped their watches. */

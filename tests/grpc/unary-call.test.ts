@@ -22,6 +22,8 @@ let handled = 0;
 const handlers: Record<string, UnaryHandler> = {
   Put: (request: { key: Buffer; value: Buffer }) => {
     handled++;
+    // A response protobufjs cannot serialize (prev_kv must be a message).
+    if (request.key.toString() === 'unserializable') return { header, prev_kv: 5 };
     return { header, prev_kv: { key: request.key, value: request.value, mod_revision: '9' } };
   },
   Range: async () => { throw ErrKeyNotFound; },
@@ -150,6 +152,13 @@ test('handler errors, thrown or rejected, end the call with their status and no 
     assert.notEqual(failed.status.code, '0', path);
     assert.equal(failed.messages.length, 0, path);
   }
+});
+
+test('a response that cannot be serialized ends the call INTERNAL, as grpc-js ends it', async () => {
+  const request = kv['Put']!.requestSerialize({ key: Buffer.from('unserializable'), value: Buffer.from('v') });
+  const failed = await same('/etcdserverpb.KV/Put', [framed(request)]);
+  assert.deepEqual(failed.status, { code: String(GrpcCode.INTERNAL), message: 'Error serializing response' });
+  assert.equal(failed.messages.length, 0);
 });
 
 test('faults a client can cause: malformed, two requests, none, oversized, unsupported compression, a deadline', async () => {

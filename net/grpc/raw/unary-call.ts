@@ -8,7 +8,7 @@
  */
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type * as grpc from '@grpc/grpc-js';
-import { EtcdError, GrpcCode } from '../../../engine/errors.js';
+import { GrpcCode } from '../../../engine/errors.js';
 import { MESSAGE_PREFIX_BYTES } from './grpc-wire.js';
 import { RawServerCall } from './raw-call.js';
 import type { RawGrpcHandler } from './raw-routes.js';
@@ -64,8 +64,8 @@ class RawUnaryCall extends RawServerCall {
     let body: Buffer;
     try {
       body = this.method.responseSerialize(response);
-    } catch (error) {
-      return this.fail(new EtcdError(GrpcCode.INTERNAL, `Error serializing response: ${(error as Error).message}`));
+    } catch {
+      return this.end(GrpcCode.INTERNAL, 'Error serializing response');
     }
     const framed = Buffer.allocUnsafe(MESSAGE_PREFIX_BYTES + body.length);
     framed[0] = 0;
