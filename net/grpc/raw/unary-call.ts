@@ -1,10 +1,11 @@
 /**
  * etcd's unary calls (Range, Put, Txn, LeaseGrant, MemberList ...) served on the raw HTTP/2
- * stream (raw-routes.ts). Through grpc-js a unary Put cost the member's main thread about 77 µs
- * before any Raft or storage work (results/micro-grpc.md): metadata objects, an interceptor chain,
- * several promises and callbacks per call. Here a call is its request message decoded by the same
- * protobufjs definition, the handler's promise, and its response framed and written with the OK
- * trailers in one end of the stream. Faults end the call with the status grpc-js sends for them.
+ * stream (raw-routes.ts). Through grpc-js each call also paid for metadata objects, an interceptor
+ * chain, and several promises and callbacks; the raw route takes 0.47-0.72x of grpc-js's server
+ * CPU per call (results/micro-grpc.md, flamegraphs/2026-12-02-grpc-unary.md). Here a call is its
+ * request message decoded by the same protobufjs definition, the handler's promise, and its
+ * response framed and written with the OK trailers in one end of the stream. Faults end the call
+ * with the status grpc-js sends for them.
  */
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type * as grpc from '@grpc/grpc-js';
