@@ -11,7 +11,7 @@ import { ClusterMembership } from '../../engine/node/membership.js';
 import { registerGateway } from '../../net/http/gateway-endpoint.js';
 import { KEEPALIVES_READ_AHEAD_MAX } from '../../net/http/gateway-keepalive.js';
 import { HttpApp } from '../../net/http/http-app.js';
-import { TestCluster, type RunningMember } from '../node/cluster-harness.js';
+import { ETCD_TIMINGS, TestCluster, type RunningMember } from '../node/cluster-harness.js';
 import { WatchClient, within } from './watch-client.js';
 
 const CLUSTER_ID = 42;
@@ -317,7 +317,8 @@ test('lease paths: other methods are 405, OPTIONS is 200, grant and keepalive ha
 });
 
 test('on a follower, keepalive and timetolive reach the leader\'s lessor and grant and revoke go through Raft', async () => {
-  const three = new TestCluster(3);
+  // One leader and one term throughout: the expected headers name them.
+  const three = new TestCluster(3, ETCD_TIMINGS);
   const apps: HttpApp[] = [];
   try {
     await three.startAll();

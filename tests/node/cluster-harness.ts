@@ -17,6 +17,14 @@ import { StateRole } from '../../engine/raft/raw-node.js';
 export const HEARTBEAT_MS = 10;
 export const ELECTION_MS = 100;
 
+/**
+ * etcd's default timings (100 ms heartbeat, 1 s election), for tests that need one leader from
+ * start to end. With the fast timings a follower's append answers wait behind its fdatasync, and a
+ * slow disk on a loaded CI machine can hold them past 100 ms: the leader then steps down (check
+ * quorum) and proposals in flight are lost, as in etcd.
+ */
+export const ETCD_TIMINGS = { heartbeatIntervalMs: 100, electionTimeoutMs: 1000 } as const;
+
 export interface RunningMember {
   member: Member;
   kv: KvServer;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestCluster, bytes, text } from './cluster-harness.js';
+import { ETCD_TIMINGS, TestCluster, bytes, text } from './cluster-harness.js';
 import { ErrCompacted, ErrEmptyKey, ErrLeaseNotFound, ErrRequestTooLarge } from '../../engine/errors.js';
 
 test('a one-member cluster elects itself and serves puts, ranges, deletes, txns and compaction with etcd headers', async () => {
@@ -77,7 +77,9 @@ test('a restarted member recovers its data from LMDB and the WAL and continues t
 });
 
 test('three members: writes through any member commit everywhere; linearizable reads on followers see them', async () => {
-  const cluster = new TestCluster(3);
+  // One leader throughout: an election mid-test would lose writes in flight (etcd's clients get
+  // "request timed out" for them too), and every write must get its own revision.
+  const cluster = new TestCluster(3, ETCD_TIMINGS);
   try {
     await cluster.startAll();
     const leader = await cluster.leader();
@@ -100,13 +102,13 @@ test('three members: writes through any member commit everywhere; linearizable r
 });
 
 test('three members: when the leader stops, the others elect a new one and keep accepting writes', async () => {
-  const cluster = new TestCluster(3);
+  const cluster = new TestCluster(3, ETCD_TIMINGS);
   try {
     await cluster.startAll();
     const first = await cluster.leader();
     await first.kv.put({ key: bytes('before'), value: bytes('1') });
     await cluster.stop(first.member.id);
-    const second = await cluster.leader();
+    const second = await cluster.leader(10_000);
     assert.notEqual(second.member.id, first.member.id);
     await second.kv.put({ key: bytes('after'), value: bytes('2') });
     for (const member of cluster.members.values()) {

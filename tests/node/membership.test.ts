@@ -6,14 +6,14 @@ import {
 } from '../../engine/errors.js';
 import { ClusterMembership } from '../../engine/node/membership.js';
 import { StateRole } from '../../engine/raft/raw-node.js';
-import { TestCluster, bytes, text, waitFor } from './cluster-harness.js';
+import { ETCD_TIMINGS, TestCluster, bytes, text, waitFor } from './cluster-harness.js';
 
 
 test('a learner added with MemberAdd joins with an empty log, catches up from a snapshot, is promoted, and a voter is removed', async () => {
   // etcd's default timings, not the harness's fast ones: snapshots streamed between members of one
   // process can hold its main thread past a 100 ms election timeout on a loaded machine, and this
   // test follows one leader through the whole membership change.
-  const cluster = new TestCluster(3, { snapshotCount: 30, snapshotCatchUpEntries: 5, heartbeatIntervalMs: 100, electionTimeoutMs: 1000 });
+  const cluster = new TestCluster(3, { snapshotCount: 30, snapshotCatchUpEntries: 5, ...ETCD_TIMINGS });
   try {
     await cluster.startAll();
     const leader = await cluster.leader();

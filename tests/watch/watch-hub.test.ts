@@ -5,7 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestCluster, bytes, text, waitFor, type RunningMember } from '../node/cluster-harness.js';
+import { ETCD_TIMINGS, TestCluster, bytes, text, waitFor, type RunningMember } from '../node/cluster-harness.js';
 import { WatchHub } from '../../engine/watch/watch-hub.js';
 import type { WatchCreateRequest, WatchResponse } from '../../engine/watch/watch-types.js';
 import { FilterType, INVALID_WATCH_ID } from '../../engine/watch/watch-types.js';
@@ -18,7 +18,8 @@ let cluster: TestCluster;
 let leader: RunningMember;
 
 before(async () => {
-  cluster = new TestCluster(3);
+  // One leader for the whole file: the writes go through `leader`, and a lost proposal would fail a test.
+  cluster = new TestCluster(3, ETCD_TIMINGS);
   await cluster.startAll();
   leader = await cluster.leader();
 });
