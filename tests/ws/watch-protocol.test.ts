@@ -19,9 +19,12 @@ interface WireWatch {
   fragment?: boolean; events: WireEvent[];
 }
 
+/** How long a test waits for a pushed frame before failing (and closing its cluster). */
+const FRAME_TIMEOUT_MS = 20_000;
+
 /** The next frame, which must be a pushed watch frame (no id). */
 async function nextWatch(socket: RawSocket): Promise<WireWatch> {
-  const frame = await socket.next();
+  const frame = await socket.nextWithin(FRAME_TIMEOUT_MS);
   assert.equal(frame.id, undefined, `expected a pushed watch frame, got ${JSON.stringify(frame)}`);
   assert.deepEqual(Object.keys(frame), ['watch']);
   return frame.watch as WireWatch;
@@ -304,5 +307,35 @@ test('a watch client that stops reading congests its stream: the server holds ba
     const { events } = await eventsUntil(socket, 0, 2 + PUTS);
     assert.deepEqual(revisionsOf(events), range(3, 2 + PUTS));
     assert.ok(events.every((event) => event.kv.value.length === value.length));
+  });
+});
+
+test('a congested client that reads in short bursts gets every event: each uWS drain leads to a flush', { timeout: TIMEOUT_MS }, async () => {
+  // Reading 3 ms on, 3 ms off makes many drains. Frames sent inside uWS's drain callback could
+  // stay in its buffer with nothing left to write them, and the stream stalled for good.
+  await withSocket(async (cluster, socket) => {
+    const { kv, hub } = await cluster.settledLeader();
+    resultOf(await socket.call({ id: 1, op: 'watch_create', body: { key: b('c/'), range_end: b('c0') } }));
+    const tcp = (socket.socket as unknown as { _socket: Socket })._socket;
+    tcp.pause();
+    const PUTS = 160;
+    const value = Buffer.alloc(128 * 1024, 3);
+    for (let i = 0; i < PUTS; i += 16) {
+      await Promise.all(Array.from({ length: 16 }, (_, j) => kv.put({ key: b(`c/${i + j}`), value })));
+    }
+    await waitFor('the stream to congest', () => hub.stats().slowMoved > 0);
+    let reading = false;
+    const bursts = setInterval(() => {
+      reading = !reading;
+      if (reading) tcp.resume();
+      else tcp.pause();
+    }, 3);
+    try {
+      const { events } = await eventsUntil(socket, 0, 2 + PUTS);
+      assert.deepEqual(revisionsOf(events), range(3, 2 + PUTS));
+    } finally {
+      clearInterval(bursts);
+      tcp.resume();
+    }
   });
 });

@@ -96,7 +96,7 @@ export function httpRequest(port: number, method: string, path: string, body?: U
 /** A WebSocket that sends raw frames and hands back decoded answers and the close it got. */
 export class RawSocket {
   private readonly frames: unknown[] = [];
-  private readonly waiters: ((frame: unknown) => void)[] = [];
+  private waiters: ((frame: unknown) => void)[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
 
   private constructor(readonly socket: WebSocket) {
@@ -141,6 +141,26 @@ export class RawSocket {
     const frame = this.frames.shift();
     if (frame !== undefined) return Promise.resolve(frame as Record<string, unknown>);
     return new Promise((resolve) => this.waiters.push(resolve as (frame: unknown) => void));
+  }
+
+  /**
+   * The next answer frame, or a rejection after `timeoutMs` (a frame arriving later goes to the
+   * next caller): a test that waits on a stalled server fails and closes it instead of hanging.
+   */
+  nextWithin(timeoutMs: number): Promise<Record<string, unknown>> {
+    const frame = this.frames.shift();
+    if (frame !== undefined) return Promise.resolve(frame as Record<string, unknown>);
+    return new Promise((resolve, reject) => {
+      const waiter = (arrived: unknown): void => {
+        clearTimeout(timer);
+        resolve(arrived as Record<string, unknown>);
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`no frame within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
   }
 
   /** Sends a frame and waits for the next answer. */

@@ -8,9 +8,10 @@
  * - inFlight + the answers in the outbox is bounded by inFlightMax: beyond it a request is refused
  *   with "etcdserver: too many requests", so a client that pipelines without limit cannot grow
  *   server memory.
- * - The outbox is flushed once per event-loop turn, all frames in one cork (one syscall), and only
- *   while the socket's buffered amount is below BUFFERED_BYTES_HIGH; a client that does not read
- *   keeps its answers in the outbox (bounded above) until uWS reports drain. Refusals also queue
+ * - The outbox is flushed once per event-loop turn, frames corked together (one syscall per cork),
+ *   and only while the socket's buffered amount is below BUFFERED_BYTES_HIGH; a client that does
+ *   not read keeps its answers in the outbox (bounded above) until uWS reports drain, which
+ *   schedules the next flush. Refusals also queue
  *   there, so a client that keeps sending without reading is closed at OUTBOX_FRAMES_MAX answers.
  * - Pushed watch frames share the outbox, so they leave in order with the answers, but they are
  *   bounded by bytes instead: the connection's watch stream (ws-watch.ts) stops taking live events
@@ -102,7 +103,9 @@ export class WsEndpoint {
       },
       open: (ws) => { this.sockets.add(ws); },
       message: (ws, message, isBinary) => this.onMessage(ws, message, isBinary),
-      drain: (ws) => this.flush(ws),
+      // Not flushed inside the handler: frames sent from uWS's drain callback (v20.30) could stay
+      // in its buffer with the socket no longer polled for writable, and the connection stalled.
+      drain: (ws) => this.scheduleFlush(ws),
       close: (ws) => {
         const connection = ws.getUserData();
         connection.open = false;
@@ -202,6 +205,11 @@ export class WsEndpoint {
     connection.outboxIsAnswer.push(isAnswer);
     connection.outboxBytes += bytes.length;
     if (isAnswer && ++connection.outboxAnswers > this.outboxFramesMax) return ws.end(CLOSE_POLICY_VIOLATION, 'too many unread responses');
+    this.scheduleFlush(ws);
+  }
+
+  /** Flushes `ws` in the next turn, with every other connection that has something queued. */
+  private scheduleFlush(ws: WebSocket<Connection>): void {
     this.dirty.add(ws);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
@@ -214,34 +222,43 @@ export class WsEndpoint {
   }
 
   /**
-   * Hands queued frames to uWS in one cork while the socket's buffer is below the high-water mark,
+   * Hands queued frames to uWS in corks while the socket's buffer is below the high-water mark,
    * then lets the watch stream know how much is left unsent (uWS's drain also lands here).
+   *
+   * Uncorking writes the buffer to the socket, and a reading client may take all of it right
+   * there. uWS reports drain only from its writable callback, which then never comes, so a flush
+   * that stopped at the mark looks again after each cork instead of waiting for a drain.
    */
   private flush(ws: WebSocket<Connection>): void {
     const connection = ws.getUserData();
+    while (connection.open && connection.outbox.length > 0 && ws.getBufferedAmount() < BUFFERED_BYTES_HIGH) {
+      this.sendCorked(ws, connection);
+    }
     if (!connection.open) return;
+    connection.watch?.flushed();
+  }
+
+  /** One cork of sends from the outbox, stopping at the high-water mark; sends at least one frame. */
+  private sendCorked(ws: WebSocket<Connection>, connection: Connection): void {
     let sent = 0;
     let sentBytes = 0;
     let sentAnswers = 0;
-    if (connection.outbox.length > 0) {
-      ws.cork(() => {
-        while (sent < connection.outbox.length && ws.getBufferedAmount() < BUFFERED_BYTES_HIGH) {
-          const bytes = connection.outbox[sent]!;
-          if (connection.outboxIsAnswer[sent] === true) sentAnswers++;
-          sentBytes += bytes.length;
-          sent++;
-          ws.send(bytes, true);
-          // A send past BACKPRESSURE_BYTES_MAX closes the socket (closeOnBackpressureLimit).
-          if (!connection.open) return;
-        }
-      });
-    }
+    ws.cork(() => {
+      while (sent < connection.outbox.length && ws.getBufferedAmount() < BUFFERED_BYTES_HIGH) {
+        const bytes = connection.outbox[sent]!;
+        if (connection.outboxIsAnswer[sent] === true) sentAnswers++;
+        sentBytes += bytes.length;
+        sent++;
+        ws.send(bytes, true);
+        // A send past BACKPRESSURE_BYTES_MAX closes the socket (closeOnBackpressureLimit).
+        if (!connection.open) return;
+      }
+    });
     if (!connection.open) return;
     connection.outbox.splice(0, sent);
     connection.outboxIsAnswer.splice(0, sent);
     connection.outboxBytes -= sentBytes;
     connection.outboxAnswers -= sentAnswers;
-    connection.watch?.flushed();
   }
 }
 
