@@ -32,9 +32,12 @@ export const CATCH_UP_EVENTS_PER_TURN = 10_000;
 /** etcd's default --experimental-watch-progress-notify-interval (10 minutes). */
 export const PROGRESS_NOTIFY_INTERVAL_MS_DEFAULT = 10 * 60 * 1000;
 
+/** One catch-up read: a chunk of history, or the compaction that removed its start. */
+type HistoryRead = HistoryChunk | { compactRevision: number };
+
 /** Where catch-up reads history: the member's MvccReader. */
 export interface HistorySource {
-  history(fromRev: number, toRev: number, eventsMax: number, withPrevKv: boolean): HistoryChunk | { compactRevision: number };
+  history(fromRev: number, toRev: number, eventsMax: number, withPrevKv: boolean): HistoryRead;
 }
 
 export interface WatchHubOptions {
@@ -198,23 +201,37 @@ export class WatchHub {
     });
   }
 
-  /** One bounded round of catch-up reads, round robin over the unsynced watchers. */
+  /**
+   * One bounded round of catch-up reads, round robin over the unsynced watchers. Watchers owed the
+   * same revisions share one read of the round (etcd reads once per group of unsynced watchers):
+   * many watchers that fell behind together, as a congested stream's do, cost one LMDB read per
+   * step. The budget still counts every event each watcher scans, so a round's time stays bounded.
+   */
   private catchUp(): void {
     let budget = CATCH_UP_EVENTS_PER_TURN;
     let blocked = 0;
+    const reads = new Map<string, HistoryRead>();
     const round = [...this.unsynced];
     for (const watcher of round) {
       if (budget <= 0) break;
       if (watcher.canceled || !this.unsynced.has(watcher)) continue;
       if (watcher.stream.congested) { blocked++; continue; }
-      budget -= this.catchUpOne(watcher) + 1;
+      budget -= this.catchUpOne(watcher, reads) + 1;
     }
     if (this.unsynced.size > blocked) this.scheduleCatchUp();
   }
 
-  /** Reads one chunk of a watcher's history and sends it; returns the events read. */
-  private catchUpOne(watcher: Watcher): number {
-    const read = this.source.history(watcher.nextRev, this.revisionValue, this.historyEventsPerRead, watcher.prevKv);
+  /**
+   * Sends a watcher its next chunk of history, read once per round for every watcher owed the same
+   * revisions with the same prev_kv choice (`reads`); returns the events it scanned.
+   */
+  private catchUpOne(watcher: Watcher, reads: Map<string, HistoryRead>): number {
+    const key = `${watcher.nextRev}:${watcher.prevKv ? 1 : 0}`;
+    let read = reads.get(key);
+    if (read === undefined) {
+      read = this.source.history(watcher.nextRev, this.revisionValue, this.historyEventsPerRead, watcher.prevKv);
+      reads.set(key, read);
+    }
     if ('compactRevision' in read) {
       watcher.stream.compacted(watcher, read.compactRevision);
       return 0;

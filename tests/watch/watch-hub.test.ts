@@ -251,6 +251,42 @@ test('when the store jumps ahead (a snapshot replaced it), synced watchers catch
   });
 });
 
+test('watchers owed the same revisions share one history read per step, and each gets exactly its own events', async () => {
+  const LAST = 2001;
+  const calls: { from: number; withPrevKv: boolean }[] = [];
+  const kvAt = (revision: number) => ({ key: bytes(revision % 2 === 0 ? 'a' : 'b'), create_revision: 2, mod_revision: revision, version: 1, value: bytes(`v${revision}`), lease: 0 });
+  const source = {
+    history: (from: number, to: number, eventsMax: number, withPrevKv: boolean) => {
+      calls.push({ from, withPrevKv });
+      const events: Event[] = [];
+      for (let revision = from; revision <= to && events.length < eventsMax; revision++) {
+        events.push({ type: EventType.PUT, kv: kvAt(revision), ...(withPrevKv ? { prev_kv: kvAt(revision - 1) } : {}) });
+      }
+      return { events, nextRev: from + events.length };
+    },
+  };
+  const hub = new WatchHub(source, { revision: LAST, historyEventsPerRead: 100 });
+  const sinks = Array.from({ length: 4 }, () => new Recorder());
+  // Two streams watch "a" (one with prev_kv), two watch "b"; 25 watchers each, all from revision 2.
+  sinks.forEach((sink, i) => {
+    const stream = hub.openStream(sink);
+    for (let w = 0; w < 25; w++) stream.create({ key: bytes(i % 2 === 0 ? 'a' : 'b'), start_revision: 2, prev_kv: i >= 2 });
+  });
+  await waitFor('every watcher to catch up', () => hub.stats().synced === 100);
+  // 2,000 revisions in steps of 100: 20 steps, one read each for prev_kv and for plain watchers.
+  assert.equal(calls.length, 40, 'one read per step and prev_kv choice, not one per watcher');
+  assert.deepEqual(new Set(calls.map((call) => `${call.from}:${call.withPrevKv}`)).size, 40);
+  sinks.forEach((sink, i) => {
+    const wanted = Array.from({ length: LAST - 1 }, (_, k) => k + 2).filter((revision) => (revision % 2 === 0) === (i % 2 === 0));
+    for (let w = 0; w < 25; w++) {
+      const events = sink.events(w);
+      assert.deepEqual(events.map((event) => event.kv.mod_revision), wanted, `stream ${i} watcher ${w}`);
+      assert.ok(events.every((event) => (event.prev_kv !== undefined) === (i >= 2)), `stream ${i} watcher ${w} prev_kv`);
+    }
+  });
+  hub.close();
+});
+
 test('a sink that throws closes its stream; the hub and other streams go on', async () => {
   const hub = hubOn(leader);
   const good = new Recorder();
