@@ -290,23 +290,33 @@ test('a watcher that asked for fragments gets a response over max-request-bytes 
   }
 });
 
+const CONGESTING_VALUE = Buffer.alloc(128 * 1024, 7);
+
+/**
+ * Watches s/ with the client's socket paused, puts `puts` values of 128 KiB there, 16 at a time, and
+ * waits until the stream congests. Returns the paused socket (revisions 3.. are the puts).
+ */
+async function congest(cluster: WsCluster, socket: RawSocket, puts: number): Promise<Socket> {
+  const { kv, hub } = await cluster.settledLeader();
+  resultOf(await socket.call({ id: 1, op: 'watch_create', body: { key: b('s/'), range_end: b('s0') } }));
+  const tcp = (socket.socket as unknown as { _socket: Socket })._socket;
+  tcp.pause();
+  for (let i = 0; i < puts; i += 16) {
+    await Promise.all(Array.from({ length: 16 }, (_, j) => kv.put({ key: b(`s/${i + j}`), value: CONGESTING_VALUE })));
+  }
+  await waitFor('the stream to congest', () => hub.stats().slowMoved > 0);
+  return tcp;
+}
+
 test('a watch client that stops reading congests its stream: the server holds back live events, and once read they all arrive, once each, in order', { timeout: TIMEOUT_MS }, async () => {
   await withSocket(async (cluster, socket) => {
-    const { kv, hub } = await cluster.settledLeader();
-    resultOf(await socket.call({ id: 1, op: 'watch_create', body: { key: b('s/'), range_end: b('s0') } }));
-    const tcp = (socket.socket as unknown as { _socket: Socket })._socket;
-    tcp.pause();
-    const PUTS = 320;
-    const value = Buffer.alloc(128 * 1024, 7);
     // 40 MiB of events: far more than the socket buffers and the stream's 4 MiB bound.
-    for (let i = 0; i < PUTS; i += 16) {
-      await Promise.all(Array.from({ length: 16 }, (_, j) => kv.put({ key: b(`s/${i + j}`), value })));
-    }
-    await waitFor('the stream to congest', () => hub.stats().slowMoved > 0);
+    const PUTS = 320;
+    const tcp = await congest(cluster, socket, PUTS);
     tcp.resume();
     const { events } = await eventsUntil(socket, 0, 2 + PUTS);
     assert.deepEqual(revisionsOf(events), range(3, 2 + PUTS));
-    assert.ok(events.every((event) => event.kv.value.length === value.length));
+    assert.ok(events.every((event) => event.kv.value.length === CONGESTING_VALUE.length));
   });
 });
 
@@ -314,16 +324,8 @@ test('a congested client that reads in short bursts gets every event: each uWS d
   // Reading 3 ms on, 3 ms off makes many drains. Frames sent inside uWS's drain callback could
   // stay in its buffer with nothing left to write them, and the stream stalled for good.
   await withSocket(async (cluster, socket) => {
-    const { kv, hub } = await cluster.settledLeader();
-    resultOf(await socket.call({ id: 1, op: 'watch_create', body: { key: b('c/'), range_end: b('c0') } }));
-    const tcp = (socket.socket as unknown as { _socket: Socket })._socket;
-    tcp.pause();
     const PUTS = 160;
-    const value = Buffer.alloc(128 * 1024, 3);
-    for (let i = 0; i < PUTS; i += 16) {
-      await Promise.all(Array.from({ length: 16 }, (_, j) => kv.put({ key: b(`c/${i + j}`), value })));
-    }
-    await waitFor('the stream to congest', () => hub.stats().slowMoved > 0);
+    const tcp = await congest(cluster, socket, PUTS);
     let reading = false;
     const bursts = setInterval(() => {
       reading = !reading;
