@@ -24,7 +24,7 @@ const FRAME_TIMEOUT_MS = 20_000;
 
 /** The next frame, which must be a pushed watch frame (no id). */
 async function nextWatch(socket: RawSocket): Promise<WireWatch> {
-  const frame = await socket.nextWithin(FRAME_TIMEOUT_MS);
+  const frame = await socket.next(FRAME_TIMEOUT_MS);
   assert.equal(frame.id, undefined, `expected a pushed watch frame, got ${JSON.stringify(frame)}`);
   assert.deepEqual(Object.keys(frame), ['watch']);
   return frame.watch as WireWatch;

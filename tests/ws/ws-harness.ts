@@ -136,18 +136,11 @@ export class RawSocket {
     raw.uncork();
   }
 
-  /** The next answer frame. */
-  next(): Promise<Record<string, unknown>> {
-    const frame = this.frames.shift();
-    if (frame !== undefined) return Promise.resolve(frame as Record<string, unknown>);
-    return new Promise((resolve) => this.waiters.push(resolve as (frame: unknown) => void));
-  }
-
   /**
-   * The next answer frame, or a rejection after `timeoutMs` (a frame arriving later goes to the
-   * next caller): a test that waits on a stalled server fails and closes it instead of hanging.
+   * The next answer frame. With `timeoutMs`, a rejection once it passes (a frame arriving later goes
+   * to the next caller): a test that waits on a stalled server fails and closes it instead of hanging.
    */
-  nextWithin(timeoutMs: number): Promise<Record<string, unknown>> {
+  next(timeoutMs?: number): Promise<Record<string, unknown>> {
     const frame = this.frames.shift();
     if (frame !== undefined) return Promise.resolve(frame as Record<string, unknown>);
     return new Promise((resolve, reject) => {
@@ -155,7 +148,7 @@ export class RawSocket {
         clearTimeout(timer);
         resolve(arrived as Record<string, unknown>);
       };
-      const timer = setTimeout(() => {
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
         reject(new Error(`no frame within ${timeoutMs} ms`));
       }, timeoutMs);

@@ -11,8 +11,8 @@
  * - The outbox is flushed once per event-loop turn, frames corked together (one syscall per cork),
  *   and only while the socket's buffered amount is below BUFFERED_BYTES_HIGH; a client that does
  *   not read keeps its answers in the outbox (bounded above) until uWS reports drain, which
- *   schedules the next flush. Refusals also queue
- *   there, so a client that keeps sending without reading is closed at OUTBOX_FRAMES_MAX answers.
+ *   schedules the next flush. Refusals also queue there, so a client that keeps sending without
+ *   reading is closed at OUTBOX_FRAMES_MAX answers.
  * - Pushed watch frames share the outbox, so they leave in order with the answers, but they are
  *   bounded by bytes instead: the connection's watch stream (ws-watch.ts) stops taking live events
  *   while the outbox and uWS's buffer hold more than WS_WATCH_UNSENT_BYTES_MAX.
@@ -223,7 +223,7 @@ export class WsEndpoint {
 
   /**
    * Hands queued frames to uWS in corks while the socket's buffer is below the high-water mark,
-   * then lets the watch stream know how much is left unsent (uWS's drain also lands here).
+   * then lets the watch stream know how much is left unsent (uWS's drain schedules one).
    *
    * Uncorking writes the buffer to the socket, and a reading client may take all of it right
    * there. uWS reports drain only from its writable callback, which then never comes, so a flush
