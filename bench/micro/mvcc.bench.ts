@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { Bench } from 'tinybench';
 import { Applier } from '../../engine/mvcc/applier.js';
 import { encodeInternalRequest } from '../../engine/mvcc/request.js';
-import { MvccReader } from '../../engine/mvcc/store.js';
 import { EntryType, type Entry } from '../../engine/raft/types.js';
 import { figuresFromBench, writeMicroReport, type Figure } from './report.js';
 
@@ -81,15 +80,15 @@ smallWrites.add(`apply 1 batch of ${SMALL_BATCH_PUTS} puts, round trip`, async (
 });
 await smallWrites.run();
 
-const reader = new MvccReader(dir);
 const reads = new Bench({ time: 2000, warmup: true });
-reads.add('range: single key (main thread)', () => {
+reads.add('range: single key (read by the apply worker, round trip)', async () => {
   const key = keys[Math.floor(Math.random() * KEY_SPACE)]!;
-  if (reader.range({ key }).response.count !== 1) throw new Error('key missing');
+  if ((await applier.read({ op: 'range', request: { key } })).response.count !== 1) throw new Error('key missing');
 });
-reads.add(`range: ${RANGE_KEYS} keys (main thread)`, () => {
+reads.add(`range: ${RANGE_KEYS} keys (read by the apply worker, round trip)`, async () => {
   const start = Math.floor(Math.random() * (KEY_SPACE - RANGE_KEYS));
-  const response = reader.range({ key: sortedKeys[start]!, range_end: sortedKeys[start + RANGE_KEYS]! }).response;
+  const request = { key: sortedKeys[start]!, range_end: sortedKeys[start + RANGE_KEYS]! };
+  const { response } = await applier.read({ op: 'range', request });
   if (response.kvs.length !== RANGE_KEYS) throw new Error(`range returned ${response.kvs.length} keys`);
 });
 await reads.run();
@@ -109,8 +108,7 @@ const figures: Figure[] = [
 writeMicroReport('mvcc', figures, [
   `${KEY_SPACE} random ${KEY_BYTES}-byte keys, ${VALUE_BYTES}-byte values; one LMDB transaction (and commit) per batch (with its fdatasync).`,
   'Each put entry is an msgpack InternalRequest (encoded before timing, as entries come from the Raft log) crossing the entry ring; results come back over the report ring.',
-  'Range figures: MvccReader on the main thread, a fresh read transaction per call, worker idle.',
+  'Range figures: one read at a time through the entry ring to the apply worker (it holds the key index) and back over the report ring, a fresh read transaction per call, worker otherwise idle.',
 ]);
-await reader.close();
 await applier.close();
 rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 /**
  * Watch catch-up from history on one member's thread: 1,000 watchers created at a start revision
  * 1,000 revisions in the past (as after a congested stream, or clients resuming after a restart),
- * reading a real LMDB store through MvccReader until every watcher is synced. The sink takes the
+ * reading a real LMDB store through the apply worker until every watcher is synced. The sink takes the
  * responses without encoding them, so the figures are the hub's reads and matching.
  *
  * - one key: all 1,000 watchers watch the key every revision wrote (the fan-out benchmark's shape);
@@ -16,7 +16,6 @@ import { join } from 'node:path';
 import { Bench } from 'tinybench';
 import { Applier } from '../../engine/mvcc/applier.js';
 import { encodeInternalRequest } from '../../engine/mvcc/request.js';
-import { MvccReader } from '../../engine/mvcc/store.js';
 import { EntryType } from '../../engine/raft/types.js';
 import { WatchHub, type HistorySource } from '../../engine/watch/watch-hub.js';
 import { figuresFromBench, writeMicroReport } from './report.js';
@@ -29,18 +28,16 @@ const HOT_KEY = Buffer.from('hot');
 const ownKey = (i: number): Buffer => Buffer.from(`own/${String(i).padStart(4, '0')}`);
 
 /** A store with REVISIONS puts to `keyOf(i)` at revisions 2..REVISIONS+1. */
-async function storeWith(keyOf: (i: number) => Buffer): Promise<{ reader: MvccReader; close: () => Promise<void> }> {
+async function storeWith(keyOf: (i: number) => Buffer): Promise<{ reader: Applier; close: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'watch-catch-up-bench-'));
   const applier = await Applier.open({ path: dir });
   await applier.apply(Array.from({ length: REVISIONS }, (_, i) => ({
     index: i + 1, term: 1, type: EntryType.Normal, data: encodeInternalRequest({ put: { key: keyOf(i), value: VALUE } }),
   })));
   await applier.waitApplied(REVISIONS);
-  const reader = new MvccReader(dir);
   return {
-    reader,
+    reader: applier,
     close: async () => {
-      await reader.close();
       await applier.close();
       rmSync(dir, { recursive: true, force: true });
     },
@@ -48,7 +45,7 @@ async function storeWith(keyOf: (i: number) => Buffer): Promise<{ reader: MvccRe
 }
 
 /** One catch-up: resolves with the LMDB reads it took once every watcher is synced. */
-async function catchUp(reader: MvccReader, keyOf: (watcher: number) => Buffer, eventsExpected: number): Promise<number> {
+async function catchUp(reader: Applier, keyOf: (watcher: number) => Buffer, eventsExpected: number): Promise<number> {
   let reads = 0;
   const source: HistorySource = {
     history: (from, to, max, withPrevKv) => {
@@ -70,7 +67,7 @@ async function catchUp(reader: MvccReader, keyOf: (watcher: number) => Buffer, e
 const hot = await storeWith(() => HOT_KEY);
 const own = await storeWith(ownKey);
 const readsPerCatchUp: Record<string, number> = {};
-const cases: [string, MvccReader, (watcher: number) => Buffer, number][] = [
+const cases: [string, Applier, (watcher: number) => Buffer, number][] = [
   [`one key: ${WATCHERS} watchers x ${REVISIONS} events`, hot.reader, () => HOT_KEY, WATCHERS * REVISIONS],
   [`own keys: ${WATCHERS} watchers x 1 event among ${REVISIONS}`, own.reader, ownKey, WATCHERS],
 ];

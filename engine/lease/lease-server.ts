@@ -65,7 +65,7 @@ export class LeaseServer {
   /** Every keep-alive of this member goes through one batch per window (keepalive-batcher.ts). */
   private readonly batcher = new KeepAliveBatcher((ids) => this.renewNow(ids));
 
-  constructor(private readonly member: Member, private readonly reader: MvccReader, private readonly kv: KvServer, options: LeaseServerOptions) {
+  constructor(private readonly member: Member, reader: MvccReader, private readonly kv: KvServer, options: LeaseServerOptions) {
     this.now = options.now ?? Date.now;
     this.lessor = new Lessor({
       minTtlSeconds: options.minTtlSeconds, extendMs: options.electionTimeoutMs, checkIntervalMs: LEASE_CHECK_INTERVAL_MS,
@@ -183,7 +183,7 @@ export class LeaseServer {
     const remaining = this.lessor.remainingSeconds(request.ID, this.now());
     const granted = this.lessor.ttlOf(request.ID);
     if (remaining === undefined || granted === undefined) return { ID: request.ID, TTL: -1, grantedTTL: 0, keys: [] };
-    const keys = request.keys === true ? this.reader.lease(request.ID)?.keys ?? [] : [];
+    const keys = request.keys === true ? await this.member.applier.read({ op: 'lease_keys', id: request.ID }) : [];
     return { ID: request.ID, TTL: remaining, grantedTTL: granted, keys };
   }
 

@@ -1,12 +1,11 @@
 /**
  * The replicated lease state in the MVCC store (etcd's `lease` bucket): each lease's granted TTL
- * and its last checkpointed remaining TTL, and the keys attached to it. Only the apply worker
- * writes it, inside its batch transaction, so a lease and its keys change atomically with the
- * data and the applied index. Expiry times are not here: only the leader's lessor keeps those
+ * and its last checkpointed remaining TTL. Only the apply worker writes it, inside its batch
+ * transaction, so a lease changes atomically with the data and the applied index. The keys attached
+ * to a lease are not stored here: each kv row names its lease (lease-keys.ts). Expiry times are not here: only the leader's lessor keeps those
  * (engine/lease/lessor.ts), and an expiry becomes a replicated revoke.
  *
  *   lease       id (i64 BE) -> ttl (u64 BE) | remaining_ttl (u64 BE)     seconds; remaining 0 = none
- *   lease_keys  id (i64 BE) | user key -> empty
  *
  * Ids are int64s as in etcd, negative ones included (only 0, NoLease, is no lease); i64 BE is the
  * 64-bit two's complement, as etcd's lease bucket writes it, so a positive id has the bytes it had
@@ -20,7 +19,6 @@ import type { WriteTxn } from '../mvcc/write-txn.js';
 export const NO_LEASE = 0;
 const ID_BYTES = 8;
 const TWO_POW_32 = 2 ** 32;
-const EMPTY = Buffer.alloc(0);
 
 /** One lease as the store holds it. */
 export interface LeaseRecord {
@@ -52,23 +50,6 @@ function readId(bytes: Buffer): number {
   return bytes.readInt32BE(0) * TWO_POW_32 + bytes.readUInt32BE(4);
 }
 
-/**
- * Where lease `id`'s rows in lease_keys end: the successor of its 8 id bytes (the last byte below
- * 0xFF plus one, the bytes after it zeroed). Not idBytes(id + 1): after -1 (all 0xFF) comes 0,
- * whose bytes sort first; -1's rows run to the end of the table instead (undefined).
- */
-function idBytesAfter(id: number): Buffer | undefined {
-  const out = idBytes(id);
-  for (let i = ID_BYTES - 1; i >= 0; i--) {
-    if (out[i] !== 0xff) {
-      out[i] += 1;
-      return out;
-    }
-    out[i] = 0;
-  }
-  return undefined;
-}
-
 function encodeLease(ttl: number, remainingTtl: number): Buffer {
   const out = Buffer.allocUnsafe(16);
   writeU64(out, 0, ttl);
@@ -79,10 +60,6 @@ function encodeLease(ttl: number, remainingTtl: number): Buffer {
 function decodeLease(id: number, bytes: Buffer): LeaseRecord {
   if (bytes.length !== 16) throw new Error(`corrupt lease ${id}: ${bytes.length} bytes`);
   return { id, ttl: readU64(bytes, 0), remainingTtl: readU64(bytes, 8) };
-}
-
-function leaseKeyRow(id: number, key: Uint8Array): Buffer {
-  return Buffer.concat([idBytes(id), key]);
 }
 
 /** A lease id the table can hold: any safe integer but NO_LEASE. */
@@ -109,14 +86,6 @@ export function readLeases(backend: Backend, read: ReadOptions): LeaseRecord[] {
   return leases;
 }
 
-/** The keys attached to a lease, in key order. */
-export function readLeaseKeys(backend: Backend, id: number, read: ReadOptions): Buffer[] {
-  const start = idBytes(id);
-  const end = idBytesAfter(id);
-  const range = end === undefined ? { ...read, start } : { ...read, start, end };
-  return Array.from(backend.leaseKeys.getKeys(range), (row) => Buffer.from(row.subarray(ID_BYTES)));
-}
-
 /** etcd's lessor.Grant, applied: fails when the id is taken. */
 export function grantLease(backend: Backend, id: number, ttl: number): void {
   if (leaseExists(backend, id)) throw ErrLeaseExist;
@@ -129,8 +98,8 @@ export function grantLease(backend: Backend, id: number, ttl: number): void {
  */
 export function revokeLease(backend: Backend, w: WriteTxn, id: number): void {
   if (!leaseExists(backend, id)) throw ErrLeaseNotFound;
-  // Collected first: deleting detaches, and the table must not change under the cursor.
-  for (const key of readLeaseKeys(backend, id, {})) w.deleteRange(key, undefined, false);
+  // Collected first: deleting detaches, and the set must not change while it is walked.
+  for (const key of w.leaseKeys(id)) w.deleteRange(key, undefined, false);
   backend.lease.removeSync(idBytes(id));
 }
 
@@ -140,11 +109,4 @@ export function checkpointLeases(backend: Backend, checkpoints: readonly { ID: n
     const lease = readLease(backend, ID, {});
     if (lease !== undefined) backend.lease.putSync(idBytes(ID), encodeLease(lease.ttl, remaining_TTL));
   }
-}
-
-/** Moves `key` from lease `from` to lease `to` (either may be NO_LEASE). */
-export function moveKeyLease(backend: Backend, key: Uint8Array, from: number, to: number): void {
-  if (from === to) return;
-  if (from !== NO_LEASE) backend.leaseKeys.removeSync(leaseKeyRow(from, key));
-  if (to !== NO_LEASE) backend.leaseKeys.putSync(leaseKeyRow(to, key), EMPTY);
 }

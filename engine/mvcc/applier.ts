@@ -3,19 +3,19 @@
  * into the entry ring (waiting for room when it is full: backpressure, nothing buffers without
  * bound); the worker applies them in batches and reports back over the report ring, which the
  * main thread drains when Atomics.waitAsync wakes it. Results are delivered per entry index
- * (`wait`), to an `onResult` callback, and as the advancing `appliedIndex`.
+ * (`wait`), to an `onResult` callback, and as the advancing `appliedIndex`. `read` has the worker
+ * answer what needs the key index (Range, HashKV, watch history, a lease's keys): the main thread
+ * never reads the store's data itself.
  */
 import { Worker } from 'node:worker_threads';
-import { ErrStopped, EtcdError, etcdErrorFrom } from '../errors.js';
+import { ErrStopped, ErrTooManyRequests, EtcdError, etcdErrorFrom } from '../errors.js';
 import type { Entry } from '../raft/types.js';
 import { createRingBuffer, RingReader, RingWriter } from '../ring/byte-ring.js';
 import {
-  ENTRY_HEADER_BYTES, KIND_STOP, ReportReader, bytesToWaitFor, encodeEntryRecord, encodeRestoreRecord, type BatchReport,
-  type RestoreOutcome, type ResultRecord,
+  ENTRY_HEADER_BYTES, KIND_STOP, ReportReader, bytesToWaitFor, encodeEntryRecord, encodeReadRecord, encodeRestoreRecord,
+  type BatchReport, type ReadReport, type RestoreOutcome, type ResultRecord, type StoreRead, type StoreReadResults, type WorkerReport,
 } from './apply-protocol.js';
 import type { ApplyWorkerData } from './apply-worker.js';
-import { COMPACTION_KEYS_PER_CHUNK_DEFAULT } from './compaction.js';
-import { SnapshotPool } from '../snapshot/snapshot-pool.js';
 import type { Event } from './rpc.js';
 import type { StoreOptions, WriteResponse } from './store.js';
 import type { LeaseChange } from '../lease/lease-rpc.js';
@@ -23,6 +23,8 @@ import type { LeaseChange } from '../lease/lease-rpc.js';
 /** Ring sizes: an entry ring record holds up to half of it, far above etcd's 1.5 MiB request cap. */
 export const ENTRY_RING_BYTES_DEFAULT = 1 << 24;
 export const REPORT_RING_BYTES_DEFAULT = 1 << 24;
+/** Reads waiting for the worker's answer at most; beyond that `read` refuses (too many requests). */
+export const READS_IN_FLIGHT_MAX = 100_000;
 
 /** The result of applying one entry. */
 export interface ApplyResult {
@@ -53,11 +55,6 @@ export interface ApplierOptions extends StoreOptions {
   onResult?: (result: ApplyResult) => void;
   /** Called after each applied batch's results, with the store revision it reached. */
   onBatch?: (revision: number) => void;
-  /**
-   * Runs the store's pending compaction to completion off this thread and the apply worker's;
-   * resolves with the finished compaction revision. Default: a snapshot pool of the Applier's own.
-   */
-  compact?: () => Promise<number>;
 }
 
 interface Pending {
@@ -79,9 +76,8 @@ export class Applier {
   /** Results of physical compactions, answered once compaction has finished their revision. */
   private readonly held = new Map<number, ResultRecord>();
   private finishedCompactRev = 0;
-  private compacting = false;
-  private readonly compact: () => Promise<number>;
-  private ownPool: SnapshotPool | null = null;
+  private readonly reads = new Map<number, { resolve: (value: never) => void; reject: (error: Error) => void }>();
+  private nextReadId = 1;
   private readonly restoreWaiters = new Map<string, { resolve: (outcome: RestoreOutcome) => void; reject: (error: Error) => void }>();
   private queue: Pending[] = [];
   /** Settles once everything queued so far is in the ring. */
@@ -106,8 +102,6 @@ export class Applier {
     this.reports = new ReportReader(this.reportRing);
     this.onResult = options.onResult;
     this.onBatch = options.onBatch;
-    const keysPerChunk = options.compactionKeysPerChunk ?? COMPACTION_KEYS_PER_CHUNK_DEFAULT;
-    this.compact = options.compact ?? (() => (this.ownPool ??= new SnapshotPool()).compact(options.path, keysPerChunk));
     const storeOptions: StoreOptions = {};
     if (options.eventsMode !== undefined) storeOptions.eventsMode = options.eventsMode;
     if (options.maxTxnOps !== undefined) storeOptions.maxTxnOps = options.maxTxnOps;
@@ -192,7 +186,37 @@ export class Applier {
     if (this.failure !== undefined) throw this.failure;
     if (this.restoreWaiters.has(path)) throw new Error(`a restore of ${path} is already under way`);
     const outcome = new Promise<RestoreOutcome>((resolve, reject) => this.restoreWaiters.set(path, { resolve, reject }));
-    const record = encodeRestoreRecord(path);
+    await this.writeControl(encodeRestoreRecord(path));
+    return outcome;
+  }
+
+  /**
+   * Has the worker answer a read that needs the key index, after every entry queued before it;
+   * rejects with the EtcdError the read failed with. Await the applied index first for a
+   * linearizable read (waitApplied).
+   */
+  async read<K extends StoreRead['op']>(request: Extract<StoreRead, { op: K }>): Promise<StoreReadResults[K]> {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.closing) throw ErrStopped;
+    if (this.reads.size >= READS_IN_FLIGHT_MAX) throw ErrTooManyRequests;
+    const id = this.nextReadId++;
+    const answer = new Promise<StoreReadResults[K]>((resolve, reject) => this.reads.set(id, { resolve, reject }));
+    try {
+      await this.writeControl(encodeReadRecord(id, request));
+    } catch (error) {
+      this.reads.delete(id);
+      throw error;
+    }
+    return answer;
+  }
+
+  /** Watch history from the store (a watch hub's HistorySource): see MvccStore.history. */
+  history(fromRev: number, toRev: number, eventsMax: number, withPrevKv: boolean): Promise<StoreReadResults['history']> {
+    return this.read({ op: 'history', from_rev: fromRev, to_rev: toRev, events_max: eventsMax, prev_kv: withPrevKv });
+  }
+
+  /** Writes one control record (RESTORE, READ) after everything queued before it. */
+  private async writeControl(record: Uint8Array): Promise<void> {
     for (;;) {
       await Promise.race([this.lastQueued.catch(() => {}), this.stopped]);
       if (this.failure !== undefined) throw this.failure;
@@ -202,7 +226,6 @@ export class Applier {
       await Promise.race([this.entryWriter.waitForSpaceAsync(bytesToWaitFor(this.entryWriter, record.length)), this.stopped]);
     }
     this.entryWriter.publish();
-    return outcome;
   }
 
   /**
@@ -223,32 +246,26 @@ export class Applier {
     }
     await this.stopped;
     this.fail(ErrStopped);
-    while (this.compacting) await new Promise((resolve) => setTimeout(resolve, 5));
-    await this.ownPool?.close();
   }
 
-  /** Has the pending compaction run to completion; answers the results that waited for it. */
-  private startCompaction(): void {
-    if (this.compacting || this.failure !== undefined) return;
-    this.compacting = true;
-    this.compact().then((finished) => {
-      this.compacting = false;
-      this.finishedCompactRev = Math.max(this.finishedCompactRev, finished);
-      for (const [index, record] of [...this.held]) {
-        if (record.compaction_wait! > this.finishedCompactRev) continue;
-        this.held.delete(index);
-        this.deliver(record);
-      }
-      // A newer compaction was scheduled while this one ran.
-      if (this.held.size > 0) this.startCompaction();
-    }, (error: Error) => {
-      this.compacting = false;
-      for (const index of [...this.held.keys()]) {
-        this.held.delete(index);
-        this.waiters.get(index)?.reject(error);
-        this.waiters.delete(index);
-      }
-    });
+  /** Answers the physical compactions that waited for compaction to reach `finished`. */
+  private compacted(finished: number): void {
+    this.finishedCompactRev = Math.max(this.finishedCompactRev, finished);
+    for (const [index, record] of [...this.held]) {
+      if (record.compaction_wait! > this.finishedCompactRev) continue;
+      this.held.delete(index);
+      this.deliver(record);
+    }
+  }
+
+  private onReadReport(report: ReadReport): void {
+    for (const { id, value, error } of report.reads) {
+      const waiter = this.reads.get(id);
+      if (waiter === undefined) continue;
+      this.reads.delete(id);
+      if (error !== undefined) waiter.reject(etcdErrorFrom(error.code, error.message));
+      else waiter.resolve(value as never);
+    }
   }
 
   private writeEntries(entries: readonly Entry[], offset: number): number {
@@ -292,17 +309,24 @@ export class Applier {
       if (!this.reportRing.hasData()) await Promise.race([this.reportRing.waitForDataAsync(), this.stopped]);
       if (!this.reportRing.hasData() && this.failure !== undefined) return;
       let closed = false;
-      this.reports.drain((report) => { closed = this.onReport(report) || closed; });
+      this.reports.drain((report) => { closed = this.onWorkerReport(report) || closed; });
       if (closed) return;
     }
   }
 
+  private onWorkerReport(report: WorkerReport): boolean {
+    if ('reads' in report) this.onReadReport(report);
+    else if ('compacted' in report) this.compacted(report.compacted);
+    else return this.onReport(report);
+    return false;
+  }
+
   private onReport(report: BatchReport): boolean {
+    this.finishedCompactRev = Math.max(this.finishedCompactRev, report.finished_compact_revision);
     for (const record of report.results) {
       if (record.compaction_wait !== undefined && record.compaction_wait > this.finishedCompactRev) this.held.set(record.index, record);
       else this.deliver(record);
     }
-    if (report.compaction_pending === true || this.held.size > 0) this.startCompaction();
     this.applied = report.applied_index;
     this.appliedTermValue = report.applied_term;
     this.revisionValue = report.revision;
@@ -352,6 +376,8 @@ export class Applier {
     this.appliedWaiters.length = 0;
     for (const waiter of this.restoreWaiters.values()) waiter.reject(error);
     this.restoreWaiters.clear();
+    for (const waiter of this.reads.values()) waiter.reject(error);
+    this.reads.clear();
     this.held.clear();
     for (const pending of this.queue) pending.reject(error);
     this.queue = [];

@@ -6,22 +6,27 @@
  *   STOP   byte 0 kind=2   (apply what came before, report, close the store, exit)
  *   RESTORE byte 0 kind=3 | 1.. snapshot file path (UTF-8)   (apply what came before, then replace
  *          the store with the snapshot file's contents in one transaction, and report)
+ *   READ   byte 0 kind=4 | 1.. msgpack { id, read: StoreRead }   (apply what came before, then read:
+ *          everything that needs the key index, which only the worker holds)
  *
- * Worker -> main: one msgpack-encoded BatchReport per applied batch, sent after its LMDB
- * transaction committed (so a reader that sees the report also sees the data). A report larger
- * than one ring record is split into fragments: byte 0 of each record is 1 when more fragments
- * follow, 0 on the last one.
+ * Worker -> main: msgpack-encoded WorkerReports: a BatchReport per applied batch, sent after its
+ * LMDB transaction committed (so a reader that sees the report also sees the data); a ReadReport
+ * with the answers to READ records; a CompactedReport when a compaction is physically complete.
+ * A report larger than one ring record is split into fragments: byte 0 of each record is 1 when
+ * more fragments follow, 0 on the last one.
  */
 import { Packr } from 'msgpackr';
 import type { Entry } from '../raft/types.js';
 import type { RingReader, RingWriter } from '../ring/byte-ring.js';
-import type { Event } from './rpc.js';
-import type { WriteResponse } from './store.js';
+import type { HistoryChunk } from './history.js';
+import type { Event, HashKVRequest, HashKVResponse, RangeRequest, RangeResponse } from './rpc.js';
+import type { Revisioned, WriteResponse } from './store.js';
 import type { LeaseChange } from '../lease/lease-rpc.js';
 
 export const KIND_ENTRY = 1;
 export const KIND_STOP = 2;
 export const KIND_RESTORE = 3;
+export const KIND_READ = 4;
 export const ENTRY_HEADER_BYTES = 24;
 const FRAGMENT_HEADER_BYTES = 1;
 const FRAGMENT_MORE = 1;
@@ -52,8 +57,8 @@ export interface BatchReport {
   /** The store revision after the batch. */
   revision: number;
   results: ResultRecord[];
-  /** Set while a scheduled compaction is not physically complete (the snapshot pool runs it). */
-  compaction_pending?: boolean;
+  /** The revision up to which compaction is physically complete. */
+  finished_compact_revision: number;
   /** Set on the worker's last report. */
   closed?: boolean;
   /** Set on the report that follows a RESTORE record. */
@@ -68,6 +73,40 @@ export interface RestoreOutcome {
   /** Why the snapshot could not be restored (nothing changed). */
   error?: string;
 }
+
+/** A read only the worker can answer: it needs the key index or the lease keys. */
+export type StoreRead =
+  | { op: 'range'; request: RangeRequest }
+  | { op: 'hash_kv'; request: HashKVRequest }
+  | { op: 'history'; from_rev: number; to_rev: number; events_max: number; prev_kv: boolean }
+  | { op: 'lease_keys'; id: number };
+
+/** What each read answers. */
+export interface StoreReadResults {
+  range: Revisioned<RangeResponse>;
+  hash_kv: Revisioned<HashKVResponse>;
+  history: HistoryChunk | { compactRevision: number };
+  lease_keys: Uint8Array[];
+}
+
+/** The answer to one READ record: its value, or the etcd error it failed with. */
+export interface ReadAnswer {
+  id: number;
+  value?: StoreReadResults[StoreRead['op']];
+  error?: { code: number; message: string };
+}
+
+/** Answers to READ records, in the order they were read. */
+export interface ReadReport {
+  reads: ReadAnswer[];
+}
+
+/** A compaction became physically complete up to `compacted` (between batches). */
+export interface CompactedReport {
+  compacted: number;
+}
+
+export type WorkerReport = BatchReport | ReadReport | CompactedReport;
 
 // No records: the packing and unpacking instances live on different threads and share no structures.
 const packr = new Packr({ useRecords: false, moreTypes: false });
@@ -93,6 +132,20 @@ export function encodeEntryRecord(entry: Entry, scratch: { bytes: Uint8Array }):
   view.setFloat64(16, entry.term, true);
   scratch.bytes.set(entry.data, ENTRY_HEADER_BYTES);
   return scratch.bytes.subarray(0, length);
+}
+
+/** Encodes a READ record. */
+export function encodeReadRecord(id: number, read: StoreRead): Uint8Array {
+  const body = packr.pack({ id, read });
+  const record = new Uint8Array(1 + body.length);
+  record[0] = KIND_READ;
+  record.set(body, 1);
+  return record;
+}
+
+/** Decodes a READ record (copied out of the ring by msgpack). */
+export function decodeReadRecord(record: Uint8Array): { id: number; read: StoreRead } {
+  return packr.unpack(record.subarray(1)) as { id: number; read: StoreRead };
 }
 
 /** Encodes a RESTORE record naming a snapshot file. */
@@ -121,7 +174,7 @@ export function decodeEntryRecord(record: Uint8Array): Entry {
 }
 
 /** Writes a report as one or more fragments, blocking (worker thread) while the ring is full. */
-export function writeReport(writer: RingWriter, report: BatchReport): void {
+export function writeReport(writer: RingWriter, report: WorkerReport): void {
   const bytes = packr.pack(report);
   const partBytesMax = writer.recordBytesMax - FRAGMENT_HEADER_BYTES;
   let offset = 0;
@@ -146,15 +199,15 @@ export class ReportReader {
   constructor(private readonly reader: RingReader) {}
 
   /** Hands every complete report waiting in the ring to `visit`. */
-  drain(visit: (report: BatchReport) => void): void {
-    const reports: BatchReport[] = [];
+  drain(visit: (report: WorkerReport) => void): void {
+    const reports: WorkerReport[] = [];
     this.reader.drain((record) => {
       // The record aliases shared memory: copy the fragment before the ring reuses it.
       this.parts.push(record.slice(FRAGMENT_HEADER_BYTES));
       if (record[0] === FRAGMENT_MORE) return;
       const whole = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
       this.parts = [];
-      reports.push(packr.unpack(whole) as BatchReport);
+      reports.push(packr.unpack(whole) as WorkerReport);
     });
     for (const report of reports) visit(report);
   }

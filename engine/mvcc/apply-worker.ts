@@ -1,15 +1,20 @@
 /**
- * The apply worker: the writer of the MVCC store's data. It sleeps on the entry ring, drains what
- * the main thread committed (at most APPLY_BATCH_ENTRIES_MAX entries), applies them in one LMDB
- * transaction that also records the applied index (MvccStore.applyEntries), and only after that
- * transaction committed reports results and change events on the report ring. Compaction is only
- * scheduled here; the snapshot pool removes the old revisions, chunk by chunk, beside it.
+ * The apply worker: the owner of the MVCC store, and so of its in-memory key index. It sleeps on
+ * the entry ring, drains what the main thread committed (at most APPLY_BATCH_ENTRIES_MAX entries),
+ * applies them in one LMDB transaction that also records the applied index
+ * (MvccStore.applyEntries), and only after that transaction committed reports results and change
+ * events on the report ring. It also answers the reads that need the key index (Range, HashKV,
+ * watch history, a lease's keys), in ring order after the entries before them, so the main
+ * thread, which drives Raft, never reads the store's data itself. Between batches it runs a
+ * pending compaction one bounded chunk at a time.
  */
 import { workerData } from 'node:worker_threads';
+import { EtcdError } from '../errors.js';
 import type { Entry } from '../raft/types.js';
 import { RingReader, RingWriter } from '../ring/byte-ring.js';
 import {
-  KIND_ENTRY, KIND_RESTORE, KIND_STOP, RING_WAIT_MS, decodeEntryRecord, decodeRestoreRecord, writeReport, type BatchReport, type ResultRecord,
+  KIND_ENTRY, KIND_READ, KIND_RESTORE, KIND_STOP, RING_WAIT_MS, decodeEntryRecord, decodeReadRecord, decodeRestoreRecord, writeReport,
+  type BatchReport, type ReadAnswer, type ResultRecord, type StoreRead, type StoreReadResults,
 } from './apply-protocol.js';
 import { MvccStore, type EntryOutcome, type StoreOptions } from './store.js';
 
@@ -41,11 +46,33 @@ function toRecord(outcome: EntryOutcome): ResultRecord {
 }
 
 function applyAndReport(batch: Entry[], closed: boolean): void {
-  const { outcomes, compactionPending, appliedIndex, appliedTerm, revision } = store.applyEntries(batch);
-  const report: BatchReport = { applied_index: appliedIndex, applied_term: appliedTerm, revision, results: outcomes.map(toRecord) };
-  if (compactionPending) report.compaction_pending = true;
+  const { outcomes, appliedIndex, appliedTerm, revision } = store.applyEntries(batch);
+  const report: BatchReport = {
+    applied_index: appliedIndex, applied_term: appliedTerm, revision, results: outcomes.map(toRecord),
+    finished_compact_revision: store.status().finished_compact_revision,
+  };
   if (closed) report.closed = true;
   writeReport(reports, report);
+}
+
+function read(request: StoreRead): StoreReadResults[StoreRead['op']] {
+  switch (request.op) {
+    case 'range': return store.range(request.request);
+    case 'hash_kv': return store.hashKV(request.request);
+    case 'history': return store.history(request.from_rev, request.to_rev, request.events_max, request.prev_kv);
+    case 'lease_keys': return store.leaseKeys(request.id);
+  }
+}
+
+/** Answers one READ record; an etcd error is the answer, anything else is a fault of this store. */
+function answer(record: Uint8Array): ReadAnswer {
+  const { id, read: request } = decodeReadRecord(record);
+  try {
+    return { id, value: read(request) };
+  } catch (error) {
+    if (!(error instanceof EtcdError)) throw error;
+    return { id, error: { code: error.code, message: error.message } };
+  }
 }
 
 /**
@@ -56,35 +83,56 @@ function restoreAndReport(path: string): void {
   let report: BatchReport;
   try {
     const { restored, appliedIndex, appliedTerm, revision } = store.restoreSnapshot(path);
-    report = { applied_index: appliedIndex, applied_term: appliedTerm, revision, results: [], restore: { path, restored } };
-    if (store.compactionPending()) report.compaction_pending = true;
+    report = {
+      applied_index: appliedIndex, applied_term: appliedTerm, revision, results: [], restore: { path, restored },
+      finished_compact_revision: store.status().finished_compact_revision,
+    };
   } catch (error) {
     const position = store.applyEntries([]);
     report = {
       applied_index: position.appliedIndex, applied_term: position.appliedTerm, revision: position.revision, results: [],
       restore: { path, restored: false, error: (error as Error).message },
+      finished_compact_revision: store.status().finished_compact_revision,
     };
   }
   writeReport(reports, report);
 }
 
+/** One chunk of a pending compaction; reports when it completes. */
+function compactAndReport(): void {
+  const finished = store.compactStep();
+  if (finished > 0) writeReport(reports, { compacted: finished });
+}
+
 function run(): void {
   applyAndReport([], false);
   for (;;) {
+    const compacting = store.compactionPending();
     if (!entries.hasData()) {
-      entries.waitForData(RING_WAIT_MS);
+      if (compacting) compactAndReport();
+      else entries.waitForData(RING_WAIT_MS);
       continue;
     }
     let batch: Entry[] = [];
+    let answers: ReadAnswer[] = [];
     let stop = false;
     entries.drain((record) => {
       if (stop) throw new Error('apply worker: a record followed STOP');
       if (record[0] === KIND_ENTRY) {
+        if (answers.length > 0) writeReport(reports, { reads: answers });
+        answers = [];
         batch.push(decodeEntryRecord(record));
+      } else if (record[0] === KIND_READ) {
+        // Entries queued before the read apply first: the read sees them.
+        if (batch.length > 0) applyAndReport(batch, false);
+        batch = [];
+        answers.push(answer(record));
       } else if (record[0] === KIND_RESTORE) {
         // Entries queued before the snapshot apply first; the snapshot then replaces the store.
         if (batch.length > 0) applyAndReport(batch, false);
+        if (answers.length > 0) writeReport(reports, { reads: answers });
         batch = [];
+        answers = [];
         restoreAndReport(decodeRestoreRecord(record));
       } else if (record[0] === KIND_STOP) {
         stop = true;
@@ -92,11 +140,13 @@ function run(): void {
         throw new Error(`apply worker: unknown ring record kind ${record[0]}`);
       }
     }, APPLY_BATCH_ENTRIES_MAX);
+    if (answers.length > 0) writeReport(reports, { reads: answers });
     if (stop) {
       applyAndReport(batch, true);
       return;
     }
     if (batch.length > 0) applyAndReport(batch, false);
+    if (compacting) compactAndReport();
   }
 }
 

@@ -1,11 +1,12 @@
 /**
- * The LMDB backend of the MVCC store: one environment, three named tables, binary keys in byte
- * order. Only the apply worker writes; any thread may open the same path and read.
+ * The LMDB backend of the MVCC store: one environment, named tables, binary keys in byte order.
+ * Only the apply worker writes; any thread may open the same path and read. No table is keyed by a
+ * user key (LMDB bounds keys to 1,978 bytes; etcd bounds only the request): the key index lives in
+ * the apply worker's memory (key-index.ts), rebuilt from the kv table at open, as etcd rebuilds its
+ * treeIndex from bbolt's `key` bucket.
  *
  *   kv     revision (etcd's 17 bytes: main BE8 '_' sub BE8, + 't' for a tombstone)
  *            -> mvccpb.KeyValue protobuf          (etcd's `key` bucket: the whole history)
- *   index  user key (raw bytes)
- *            -> key index: [main BE8 | sub u32 | flags u32] per revision, oldest first
  *   meta   name (ASCII) -> value:
  *            current_rev            u64  newest main revision (also kept when a compaction drops it)
  *            applied_index          u64  last Raft entry applied, written in the SAME txn as its data
@@ -15,15 +16,11 @@
  *            compact_cursor         bytes  last user key an unfinished compaction has processed
  *            cluster_id             u64  and member/..., member_removed/...: see members.ts
  *   lease       lease id (i64 BE) -> ttl u64 BE | remaining ttl u64 BE (seconds; 0 = no checkpoint)
- *   lease_keys  lease id (i64 BE) | user key -> empty   (the keys attached to each lease)
  *
- * Ranges walk the index table with a cursor and fetch kv rows by revision, so memory never holds
- * more than the keys a response returns; the index is never loaded whole.
+ * The keys attached to each lease are not stored either: every kv row carries its lease, so the
+ * apply worker rebuilds them with the index (lease-keys.ts), as etcd's lessor does.
  */
 import { open, type Database, type RootDatabase, type Transaction } from 'lmdb';
-
-/** LMDB's key-size limit as lmdb-js builds it: the index table keys are raw user keys. */
-export const KEY_BYTES_MAX = 1978;
 
 /** The meta table's keys. */
 export const META = {
@@ -43,10 +40,8 @@ export type Table = Database<Buffer, Buffer>;
 export interface Backend {
   root: RootDatabase<Buffer, Buffer>;
   kv: Table;
-  index: Table;
   meta: Table;
   lease: Table;
-  leaseKeys: Table;
 }
 
 /** Read options: inside a write transaction pass {} (reads see its writes), else a read txn. */
@@ -67,9 +62,7 @@ export function openBackend(path: string, options: { readOnly?: boolean } = {}):
   const table = (name: string): Table => root.openDB<Buffer, Buffer>({
     name, keyEncoding: 'binary', encoding: 'binary', compression: false, cache: false,
   });
-  return {
-    root, kv: table('kv'), index: table('index'), meta: table('meta'), lease: table('lease'), leaseKeys: table('lease_keys'),
-  };
+  return { root, kv: table('kv'), meta: table('meta'), lease: table('lease') };
 }
 
 /** Reads a u64 meta value (0 when absent). */

@@ -19,8 +19,8 @@ const BUCKET_NAME = Buffer.from('key');
 function keptAt(view: ReadView, revisionKey: Uint8Array, value: Uint8Array, atRev: number): boolean {
   const revision = bytesToRevision(revisionKey);
   if (revision.tombstone) return false;
-  const index = view.backend.index.get(Buffer.from(keyOfEncodedKeyValue(value)), view.read);
-  const kept = index === undefined ? undefined : liveRevisionAt(index, atRev);
+  const history = view.index.get(keyOfEncodedKeyValue(value));
+  const kept = history === undefined ? undefined : liveRevisionAt(history, atRev);
   return kept !== undefined && kept.main === revision.main && kept.sub === revision.sub;
 }
 

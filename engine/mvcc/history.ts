@@ -30,9 +30,9 @@ export interface HistoryChunk {
  */
 function prevKeyValue(view: ReadView, key: Uint8Array, rev: number): KeyValue | undefined {
   if (rev - 1 < view.compactRev || key.length === 0) return undefined;
-  const index = view.backend.index.get(Buffer.from(key), view.read);
-  if (index === undefined) return undefined;
-  const entry = liveRevisionAt(index, rev - 1);
+  const history = view.index.get(key);
+  if (history === undefined) return undefined;
+  const entry = liveRevisionAt(history, rev - 1);
   return entry === undefined ? undefined : keyValueAt(view, entry);
 }
 

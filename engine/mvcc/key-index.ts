@@ -1,111 +1,166 @@
 /**
- * The key index: for one user key, every revision at which it changed, oldest first, each marked
- * as a put or a tombstone (a delete). This is etcd's keyIndex with its generations flattened: a
- * generation is the run of puts up to and including a tombstone.
+ * The key index (etcd's treeIndex): for every user key, the revisions at which it changed, oldest
+ * first, each a put or a tombstone (a delete). It lives in the memory of the store's one owner
+ * thread (the apply worker), as etcd's does, and is rebuilt from the kv table when the store opens
+ * (the kv table is keyed by revision and each row names its key, so it holds everything the index
+ * does). Keeping it out of LMDB is what lets a key be as long as a request allows: LMDB bounds its
+ * keys to 1,978 bytes, etcd bounds nothing but the request.
  *
- * Encoding (the value of the index table under the user key), ENTRY_BYTES per revision:
- *   main (u64, big-endian) | sub (u32) | flags (u32: bit 0 = tombstone)
- * Fixed-size entries allow a binary search for "the revision in force at revision R". The history
- * of a key is bounded by compaction, which rewrites the entry without the revisions it drops.
+ * Keys are held as latin1 strings (one char per byte), so JavaScript's string order is byte order
+ * and V8 stores them one byte per char. A key's history is a flat number array, two numbers per
+ * revision: main, then sub * 2 + tombstone bit; binary search finds the revision in force at R.
+ * History is bounded by compaction, which drops what etcd's keyIndex.compact drops.
  */
+import BTreeModule from 'sorted-btree';
 import type { Revision } from './revision.js';
 
-const ENTRY_BYTES = 16;
-const FLAG_TOMBSTONE = 1;
-const TWO_POW_32 = 2 ** 32;
+const BTree = BTreeModule.default;
+const SLOT = 2;
 
 /** One revision of a key. */
 export interface IndexEntry extends Revision {
   tombstone: boolean;
 }
 
-function checkEncoded(index: Buffer): void {
-  if (index.length === 0 || index.length % ENTRY_BYTES !== 0) throw new Error(`corrupt key index of ${index.length} bytes`);
+/** A key's revisions, oldest first: [main, sub * 2 + tombstone, main, ...]. */
+export type KeyHistory = number[];
+
+/** The keys a request names: a single key, a half-open interval, or everything from `start`. */
+export interface KeyInterval {
+  start: Uint8Array;
+  /** Exclusive end; undefined = no end (range_end "\0"). Ignored when `single`. */
+  end: Uint8Array | undefined;
+  single: boolean;
 }
 
-// Buffer's own readers: no DataView to allocate on the per-key read path.
-function mainAt(index: Buffer, position: number): number {
-  const offset = position * ENTRY_BYTES;
-  return index.readUInt32BE(offset) * TWO_POW_32 + index.readUInt32BE(offset + 4);
+/** A user key as the index holds it. */
+export function indexKey(key: Uint8Array): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
 }
 
-function entryAt(index: Buffer, position: number): IndexEntry {
-  const offset = position * ENTRY_BYTES;
-  return {
-    main: index.readUInt32BE(offset) * TWO_POW_32 + index.readUInt32BE(offset + 4),
-    sub: index.readUInt32BE(offset + 8),
-    tombstone: (index.readUInt32BE(offset + 12) & FLAG_TOMBSTONE) !== 0,
-  };
-}
-
-/** Number of revisions recorded for the key. */
-export function entryCount(index: Buffer): number {
-  checkEncoded(index);
-  return index.length / ENTRY_BYTES;
-}
-
-/** Every recorded revision, oldest first. */
-export function entries(index: Buffer): IndexEntry[] {
-  const count = entryCount(index);
-    return Array.from({ length: count }, (_, position) => entryAt(index, position));
+function entryAt(history: KeyHistory, position: number): IndexEntry {
+  const tagged = history[position * SLOT + 1]!;
+  return { main: history[position * SLOT]!, sub: Math.floor(tagged / 2), tombstone: tagged % 2 === 1 };
 }
 
 /** The newest revision recorded. */
-export function lastEntry(index: Buffer): IndexEntry {
-  return entryAt(index, entryCount(index) - 1);
-}
-
-/** A new index with one more revision appended; it must be newer than every recorded one. */
-export function appendEntry(index: Buffer | undefined, entry: IndexEntry): Buffer {
-  if (!Number.isSafeInteger(entry.main) || entry.main < 1 || !Number.isInteger(entry.sub) || entry.sub < 0 || entry.sub >= TWO_POW_32) {
-    throw new RangeError(`invalid index revision ${entry.main}_${entry.sub}`);
-  }
-  const previousBytes = index?.length ?? 0;
-  if (index !== undefined) {
-    const last = lastEntry(index);
-    if (last.main > entry.main || (last.main === entry.main && last.sub >= entry.sub)) {
-      throw new Error(`key index must grow: ${entry.main}_${entry.sub} after ${last.main}_${last.sub}`);
-    }
-  }
-  const out = Buffer.allocUnsafe(previousBytes + ENTRY_BYTES);
-  if (index !== undefined) out.set(index, 0);
-  out.writeUInt32BE(Math.floor(entry.main / TWO_POW_32), previousBytes);
-  out.writeUInt32BE(entry.main >>> 0, previousBytes + 4);
-  out.writeUInt32BE(entry.sub, previousBytes + 8);
-  out.writeUInt32BE(entry.tombstone ? FLAG_TOMBSTONE : 0, previousBytes + 12);
-  return out;
+export function lastEntry(history: KeyHistory): IndexEntry {
+  return entryAt(history, history.length / SLOT - 1);
 }
 
 /** Position of the newest revision with main <= atRev, or -1. */
-function positionAt(index: Buffer, atRev: number): number {
-    let low = 0;
-  let high = entryCount(index) - 1;
+function positionAt(history: KeyHistory, atRev: number): number {
+  let low = 0;
+  let high = history.length / SLOT - 1;
   let found = -1;
   while (low <= high) {
     const middle = (low + high) >>> 1;
-    if (mainAt(index, middle) <= atRev) { found = middle; low = middle + 1; } else high = middle - 1;
+    if (history[middle * SLOT]! <= atRev) { found = middle; low = middle + 1; } else high = middle - 1;
   }
   return found;
 }
 
 /** The revision in force at atRev when the key existed then (not deleted), else undefined. */
-export function liveRevisionAt(index: Buffer, atRev: number): IndexEntry | undefined {
-  const position = positionAt(index, atRev);
+export function liveRevisionAt(history: KeyHistory, atRev: number): IndexEntry | undefined {
+  const position = positionAt(history, atRev);
   if (position < 0) return undefined;
-  const entry = entryAt(index, position);
+  const entry = entryAt(history, position);
   return entry.tombstone ? undefined : entry;
 }
 
-/**
- * What compacting at atRev does to this key (etcd's keyIndex.compact): the newest revision at or
- * below atRev is kept unless it is a tombstone; everything older goes. Returns the revisions to
- * delete from the kv table and the rewritten index (undefined when nothing is left).
- */
-export function compactIndex(index: Buffer, atRev: number): { removed: IndexEntry[]; index: Buffer | undefined } {
-  const position = positionAt(index, atRev);
-  if (position < 0) return { removed: [], index: Buffer.from(index) };
-    const keepFrom = entryAt(index, position).tombstone ? position + 1 : position;
-  const removed = Array.from({ length: keepFrom }, (_, i) => entryAt(index, i));
-  const rest = index.subarray(keepFrom * ENTRY_BYTES);
-  return { removed, index: rest.length === 0 ? undefined : Buffer.from(rest) };
+/** Every recorded revision, oldest first. */
+export function entries(history: KeyHistory): IndexEntry[] {
+  return Array.from({ length: history.length / SLOT }, (_, position) => entryAt(history, position));
+}
+
+/** The in-memory index of every key; see the file header. */
+export class KeyIndex {
+  private readonly tree = new BTree<string, KeyHistory>();
+
+  /** Number of keys with any recorded revision (live or deleted, until compaction drops them). */
+  get size(): number {
+    return this.tree.size;
+  }
+
+  /** The key's history, or undefined when the index holds nothing for it. */
+  get(key: Uint8Array): KeyHistory | undefined {
+    return this.tree.get(indexKey(key));
+  }
+
+  /** Records a new revision of `key`; it must be newer than every recorded one. */
+  append(key: Uint8Array, entry: IndexEntry): void {
+    const name = indexKey(key);
+    let history = this.tree.get(name);
+    if (history === undefined) {
+      history = [];
+      this.tree.set(name, history);
+    } else {
+      const last = lastEntry(history);
+      if (last.main > entry.main || (last.main === entry.main && last.sub >= entry.sub)) {
+        throw new Error(`key index must grow: ${entry.main}_${entry.sub} after ${last.main}_${last.sub}`);
+      }
+    }
+    history.push(entry.main, entry.sub * 2 + (entry.tombstone ? 1 : 0));
+  }
+
+  /**
+   * Calls `visit` for every key of the interval with a revision live at `atRev`, in key order
+   * (descending when `reverse`), until it returns false.
+   */
+  forEachLive(interval: KeyInterval, atRev: number, reverse: boolean, visit: (key: string, entry: IndexEntry) => boolean): void {
+    if (interval.single) {
+      const history = this.get(interval.start);
+      const entry = history === undefined ? undefined : liveRevisionAt(history, atRev);
+      if (entry !== undefined) visit(indexKey(interval.start), entry);
+      return;
+    }
+    const start = indexKey(interval.start);
+    const end = interval.end === undefined ? undefined : indexKey(interval.end);
+    if (end !== undefined && end <= start) return;
+    // entriesReversed starts at its key inclusive; the range end is exclusive, so skip it.
+    const walk = reverse ? this.tree.entriesReversed(end, undefined, end !== undefined) : this.tree.entries(start);
+    for (const [key, history] of walk) {
+      if (reverse ? key < start : end !== undefined && key >= end) return;
+      const entry = liveRevisionAt(history, atRev);
+      if (entry !== undefined && !visit(key, entry)) return;
+    }
+  }
+
+  /**
+   * One chunk of compaction at atRev (etcd's keyIndex.compact): for up to `keysMax` keys after
+   * `after` (from the first key when undefined), drops every revision older than the one in force
+   * at atRev, and that one too when it is a tombstone; a key left with nothing leaves the index.
+   * Returns the dropped revisions (their kv rows go too) and the last key examined, or undefined
+   * when the walk reached the end.
+   */
+  compact(after: string | undefined, atRev: number, keysMax: number): { removed: IndexEntry[]; last: string | undefined } {
+    const removed: IndexEntry[] = [];
+    const emptied: string[] = [];
+    let examined = 0;
+    let last: string | undefined;
+    for (const [key, history] of this.tree.entries(after)) {
+      if (after !== undefined && key === after) continue;
+      if (examined === keysMax) return this.finishCompact(removed, emptied, last);
+      examined++;
+      last = key;
+      const position = positionAt(history, atRev);
+      if (position < 0) continue;
+      const keepFrom = entryAt(history, position).tombstone ? position + 1 : position;
+      for (let i = 0; i < keepFrom; i++) removed.push(entryAt(history, i));
+      history.splice(0, keepFrom * SLOT);
+      if (history.length === 0) emptied.push(key);
+    }
+    return this.finishCompact(removed, emptied, undefined);
+  }
+
+  private finishCompact(removed: IndexEntry[], emptied: string[], last: string | undefined): { removed: IndexEntry[]; last: string | undefined } {
+    // Removed after the walk: the tree must not change under its iterator.
+    for (const key of emptied) this.tree.delete(key);
+    return { removed, last };
+  }
+
+  /** Forgets everything (the store was replaced by a snapshot and is rebuilt). */
+  clear(): void {
+    this.tree.clear();
+  }
 }

@@ -2,15 +2,15 @@
  * Range: etcd's read of the keys in [key, range_end) at a revision, with limit, sort, revision
  * filters, keys_only and count_only (etcd's applierV3backend.Range over mvcc's rangeKeys).
  *
- * Memory stays bounded by what the response returns: the index table is walked with a cursor
- * (count needs every key in the range, but only its index entry, never its value), kv rows are
- * fetched only for keys that may be returned, and a sorted request with a limit holds at most
- * 2 x limit candidates at a time.
+ * Memory stays bounded by what the response returns: the in-memory key index is walked (count
+ * needs every key in the range, but only its index entry, never its value), kv rows are fetched
+ * only for keys that may be returned, and a sorted request with a limit holds at most 2 x limit
+ * candidates at a time.
  */
 import { ErrCompacted, ErrFutureRev } from '../errors.js';
-import { KEY_BYTES_MAX, compareBytes, type Backend, type ReadOptions } from './backend.js';
+import { compareBytes, type Backend, type ReadOptions } from './backend.js';
 import { decodeKeyValue } from './kv-codec.js';
-import { liveRevisionAt, type IndexEntry } from './key-index.js';
+import type { IndexEntry, KeyIndex, KeyInterval } from './key-index.js';
 import { revisionToBytes } from './revision.js';
 import { SortOrder, SortTarget, type KeyValue, type RangeRequest, type RangeResponse } from './rpc.js';
 
@@ -18,19 +18,15 @@ import { SortOrder, SortTarget, type KeyValue, type RangeRequest, type RangeResp
 export interface ReadView {
   backend: Backend;
   read: ReadOptions;
+  /** The key index, as of the newest revision this view sees (or newer: it is MVCC). */
+  index: KeyIndex;
   /** The newest revision this view sees. */
   currentRev: number;
   /** Revisions below this one may be gone (the scheduled compaction revision). */
   compactRev: number;
 }
 
-/** The keys a request names: a single key, a half-open interval, or everything from `start`. */
-export interface KeyInterval {
-  start: Uint8Array;
-  /** Exclusive end; undefined = no end (range_end "\0"). Ignored when `single`. */
-  end: Uint8Array | undefined;
-  single: boolean;
-}
+export type { KeyInterval };
 
 /** Interprets key/range_end as etcd does: empty = the key alone, "\0" = all keys >= key. */
 export function keyInterval(key: Uint8Array, rangeEnd: Uint8Array | undefined): KeyInterval {
@@ -63,35 +59,11 @@ export function intervalContains(interval: KeyInterval, key: Uint8Array): boolea
 
 /**
  * Calls `visit` for every key of the interval that exists at `atRev`, in key order (descending
- * when `reverse`), until it returns false.
+ * when `reverse`), until it returns false. Keys come as the index holds them (latin1 strings).
  */
 export function forEachLiveKey(view: ReadView, interval: KeyInterval, atRev: number, reverse: boolean,
-  visit: (key: Buffer, entry: IndexEntry) => boolean): void {
-  const { backend, read } = view;
-  if (interval.single) {
-    // Keys longer than LMDB allows are never stored (puts refuse them), and LMDB cannot look them up.
-    if (interval.start.length === 0 || interval.start.length > KEY_BYTES_MAX) return;
-    const key = Buffer.from(interval.start);
-    const index = backend.index.get(key, read);
-    const entry = index === undefined ? undefined : liveRevisionAt(index, atRev);
-    if (entry !== undefined) visit(key, entry);
-    return;
-  }
-  if (interval.end !== undefined && compareBytes(interval.end, interval.start) <= 0) return;
-  // Bounds longer than LMDB's key limit are cut to it; since no stored key is that long, keys >= a
-  // long start are exactly those > its cut, and keys < a long end exactly those <= its cut.
-  const startCut = interval.start.length > KEY_BYTES_MAX;
-  const endCut = interval.end !== undefined && interval.end.length > KEY_BYTES_MAX;
-  const start = Buffer.from(interval.start.subarray(0, KEY_BYTES_MAX));
-  const end = interval.end === undefined ? undefined : Buffer.from(interval.end.subarray(0, KEY_BYTES_MAX));
-  // lmdb-js iterates from `start` towards `end`; in reverse the range end is where it starts.
-  const cursor = reverse
-    ? backend.index.getRange({ start: end, exclusiveStart: end !== undefined && !endCut, end: start, inclusiveEnd: !startCut, reverse: true, ...read })
-    : backend.index.getRange({ start, exclusiveStart: startCut, end, inclusiveEnd: endCut, ...read });
-  for (const { key, value } of cursor) {
-    const entry = liveRevisionAt(value, atRev);
-    if (entry !== undefined && !visit(key, entry)) return;
-  }
+  visit: (key: string, entry: IndexEntry) => boolean): void {
+  view.index.forEachLive(interval, atRev, reverse, visit);
 }
 
 /** The KeyValue stored at a key's revision. */

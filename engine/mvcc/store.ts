@@ -1,11 +1,13 @@
 /**
  * The MVCC store: etcd's KV semantics over the LMDB backend (see backend.ts for the layout).
  *
- * MvccReader serves Range and HashKV from read transactions; any thread may open one on the path
- * and it never waits for the writer. MvccStore adds the writes and is owned by exactly one thread
- * (the apply worker): `applyEntries` applies a batch of committed Raft entries in ONE LMDB
- * transaction that also records the applied index, skipping entries at or below it, so a crash
- * neither applies an entry twice nor skips one.
+ * MvccReader serves what needs no key index (status, leases, membership) from read transactions;
+ * any thread may open one on the path and it never waits for the writer. MvccStore is owned by
+ * exactly one thread (the apply worker): it holds the key index and the lease keys in memory
+ * (rebuilt from the kv table when it opens), serves everything that needs them (Range, HashKV,
+ * watch history, a lease's keys) and makes the writes: `applyEntries` applies a batch of committed
+ * Raft entries in ONE LMDB transaction that also records the applied index, skipping entries at or
+ * below it, so a crash neither applies an entry twice nor skips one.
  */
 import { EtcdError } from '../errors.js';
 import type { Entry } from '../raft/types.js';
@@ -15,8 +17,11 @@ import { META, getMetaNumber, openBackend, putMetaNumber, scheduledCompactRevisi
 import { COMPACTION_KEYS_PER_CHUNK_DEFAULT, compactChunk, compactionPending, scheduleCompaction } from './compaction.js';
 import { hashKV } from './hash.js';
 import { readHistory, type HistoryChunk } from './history.js';
+import { indexKey, KeyIndex } from './key-index.js';
+import { decodeKeyValue } from './kv-codec.js';
 import { applyDeleteRange, applyPut } from './ops.js';
 import { range, type ReadView } from './range.js';
+import { bytesToRevision } from './revision.js';
 import { decodeInternalRequest, type InternalRequest } from './request.js';
 import type {
   CompactionResponse, DeleteRangeResponse, Event, HashKVRequest, HashKVResponse, PutResponse, RangeRequest,
@@ -24,12 +29,13 @@ import type {
 } from './rpc.js';
 import { applyTxn } from './txn.js';
 import { checkDeleteRangeRequest, checkPutRequest, checkRangeRequest, checkTxnRequest, MAX_TXN_OPS_DEFAULT } from './validate.js';
-import { EventsMode, WriteTxn } from './write-txn.js';
+import { EventsMode, WriteTxn, type StoreMemory } from './write-txn.js';
 import {
   applyMembershipChange, checkMemberAttributes, putMemberAttributes, readClusterId, readMembers, readRemovedMembers, type MemberRecord,
 } from './members.js';
 import { decodeConfChange } from '../raft/confchange.js';
-import { checkpointLeases, grantLease, readLease, readLeaseKeys, readLeases, revokeLease, type LeaseRecord } from '../lease/lease-table.js';
+import { LeaseKeys } from '../lease/lease-keys.js';
+import { checkpointLeases, grantLease, NO_LEASE, readLease, readLeases, revokeLease, type LeaseRecord } from '../lease/lease-table.js';
 import type { LeaseChange, LeaseGrantResponse } from '../lease/lease-rpc.js';
 
 /** A response and the revision its header carries (the store revision it produced or saw). */
@@ -92,6 +98,9 @@ export interface StoreOptions {
   compactionKeysPerChunk?: number;
 }
 
+/** A read view without the key index (what any thread can read). */
+export type BackendView = Omit<ReadView, 'index'>;
+
 /** An empty store is at revision 1, as etcd's is: the first write produces revision 2. */
 export const INITIAL_REVISION = 1;
 
@@ -108,7 +117,7 @@ export class MvccReader {
   }
 
   /** Runs `read` on a fresh snapshot: the newest committed state, isolated from later commits. */
-  protected withReadView<T>(read: (view: ReadView) => T): T {
+  protected withReadView<T>(read: (view: BackendView) => T): T {
     const root = this.backend.root;
     // The writer may be another thread: drop lmdb-js's cached read txn so this one is current.
     root.resetReadTxn();
@@ -124,27 +133,6 @@ export class MvccReader {
     } finally {
       transaction.done();
     }
-  }
-
-  /** etcd's Range; throws EtcdError. The revision is the store's current one, as etcd's header. */
-  range(request: RangeRequest): Revisioned<RangeResponse> {
-    checkRangeRequest(request);
-    return this.withReadView((view) => ({ response: range(view, request), revision: view.currentRev }));
-  }
-
-  /** etcd's HashKV; throws EtcdError. */
-  hashKV(request: HashKVRequest): Revisioned<HashKVResponse> {
-    return this.withReadView((view) => ({ response: hashKV(view, request.revision), revision: view.currentRev }));
-  }
-
-  /**
-   * The change events of revisions [fromRev, toRev] (see history.ts), or the compaction revision
-   * when fromRev is below it (those revisions may be gone).
-   */
-  history(fromRev: number, toRev: number, eventsMax: number, withPrevKv: boolean): HistoryChunk | { compactRevision: number } {
-    return this.withReadView((view) => (fromRev < view.compactRev
-      ? { compactRevision: view.compactRev }
-      : readHistory(view, fromRev, toRev, eventsMax, withPrevKv)));
   }
 
   /** Current, compacted and applied positions, from one snapshot. */
@@ -165,12 +153,9 @@ export class MvccReader {
     }));
   }
 
-  /** One lease and its attached keys, or undefined. */
-  lease(id: number): { lease: LeaseRecord; keys: Buffer[] } | undefined {
-    return this.withReadView((view) => {
-      const lease = readLease(view.backend, id, view.read);
-      return lease === undefined ? undefined : { lease, keys: readLeaseKeys(view.backend, id, view.read) };
-    });
+  /** One lease, or undefined. */
+  lease(id: number): LeaseRecord | undefined {
+    return this.withReadView((view) => readLease(view.backend, id, view.read));
   }
 
   /** Every member of the cluster, sorted by id (see members.ts). */
@@ -198,12 +183,69 @@ export class MvccStore extends MvccReader {
   private readonly eventsMode: EventsMode;
   private readonly maxTxnOps: number;
   private readonly compactionKeysPerChunk: number;
+  private readonly memory: StoreMemory = { index: new KeyIndex(), leaseKeys: new LeaseKeys() };
 
   constructor(path: string, options: StoreOptions = {}) {
     super(path, false);
     this.eventsMode = options.eventsMode ?? EventsMode.NONE;
     this.maxTxnOps = options.maxTxnOps ?? MAX_TXN_OPS_DEFAULT;
     this.compactionKeysPerChunk = options.compactionKeysPerChunk ?? COMPACTION_KEYS_PER_CHUNK_DEFAULT;
+    this.rebuildMemory();
+  }
+
+  /**
+   * Rebuilds the key index and the lease keys from the kv table, walked in revision order: each
+   * row appends its revision to its key's history, and the newest row of a key says its lease.
+   */
+  private rebuildMemory(): void {
+    const { index, leaseKeys } = this.memory;
+    index.clear();
+    leaseKeys.clear();
+    /** The lease of each key whose newest row so far has one. */
+    const leaseOf = new Map<string, number>();
+    this.withReadView((view) => {
+      for (const { key: revisionKey, value } of view.backend.kv.getRange({ ...view.read })) {
+        const revision = bytesToRevision(revisionKey);
+        const kv = decodeKeyValue(value, false);
+        index.append(kv.key, { main: revision.main, sub: revision.sub, tombstone: revision.tombstone });
+        const name = indexKey(kv.key);
+        const lease = revision.tombstone ? NO_LEASE : kv.lease;
+        leaseKeys.move(name, leaseOf.get(name) ?? NO_LEASE, lease);
+        if (lease === NO_LEASE) leaseOf.delete(name);
+        else leaseOf.set(name, lease);
+      }
+    });
+  }
+
+  /** Runs `read` on a fresh snapshot together with the key index. */
+  private withIndexedView<T>(read: (view: ReadView) => T): T {
+    return this.withReadView((view) => read({ ...view, index: this.memory.index }));
+  }
+
+  /** etcd's Range; throws EtcdError. The revision is the store's current one, as etcd's header. */
+  range(request: RangeRequest): Revisioned<RangeResponse> {
+    checkRangeRequest(request);
+    return this.withIndexedView((view) => ({ response: range(view, request), revision: view.currentRev }));
+  }
+
+  /** etcd's HashKV; throws EtcdError. */
+  hashKV(request: HashKVRequest): Revisioned<HashKVResponse> {
+    return this.withIndexedView((view) => ({ response: hashKV(view, request.revision), revision: view.currentRev }));
+  }
+
+  /**
+   * The change events of revisions [fromRev, toRev] (see history.ts), or the compaction revision
+   * when fromRev is below it (those revisions may be gone).
+   */
+  history(fromRev: number, toRev: number, eventsMax: number, withPrevKv: boolean): HistoryChunk | { compactRevision: number } {
+    return this.withIndexedView((view) => (fromRev < view.compactRev
+      ? { compactRevision: view.compactRev }
+      : readHistory(view, fromRev, toRev, eventsMax, withPrevKv)));
+  }
+
+  /** The keys attached to lease `id`, in byte order. */
+  leaseKeys(id: number): Buffer[] {
+    return this.memory.leaseKeys.keysOf(id);
   }
 
   /**
@@ -234,7 +276,7 @@ export class MvccStore extends MvccReader {
       checkpointLeases(this.backend, request.lease_checkpoint.checkpoints);
       return { index, revision: position.currentRev, response: {}, events: [], lease: { checkpoints: request.lease_checkpoint.checkpoints } };
     }
-    const w = new WriteTxn(this.backend, position.currentRev, position.compactRev, this.eventsMode);
+    const w = new WriteTxn(this.backend, this.memory, position.currentRev, position.compactRev, this.eventsMode);
     if ('lease_revoke' in request) {
       revokeLease(this.backend, w, request.lease_revoke.ID);
       position.currentRev = w.rev;
@@ -296,7 +338,7 @@ export class MvccStore extends MvccReader {
    * Entries at or below the stored applied index are skipped (re-sent after a restart); the rest
    * must follow it without a gap. Empty entries (a new leader's no-op), configuration changes and
    * unknown data only advance the applied index. A compaction request only schedules the
-   * compaction here; its physical work runs elsewhere (runCompaction, on the snapshot pool).
+   * compaction here; its physical work runs in chunks between batches (compactStep).
    * Returns an outcome per applied KV request, and where the store stands after the batch.
    */
   applyEntries(entries: readonly Entry[]): AppliedBatch {
@@ -336,6 +378,7 @@ export class MvccStore extends MvccReader {
    */
   restoreSnapshot(path: string): { restored: boolean; appliedIndex: number; appliedTerm: number; revision: number } {
     const { restored } = restoreStoreSnapshot(this.backend, path);
+    if (restored) this.rebuildMemory();
     return this.withReadView((view) => ({
       restored,
       appliedIndex: getMetaNumber(view.backend, META.APPLIED_INDEX, view.read),
@@ -351,6 +394,6 @@ export class MvccStore extends MvccReader {
 
   /** Runs one compaction chunk in its own transaction; returns the revision it completed, or 0. */
   compactStep(): number {
-    return this.backend.root.transactionSync(() => compactChunk(this.backend, this.compactionKeysPerChunk));
+    return this.backend.root.transactionSync(() => compactChunk(this.backend, this.memory.index, this.compactionKeysPerChunk));
   }
 }

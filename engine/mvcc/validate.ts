@@ -5,10 +5,8 @@
  * applying, so a bad entry in the log fails the same way on every member.
  */
 import {
-  ErrDuplicateKey, ErrEmptyKey, ErrInvalidSortOption, ErrLeaseProvided, ErrRequestTooLarge, ErrTooManyOps,
-  ErrValueProvided,
+  ErrDuplicateKey, ErrEmptyKey, ErrInvalidSortOption, ErrLeaseProvided, ErrTooManyOps, ErrValueProvided,
 } from '../errors.js';
-import { KEY_BYTES_MAX } from './backend.js';
 import { intervalContains, keyInterval, type KeyInterval } from './range.js';
 import {
   SortOrder, SortTarget, type DeleteRangeRequest, type PutRequest, type RangeRequest, type RequestOp, type TxnRequest,
@@ -17,10 +15,9 @@ import {
 /** etcd's --max-txn-ops default. */
 export const MAX_TXN_OPS_DEFAULT = 128;
 
+/** A key may be as long as the request allows (--max-request-bytes bounds it before Raft), as in etcd. */
 function checkKey(key: Uint8Array | undefined): void {
   if (key === undefined || key.length === 0) throw ErrEmptyKey;
-  // The index table is keyed by the raw user key, and LMDB bounds key size.
-  if (key.length > KEY_BYTES_MAX) throw ErrRequestTooLarge;
 }
 
 /** etcd's checkRangeRequest. */

@@ -5,9 +5,10 @@
  * transaction that the caller opens and commits.
  */
 import { type Backend } from './backend.js';
-import { leaseExists, moveKeyLease } from '../lease/lease-table.js';
+import type { LeaseKeys } from '../lease/lease-keys.js';
+import { leaseExists } from '../lease/lease-table.js';
 import { encodeKeyValue } from './kv-codec.js';
-import { appendEntry, lastEntry } from './key-index.js';
+import { indexKey, lastEntry, type KeyIndex } from './key-index.js';
 import { forEachLiveKey, keyInterval, keyValueAt, type KeyInterval, type ReadView } from './range.js';
 import { revisionToBytes } from './revision.js';
 import { EventType, type Event, type KeyValue } from './rpc.js';
@@ -21,6 +22,12 @@ export enum EventsMode {
   KV_AND_PREV = 2,
 }
 
+/** What the store keeps in memory beside LMDB; a write transaction updates both. */
+export interface StoreMemory {
+  index: KeyIndex;
+  leaseKeys: LeaseKeys;
+}
+
 const EMPTY = new Uint8Array(0);
 const ZERO_BYTE = Buffer.from([0]);
 /** Keys a delete_range collects before deleting them: bounds its memory. */
@@ -32,8 +39,8 @@ export class WriteTxn {
   /** Change events, in sub-revision order, when the events mode asks for them. */
   readonly events: Event[] = [];
 
-  constructor(private readonly backend: Backend, readonly beginRev: number, readonly compactRev: number,
-    private readonly eventsMode: EventsMode) {}
+  constructor(private readonly backend: Backend, private readonly memory: StoreMemory, readonly beginRev: number,
+    readonly compactRev: number, private readonly eventsMode: EventsMode) {}
 
   /** The revision reads inside the txn see, and the one its changes get. */
   get rev(): number {
@@ -47,7 +54,7 @@ export class WriteTxn {
 
   /** A read view over the txn's current state (its own writes included). */
   view(): ReadView {
-    return { backend: this.backend, read: {}, currentRev: this.rev, compactRev: this.compactRev };
+    return { backend: this.backend, read: {}, index: this.memory.index, currentRev: this.rev, compactRev: this.compactRev };
   }
 
   /** True when lease `id` exists (a put may attach only an existing lease). */
@@ -55,11 +62,16 @@ export class WriteTxn {
     return leaseExists(this.backend, id);
   }
 
+  /** The keys attached to lease `id`, in byte order. */
+  leaseKeys(id: number): Buffer[] {
+    return this.memory.leaseKeys.keysOf(id);
+  }
+
   /** The key's current kv (as of this txn's own writes), or undefined when absent. */
   current(key: Uint8Array): KeyValue | undefined {
-    const index = this.backend.index.get(Buffer.from(key));
-    if (index === undefined) return undefined;
-    const last = lastEntry(index);
+    const history = this.memory.index.get(key);
+    if (history === undefined) return undefined;
+    const last = lastEntry(history);
     return last.tombstone ? undefined : keyValueAt(this.view(), last);
   }
 
@@ -68,8 +80,8 @@ export class WriteTxn {
     const main = this.beginRev + 1;
     const sub = this.changes;
     const keyBytes = Buffer.from(key);
-    const index = this.backend.index.get(keyBytes);
-    const last = index === undefined ? undefined : lastEntry(index);
+    const history = this.memory.index.get(keyBytes);
+    const last = history === undefined ? undefined : lastEntry(history);
     const prev = last === undefined || last.tombstone ? undefined : keyValueAt(this.view(), last);
     const kv: KeyValue = {
       key: keyBytes,
@@ -80,8 +92,8 @@ export class WriteTxn {
       lease,
     };
     this.backend.kv.putSync(revisionToBytes(main, sub), encodeKeyValue(kv));
-    this.backend.index.putSync(keyBytes, appendEntry(index, { main, sub, tombstone: false }));
-    moveKeyLease(this.backend, keyBytes, prev?.lease ?? 0, lease);
+    this.memory.index.append(keyBytes, { main, sub, tombstone: false });
+    this.memory.leaseKeys.move(indexKey(keyBytes), prev?.lease ?? 0, lease);
     this.changes++;
     if (this.eventsMode !== EventsMode.NONE) {
       this.events.push(this.eventsMode === EventsMode.KV_AND_PREV && prev !== undefined
@@ -118,8 +130,9 @@ export class WriteTxn {
   private collectLive(interval: KeyInterval): { key: Buffer; prev: KeyValue }[] {
     const view = this.view();
     const found: { key: Buffer; prev: KeyValue }[] = [];
-    forEachLiveKey(view, interval, view.currentRev, false, (key, entry) => {
-      found.push({ key, prev: keyValueAt(view, entry) });
+    forEachLiveKey(view, interval, view.currentRev, false, (_key, entry) => {
+      const prev = keyValueAt(view, entry);
+      found.push({ key: Buffer.from(prev.key), prev });
       return found.length < DELETE_CHUNK_KEYS;
     });
     return found;
@@ -131,8 +144,8 @@ export class WriteTxn {
     this.backend.kv.putSync(revisionToBytes(main, sub, true), encodeKeyValue({
       key, create_revision: 0, mod_revision: 0, version: 0, value: EMPTY, lease: 0,
     }));
-    this.backend.index.putSync(key, appendEntry(this.backend.index.get(key), { main, sub, tombstone: true }));
-    moveKeyLease(this.backend, key, prev.lease, 0);
+    this.memory.index.append(key, { main, sub, tombstone: true });
+    this.memory.leaseKeys.move(indexKey(key), prev.lease, 0);
     this.changes++;
     if (this.eventsMode === EventsMode.NONE) return;
     const kv: KeyValue = { key, create_revision: 0, mod_revision: main, version: 0, value: EMPTY, lease: 0 };

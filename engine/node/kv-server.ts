@@ -6,15 +6,16 @@
  * - Writes (Put, DeleteRange, Txn, Compact) go through Raft and answer when applied here. A put
  *   naming a lease that does not exist fails when it applies (the apply worker checks, against
  *   the replicated lease table), so a follower that has not yet applied a grant refuses nothing.
- * - Linearizable ranges wait for a ReadIndex round and this member's apply, then read LMDB on
- *   this thread; serializable ranges read LMDB at once. Reads never wait for the writer.
+ * - Linearizable ranges wait for a ReadIndex round and this member's apply, then have the apply
+ *   worker read them (it holds the key index); serializable ranges go to it at once. No read,
+ *   however large, runs on this thread, which drives Raft.
  */
 import type { ApplyResult } from '../mvcc/applier.js';
 import type {
   CompactionRequest, CompactionResponse, DeleteRangeRequest, DeleteRangeResponse, HashKVRequest, HashKVResponse,
   PutRequest, PutResponse, RangeRequest, RangeResponse, TxnRequest, TxnResponse,
 } from '../mvcc/rpc.js';
-import type { MvccReader, Revisioned } from '../mvcc/store.js';
+import type { Revisioned } from '../mvcc/store.js';
 import { checkDeleteRangeRequest, checkPutRequest, checkRangeRequest, checkTxnRequest, MAX_TXN_OPS_DEFAULT } from '../mvcc/validate.js';
 import type { Member } from './member.js';
 
@@ -32,7 +33,6 @@ export type WithHeader<T> = Omit<T, 'header'> & { header: ResponseHeader };
 export class KvServer {
   constructor(
     private readonly member: Member,
-    private readonly reader: MvccReader,
     private readonly maxTxnOps = MAX_TXN_OPS_DEFAULT,
   ) {}
 
@@ -48,8 +48,8 @@ export class KvServer {
 
   async range(request: RangeRequest): Promise<WithHeader<RangeResponse>> {
     checkRangeRequest(request);
-    const read = (): Revisioned<RangeResponse> => this.reader.range(request);
-    const { response, revision } = request.serializable === true ? read() : await this.member.readIndex(read);
+    const read = (): Promise<Revisioned<RangeResponse>> => this.member.applier.read({ op: 'range', request });
+    const { response, revision } = request.serializable === true ? await read() : await this.member.readIndex(read);
     return { ...response, header: this.header(revision) };
   }
 
@@ -73,8 +73,8 @@ export class KvServer {
   }
 
   /** HashKV of this member's store (Maintenance.HashKV): local, as etcd serves it. */
-  hashKV(request: HashKVRequest): WithHeader<HashKVResponse> {
-    const { response, revision } = this.reader.hashKV(request);
+  async hashKV(request: HashKVRequest): Promise<WithHeader<HashKVResponse>> {
+    const { response, revision } = await this.member.applier.read({ op: 'hash_kv', request });
     return { ...response, header: this.header(revision) };
   }
 

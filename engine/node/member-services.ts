@@ -32,8 +32,8 @@ export interface MemberServicesOptions {
  * so the hub misses nothing.
  */
 export function attachServices(member: Member, reader: MvccReader, options: MemberServicesOptions = {}): MemberServices {
-  const kv = new KvServer(member, reader, options.maxTxnOps ?? MAX_TXN_OPS_DEFAULT);
-  const hub = new WatchHub(reader, {
+  const kv = new KvServer(member, options.maxTxnOps ?? MAX_TXN_OPS_DEFAULT);
+  const hub = new WatchHub(member.applier, {
     revision: member.applier.revision,
     ...(options.watchProgressNotifyIntervalMs ? { progressNotifyIntervalMs: options.watchProgressNotifyIntervalMs } : {}),
   });

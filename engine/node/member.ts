@@ -24,7 +24,6 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrLeaderChanged, ErrNoLeader, ErrRequestTooLarge, ErrStopped, ErrTimeout, ErrTooManyRequests, EtcdError } from '../errors.js';
 import { Applier, type ApplyResult } from '../mvcc/applier.js';
-import { COMPACTION_KEYS_PER_CHUNK_DEFAULT } from '../mvcc/compaction.js';
 import { EventsMode } from '../mvcc/write-txn.js';
 import { encodeInternalRequest, type InternalRequest } from '../mvcc/request.js';
 import { ConfChangeType, decodeConfChange, encodeConfChange, type ConfChange } from '../raft/confchange.js';
@@ -183,7 +182,7 @@ export class Member {
     mkdirSync(kvDir, { recursive: true });
     const { wal, replay } = await Wal.open({ dir: walDir });
     let member: Member | null = null;
-    // The snapshot pool copies the store for snapshots and runs MVCC compactions, beside the apply worker.
+    // The snapshot pool copies the store for snapshots, beside the apply worker.
     const pool = new SnapshotPool();
     const applier = await Applier.open({
       path: kvDir,
@@ -191,7 +190,6 @@ export class Member {
       eventsMode: EventsMode.KV_AND_PREV,
       onResult: (result) => member?.onApplied(result),
       onBatch: (revision) => member?.onAppliedBatch(revision),
-      compact: () => pool.compact(kvDir, COMPACTION_KEYS_PER_CHUNK_DEFAULT),
     });
     const { storage, hardState } = await restoreStorage(wal, replay, options, applier.appliedIndex);
     const node = new RawNode({

@@ -4,8 +4,8 @@
  * behind for its Raft log to catch it up. Written by the snapshot pool, read by the apply worker.
  *
  *   frame:  u32 LE payload bytes | u32 LE crc32c(payload) | msgpack payload
- *   first:  { format: 'cairn-snapshot', version: 1, applied_index, applied_term }
- *   then:   { table: 'kv' | 'index' | 'meta' | 'lease' | 'lease_keys', rows: [key, value, key, value, ...] }   (bounded bytes)
+ *   first:  { format: 'cairn-snapshot', version: 2, applied_index, applied_term }
+ *   then:   { table: 'kv' | 'meta' | 'lease', rows: [key, value, key, value, ...] }   (bounded bytes)
  *   last:   { end: true, rows: <total rows> }
  *
  * Rows are logical (not LMDB pages), so the file holds no free pages and restores into a store of
@@ -17,13 +17,14 @@ import { Packr } from 'msgpackr';
 import { crc32c } from '../checksum/crc32c.js';
 
 export const SNAPSHOT_FORMAT = 'cairn-snapshot';
-export const SNAPSHOT_VERSION = 1;
-export const SNAPSHOT_TABLES = ['kv', 'index', 'meta', 'lease', 'lease_keys'] as const;
+/** 2: the key index and lease keys are no longer tables (the restoring store rebuilds them from kv). */
+export const SNAPSHOT_VERSION = 2;
+export const SNAPSHOT_TABLES = ['kv', 'meta', 'lease'] as const;
 export type SnapshotTable = typeof SNAPSHOT_TABLES[number];
 const FRAME_HEADER_BYTES = 8;
 /** A row frame is cut once it holds this many bytes: bounds memory on both ends. */
 export const SNAPSHOT_FRAME_BYTES_TARGET = 1 << 20;
-/** No frame may exceed this (a key is at most ~2 KB; a value at most the request limit). */
+/** No frame may exceed this (a row is at most about one request, 1.5 MiB by default). */
 export const SNAPSHOT_FRAME_BYTES_MAX = 64 << 20;
 
 export interface SnapshotHeader {

@@ -1,11 +1,11 @@
 /**
- * The snapshot/compaction pool (piscina): the design's worker threads for state snapshots and
- * other long store jobs, so the main thread keeps driving Raft and the apply worker keeps applying
+ * The snapshot pool (piscina): the design's worker threads for state snapshots and other long
+ * store jobs that need no key index, so the main thread keeps driving Raft and the apply worker keeps applying
  * while they run. Small by default: on a 2-core machine one job at a time is plenty, and every
  * job competes with the WAL and apply workers for the disk anyway.
  */
 import { Piscina } from 'piscina';
-import type { CompactTask, WriteSnapshotTask } from './snapshot-pool-task.js';
+import type { WriteSnapshotTask } from './snapshot-pool-task.js';
 import type { StoreSnapshotInfo } from './store-snapshot.js';
 
 export interface SnapshotPoolOptions {
@@ -34,15 +34,6 @@ export class SnapshotPool {
   writeSnapshot(kvPath: string, outPath: string): Promise<StoreSnapshotInfo> {
     const task: WriteSnapshotTask = { kind: 'write-snapshot', kvPath, outPath };
     return this.piscina.run(task) as Promise<StoreSnapshotInfo>;
-  }
-
-  /**
-   * Runs the pending MVCC compaction of the store at `kvPath` to completion on a pool thread, in
-   * chunks of `keysPerChunk` keys; resolves with the finished compaction revision.
-   */
-  compact(kvPath: string, keysPerChunk: number): Promise<number> {
-    const task: CompactTask = { kind: 'compact', kvPath, keysPerChunk };
-    return this.piscina.run(task) as Promise<number>;
   }
 
   async close(): Promise<void> {

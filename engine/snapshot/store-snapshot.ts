@@ -19,7 +19,7 @@ export interface StoreSnapshotInfo {
 }
 
 function tableOf(backend: Backend, table: SnapshotTable): Table {
-  return table === 'lease_keys' ? backend.leaseKeys : backend[table];
+  return backend[table];
 }
 
 /** Writes the store at `kvPath` into a snapshot file at `outPath`. */

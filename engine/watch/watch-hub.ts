@@ -12,10 +12,12 @@
  *   The Event objects are shared, so transports encode each event once however many watchers
  *   get it.
  * - Unsynced watchers (a start revision in the past; a congested stream; a jump of the store, as
- *   when a snapshot replaced it) catch up from LMDB in bounded steps, round robin, one step per
- *   event-loop turn, so catch-up never holds up Raft and no stream starves another. A watcher is
- *   synced once its history read reaches `revision`; both happen on this thread between two
- *   batches, so it misses no event and gets none twice.
+ *   when a snapshot replaced it) catch up from LMDB in bounded rounds, round robin, one round at a
+ *   time, so catch-up never holds up Raft and no stream starves another. The apply worker reads
+ *   the history (it holds the key index prev_kv needs); a read covers revisions up to the hub's
+ *   revision when it was asked for. A watcher whose read reached the hub's revision as it stands
+ *   when the answer arrives is synced; one overtaken by later batches meanwhile reads again. So
+ *   it misses no event and gets none twice.
  * - A start revision below the compaction revision cancels the watcher with compact_revision.
  */
 import type { HistoryChunk } from '../mvcc/history.js';
@@ -29,15 +31,17 @@ import { WatchStream } from './watch-stream.js';
 export const HISTORY_EVENTS_PER_READ = 1000;
 /** Events all catch-up reads of one turn may return before yielding the thread. */
 export const CATCH_UP_EVENTS_PER_TURN = 10_000;
+/** Distinct history reads one catch-up round asks the store for at most. */
+export const CATCH_UP_READS_PER_ROUND = 16;
 /** etcd's default --experimental-watch-progress-notify-interval (10 minutes). */
 export const PROGRESS_NOTIFY_INTERVAL_MS_DEFAULT = 10 * 60 * 1000;
 
 /** One catch-up read: a chunk of history, or the compaction that removed its start. */
 type HistoryRead = HistoryChunk | { compactRevision: number };
 
-/** Where catch-up reads history: the member's MvccReader. */
+/** Where catch-up reads history: the store's owner (the apply worker), or a store in tests. */
 export interface HistorySource {
-  history(fromRev: number, toRev: number, eventsMax: number, withPrevKv: boolean): HistoryRead;
+  history(fromRev: number, toRev: number, eventsMax: number, withPrevKv: boolean): HistoryRead | Promise<HistoryRead>;
 }
 
 export interface WatchHubOptions {
@@ -65,6 +69,7 @@ export class WatchHub {
   private readonly streams = new Set<WatchStream>();
   private pending: Event[] = [];
   private catchUpScheduled = false;
+  private catchUpRunning = false;
   private readonly progressTimer: NodeJS.Timeout;
   private readonly historyEventsPerRead: number;
   private slowMoved = 0;
@@ -202,36 +207,53 @@ export class WatchHub {
   }
 
   /**
-   * One bounded round of catch-up reads, round robin over the unsynced watchers. Watchers owed the
-   * same revisions share one read of the round (etcd reads once per group of unsynced watchers):
-   * many watchers that fell behind together, as a congested stream's do, cost one LMDB read per
-   * step. The budget still counts every event each watcher scans, so a round's time stays bounded.
+   * One bounded round of catch-up, round robin over the unsynced watchers. Watchers owed the same
+   * revisions with the same prev_kv choice share one read of the round (etcd reads once per group
+   * of unsynced watchers): many watchers that fell behind together, as a congested stream's do,
+   * cost one read per step. The reads run in the store's thread; delivering them here stops once
+   * the round's budget of events scanned (every watcher's count) is spent, so a turn stays short.
    */
   private catchUp(): void {
-    let budget = CATCH_UP_EVENTS_PER_TURN;
-    let blocked = 0;
-    const reads = new Map<string, HistoryRead>();
-    const round = [...this.unsynced];
-    for (const watcher of round) {
-      if (budget <= 0) break;
-      if (watcher.canceled || !this.unsynced.has(watcher)) continue;
-      if (watcher.stream.congested) { blocked++; continue; }
-      budget -= this.catchUpOne(watcher, reads) + 1;
-    }
-    if (this.unsynced.size > blocked) this.scheduleCatchUp();
+    if (this.catchUpRunning) return;
+    this.catchUpRunning = true;
+    this.catchUpRound().then((blocked) => {
+      this.catchUpRunning = false;
+      if (this.unsynced.size > blocked) this.scheduleCatchUp();
+    }, () => {
+      // The store failed, and the member fails with it: its streams close, no round follows.
+      this.catchUpRunning = false;
+    });
   }
 
-  /**
-   * Sends a watcher its next chunk of history, read once per round for every watcher owed the same
-   * revisions with the same prev_kv choice (`reads`); returns the events it scanned.
-   */
-  private catchUpOne(watcher: Watcher, reads: Map<string, HistoryRead>): number {
-    const key = `${watcher.nextRev}:${watcher.prevKv ? 1 : 0}`;
-    let read = reads.get(key);
-    if (read === undefined) {
-      read = this.source.history(watcher.nextRev, this.revisionValue, this.historyEventsPerRead, watcher.prevKv);
-      reads.set(key, read);
+  /** Runs one round; returns how many watchers it skipped for a congested stream. */
+  private async catchUpRound(): Promise<number> {
+    let blocked = 0;
+    const reads = new Map<string, HistoryRead | Promise<HistoryRead>>();
+    const round: { watcher: Watcher; key: string }[] = [];
+    for (const watcher of this.unsynced) {
+      if (watcher.canceled) continue;
+      if (watcher.stream.congested) { blocked++; continue; }
+      const key = readKey(watcher);
+      if (!reads.has(key)) {
+        if (reads.size === CATCH_UP_READS_PER_ROUND) continue;
+        reads.set(key, this.source.history(watcher.nextRev, this.revisionValue, this.historyEventsPerRead, watcher.prevKv));
+      }
+      round.push({ watcher, key });
     }
+    let budget = CATCH_UP_EVENTS_PER_TURN;
+    for (const { watcher, key } of round) {
+      if (budget <= 0) break;
+      const read = await reads.get(key)!;
+      // Canceled, or moved on, while the read was under way: its next round reads afresh.
+      if (watcher.canceled || !this.unsynced.has(watcher) || readKey(watcher) !== key) continue;
+      if (watcher.stream.congested) { blocked++; continue; }
+      budget -= this.catchUpOne(watcher, read) + 1;
+    }
+    return blocked;
+  }
+
+  /** Sends a watcher its next chunk of history; returns the events it scanned. */
+  private catchUpOne(watcher: Watcher, read: HistoryRead): number {
     if ('compactRevision' in read) {
       watcher.stream.compacted(watcher, read.compactRevision);
       return 0;
@@ -260,4 +282,9 @@ export class WatchHub {
       watcher.sentSinceProgress = false;
     });
   }
+}
+
+/** Which history read a watcher needs: watchers with the same key share one. */
+function readKey(watcher: Watcher): string {
+  return `${watcher.nextRev}:${watcher.prevKv ? 1 : 0}`;
 }

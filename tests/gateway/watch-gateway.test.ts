@@ -33,7 +33,7 @@ before(async () => {
   const membership = new ClusterMembership(running.member, running.reader, 'test-cluster');
   app = await HttpApp.listen({ host: '127.0.0.1', port: 0, member: running.member, kv: running.kv, maxRequestBytes: MAX_REQUEST_BYTES });
   registerGateway(app, running.member, running.kv, () => [], membership, running.hub, running.lease);
-  progressHub = new WatchHub(running.reader, { revision: running.hub.revision, progressNotifyIntervalMs: PROGRESS_INTERVAL_MS });
+  progressHub = new WatchHub(running.member.applier, { revision: running.hub.revision, progressNotifyIntervalMs: PROGRESS_INTERVAL_MS });
   progressApp = await HttpApp.listen({ host: '127.0.0.1', port: 0, member: running.member, kv: running.kv });
   registerGateway(progressApp, running.member, running.kv, () => [], membership, progressHub, running.lease);
 });

@@ -13,6 +13,7 @@ import type { Member } from '../../engine/node/member.js';
 import type { KvServer } from '../../engine/node/kv-server.js';
 import type { MvccReader } from '../../engine/mvcc/store.js';
 import type { InternalRequest } from '../../engine/mvcc/request.js';
+import type { StoreRead } from '../../engine/mvcc/apply-protocol.js';
 import { ErrLeaseNotFound } from '../../engine/errors.js';
 import { StateRole } from '../../engine/raft/raw-node.js';
 
@@ -20,7 +21,7 @@ import { StateRole } from '../../engine/raft/raw-node.js';
 const PICKED_ID = 4242;
 
 /** A leader whose applied index moves only when the test says so. */
-function scriptedLeader(commitIndex: number, appliedIndex: number) {
+function scriptedLeader(commitIndex: number, appliedIndex: number, leaseKeys: (id: number) => Buffer[] = () => []) {
   const waits: { index: number; resolve: () => void }[] = [];
   const state = { commitIndex, appliedIndex };
   const proposals: InternalRequest[] = [];
@@ -39,6 +40,7 @@ function scriptedLeader(commitIndex: number, appliedIndex: number) {
       revision: 1,
       waitApplied: (index: number) => (index <= state.appliedIndex ? Promise.resolve()
         : new Promise<void>((resolve) => { waits.push({ index, resolve }); })),
+      read: (read: StoreRead) => Promise.resolve(read.op === 'lease_keys' ? leaseKeys(read.id) : undefined),
     },
   } as unknown as Member;
   const applyTo = (index: number): void => {
@@ -108,10 +110,9 @@ test('a batch of keep-alives renews in order with one header; unknown leases ans
 });
 
 test('a negative id is granted, renewed, listed and revoked as given; only id 0 is picked by the member, and revoking it is "not found"', async () => {
-  const leader = scriptedLeader(10, 10);
   // The store holds key "a" on lease -5.
-  const leaseReader = { leases: () => ({ leases: [], appliedIndex: 0 }), lease: (id: number) => (id === -5 ? { keys: [Buffer.from('a')] } : undefined) };
-  const server = new LeaseServer(leader.member, leaseReader as unknown as MvccReader, kv, { minTtlSeconds: 2, electionTimeoutMs: 1000 });
+  const leader = scriptedLeader(10, 10, (id) => (id === -5 ? [Buffer.from('a')] : []));
+  const server = new LeaseServer(leader.member, reader, kv, { minTtlSeconds: 2, electionTimeoutMs: 1000 });
   try {
     assert.equal((await server.grant({ TTL: 30, ID: -5 })).ID, -5);
     assert.equal((await server.grant({ TTL: 30, ID: 0 })).ID, PICKED_ID);

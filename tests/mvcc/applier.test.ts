@@ -5,8 +5,7 @@ import { Applier, type ApplyResult } from '../../engine/mvcc/applier.js';
 import { Packr } from 'msgpackr';
 import { decodeInternalRequest, encodeInternalRequest, type InternalRequest } from '../../engine/mvcc/request.js';
 import { EventType, type PutResponse } from '../../engine/mvcc/rpc.js';
-import { MvccReader } from '../../engine/mvcc/store.js';
-import { SnapshotPool } from '../../engine/snapshot/snapshot-pool.js';
+import { MvccReader, MvccStore } from '../../engine/mvcc/store.js';
 import { EventsMode } from '../../engine/mvcc/write-txn.js';
 import { EntryType, type Entry } from '../../engine/raft/types.js';
 import { b, s, tempDir } from './helpers.js';
@@ -45,7 +44,7 @@ test('entries applied through the ring answer per index, in order, with events',
     assert.deepEqual(seen, [1, 3, 4, 5], 'onResult sees every KV request, not the no-op');
     assert.equal(applier.appliedIndex, 5);
     const reader = new MvccReader(dir.path);
-    assert.equal(reader.range({ key: ZERO, range_end: ZERO }).response.count, 0);
+    assert.equal((await applier.read({ op: 'range', request: { key: ZERO, range_end: ZERO } })).response.count, 0);
     assert.equal(reader.status().applied_index, 5);
     await reader.close();
   } finally {
@@ -90,7 +89,7 @@ test('the request header id comes back as requestId; a malformed header means no
     assert.equal(seen.has(4), false, 'onResult sees no KV request in the malformed entry');
     assert.equal(applier.appliedIndex, 4);
     const reader = new MvccReader(dir.path);
-    assert.equal(reader.range({ key: b('bad') }).response.count, 0);
+    assert.equal((await applier.read({ op: 'range', request: { key: b('bad') } })).response.count, 0);
     assert.equal(reader.status().current_revision, 3);
     await reader.close();
   } finally {
@@ -112,7 +111,7 @@ test('a small entry ring applies backpressure and loses nothing', async () => {
     for (const batch of batches) await applier.apply(batch);
     assert.equal((await last).revision, total + 1);
     const reader = new MvccReader(dir.path);
-    assert.equal(s(reader.range({ key: b(`k${total % 37}`) }).response.kvs[0]!.value), `v${total}`);
+    assert.equal(s((await applier.read({ op: 'range', request: { key: b(`k${total % 37}`) } })).response.kvs[0]!.value), `v${total}`);
     assert.equal(reader.status().current_revision, total + 1);
     await reader.close();
   } finally {
@@ -137,10 +136,10 @@ test('re-sent entries at or below the applied index are skipped after a restart'
     assert.equal((await fresh).revision, 12);
     await applier.close();
     await assert.rejects(applier.wait(12), ErrStopped);
-    const reader = new MvccReader(dir.path);
-    const [kv] = reader.range({ key: b('counter') }).response.kvs;
+    const store = new MvccStore(dir.path);
+    const [kv] = store.range({ key: b('counter') }).response.kvs;
     assert.equal(kv!.version, 11, 'the ten re-sent puts were not applied again');
-    await reader.close();
+    await store.close();
   } finally {
     await applier.close();
     dir.remove();
@@ -171,7 +170,7 @@ test('a physical compaction answers once the worker has finished it; reads below
     await applier.apply([entry(21, { compaction: { revision: 16, physical: true } })]);
     await applier.waitApplied(21);
     const reader = new MvccReader(dir.path);
-    assert.throws(() => reader.range({ key: b('k0'), revision: 15 }), ErrCompacted);
+    await assert.rejects(applier.read({ op: 'range', request: { key: b('k0'), revision: 15 } }), ErrCompacted);
     const result = await compacted;
     assert.deepEqual(result.response, {});
     assert.equal(reader.status().finished_compact_revision, 16);
@@ -182,48 +181,35 @@ test('a physical compaction answers once the worker has finished it; reads below
   }
 });
 
-test('the apply worker keeps applying while the snapshot pool compacts; the compaction answers when the pool finishes', async () => {
+test('the apply worker runs a compaction in chunks between batches: later writes answer before it completes', async () => {
   const dir = tempDir();
-  const pool = new SnapshotPool();
-  let openGate!: () => void;
-  const gate = new Promise<void>((resolve) => { openGate = resolve; });
-  let runs = 0;
-  const applier = await Applier.open({
-    path: dir.path,
-    compact: async () => {
-      runs++;
-      await gate;
-      return pool.compact(dir.path, 3);
-    },
-  });
+  const keys = 300;
+  const applier = await Applier.open({ path: dir.path, compactionKeysPerChunk: 1 });
   try {
-    await applier.apply(Array.from({ length: 30 }, (_, i) => entry(i + 1, { put: { key: b(`k${i % 10}`), value: b(`${i}`) } })));
+    await applier.apply(Array.from({ length: 2 * keys }, (_, i) => entry(i + 1, { put: { key: b(`k${i % keys}`), value: b(`${i}`) } })));
     let compactionAnswered = false;
-    const compacted = applier.wait(31).then((result) => { compactionAnswered = true; return result; });
-    await applier.apply([entry(31, { compaction: { revision: 25, physical: true } })]);
-    // While the compaction is held up, later writes apply and answer.
-    const later = applier.wait(40);
-    await applier.apply(Array.from({ length: 9 }, (_, i) => entry(32 + i, { put: { key: b(`later${i}`), value: b('v') } })));
+    const compactAt = 2 * keys + 1;
+    const compacted = applier.wait(compactAt).then((result) => { compactionAnswered = true; return result; });
+    await applier.apply([entry(compactAt, { compaction: { revision: keys + 1, physical: true } })]);
+    const later = applier.wait(compactAt + 9);
+    await applier.apply(Array.from({ length: 9 }, (_, i) => entry(compactAt + 1 + i, { put: { key: b(`later${i}`), value: b('v') } })));
     assert.ok((await later).response !== undefined);
-    assert.equal(compactionAnswered, false, 'the compaction has not answered before the pool finished it');
-    const reader = new MvccReader(dir.path);
-    assert.equal(reader.status().finished_compact_revision, 0);
-    openGate();
+    assert.equal(compactionAnswered, false, `the compaction of ${keys} keys, one per chunk, has not answered before later writes`);
     await compacted;
-    assert.equal(reader.status().finished_compact_revision, 25);
-    assert.equal(runs, 1);
+    const reader = new MvccReader(dir.path);
+    assert.equal(reader.status().finished_compact_revision, keys + 1);
     await reader.close();
+    const { response } = await applier.read({ op: 'range', request: { key: b('k0'), revision: keys + 1 } });
+    assert.equal(s(response.kvs[0]!.value), '0', 'the revision in force where it compacted stays readable');
   } finally {
     await applier.close();
-    await pool.close();
     dir.remove();
   }
 });
 
-test('main-thread reads while the worker applies see whole transactions, never half of one', async () => {
+test('reads while the worker applies see whole transactions, never half of one', async () => {
   const dir = tempDir();
   const applier = await Applier.open({ path: dir.path });
-  const reader = new MvccReader(dir.path);
   try {
     const total = 400;
     const txns = Array.from({ length: total }, (_, i) => entry(i + 1, { txn: { success: [
@@ -232,16 +218,15 @@ test('main-thread reads while the worker applies see whole transactions, never h
     ] } }));
     for (let start = 0; start < total; start += 20) {
       await applier.apply(txns.slice(start, start + 20));
-      const { response, revision } = reader.range({ key: b('x'), range_end: b('z') });
+      const { response, revision } = await applier.read({ op: 'range', request: { key: b('x'), range_end: b('z') } });
       if (response.count === 0) continue;
       assert.equal(response.count, 2);
       assert.equal(s(response.kvs[0]!.value), s(response.kvs[1]!.value), `x and y differ at revision ${revision}`);
       assert.equal(response.kvs[0]!.mod_revision, revision);
     }
     await applier.waitApplied(total);
-    assert.equal(s(reader.range({ key: b('y') }).response.kvs[0]!.value), `${total - 1}`);
+    assert.equal(s((await applier.read({ op: 'range', request: { key: b('y') } })).response.kvs[0]!.value), `${total - 1}`);
   } finally {
-    await reader.close();
     await applier.close();
     dir.remove();
   }

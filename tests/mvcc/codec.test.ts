@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import {
   ErrCompacted, ErrNoLeader, ErrRequestTooLarge, EtcdError, GrpcCode, etcdErrorFrom, etcdErrorFromMessage,
 } from '../../engine/errors.js';
-import { appendEntry, compactIndex, entries, liveRevisionAt } from '../../engine/mvcc/key-index.js';
 import { decodeKeyValue, encodeKeyValue, keyOfEncodedKeyValue } from '../../engine/mvcc/kv-codec.js';
 import { decodeInternalRequest, encodeInternalRequest } from '../../engine/mvcc/request.js';
 import { bytesToRevision, revisionToBytes } from '../../engine/mvcc/revision.js';
@@ -46,25 +45,6 @@ test('a negative lease is stored as protobuf writes an int64: a 10-byte two\'s c
   assert.throws(() => decodeKeyValue(negativeRevision), /corrupt KeyValue: field 2 is negative/);
   assert.throws(() => decodeKeyValue(Buffer.from([0x30, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10])), /beyond 2\^53-1/);
   assert.throws(() => decodeKeyValue(Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x81, 0x01])), /longer than 10 bytes/);
-});
-
-test('the key index finds the revision in force and compacts as etcd\'s keyIndex', () => {
-  let index = appendEntry(undefined, { main: 2, sub: 0, tombstone: false });
-  index = appendEntry(index, { main: 4, sub: 1, tombstone: false });
-  index = appendEntry(index, { main: 5, sub: 0, tombstone: true });
-  index = appendEntry(index, { main: 8, sub: 0, tombstone: false });
-  assert.equal(liveRevisionAt(index, 1), undefined);
-  assert.deepEqual(liveRevisionAt(index, 4), { main: 4, sub: 1, tombstone: false });
-  assert.equal(liveRevisionAt(index, 6), undefined, 'deleted at 5');
-  assert.equal(liveRevisionAt(index, 9)?.main, 8);
-  assert.throws(() => appendEntry(index, { main: 8, sub: 0, tombstone: false }), /must grow/);
-  const atFour = compactIndex(index, 4);
-  assert.deepEqual(atFour.removed.map((entry) => entry.main), [2]);
-  assert.deepEqual(entries(atFour.index!).map((entry) => entry.main), [4, 5, 8]);
-  const atSix = compactIndex(index, 6);
-  assert.deepEqual(atSix.removed.map((entry) => entry.main), [2, 4, 5], 'the tombstone goes too');
-  const atFive = compactIndex(appendEntry(undefined, { main: 5, sub: 0, tombstone: true }), 5);
-  assert.equal(atFive.index, undefined);
 });
 
 test('internal requests round-trip through msgpack; foreign data decodes to nothing', () => {

@@ -10,13 +10,13 @@ import { join } from 'node:path';
 import { ErrLeaseExist, ErrLeaseNotFound } from '../../engine/errors.js';
 import { EventsMode } from '../../engine/mvcc/write-txn.js';
 import { MvccStore } from '../../engine/mvcc/store.js';
-import { writeStoreSnapshot, restoreStoreSnapshot } from '../../engine/snapshot/store-snapshot.js';
+import { writeStoreSnapshot } from '../../engine/snapshot/store-snapshot.js';
 import { EventType } from '../../engine/mvcc/rpc.js';
 import { encodeInternalRequest } from '../../engine/mvcc/request.js';
 import { EntryType } from '../../engine/raft/types.js';
 import { b, keysOf, put, s, tempDir, withStore } from './helpers.js';
 
-const keysOfLease = (store: MvccStore, id: number): string[] => (store.lease(id)?.keys ?? []).map((key) => s(key));
+const keysOfLease = (store: MvccStore, id: number): string[] => store.leaseKeys(id).map((key) => s(key));
 
 test('a grant records the TTL; a second grant of the id fails with "lease already exists" and changes nothing', () => withStore((store) => {
   const granted = store.write({ lease_grant: { ID: 7, TTL: 60 } });
@@ -82,11 +82,11 @@ test('a negative lease id is granted, holds keys, is listed, and its revoke dele
   assert.throws(() => store.write({ lease_grant: { ID: -5, TTL: 30 } }), ErrLeaseExist);
   put(store, 'a', 'b', -5);
   assert.equal(store.range({ key: b('a') }).response.kvs[0]!.lease, -5);
-  assert.deepEqual(store.lease(-5)?.lease, { id: -5, ttl: 30, remainingTtl: 0 });
+  assert.deepEqual(store.lease(-5), { id: -5, ttl: 30, remainingTtl: 0 });
   assert.deepEqual(keysOfLease(store, -5), ['a']);
   assert.deepEqual(store.leases().leases, [{ id: -5, ttl: 30, remainingTtl: 0 }]);
   store.write({ lease_checkpoint: { checkpoints: [{ ID: -5, remaining_TTL: 12 }] } });
-  assert.deepEqual(store.lease(-5)?.lease, { id: -5, ttl: 30, remainingTtl: 12 });
+  assert.deepEqual(store.lease(-5), { id: -5, ttl: 30, remainingTtl: 12 });
   const revoked = store.write({ lease_revoke: { ID: -5 } });
   assert.equal(store.range({ key: b('a') }).response.kvs.length, 0);
   assert.equal(revoked.revision, 3, 'the key is deleted in the revoke\'s revision');
@@ -139,7 +139,7 @@ test('a store snapshot carries the leases and their keys to the member it restor
     from.applyEntries([{ index: 1, term: 1, type: EntryType.Normal, data: new Uint8Array(0) }]);
     const file = join(source.path, 'store.snap');
     await writeStoreSnapshot(source.path, file);
-    assert.equal(restoreStoreSnapshot((to as unknown as { backend: Parameters<typeof restoreStoreSnapshot>[0] }).backend, file).restored, true);
+    assert.equal(to.restoreSnapshot(file).restored, true);
     assert.deepEqual(to.leases().leases, [{ id: 8, ttl: 30, remainingTtl: 0 }, { id: -8, ttl: 40, remainingTtl: 0 }]);
     assert.deepEqual(keysOfLease(to, 8), ['leased']);
     assert.deepEqual(keysOfLease(to, -8), ['negative']);

@@ -104,9 +104,9 @@ export const bytes = (text: string): Uint8Array => new TextEncoder().encode(text
 export const text = (data: Uint8Array | undefined): string => new TextDecoder().decode(data);
 
 /** Polls `check` every 10 ms until it holds; throws naming `what` after `timeoutMs`. */
-export async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

@@ -49,8 +49,8 @@ test('members snapshot every snapshotCount entries and compact their log; a memb
     const got = await follower.kv.range({ key: bytes('k0'), range_end: bytes('k:'), serializable: true });
     assert.equal(got.kvs.length, 50);
     assert.equal(text(got.kvs.find((kv) => text(kv.key) === 'k49')!.value), 'b299');
-    const leaderHash = leader.reader.hashKV({ revision: 0 }).response;
-    await waitFor('equal stores', () => follower.reader.hashKV({ revision: 0 }).response.hash === leaderHash.hash);
+    const leaderHash = await leader.kv.hashKV({ revision: 0 });
+    await waitFor('equal stores', async () => (await follower.kv.hashKV({ revision: 0 })).hash === leaderHash.hash);
 
     // It goes on replicating normally after the snapshot, and survives a restart on top of it.
     await kv.put({ key: bytes('after'), value: bytes('snapshot') });

@@ -4,7 +4,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Applier } from '../../engine/mvcc/applier.js';
 import { encodeInternalRequest, type InternalRequest } from '../../engine/mvcc/request.js';
-import { MvccReader, MvccStore } from '../../engine/mvcc/store.js';
+import { MvccStore } from '../../engine/mvcc/store.js';
+import type { RangeRequest } from '../../engine/mvcc/rpc.js';
 import { EntryType, type Entry } from '../../engine/raft/types.js';
 import { readSnapshotFile } from '../../engine/snapshot/snapshot-file.js';
 import { SnapshotPool } from '../../engine/snapshot/snapshot-pool.js';
@@ -48,23 +49,22 @@ test('a store snapshot written on the pool restores into another store byte for 
     const outcome = await applier.restoreSnapshot(file);
     assert.deepEqual(outcome, { path: file, restored: true });
     assert.equal(applier.appliedIndex, 400);
-    const from = new MvccReader(source.path);
-    const to = new MvccReader(join(target.path, 'kv'));
-    assert.deepEqual(to.hashKV({ revision: 0 }), from.hashKV({ revision: 0 }));
+    const from = new MvccStore(source.path);
+    const to = { range: (request: RangeRequest) => applier.read({ op: 'range', request }) };
+    assert.deepEqual(await applier.read({ op: 'hash_kv', request: { revision: 0 } }), from.hashKV({ revision: 0 }));
     const all = { key: b('\0'), range_end: b('\0') };
-    assert.deepEqual(keysOf(to.range(all).response.kvs), keysOf(from.range(all).response.kvs));
-    assert.equal(to.range({ key: b('only-in-target') }).response.kvs.length, 0);
-    assert.equal(s(to.range({ key: b('hot') }).response.kvs[0]!.value), 'v400');
+    assert.deepEqual(keysOf((await to.range(all)).response.kvs), keysOf(from.range(all).response.kvs));
+    assert.equal((await to.range({ key: b('only-in-target') })).response.kvs.length, 0);
+    assert.equal(s((await to.range({ key: b('hot') })).response.kvs[0]!.value), 'v400');
     // Entries after the snapshot apply on top; entries it already covers are skipped.
     await applier.apply([entry(400, { put: { key: b('hot'), value: b('stale') } }), entry(401, { put: { key: b('new'), value: b('n') } })]);
     await applier.waitApplied(401);
-    assert.equal(s(to.range({ key: b('hot') }).response.kvs[0]!.value), 'v400');
-    assert.equal(s(to.range({ key: b('new') }).response.kvs[0]!.value), 'n');
+    assert.equal(s((await to.range({ key: b('hot') })).response.kvs[0]!.value), 'v400');
+    assert.equal(s((await to.range({ key: b('new') })).response.kvs[0]!.value), 'n');
     // A snapshot the store is already past changes nothing.
     assert.deepEqual(await applier.restoreSnapshot(file), { path: file, restored: false });
-    assert.equal(s(to.range({ key: b('new') }).response.kvs[0]!.value), 'n');
+    assert.equal(s((await to.range({ key: b('new') })).response.kvs[0]!.value), 'n');
     await from.close();
-    await to.close();
     await applier.close();
   } finally {
     await pool.close();
@@ -100,9 +100,7 @@ test('a damaged or truncated snapshot file is refused and the store keeps its st
       assert.match(outcome.error ?? '', reason, name);
     }
     assert.equal(applier.appliedIndex, 1);
-    const reader = new MvccReader(join(target.path, 'kv'));
-    assert.equal(s(reader.range({ key: b('mine') }).response.kvs[0]!.value), 'kept');
-    await reader.close();
+    assert.equal(s((await applier.read({ op: 'range', request: { key: b('mine') } })).response.kvs[0]!.value), 'kept');
     await applier.close();
   } finally {
     source.remove();

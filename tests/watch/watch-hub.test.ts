@@ -44,7 +44,7 @@ class Recorder {
 
 /** A hub of the test's own on `member` (to set small read sizes), following its apply. */
 function hubOn(member: RunningMember, historyEventsPerRead = 1000): WatchHub {
-  const hub = new WatchHub(member.reader, { revision: member.member.applier.revision, historyEventsPerRead });
+  const hub = new WatchHub(member.member.applier, { revision: member.member.applier.revision, historyEventsPerRead });
   member.member.observeApplies({ onResult: (result) => hub.onEvents(result.events), onBatch: (revision) => hub.onRevision(revision) });
   return hub;
 }
@@ -186,7 +186,7 @@ test('a progress request is answered once every watcher of the stream caught up,
 });
 
 test('progress_notify tells an idle synced watcher the revision', async () => {
-  const hub = new WatchHub(leader.reader, { revision: leader.member.applier.revision, progressNotifyIntervalMs: 50 });
+  const hub = new WatchHub(leader.member.applier, { revision: leader.member.applier.revision, progressNotifyIntervalMs: 50 });
   leader.member.observeApplies({ onResult: (r) => hub.onEvents(r.events), onBatch: (revision) => hub.onRevision(revision) });
   const sink = new Recorder();
   hub.openStream(sink).create({ key: bytes('idle'), progress_notify: true });

@@ -76,8 +76,8 @@ test('client.grant keeps a 2 s lease alive by itself for several TTLs; after clo
     // A keep-alive already on its way when close() ran may still be served.
     await sleep(500);
     const renewedAfterClose = member.lease.lessor.stats.renewed;
-    await waitFor('the lease to expire and take its key', () =>
-      member.reader.range({ key: Buffer.from('session') }).response.kvs.length === 0, TTL_MS + 3000);
+    await waitFor('the lease to expire and take its key', async () =>
+      (await member.kv.range({ key: Buffer.from('session'), serializable: true })).kvs.length === 0, TTL_MS + 3000);
     const expiredAfterMs = Date.now() - closedAt;
     assert.ok(expiredAfterMs >= TTL_MS - 1000, `expired ${expiredAfterMs} ms after close: the last keep-alive still counted`);
     assert.equal(member.lease.lessor.stats.renewed, renewedAfterClose, 'no keep-alive after close');
@@ -205,7 +205,7 @@ test('keep-alives go on against another member after the member the client is co
       const renewedBefore = renewedByAll();
       // A new leader gives every lease a fresh TTL plus an election timeout; 3 TTLs outlast that.
       await holdsFor('the lease and its key', 3 * TTL_MS, async () =>
-        lease.state === 'alive' && survivor().reader.range({ key: Buffer.from('registered') }).response.kvs.length === 1);
+        lease.state === 'alive' && (await survivor().kv.range({ key: Buffer.from('registered'), serializable: true })).kvs.length === 1);
       assert.notEqual(client.endpoint, failingUrl, 'the client moved to another member');
       const renewals = renewedByAll() - renewedBefore;
       assert.ok(renewals >= 5, `the leaders renewed the lease ${renewals} times in ${3 * TTL_S} s`);
@@ -214,8 +214,8 @@ test('keep-alives go on against another member after the member the client is co
       assert.ok(ttl.TTL > 0, `remaining ${ttl.TTL}`);
 
       lease.close();
-      await waitFor('the lease to expire once no longer kept alive', () =>
-        survivor().reader.range({ key: Buffer.from('registered') }).response.kvs.length === 0, TTL_MS + 5000);
+      await waitFor('the lease to expire once no longer kept alive', async () =>
+        (await survivor().kv.range({ key: Buffer.from('registered'), serializable: true })).kvs.length === 0, TTL_MS + 5000);
     } finally {
       client.close();
     }

@@ -64,7 +64,7 @@ test('a watch resumes on another member when its member fails: every event exact
       // The truth: the history of a surviving member over the same revisions.
       const survivor = cluster.cluster.members.get(others[0]!)!;
       await waitFor('the survivor to apply every write', () => survivor.member.applier.revision >= lastRevision);
-      const history = survivor.reader.history(from, lastRevision, 1_000_000, false);
+      const history = await survivor.member.applier.history(from, lastRevision, 1_000_000, false);
       assert.ok('events' in history);
       const expected = history.events.filter((event) => text(event.kv.key).startsWith('w/'));
       assert.ok(expected.length >= WRITES);
