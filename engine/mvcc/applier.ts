@@ -106,6 +106,7 @@ export class Applier {
     if (options.eventsMode !== undefined) storeOptions.eventsMode = options.eventsMode;
     if (options.maxTxnOps !== undefined) storeOptions.maxTxnOps = options.maxTxnOps;
     if (options.compactionKeysPerChunk !== undefined) storeOptions.compactionKeysPerChunk = options.compactionKeysPerChunk;
+    if (options.rangeKeysPerStep !== undefined) storeOptions.rangeKeysPerStep = options.rangeKeysPerStep;
     const workerData: ApplyWorkerData = { path: options.path, entryRing, reportRing, options: storeOptions };
     this.worker = new Worker(new URL('./apply-worker.js', import.meta.url), { workerData });
     this.ready = new Promise((resolve) => { this.markReady = resolve; });

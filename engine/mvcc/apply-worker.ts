@@ -9,17 +9,19 @@
  * pending compaction one bounded chunk at a time.
  */
 import { workerData } from 'node:worker_threads';
-import { EtcdError } from '../errors.js';
 import type { Entry } from '../raft/types.js';
 import { RingReader, RingWriter } from '../ring/byte-ring.js';
 import {
   KIND_ENTRY, KIND_READ, KIND_RESTORE, KIND_STOP, RING_WAIT_MS, decodeEntryRecord, decodeReadRecord, decodeRestoreRecord, writeReport,
-  type BatchReport, type ReadAnswer, type ResultRecord, type StoreRead, type StoreReadResults,
+  type BatchReport, type ReadAnswer, type ResultRecord,
 } from './apply-protocol.js';
+import { ReadJobs } from './read-jobs.js';
 import { MvccStore, type EntryOutcome, type StoreOptions } from './store.js';
 
 /** Entries applied in one LMDB transaction at most: bounds its latency and the report's size. */
 export const APPLY_BATCH_ENTRIES_MAX = 4096;
+/** Steps of long reads run between two looks at the entry ring: bounds what a batch waits for. */
+export const READ_STEPS_PER_TURN = 4;
 
 /** What the Applier hands the worker. */
 export interface ApplyWorkerData {
@@ -33,6 +35,7 @@ const data = workerData as ApplyWorkerData;
 const store = new MvccStore(data.path, data.options);
 const entries = new RingReader(data.entryRing);
 const reports = new RingWriter(data.reportRing);
+const reads = new ReadJobs(store);
 
 function toRecord(outcome: EntryOutcome): ResultRecord {
   const record: ResultRecord = { index: outcome.index, revision: outcome.revision };
@@ -53,26 +56,6 @@ function applyAndReport(batch: Entry[], closed: boolean): void {
   };
   if (closed) report.closed = true;
   writeReport(reports, report);
-}
-
-function read(request: StoreRead): StoreReadResults[StoreRead['op']] {
-  switch (request.op) {
-    case 'range': return store.range(request.request);
-    case 'hash_kv': return store.hashKV(request.request);
-    case 'history': return store.history(request.from_rev, request.to_rev, request.events_max, request.prev_kv);
-    case 'lease_keys': return store.leaseKeys(request.id);
-  }
-}
-
-/** Answers one READ record; an etcd error is the answer, anything else is a fault of this store. */
-function answer(record: Uint8Array): ReadAnswer {
-  const { id, read: request } = decodeReadRecord(record);
-  try {
-    return { id, value: read(request) };
-  } catch (error) {
-    if (!(error instanceof EtcdError)) throw error;
-    return { id, error: { code: error.code, message: error.message } };
-  }
 }
 
 /**
@@ -104,12 +87,24 @@ function compactAndReport(): void {
   if (finished > 0) writeReport(reports, { compacted: finished });
 }
 
+/** True when a compaction is pending and no running read needs the rows it would remove. */
+function mayCompact(): boolean {
+  if (!store.compactionPending()) return false;
+  return reads.allowCompaction(store.status().compact_revision);
+}
+
+/** Steps of the long reads, then answers for those that finished. */
+function stepReads(): void {
+  const answers = reads.run(READ_STEPS_PER_TURN);
+  if (answers.length > 0) writeReport(reports, { reads: answers });
+}
+
 function run(): void {
   applyAndReport([], false);
   for (;;) {
-    const compacting = store.compactionPending();
     if (!entries.hasData()) {
-      if (compacting) compactAndReport();
+      if (reads.size > 0) stepReads();
+      else if (mayCompact()) compactAndReport();
       else entries.waitForData(RING_WAIT_MS);
       continue;
     }
@@ -126,10 +121,14 @@ function run(): void {
         // Entries queued before the read apply first: the read sees them.
         if (batch.length > 0) applyAndReport(batch, false);
         batch = [];
-        answers.push(answer(record));
+        const { id, read } = decodeReadRecord(record);
+        const answer = reads.start(id, read);
+        if (answer !== undefined) answers.push(answer);
       } else if (record[0] === KIND_RESTORE) {
-        // Entries queued before the snapshot apply first; the snapshot then replaces the store.
+        // Entries queued before the snapshot apply first, and reads under way end; the snapshot
+        // then replaces the store.
         if (batch.length > 0) applyAndReport(batch, false);
+        answers.push(...reads.finishAll());
         if (answers.length > 0) writeReport(reports, { reads: answers });
         batch = [];
         answers = [];
@@ -146,7 +145,8 @@ function run(): void {
       return;
     }
     if (batch.length > 0) applyAndReport(batch, false);
-    if (compacting) compactAndReport();
+    if (reads.size > 0) stepReads();
+    if (mayCompact()) compactAndReport();
   }
 }
 

@@ -24,18 +24,54 @@ function keptAt(view: ReadView, revisionKey: Uint8Array, value: Uint8Array, atRe
   return kept !== undefined && kept.main === revision.main && kept.sub === revision.sub;
 }
 
-/** etcd's HashKV at `revision` (0 = current). */
-export function hashKV(view: ReadView, revision: number | undefined): HashKVResponse {
-  const compactRev = view.compactRev;
-  const requested = revision ?? 0;
-  if (requested > 0 && requested <= compactRev) throw ErrCompacted;
-  if (requested > view.currentRev) throw ErrFutureRev;
-  const hashRev = requested > 0 ? requested : view.currentRev;
-  let hash = crc32c(BUCKET_NAME);
-  const rows = view.backend.kv.getRange({ end: revisionToBytes(hashRev + 1, 0), ...view.read });
-  for (const { key, value } of rows) {
-    if (mainOfRevisionBytes(key) <= compactRev && !keptAt(view, key, value, hashRev)) continue;
-    hash = crc32c(value, crc32c(key, hash));
+/**
+ * etcd's HashKV as a walk of the kv table that can run in steps: the hash and compaction
+ * revisions are fixed when it starts, and the rows it hashes do not change under it (compaction
+ * waits for scans below its revision; rows newer than the hash revision are skipped).
+ */
+export class HashScan {
+  readonly compactRev: number;
+  readonly hashRev: number;
+  private hash = crc32c(BUCKET_NAME);
+  /** The last row hashed: the next step resumes after it. */
+  private cursor: Buffer | undefined;
+  private finished = false;
+
+  /** Throws ErrCompacted / ErrFutureRev for an unhashable revision. */
+  constructor(view: ReadView, revision: number | undefined) {
+    this.compactRev = view.compactRev;
+    const requested = revision ?? 0;
+    if (requested > 0 && requested <= this.compactRev) throw ErrCompacted;
+    if (requested > view.currentRev) throw ErrFutureRev;
+    this.hashRev = requested > 0 ? requested : view.currentRev;
   }
-  return { hash, compact_revision: compactRev, hash_revision: hashRev };
+
+  /** Hashes up to `rowsMax` more rows; true once every row up to the hash revision is in. */
+  step(view: ReadView, rowsMax: number): boolean {
+    if (this.finished) return true;
+    const end = revisionToBytes(this.hashRev + 1, 0);
+    const range = this.cursor === undefined ? { end, limit: rowsMax } : { start: this.cursor, exclusiveStart: true, end, limit: rowsMax };
+    let rows = 0;
+    for (const { key, value } of view.backend.kv.getRange({ ...range, ...view.read })) {
+      rows++;
+      // lmdb-js may hand out views of its own buffers: the cursor must outlive the step.
+      if (rows === rowsMax) this.cursor = Buffer.from(key);
+      if (mainOfRevisionBytes(key) <= this.compactRev && !keptAt(view, key, value, this.hashRev)) continue;
+      this.hash = crc32c(value, crc32c(key, this.hash));
+    }
+    this.finished = rows < rowsMax;
+    return this.finished;
+  }
+
+  /** The response, once step returned true. */
+  response(): HashKVResponse {
+    return { hash: this.hash, compact_revision: this.compactRev, hash_revision: this.hashRev };
+  }
+}
+
+/** etcd's HashKV at `revision` (0 = current), in one go. */
+export function hashKV(view: ReadView, revision: number | undefined): HashKVResponse {
+  const scan = new HashScan(view, revision);
+  scan.step(view, Number.MAX_SAFE_INTEGER);
+  return scan.response();
 }

@@ -105,11 +105,13 @@ export class KeyIndex {
 
   /**
    * Calls `visit` for every key of the interval with a revision live at `atRev`, in key order
-   * (descending when `reverse`), until it returns false.
+   * (descending when `reverse`), until it returns false. With `after`, the walk resumes past that
+   * key (the last one a previous walk visited), so a long walk can run in steps.
    */
-  forEachLive(interval: KeyInterval, atRev: number, reverse: boolean, visit: (key: string, entry: IndexEntry) => boolean): void {
+  forEachLive(interval: KeyInterval, atRev: number, reverse: boolean, visit: (key: string, entry: IndexEntry) => boolean,
+    after?: string): void {
     if (interval.single) {
-      const history = this.get(interval.start);
+      const history = after === undefined ? this.get(interval.start) : undefined;
       const entry = history === undefined ? undefined : liveRevisionAt(history, atRev);
       if (entry !== undefined) visit(indexKey(interval.start), entry);
       return;
@@ -117,9 +119,13 @@ export class KeyIndex {
     const start = indexKey(interval.start);
     const end = interval.end === undefined ? undefined : indexKey(interval.end);
     if (end !== undefined && end <= start) return;
-    // entriesReversed starts at its key inclusive; the range end is exclusive, so skip it.
-    const walk = reverse ? this.tree.entriesReversed(end, undefined, end !== undefined) : this.tree.entries(start);
+    // entriesReversed starts at its key inclusive unless told to skip it: the range end is
+    // exclusive, and so is a resume point either way.
+    const walk = reverse
+      ? this.tree.entriesReversed(after ?? end, undefined, (after ?? end) !== undefined)
+      : this.tree.entries(after ?? start);
     for (const [key, history] of walk) {
+      if (!reverse && key === after) continue;
       if (reverse ? key < start : end !== undefined && key >= end) return;
       const entry = liveRevisionAt(history, atRev);
       if (entry !== undefined && !visit(key, entry)) return;

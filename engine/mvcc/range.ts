@@ -59,11 +59,12 @@ export function intervalContains(interval: KeyInterval, key: Uint8Array): boolea
 
 /**
  * Calls `visit` for every key of the interval that exists at `atRev`, in key order (descending
- * when `reverse`), until it returns false. Keys come as the index holds them (latin1 strings).
+ * when `reverse`), until it returns false; with `after`, resumes past that key. Keys come as the
+ * index holds them (latin1 strings).
  */
 export function forEachLiveKey(view: ReadView, interval: KeyInterval, atRev: number, reverse: boolean,
-  visit: (key: string, entry: IndexEntry) => boolean): void {
-  view.index.forEachLive(interval, atRev, reverse, visit);
+  visit: (key: string, entry: IndexEntry) => boolean, after?: string): void {
+  view.index.forEachLive(interval, atRev, reverse, visit, after);
 }
 
 /** The KeyValue stored at a key's revision. */
@@ -96,55 +97,103 @@ function comparatorFor(target: SortTarget, order: SortOrder): KvComparator {
   return order === SortOrder.DESCEND ? (a, b) => ascending(b, a) : ascending;
 }
 
-/** etcd's range: throws ErrFutureRev / ErrCompacted for an unreadable revision. */
-export function range(view: ReadView, request: RangeRequest): RangeResponse {
-  const atRev = readRevision(view, request.revision);
-  const target = request.sort_target ?? SortTarget.KEY;
-  let order = request.sort_order ?? SortOrder.NONE;
-  // As etcd: results come in ascending key order, so ASCEND by KEY needs no sort and any other
-  // target without an order sorts ascending.
-  if (target !== SortTarget.KEY && order === SortOrder.NONE) order = SortOrder.ASCEND;
-  else if (target === SortTarget.KEY && order === SortOrder.ASCEND) order = SortOrder.NONE;
-  const reverse = target === SortTarget.KEY && order === SortOrder.DESCEND;
-  const sorting = order !== SortOrder.NONE && !reverse;
-  const compare = comparatorFor(target, order);
-  const limit = request.limit !== undefined && request.limit > 0 ? request.limit : Number.POSITIVE_INFINITY;
-  const minMod = request.min_mod_revision ?? 0;
-  const maxMod = request.max_mod_revision ?? 0;
-  const minCreate = request.min_create_revision ?? 0;
-  const maxCreate = request.max_create_revision ?? 0;
-  const keysOnly = request.keys_only === true;
-  const readValue = !keysOnly || (sorting && target === SortTarget.VALUE);
+/**
+ * etcd's range as a walk that can run in steps (a full-keyspace range must not hold the apply
+ * worker for its whole length): the revision is fixed when the scan starts, and the key index and
+ * kv rows at that revision do not change under it (compaction waits for scans below its revision).
+ */
+export class RangeScan {
+  /** The revision the range reads at. */
+  readonly atRev: number;
+  private readonly sorting: boolean;
+  private readonly reverse: boolean;
+  private readonly compare: KvComparator;
+  private readonly limit: number;
+  private readonly readValue: boolean;
+  private count = 0;
+  private matched = 0;
+  private readonly kvs: KeyValue[] = [];
+  /** The last key visited: the next step resumes after it. */
+  private cursor: string | undefined;
+  private finished = false;
 
-  let count = 0;
-  let matched = 0;
-  const kvs: KeyValue[] = [];
-  forEachLiveKey(view, keyInterval(request.key, request.range_end), atRev, reverse, (_key, entry) => {
-    count++;
-    if (request.count_only === true) return true;
-    // Past the limit an unsorted read only needs to know that one more key matched.
-    if (!sorting && matched > limit) return true;
-    if ((minMod > 0 && entry.main < minMod) || (maxMod > 0 && entry.main > maxMod)) return true;
-    const kv = keyValueAt(view, entry, readValue);
-    if ((minCreate > 0 && kv.create_revision < minCreate) || (maxCreate > 0 && kv.create_revision > maxCreate)) return true;
-    matched++;
-    if (!sorting) {
-      if (matched <= limit) kvs.push(kv);
-    } else {
-      kvs.push(kv);
-      // Keep at most 2 x limit candidates: sort, keep the best `limit`, go on. Array#sort is
-      // stable and candidates arrive in key order, so ties keep key order.
-      if (kvs.length >= 2 * limit) {
-        kvs.sort(compare);
-        kvs.length = limit;
-      }
-    }
-    return true;
-  });
-  if (sorting) {
-    kvs.sort(compare);
-    if (kvs.length > limit) kvs.length = limit;
+  /** Throws ErrFutureRev / ErrCompacted for an unreadable revision. */
+  constructor(view: ReadView, private readonly request: RangeRequest) {
+    this.atRev = readRevision(view, request.revision);
+    const target = request.sort_target ?? SortTarget.KEY;
+    let order = request.sort_order ?? SortOrder.NONE;
+    // As etcd: results come in ascending key order, so ASCEND by KEY needs no sort and any other
+    // target without an order sorts ascending.
+    if (target !== SortTarget.KEY && order === SortOrder.NONE) order = SortOrder.ASCEND;
+    else if (target === SortTarget.KEY && order === SortOrder.ASCEND) order = SortOrder.NONE;
+    this.reverse = target === SortTarget.KEY && order === SortOrder.DESCEND;
+    this.sorting = order !== SortOrder.NONE && !this.reverse;
+    this.compare = comparatorFor(target, order);
+    this.limit = request.limit !== undefined && request.limit > 0 ? request.limit : Number.POSITIVE_INFINITY;
+    this.readValue = request.keys_only !== true || (this.sorting && target === SortTarget.VALUE);
   }
-  if (keysOnly && readValue) for (const kv of kvs) kv.value = new Uint8Array(0);
-  return { kvs, more: matched > limit, count };
+
+  /** Visits up to `keysMax` more keys of the range; true once the whole range is done. */
+  step(view: ReadView, keysMax: number): boolean {
+    if (this.finished) return true;
+    let visited = 0;
+    let stopped = false;
+    forEachLiveKey(view, keyInterval(this.request.key, this.request.range_end), this.atRev, this.reverse, (key, entry) => {
+      if (visited === keysMax) {
+        stopped = true;
+        return false;
+      }
+      visited++;
+      this.cursor = key;
+      this.visit(view, entry);
+      return true;
+    }, this.cursor);
+    this.finished = !stopped;
+    return this.finished;
+  }
+
+  private visit(view: ReadView, entry: IndexEntry): void {
+    const request = this.request;
+    this.count++;
+    if (request.count_only === true) return;
+    // Past the limit an unsorted read only needs to know that one more key matched.
+    if (!this.sorting && this.matched > this.limit) return;
+    const minMod = request.min_mod_revision ?? 0;
+    const maxMod = request.max_mod_revision ?? 0;
+    if ((minMod > 0 && entry.main < minMod) || (maxMod > 0 && entry.main > maxMod)) return;
+    const kv = keyValueAt(view, entry, this.readValue);
+    const minCreate = request.min_create_revision ?? 0;
+    const maxCreate = request.max_create_revision ?? 0;
+    if ((minCreate > 0 && kv.create_revision < minCreate) || (maxCreate > 0 && kv.create_revision > maxCreate)) return;
+    this.matched++;
+    if (!this.sorting) {
+      if (this.matched <= this.limit) this.kvs.push(kv);
+      return;
+    }
+    this.kvs.push(kv);
+    // Keep at most 2 x limit candidates: sort, keep the best `limit`, go on. Array#sort is stable
+    // and candidates arrive in key order, so ties keep key order.
+    if (this.kvs.length >= 2 * this.limit) {
+      this.kvs.sort(this.compare);
+      this.kvs.length = this.limit;
+    }
+  }
+
+  /** The response, once step returned true. */
+  response(): RangeResponse {
+    const kvs = this.kvs;
+    if (this.sorting) {
+      kvs.sort(this.compare);
+      if (kvs.length > this.limit) kvs.length = this.limit;
+    }
+    if (this.request.keys_only === true && this.readValue) for (const kv of kvs) kv.value = new Uint8Array(0);
+    return { kvs, more: this.matched > this.limit, count: this.count };
+  }
+}
+
+/** etcd's range in one go (inside a write transaction): throws ErrFutureRev / ErrCompacted. */
+export function range(view: ReadView, request: RangeRequest): RangeResponse {
+  const scan = new RangeScan(view, request);
+  scan.step(view, Number.POSITIVE_INFINITY);
+  return scan.response();
 }

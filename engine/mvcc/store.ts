@@ -15,12 +15,12 @@ import { EntryType } from '../raft/types.js';
 import { restoreStoreSnapshot } from '../snapshot/store-snapshot.js';
 import { META, getMetaNumber, openBackend, putMetaNumber, scheduledCompactRevision, type Backend, type ReadOptions } from './backend.js';
 import { COMPACTION_KEYS_PER_CHUNK_DEFAULT, compactChunk, compactionPending, scheduleCompaction } from './compaction.js';
-import { hashKV } from './hash.js';
+import { HashScan, hashKV } from './hash.js';
 import { readHistory, type HistoryChunk } from './history.js';
 import { indexKey, KeyIndex } from './key-index.js';
 import { decodeKeyValue } from './kv-codec.js';
 import { applyDeleteRange, applyPut } from './ops.js';
-import { range, type ReadView } from './range.js';
+import { RangeScan, range, type ReadView } from './range.js';
 import { bytesToRevision } from './revision.js';
 import { decodeInternalRequest, type InternalRequest } from './request.js';
 import type {
@@ -96,7 +96,24 @@ export interface StoreOptions {
   /** etcd's --max-txn-ops. */
   maxTxnOps?: number;
   compactionKeysPerChunk?: number;
+  /** Keys a stepped range visits per step (RANGE_KEYS_PER_STEP). */
+  rangeKeysPerStep?: number;
 }
+
+/**
+ * A read the store's owner runs in bounded steps between its other work: `step` does one bounded
+ * piece and says whether the read is done; `result` answers it then. Compaction must wait while a
+ * stepped read that started below the scheduled compaction revision runs (its rows must stay).
+ */
+export interface SteppedRead<T> {
+  readonly compactRev: number;
+  step(): boolean;
+  result(): T;
+}
+
+/** Keys a range visits, and kv rows a HashKV hashes, per step: about a millisecond or two of work. */
+export const RANGE_KEYS_PER_STEP = 1000;
+export const HASH_ROWS_PER_STEP = 2000;
 
 /** A read view without the key index (what any thread can read). */
 export type BackendView = Omit<ReadView, 'index'>;
@@ -183,6 +200,7 @@ export class MvccStore extends MvccReader {
   private readonly eventsMode: EventsMode;
   private readonly maxTxnOps: number;
   private readonly compactionKeysPerChunk: number;
+  private readonly rangeKeysPerStep: number;
   private readonly memory: StoreMemory = { index: new KeyIndex(), leaseKeys: new LeaseKeys() };
 
   constructor(path: string, options: StoreOptions = {}) {
@@ -190,6 +208,7 @@ export class MvccStore extends MvccReader {
     this.eventsMode = options.eventsMode ?? EventsMode.NONE;
     this.maxTxnOps = options.maxTxnOps ?? MAX_TXN_OPS_DEFAULT;
     this.compactionKeysPerChunk = options.compactionKeysPerChunk ?? COMPACTION_KEYS_PER_CHUNK_DEFAULT;
+    this.rangeKeysPerStep = options.rangeKeysPerStep ?? RANGE_KEYS_PER_STEP;
     this.rebuildMemory();
   }
 
@@ -226,6 +245,28 @@ export class MvccStore extends MvccReader {
   range(request: RangeRequest): Revisioned<RangeResponse> {
     checkRangeRequest(request);
     return this.withIndexedView((view) => ({ response: range(view, request), revision: view.currentRev }));
+  }
+
+  /** etcd's Range in steps of `keysPerStep` keys; throws EtcdError at once for a bad revision. */
+  rangeInSteps(request: RangeRequest, keysPerStep = this.rangeKeysPerStep): SteppedRead<Revisioned<RangeResponse>> {
+    checkRangeRequest(request);
+    const { scan, revision, compactRev } = this.withIndexedView((view) => (
+      { scan: new RangeScan(view, request), revision: view.currentRev, compactRev: view.compactRev }));
+    return {
+      compactRev,
+      step: () => this.withIndexedView((view) => scan.step(view, keysPerStep)),
+      result: () => ({ response: scan.response(), revision }),
+    };
+  }
+
+  /** etcd's HashKV in steps of `rowsPerStep` rows; throws EtcdError at once for a bad revision. */
+  hashKVInSteps(request: HashKVRequest, rowsPerStep = HASH_ROWS_PER_STEP): SteppedRead<Revisioned<HashKVResponse>> {
+    const { scan, revision } = this.withIndexedView((view) => ({ scan: new HashScan(view, request.revision), revision: view.currentRev }));
+    return {
+      compactRev: scan.compactRev,
+      step: () => this.withIndexedView((view) => scan.step(view, rowsPerStep)),
+      result: () => ({ response: scan.response(), revision }),
+    };
   }
 
   /** etcd's HashKV; throws EtcdError. */

@@ -1,0 +1,90 @@
+/**
+ * The reads the apply worker answers, run in bounded steps between its batches. A read's first
+ * step runs as soon as its record is drained, so a small read (one key, a short range, a page of
+ * history) answers at once; a long one (a full-keyspace range, HashKV) goes on one step at a time,
+ * round robin with the others, so it never holds the worker, or the small reads and the applies
+ * queued behind it, for more than a step.
+ */
+import { EtcdError } from '../errors.js';
+import type { ReadAnswer, StoreRead, StoreReadResults } from './apply-protocol.js';
+import type { MvccStore, SteppedRead } from './store.js';
+
+type Answerable = SteppedRead<StoreReadResults[StoreRead['op']]>;
+
+/** A read that is done at once (it is bounded by itself: a page of history, a lease's keys). */
+function immediate<T>(value: T): SteppedRead<T> {
+  return { compactRev: Number.POSITIVE_INFINITY, step: () => true, result: () => value };
+}
+
+function stepped(store: MvccStore, request: StoreRead): Answerable {
+  switch (request.op) {
+    case 'range': return store.rangeInSteps(request.request);
+    case 'hash_kv': return store.hashKVInSteps(request.request);
+    case 'history': return immediate(store.history(request.from_rev, request.to_rev, request.events_max, request.prev_kv));
+    case 'lease_keys': return immediate(store.leaseKeys(request.id));
+  }
+}
+
+/** Runs a step; an etcd error is the read's answer, anything else is a fault of the store (thrown). */
+function attempt<T>(id: number, run: () => T): { value: T } | { answer: ReadAnswer } {
+  try {
+    return { value: run() };
+  } catch (error) {
+    if (!(error instanceof EtcdError)) throw error;
+    return { answer: { id, error: { code: error.code, message: error.message } } };
+  }
+}
+
+export class ReadJobs {
+  /** Reads with steps left, in round-robin order. */
+  private readonly running: { id: number; read: Answerable }[] = [];
+
+  constructor(private readonly store: MvccStore) {}
+
+  /** Reads with steps left. */
+  get size(): number {
+    return this.running.length;
+  }
+
+  /** Starts a read and runs its first step; returns its answer when that step finished it. */
+  start(id: number, request: StoreRead): ReadAnswer | undefined {
+    const started = attempt(id, () => stepped(this.store, request));
+    if ('answer' in started) return started.answer;
+    return this.advance({ id, read: started.value });
+  }
+
+  /** Runs up to `steps` steps, one per read, round robin; returns the answers of reads that finished. */
+  run(steps: number): ReadAnswer[] {
+    const answers: ReadAnswer[] = [];
+    for (let i = 0; i < steps && this.running.length > 0; i++) {
+      const answer = this.advance(this.running.shift()!);
+      if (answer !== undefined) answers.push(answer);
+    }
+    return answers;
+  }
+
+  /** Runs every read to its end (before a snapshot replaces the store under them). */
+  finishAll(): ReadAnswer[] {
+    const answers: ReadAnswer[] = [];
+    while (this.running.length > 0) answers.push(...this.run(this.running.length));
+    return answers;
+  }
+
+  /**
+   * True when compaction up to `scheduledRev` may remove rows now: no running read started below
+   * it (its rows at its revision must stay until it is done).
+   */
+  allowCompaction(scheduledRev: number): boolean {
+    return this.running.every(({ read }) => read.compactRev >= scheduledRev);
+  }
+
+  private advance(job: { id: number; read: Answerable }): ReadAnswer | undefined {
+    const stepped = attempt(job.id, () => job.read.step());
+    if ('answer' in stepped) return stepped.answer;
+    if (!stepped.value) {
+      this.running.push(job);
+      return undefined;
+    }
+    return { id: job.id, value: job.read.result() };
+  }
+}
