@@ -19,7 +19,7 @@ import { Packr } from 'msgpackr';
 import type { Entry } from '../raft/types.js';
 import type { RingReader, RingWriter } from '../ring/byte-ring.js';
 import type { HistoryChunk } from './history.js';
-import type { Event, HashKVRequest, HashKVResponse, RangeRequest, RangeResponse } from './rpc.js';
+import type { Event, HashKVRequest, HashKVResponse, RangeRequest, RangeResponse, TxnRequest, TxnResponse } from './rpc.js';
 import type { Revisioned, WriteResponse } from './store.js';
 import type { LeaseChange } from '../lease/lease-rpc.js';
 
@@ -78,6 +78,7 @@ export interface RestoreOutcome {
 export type StoreRead =
   | { op: 'range'; request: RangeRequest }
   | { op: 'hash_kv'; request: HashKVRequest }
+  | { op: 'txn'; request: TxnRequest }
   | { op: 'history'; from_rev: number; to_rev: number; events_max: number; prev_kv: boolean }
   | { op: 'lease_keys'; id: number };
 
@@ -85,6 +86,7 @@ export type StoreRead =
 export interface StoreReadResults {
   range: Revisioned<RangeResponse>;
   hash_kv: Revisioned<HashKVResponse>;
+  txn: Revisioned<TxnResponse>;
   history: HistoryChunk | { compactRevision: number };
   lease_keys: Uint8Array[];
 }

@@ -27,12 +27,15 @@ function checkPutLease(w: WriteTxn, request: PutRequest): void {
   if (request.ignore_lease !== true && lease !== 0 && !w.leaseExists(lease)) throw ErrLeaseNotFound;
 }
 
-/** etcd's Put. */
+/**
+ * etcd's Put. Alone, a put checks its lease before the key ignore_value / ignore_lease need (etcd's
+ * applierV3backend.Put); inside a txn, checkPutTarget has checked both, key first, before any op ran.
+ */
 export function applyPut(w: WriteTxn, request: PutRequest): PutResponse {
+  checkPutLease(w, request);
   const ignoring = request.ignore_value === true || request.ignore_lease === true;
   const existing = ignoring ? w.current(request.key) : undefined;
   if (ignoring && existing === undefined) throw ErrKeyNotFound;
-  checkPutLease(w, request);
   const value = request.ignore_value === true ? existing!.value : (request.value ?? EMPTY);
   const lease = request.ignore_lease === true ? existing!.lease : (request.lease ?? 0);
   const prev = w.put(request.key, value, lease);

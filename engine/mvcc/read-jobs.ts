@@ -11,7 +11,10 @@ import type { MvccStore, SteppedRead } from './store.js';
 
 type Answerable = SteppedRead<StoreReadResults[StoreRead['op']]>;
 
-/** A read that is done at once (it is bounded by itself: a page of history, a lease's keys). */
+/**
+ * A read that is done at once: bounded by itself (a page of history, a lease's keys), or a
+ * read-only txn (at most --max-txn-ops ranges, which etcd also reads in one go).
+ */
 function immediate<T>(value: T): SteppedRead<T> {
   return { compactRev: Number.POSITIVE_INFINITY, step: () => true, result: () => value };
 }
@@ -20,6 +23,7 @@ function stepped(store: MvccStore, request: StoreRead): Answerable {
   switch (request.op) {
     case 'range': return store.rangeInSteps(request.request);
     case 'hash_kv': return store.hashKVInSteps(request.request);
+    case 'txn': return immediate(store.readOnlyTxn(request.request));
     case 'history': return immediate(store.history(request.from_rev, request.to_rev, request.events_max, request.prev_kv));
     case 'lease_keys': return immediate(store.leaseKeys(request.id));
   }

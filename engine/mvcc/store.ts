@@ -25,7 +25,7 @@ import { bytesToRevision } from './revision.js';
 import { decodeInternalRequest, type InternalRequest } from './request.js';
 import type {
   CompactionResponse, DeleteRangeResponse, Event, HashKVRequest, HashKVResponse, PutResponse, RangeRequest,
-  RangeResponse, TxnResponse,
+  RangeResponse, TxnRequest, TxnResponse,
 } from './rpc.js';
 import { applyTxn } from './txn.js';
 import { checkDeleteRangeRequest, checkPutRequest, checkRangeRequest, checkTxnRequest, MAX_TXN_OPS_DEFAULT } from './validate.js';
@@ -282,6 +282,19 @@ export class MvccStore extends MvccReader {
     return this.withIndexedView((view) => (fromRev < view.compactRev
       ? { compactRevision: view.compactRev }
       : readHistory(view, fromRev, toRev, eventsMax, withPrevKv)));
+  }
+
+  /**
+   * A txn whose ops are all ranges (isTxnReadOnly), served as a read, as etcd serves it: outside
+   * Raft, on the store as it stands. Throws EtcdError.
+   */
+  readOnlyTxn(request: TxnRequest): Revisioned<TxnResponse> {
+    checkTxnRequest(request, this.maxTxnOps);
+    // The writer is this thread: renew lmdb-js's cached read txn so the reads see its last commit.
+    this.backend.root.resetReadTxn();
+    const position = this.writePosition();
+    const w = new WriteTxn(this.backend, this.memory, position.currentRev, position.compactRev, EventsMode.NONE);
+    return { response: applyTxn(w, request), revision: w.rev };
   }
 
   /** The keys attached to lease `id`, in byte order. */

@@ -7,7 +7,7 @@
 import {
   ErrDuplicateKey, ErrEmptyKey, ErrInvalidSortOption, ErrLeaseProvided, ErrTooManyOps, ErrValueProvided,
 } from '../errors.js';
-import { intervalContains, keyInterval, type KeyInterval } from './range.js';
+import { intervalContains, type KeyInterval } from './range.js';
 import {
   SortOrder, SortTarget, type DeleteRangeRequest, type PutRequest, type RangeRequest, type RequestOp, type TxnRequest,
 } from './rpc.js';
@@ -71,6 +71,15 @@ function deletesContain(deletes: KeyInterval[], key: string): boolean {
 }
 
 /**
+ * A delete's interval as etcd's checkIntervals reads it: the key alone, or [key, range_end) taken
+ * literally. etcd does not read "\0" as "to the end" there, so a delete from a key to "\0"
+ * conflicts with no put in its txn (the delete itself still deletes to the end).
+ */
+function literalInterval(key: Uint8Array, rangeEnd: Uint8Array | undefined): KeyInterval {
+  return rangeEnd === undefined || rangeEnd.length === 0 ? { start: key, end: undefined, single: true } : { start: key, end: rangeEnd, single: false };
+}
+
+/**
  * etcd's checkIntervals: a key may be put once per txn path and never inside a range the same path
  * deletes. The two branches of a nested txn are exclusive, so a key put in both is allowed.
  */
@@ -78,7 +87,7 @@ function checkIntervals(ops: RequestOp[]): BranchWrites {
   const deletes: KeyInterval[] = [];
   for (const op of ops) {
     const d = op.request_delete_range;
-    if (d !== undefined) deletes.push(keyInterval(d.key, d.range_end));
+    if (d !== undefined) deletes.push(literalInterval(d.key, d.range_end));
   }
   const puts = new Set<string>();
   for (const op of ops) {

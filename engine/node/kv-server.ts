@@ -30,6 +30,16 @@ export interface ResponseHeader {
 /** A response with its full header (a top-level response: the op header of txn ops does not apply). */
 export type WithHeader<T> = Omit<T, 'header'> & { header: ResponseHeader };
 
+/** etcd's isTxnReadonly: every op of both branches is a range (a nested txn is not). */
+function isTxnReadOnly(request: TxnRequest): boolean {
+  return [...(request.success ?? []), ...(request.failure ?? [])].every((op) => op.request_range !== undefined);
+}
+
+/** etcd's isTxnSerializable: every range of both branches is serializable. */
+function isTxnSerializable(request: TxnRequest): boolean {
+  return [...(request.success ?? []), ...(request.failure ?? [])].every((op) => op.request_range?.serializable === true);
+}
+
 export class KvServer {
   constructor(
     private readonly member: Member,
@@ -63,9 +73,16 @@ export class KvServer {
     return this.withHeader<DeleteRangeResponse>(await this.member.propose({ delete_range: request }));
   }
 
+  /**
+   * A txn of ranges only is a read, as etcd serves it (outside Raft, after a ReadIndex round unless
+   * every range is serializable); any other txn goes through Raft.
+   */
   async txn(request: TxnRequest): Promise<WithHeader<TxnResponse>> {
     checkTxnRequest(request, this.maxTxnOps);
-    return this.withHeader<TxnResponse>(await this.member.propose({ txn: request }));
+    if (!isTxnReadOnly(request)) return this.withHeader<TxnResponse>(await this.member.propose({ txn: request }));
+    const read = (): Promise<Revisioned<TxnResponse>> => this.member.applier.read({ op: 'txn', request });
+    const { response, revision } = isTxnSerializable(request) ? await read() : await this.member.readIndex(read);
+    return { ...response, header: this.header(revision) };
   }
 
   async compact(request: CompactionRequest): Promise<WithHeader<CompactionResponse>> {

@@ -26,6 +26,7 @@ import { ErrLeaderChanged, ErrNoLeader, ErrRequestTooLarge, ErrStopped, ErrTimeo
 import { Applier, type ApplyResult } from '../mvcc/applier.js';
 import { EventsMode } from '../mvcc/write-txn.js';
 import { encodeInternalRequest, type InternalRequest } from '../mvcc/request.js';
+import { etcdRequestBytes } from '../mvcc/request-size.js';
 import { ConfChangeType, decodeConfChange, encodeConfChange, type ConfChange } from '../raft/confchange.js';
 import { decodeMemberContext, encodeMemberContext, type MemberContext } from '../mvcc/members.js';
 import { addressOfUrl } from '../../net/peer/peer-url.js';
@@ -294,7 +295,8 @@ export class Member {
     if (this.leaderId === 0) await this.whenLeader();
     const id = this.ids.nextId();
     const data = encodeInternalRequest({ ...request, header: { id } });
-    if (data.byteLength > this.maxRequestBytes) return Promise.reject(ErrRequestTooLarge);
+    // Measured as etcd measures it (its protobuf), so what etcd accepts just under the limit is accepted.
+    if ((etcdRequestBytes(request) ?? data.byteLength) > this.maxRequestBytes) return Promise.reject(ErrRequestTooLarge);
     const applied = this.waiters.register(id);
     const refused = etcdErrorOf(this.node.propose(data), this.leaderId);
     if (refused !== null) this.waiters.fail(id, refused);

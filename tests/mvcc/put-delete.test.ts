@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ErrEmptyKey, ErrKeyNotFound, ErrLeaseProvided, ErrValueProvided } from '../../engine/errors.js';
+import { ErrEmptyKey, ErrKeyNotFound, ErrLeaseNotFound, ErrLeaseProvided, ErrValueProvided } from '../../engine/errors.js';
 import { encodeInternalRequest } from '../../engine/mvcc/request.js';
 import type { DeleteRangeResponse, PutResponse } from '../../engine/mvcc/rpc.js';
 import { DELETE_CHUNK_KEYS } from '../../engine/mvcc/write-txn.js';
@@ -67,6 +67,10 @@ test('ignore_value / ignore_lease on a missing key fail with "key not found" and
   put(store, 'other', '1');
   assert.throws(() => store.write({ put: { key: b('a'), ignore_value: true } }), ErrKeyNotFound);
   assert.throws(() => store.write({ put: { key: b('a'), value: b('v'), ignore_lease: true } }), ErrKeyNotFound);
+  // A put alone checks its lease first (etcd's applierV3backend.Put); in a txn the key comes first
+  // (checkRequestPut). Found by the request fuzzer against etcd 3.4.
+  assert.throws(() => store.write({ put: { key: b('a'), ignore_value: true, lease: 77 } }), ErrLeaseNotFound);
+  assert.throws(() => store.write({ txn: { success: [{ request_put: { key: b('a'), ignore_value: true, lease: 77 } }] } }), ErrKeyNotFound);
   assert.equal(store.status().current_revision, 2);
   assert.equal(store.range({ key: b('a') }).response.count, 0);
 }));
