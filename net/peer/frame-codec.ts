@@ -5,8 +5,9 @@
  *   | u32 LE payload bytes | msgpack payload               |
  *   +----------------------+-------------------------------+
  *
- * The first frame a dialer sends is a Hello naming the cluster and both members; every later frame
- * is a batch (array) of Raft messages, so one socket write carries everything queued in one
+ * The first frame a dialer sends is a Hello naming the cluster and both members (the receiver
+ * authenticates the sender by it: see peer-identity.ts); every later frame is a batch (array) of
+ * Raft messages, so one socket write carries everything queued in one
  * event-loop turn. A frame above the limit is a protocol error: the connection is closed rather
  * than an unbounded buffer being grown for it.
  */
@@ -25,8 +26,13 @@ export class FrameTooLargeError extends Error {
 export interface Hello {
   /** Identifies the cluster (derived from --initial-cluster-token); a mismatch is refused. */
   cluster: string;
+  /** The cluster id (member-id.ts); a mismatch is refused. 0 on a membership query (see stream). */
+  clusterId: number;
+  /** The sender's member id: the connection speaks for this member and no other. */
   from: number;
   to: number;
+  /** On a snapshot stream: the Raft term of the snapshot message, checked before any byte is written. */
+  term?: number;
   /**
    * Set on a connection that carries one snapshot transfer ('snapshot'), asks for the cluster's
    * membership ('members': a joining member that knows neither its id nor the others', so `from`
@@ -93,5 +99,6 @@ export class FrameDecoder {
 export function isHello(value: unknown): value is Hello {
   if (typeof value !== 'object' || value === null) return false;
   const hello = value as Record<string, unknown>;
-  return typeof hello.cluster === 'string' && Number.isSafeInteger(hello.from) && Number.isSafeInteger(hello.to);
+  return typeof hello.cluster === 'string' && Number.isSafeInteger(hello.clusterId) && Number.isSafeInteger(hello.from) &&
+    Number.isSafeInteger(hello.to) && (hello.term === undefined || Number.isSafeInteger(hello.term));
 }

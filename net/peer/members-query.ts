@@ -21,7 +21,8 @@ export function queryMembers(address: PeerAddress, cluster: string): Promise<unk
     };
     socket.setTimeout(QUERY_TIMEOUT_MS, () => fail(new Error(`no answer from ${address.host}:${address.port}`)));
     socket.on('connect', () => {
-      const hello: Hello = { cluster, from: 0, to: 0, stream: 'members' };
+      // The joining member knows neither its id nor the cluster id yet: the answer tells it both.
+      const hello: Hello = { cluster, clusterId: 0, from: 0, to: 0, stream: 'members' };
       socket.write(encodeFrame(hello));
     });
     socket.on('data', (chunk: Buffer) => {
