@@ -113,11 +113,19 @@ test('a full send queue drops the overflow with reason queue_full instead of gro
   await b.close();
 });
 
+/** A connection the receiver has not closed after this long counts as accepted. */
+const ACCEPTED_AFTER_MS = 2000;
+
+/** Writes `frames` on a raw connection; fails unless the receiver closes it (refuses it). */
 async function rawConnection(port: number, frames: Buffer[]): Promise<void> {
   const socket = connect({ host: '127.0.0.1', port });
   await once(socket, 'connect');
   for (const frame of frames) socket.write(frame);
-  await once(socket, 'close');
+  const closed = once(socket, 'close').then(() => true);
+  const open = new Promise<false>((resolve) => setTimeout(() => resolve(false), ACCEPTED_AFTER_MS).unref());
+  const refused = await Promise.race([closed, open]);
+  socket.destroy();
+  assert.ok(refused, 'the connection was refused');
 }
 
 test('connections with a wrong cluster, wrong member, malformed message or oversized frame are refused and deliver nothing', async () => {
