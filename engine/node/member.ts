@@ -74,6 +74,8 @@ export interface MemberOptions {
   bootstrap?: { members: { id: number; name: string; peerUrls: string[] }[] };
   /** Answers a joining member's membership query on the peer port (see net/peer/members-query.ts). */
   answerMembersQuery?: () => unknown;
+  /** True when `url` is a current member's peer URL: only such a member's membership query is answered. */
+  isMemberPeerUrl?: (url: string) => boolean;
   /** Called once this member applied its own removal from the cluster. */
   onRemoved?: () => void;
   peerListen: PeerAddress;
@@ -397,6 +399,7 @@ export class Member {
       onSnapshot: (from, term) => (this.isLeaderOfCurrentTerm(from, term) ? this.snapshots.incoming(from) : null),
       log: (line) => this.options.log?.(line),
       onMembersQuery: () => this.options.answerMembersQuery?.(),
+      isMemberPeerUrl: (url) => this.options.isMemberPeerUrl?.(url) === true,
       onLeaseRequest: (body) => (this.leaseRequests === null ? Promise.reject(ErrStopped) : this.leaseRequests(body)),
       isRemoved: (from) => this.removed.has(from),
       onRemovedByPeer: () => this.onRemovedFromCluster(),

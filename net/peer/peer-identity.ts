@@ -4,10 +4,14 @@
  * us, and comes from a current member's id, from the host that member is known at. Peer TLS with
  * client certificates (issue #15) will derive the member from the certificate here instead, and
  * the rest of the transport is unchanged: it only ever sees the authenticated member id.
+ *
+ * A joining member's membership query is the one connection made before the member knows its id:
+ * it is authenticated by the peer URLs MemberAdd recorded for it instead (authenticateJoiner).
  */
 import { isIP, isIPv4 } from 'node:net';
 import type { Hello } from './frame-codec.js';
 import type { PeerAddress } from './peer-sender.js';
+import { addressOfUrl } from './peer-url.js';
 import type { RefusalReason } from './peer-stats.js';
 
 /** What the receiving member knows to check a Hello against. */
@@ -44,12 +48,47 @@ export function authenticatePeer(hello: Hello, remoteAddress: string | undefined
   return { memberId: from };
 }
 
+/** What the receiving member knows to check a membership query against. */
+export interface PeerUrlMembership {
+  cluster: string;
+  /** True when `url` is a current member's peer URL. */
+  isMemberPeerUrl(url: string): boolean;
+}
+
+/**
+ * Authenticates a joining member's membership query by the peer URLs it names: our cluster token,
+ * one of them a current member's (MemberAdd put it there), and the connection from that URL's host.
+ * Returns the URL it authenticated by, or why it was refused.
+ */
+export function authenticateJoiner(hello: Hello, remoteAddress: string | undefined,
+  membership: PeerUrlMembership): { peerUrl: string } | { refused: RefusalReason; detail: string } {
+  if (hello.cluster !== membership.cluster) return { refused: 'wrong_cluster', detail: `cluster token ${JSON.stringify(hello.cluster)}` };
+  const named = hello.peerUrls ?? [];
+  const urls = named.filter((url) => membership.isMemberPeerUrl(url));
+  if (urls.length === 0) return { refused: 'not_a_member', detail: `membership query from peer URLs [${named.join(', ')}]` };
+  const peerUrl = urls.find((url) => sameHost(hostOf(url), remoteAddress));
+  if (peerUrl === undefined) {
+    return { refused: 'wrong_address', detail: `membership query as ${urls.join(', ')} from ${remoteAddress ?? 'an unknown address'}` };
+  }
+  return { peerUrl };
+}
+
+/** The host of a peer URL; a URL that does not parse has none. */
+function hostOf(url: string): string {
+  try {
+    return addressOfUrl(url).host;
+  } catch {
+    return '';
+  }
+}
+
 /**
  * True when a connection from `remote` may come from a member known at `known`. Only an IP address
  * is compared: a host name would need a DNS lookup on every accept, and an unspecified address
  * (0.0.0.0, ::) says nothing about where the member dials from. Loopback addresses are one host.
  */
 function sameHost(known: string, remote: string | undefined): boolean {
+  if (known === '') return false;
   if (isIP(known) === 0 || known === '0.0.0.0' || known === '::') return true;
   if (remote === undefined) return false;
   const knownIp = unmapped(known);

@@ -8,8 +8,8 @@
  * come from it and be addressed to us. Anything else (a stranger, a removed member, a member
  * speaking for another, malformed or oversized frames, a stream the member refuses) closes the
  * connection, is counted by reason and logged, rate-limited; nothing of a refused frame is
- * delivered. A membership query is the one exception: a joining member asks it before it knows
- * its own id, and it is answered to anyone who knows the cluster token (etcd's /members is as open).
+ * delivered. A membership query comes from a joining member that does not know its id yet: it
+ * is authenticated by its peer URLs instead (one a current member's, from that URL's host).
  *
  * Generic over the message type: it reads only `to`, `from` and (for a snapshot) `term`, and a
  * size estimate to bound queues.
@@ -17,7 +17,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { encodeFrame, FrameDecoder, isHello, type Hello } from './frame-codec.js';
 import { PeerSender, type PeerAddress } from './peer-sender.js';
-import { authenticatePeer, type PeerAuthentication } from './peer-identity.js';
+import { authenticateJoiner, authenticatePeer, type PeerAuthentication } from './peer-identity.js';
 import { receiveSnapshotStream, sendSnapshotStream, type SnapshotSink } from './snapshot-stream.js';
 import { newPeerStats, type DropReason, type PeerStats, type RefusalReason } from './peer-stats.js';
 import { LeaseRequestServer } from './lease-forward.js';
@@ -66,6 +66,8 @@ export interface PeerTransportOptions<M extends PeerMessage> {
   onRemovedByPeer?(): void;
   /** What a joining member asking for the membership is told (see members-query.ts); refused when absent. */
   onMembersQuery?(): unknown;
+  /** True when `url` is a current member's peer URL: only such a member may ask for the membership. */
+  isMemberPeerUrl?(url: string): boolean;
   /** Answers a follower's forwarded lease request (see lease-forward.ts); refused when absent. */
   onLeaseRequest?(body: unknown): Promise<unknown>;
   /** Where refused connections are reported (one line each, rate-limited); silent when absent. */
@@ -268,9 +270,13 @@ export class PeerTransport<M extends PeerMessage> {
     socket.on('close', () => this.inbound.delete(socket));
   }
 
-  /** Answers a joining member's membership query (see members-query.ts), for our cluster only. */
+  /** Answers a joining member's membership query (see members-query.ts), once it authenticated by its peer URLs. */
   private answerMembersQuery(hello: Hello, socket: Socket, refuse: (reason: RefusalReason, detail: string) => void): void {
-    if (hello.cluster !== this.options.cluster) return refuse('wrong_cluster', `cluster token ${JSON.stringify(hello.cluster)}`);
+    const joiner = authenticateJoiner(hello, socket.remoteAddress, {
+      cluster: this.options.cluster,
+      isMemberPeerUrl: (url) => this.options.isMemberPeerUrl?.(url) === true,
+    });
+    if ('refused' in joiner) return refuse(joiner.refused, joiner.detail);
     const answer = this.options.onMembersQuery?.();
     if (answer === undefined) return refuse('stream_refused', 'membership queries are not answered here');
     socket.end(encodeFrame(answer));

@@ -30,7 +30,7 @@ function recordingSink(log: string[], refuse = false): SnapshotSink<TestMessage>
 }
 
 async function member(localId: number, options: { onSnapshot?: (from: number, term: number) => SnapshotSink<TestMessage> | null;
-  removed?: Set<number>; onRemovedByPeer?: () => void; members?: unknown } = {}) {
+  removed?: Set<number>; onRemovedByPeer?: () => void; members?: unknown; memberPeerUrls?: string[] } = {}) {
   return PeerTransport.listen<TestMessage>({
     localId, cluster: 'test-cluster', clusterId: 7, listen: { host: '127.0.0.1', port: 0 },
     isMember: (id) => id >= 1 && id <= 4,
@@ -40,6 +40,7 @@ async function member(localId: number, options: { onSnapshot?: (from: number, te
     ...(options.removed ? { isRemoved: (from: number) => options.removed!.has(from) } : {}),
     ...(options.onRemovedByPeer ? { onRemovedByPeer: options.onRemovedByPeer } : {}),
     ...(options.members !== undefined ? { onMembersQuery: () => options.members } : {}),
+    isMemberPeerUrl: (url) => options.memberPeerUrls?.includes(url) === true,
   });
 }
 
@@ -130,11 +131,18 @@ test('a snapshot stream is offered to the member with the sender and term its He
   }
 });
 
-test('a membership query is answered only for the same cluster', async () => {
-  const b = await member(2, { members: { cluster_id: 7, members: [] } });
+test('a membership query is answered only to a member of the same cluster, by a peer URL of its host', async () => {
+  const joiner = 'http://127.0.0.1:2380';
+  const elsewhere = 'http://192.0.2.1:2380';
+  const b = await member(2, { members: { cluster_id: 7, members: [] }, memberPeerUrls: [joiner, elsewhere] });
+  const refused = /closed the connection without an answer/;
   try {
-    assert.deepEqual(await queryMembers(b.address(), 'test-cluster'), { cluster_id: 7, members: [] });
-    await assert.rejects(queryMembers(b.address(), 'another-cluster'), /closed the connection without an answer/);
+    assert.deepEqual(await queryMembers(b.address(), 'test-cluster', ['http://127.0.0.1:9', joiner]), { cluster_id: 7, members: [] });
+    await assert.rejects(queryMembers(b.address(), 'another-cluster', [joiner]), refused);
+    await assert.rejects(queryMembers(b.address(), 'test-cluster', ['http://127.0.0.1:9']), refused);
+    await assert.rejects(queryMembers(b.address(), 'test-cluster', [elsewhere]), refused);
+    await assert.rejects(queryMembers(b.address(), 'test-cluster', []), refused);
+    assert.deepEqual([b.stats.refused.wrong_cluster, b.stats.refused.not_a_member, b.stats.refused.wrong_address], [1, 2, 1]);
   } finally {
     await b.close();
   }
