@@ -89,6 +89,7 @@ export class CairnServer {
       ...(options.onRemoved ? { onRemoved: options.onRemoved } : {}),
       answerMembersQuery: () => (reader === null ? undefined
         : { cluster_id: identity.clusterId, members: reader.members() } satisfies MembersAnswer),
+      isMemberPeerUrl: (url) => reader !== null && reader.members().some((record) => record.peer_urls.includes(url)),
     });
     reader = new MvccReader(member.kvPath);
     const services = attachServices(member, reader, {

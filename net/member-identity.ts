@@ -64,7 +64,7 @@ async function joining(options: IdentityOptions, self: readonly string[]): Promi
   for (const url of others) {
     let answer: unknown;
     try {
-      answer = await queryMembers(addressOfUrl(url), options.clusterToken);
+      answer = await queryMembers(addressOfUrl(url), options.clusterToken, self);
     } catch (error) {
       failures.push(`${url}: ${(error as Error).message}`);
       continue;

@@ -42,7 +42,7 @@ export function attachServices(member: Member, reader: MvccReader, options: Memb
     ...(options.leaseCheckpointIntervalMs !== undefined ? { checkpointIntervalMs: options.leaseCheckpointIntervalMs } : {}),
   });
   const forwarder = new LeaseForwarder({
-    cluster: member.options.clusterToken, localId: member.id, addressOf: (id) => member.peerAddressOf(id),
+    cluster: member.options.clusterToken, clusterId: member.options.clusterId, localId: member.id, addressOf: (id) => member.peerAddressOf(id),
   });
   lease.setForwarder(forwarder);
   member.answerLeaseRequests((body) => (isForwardedLeaseRequest(body)

@@ -43,6 +43,7 @@ import { PeerTransport } from '../../net/peer/peer-transport.js';
 import { SnapshotPool } from '../snapshot/snapshot-pool.js';
 import { SnapshotTransfers, type SnapshotTransferStats } from './snapshot-transfers.js';
 import type { PeerAddress } from '../../net/peer/peer-sender.js';
+import type { PeerStats } from '../../net/peer/peer-stats.js';
 import { isRaftMessage, raftMessageBytes } from './raft-message-shape.js';
 import { ReadIndexBatcher } from './read-index-batcher.js';
 import { RequestIdGenerator } from './request-id.js';
@@ -73,6 +74,8 @@ export interface MemberOptions {
   bootstrap?: { members: { id: number; name: string; peerUrls: string[] }[] };
   /** Answers a joining member's membership query on the peer port (see net/peer/members-query.ts). */
   answerMembersQuery?: () => unknown;
+  /** True when `url` is a current member's peer URL: only such a member's membership query is answered. */
+  isMemberPeerUrl?: (url: string) => boolean;
   /** Called once this member applied its own removal from the cluster. */
   onRemoved?: () => void;
   peerListen: PeerAddress;
@@ -265,6 +268,11 @@ export class Member {
     return this.snapshotIndex;
   }
 
+  /** The peer transport's counters: traffic, drops and refused connections by reason. */
+  peerStats(): PeerStats {
+    return structuredClone(this.transport.stats);
+  }
+
   /** Snapshot transfers sent and received (and how many failed). */
   snapshotTransferStats(): SnapshotTransferStats {
     return { ...this.snapshots.stats };
@@ -375,19 +383,23 @@ export class Member {
     this.transport = await PeerTransport.listen<Message>({
       localId: this.options.id,
       cluster: this.options.clusterToken,
+      clusterId: this.options.clusterId,
       listen: this.options.peerListen,
       isMessage: isRaftMessage,
       sizeOf: raftMessageBytes,
-      onMessage: (message, from) => {
-        // A peer may speak only for itself; anything else is dropped, never stepped. A snapshot
-        // counts only with its data, so it must come through a snapshot stream.
-        if (message.from !== from || message.to !== this.options.id || message.type === MessageType.MsgSnap || this.removed.has(from)) return;
+      // The transport delivers only a current member's messages, each from that member and to us.
+      onMessage: (message) => {
+        // A snapshot counts only with its data, so it must come through a snapshot stream.
+        if (message.type === MessageType.MsgSnap) return;
         this.node.step(message);
         this.scheduleTurn();
       },
       onDrop: (to) => this.node.reportUnreachable(to),
-      onSnapshot: (from) => this.snapshots.incoming(from),
+      isMember: (id) => this.appliedConfState.voters.includes(id) || this.appliedConfState.learners.includes(id),
+      onSnapshot: (from, term) => (this.isLeaderOfCurrentTerm(from, term) ? this.snapshots.incoming(from) : null),
+      log: (line) => this.options.log?.(line),
       onMembersQuery: () => this.options.answerMembersQuery?.(),
+      isMemberPeerUrl: (url) => this.options.isMemberPeerUrl?.(url) === true,
       onLeaseRequest: (body) => (this.leaseRequests === null ? Promise.reject(ErrStopped) : this.leaseRequests(body)),
       isRemoved: (from) => this.removed.has(from),
       onRemovedByPeer: () => this.onRemovedFromCluster(),
@@ -602,7 +614,10 @@ export class Member {
     const meta = message.snapshot?.meta;
     if (meta === undefined || message.to !== this.options.id) throw new Error('not a snapshot for this member');
     if (this.stopping !== null || this.failure !== null) throw ErrStopped;
-    if (message.term < this.term) throw new Error(`stale snapshot from term ${message.term} (term is ${this.term})`);
+    // Checked when the stream opened, and again now: the term or leader may have moved meanwhile.
+    if (!this.isLeaderOfCurrentTerm(message.from, message.term)) {
+      throw new Error(`snapshot from ${message.from.toString(16)} at term ${message.term}: not the leader of the current term`);
+    }
     if (meta.index > this.commitIndex) {
       this.restoring = true;
       try {
@@ -620,6 +635,18 @@ export class Member {
     }
     this.node.step(message);
     this.scheduleTurn();
+  }
+
+  /**
+   * True when `from` leads term `term` and that is our current term, as the core knows it now: the
+   * only member whose snapshot may replace the store. A leader sends one only to a follower that
+   * already follows it (the follower refused its appends), so a true leader is never refused for
+   * long; anyone else (another member, a deposed leader, a forged term) is refused before a byte of
+   * the snapshot is written.
+   */
+  private isLeaderOfCurrentTerm(from: number, term: number): boolean {
+    const status = this.node.status();
+    return status.role !== StateRole.Leader && status.term === term && status.lead === from && from !== this.options.id;
   }
 
   private onSoftState(leader: number, role: StateRole): void {

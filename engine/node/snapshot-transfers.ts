@@ -4,7 +4,9 @@
  *   store into a file and the peer transport streams it with the message; the core then hears
  *   whether it arrived (reportSnapshot). One transfer per follower at a time.
  * - in:  a leader's stream is written to a file under member/snap, then handed to the member to
- *   replace its store and step the message. One incoming transfer at a time.
+ *   replace its store and step the message. One incoming transfer at a time. The member opens a
+ *   sink only for the leader of its current term (Member.isLeaderOfCurrentTerm), so nobody else's
+ *   stream gets a byte written.
  * Files live only for the transfer; any left by a crash are removed at start.
  */
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';

@@ -43,6 +43,14 @@ export function encodeConfChange(cc: ConfChange): Uint8Array {
   return bytes;
 }
 
+/**
+ * True when `data` decodes as a ConfChange: what a ConfChange entry from a peer must hold, since
+ * decodeConfChange treats anything else as a broken invariant once the entry is committed.
+ */
+export function isConfChangeData(data: Uint8Array): boolean {
+  return data.byteLength >= CONF_CHANGE_HEADER_BYTES && data[0]! in ConfChangeType;
+}
+
 /** Reads a ConfChange entry's data back. A malformed entry is a bug (Raft only commits what was encoded). */
 export function decodeConfChange(data: Uint8Array): ConfChange {
   assert(data.byteLength >= CONF_CHANGE_HEADER_BYTES, 'ConfChange entry shorter than its header');

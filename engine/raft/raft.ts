@@ -8,7 +8,7 @@ import type { ResolvedConfig } from './config.js';
 import type { ConfChange } from './confchange.js';
 import { applyToTracker, checkConfChange, decodeConfChange } from './confchange.js';
 import type { RaftError } from './errors.js';
-import { assert, errProposalDropped, errReadIndexDropped, isRaftError } from './errors.js';
+import { assert, errInvalidRequest, errProposalDropped, errReadIndexDropped, isRaftError } from './errors.js';
 import { RaftLog } from './log.js';
 import type { Message, Snapshot } from './message.js';
 import { MessageType, NO_ENTRIES, isVoteResponse, makeMessage, voteResponseType } from './message.js';
@@ -611,7 +611,10 @@ export class Raft {
   }
 
   private handleHeartbeat(m: Message): void {
-    this.raftLog.commitTo(m.commit);
+    // The leader sends at most our match (sendHeartbeat), which is within our log. A commit beyond
+    // our last index (a bug, or a forged message) is clamped to what we hold instead of breaking
+    // the log's invariant and stopping the member (etcd-raft's commitTo panics on it).
+    this.raftLog.commitTo(Math.min(m.commit, this.raftLog.lastIndex()));
     const resp = makeMessage({ type: MessageType.MsgHeartbeatResp, to: m.from });
     if (m.context !== undefined) resp.context = m.context;
     this.send(resp);
@@ -747,7 +750,7 @@ export class Raft {
   }
 
   private handlePropose(m: Message): RaftError | null {
-    assert(m.entries.length > 0, 'MsgProp without entries');
+    if (m.entries.length === 0) return errInvalidRequest('a proposal without entries');
     if (!this.tracker.progress.has(this.id)) return errProposalDropped('not a member');
     if (this.leadTransferee !== 0) return errProposalDropped('leader transfer in progress');
     let confIndex = 0;
@@ -774,6 +777,9 @@ export class Raft {
       }
       return;
     }
+    // An acknowledgement of entries we never had (a bug, or a forged message) would set a match
+    // beyond our log, and the next append would look up terms we do not hold: ignore it.
+    if (m.index > this.raftLog.lastIndex()) return;
     const wasPaused = pr.isPaused();
     if (!pr.maybeUpdate(m.index)) {
       if (wasPaused && !pr.isPaused()) pr.appendPending = true;

@@ -5,8 +5,9 @@
  *   | u32 LE payload bytes | msgpack payload               |
  *   +----------------------+-------------------------------+
  *
- * The first frame a dialer sends is a Hello naming the cluster and both members; every later frame
- * is a batch (array) of Raft messages, so one socket write carries everything queued in one
+ * The first frame a dialer sends is a Hello naming the cluster and both members (the receiver
+ * authenticates the sender by it: see peer-identity.ts); every later frame is a batch (array) of
+ * Raft messages, so one socket write carries everything queued in one
  * event-loop turn. A frame above the limit is a protocol error: the connection is closed rather
  * than an unbounded buffer being grown for it.
  */
@@ -25,12 +26,22 @@ export class FrameTooLargeError extends Error {
 export interface Hello {
   /** Identifies the cluster (derived from --initial-cluster-token); a mismatch is refused. */
   cluster: string;
+  /** The cluster id (member-id.ts); a mismatch is refused. 0 on a membership query (see stream). */
+  clusterId: number;
+  /** The sender's member id: the connection speaks for this member and no other. */
   from: number;
   to: number;
+  /** On a snapshot stream: the Raft term of the snapshot message, checked before any byte is written. */
+  term?: number;
+  /**
+   * On a membership query: the asking member's own peer URLs. It knows no id yet, so it is
+   * authenticated by them: one must be a current member's, and it must connect from that URL's host.
+   */
+  peerUrls?: string[];
   /**
    * Set on a connection that carries one snapshot transfer ('snapshot'), asks for the cluster's
    * membership ('members': a joining member that knows neither its id nor the others', so `from`
-   * and `to` are 0), or carries a follower's lease requests to the leader ('lease': see
+   * and `to` are 0 and it names its peerUrls instead), or carries a follower's lease requests to the leader ('lease': see
    * lease-forward.ts), instead of Raft message batches.
    */
   stream?: 'snapshot' | 'members' | 'lease';
@@ -89,9 +100,20 @@ export class FrameDecoder {
   }
 }
 
+/** A Hello names at most this many peer URLs (etcd members have one or a few), each this long at most. */
+export const HELLO_PEER_URLS_MAX = 16;
+export const HELLO_PEER_URL_CHARS_MAX = 1024;
+
+function isPeerUrlList(value: unknown): boolean {
+  return Array.isArray(value) && value.length <= HELLO_PEER_URLS_MAX &&
+    value.every((url) => typeof url === 'string' && url.length <= HELLO_PEER_URL_CHARS_MAX);
+}
+
 /** Checks that a decoded first frame is a well-formed Hello. */
 export function isHello(value: unknown): value is Hello {
   if (typeof value !== 'object' || value === null) return false;
   const hello = value as Record<string, unknown>;
-  return typeof hello.cluster === 'string' && Number.isSafeInteger(hello.from) && Number.isSafeInteger(hello.to);
+  return typeof hello.cluster === 'string' && Number.isSafeInteger(hello.clusterId) && Number.isSafeInteger(hello.from) &&
+    Number.isSafeInteger(hello.to) && (hello.term === undefined || Number.isSafeInteger(hello.term)) &&
+    (hello.peerUrls === undefined || isPeerUrlList(hello.peerUrls));
 }

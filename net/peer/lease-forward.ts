@@ -91,7 +91,9 @@ export class LeaseForwarder implements LeaderForwarder {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
-  constructor(private readonly options: { cluster: string; localId: number; addressOf: (id: number) => PeerAddress | undefined }) {}
+  constructor(private readonly options: {
+    cluster: string; clusterId: number; localId: number; addressOf: (id: number) => PeerAddress | undefined;
+  }) {}
 
   async keepAlives(leaderId: number, ids: number[]): Promise<number[]> {
     const ttls = await this.request(leaderId, { keep_alives: ids });
@@ -132,7 +134,9 @@ export class LeaseForwarder implements LeaderForwarder {
     const socket = connect({ host: address.host, port: address.port });
     socket.setNoDelay(true);
     const decoder = new FrameDecoder(ANSWER_FRAME_BYTES_MAX);
-    const hello: Hello = { cluster: this.options.cluster, from: this.options.localId, to: leaderId, stream: 'lease' };
+    const hello: Hello = {
+      cluster: this.options.cluster, clusterId: this.options.clusterId, from: this.options.localId, to: leaderId, stream: 'lease',
+    };
     socket.write(encodeFrame(hello));
     socket.on('data', (chunk: Buffer) => {
       let frames: unknown[];

@@ -10,8 +10,11 @@ import type { PeerAddress } from './peer-sender.js';
 const QUERY_TIMEOUT_MS = 5000;
 const ANSWER_BYTES_MAX = 4 * 1024 * 1024;
 
-/** Resolves with the peer's answer (the caller checks its shape), rejects if it cannot be had. */
-export function queryMembers(address: PeerAddress, cluster: string): Promise<unknown> {
+/**
+ * Resolves with the peer's answer (the caller checks its shape), rejects if it cannot be had. The
+ * asking member names its own peer URLs: the peer answers only a member MemberAdd added at one of them.
+ */
+export function queryMembers(address: PeerAddress, cluster: string, peerUrls: readonly string[]): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: address.host, port: address.port });
     const decoder = new FrameDecoder(ANSWER_BYTES_MAX);
@@ -21,7 +24,8 @@ export function queryMembers(address: PeerAddress, cluster: string): Promise<unk
     };
     socket.setTimeout(QUERY_TIMEOUT_MS, () => fail(new Error(`no answer from ${address.host}:${address.port}`)));
     socket.on('connect', () => {
-      const hello: Hello = { cluster, from: 0, to: 0, stream: 'members' };
+      // The joining member knows neither its id nor the cluster id yet: the answer tells it both.
+      const hello: Hello = { cluster, clusterId: 0, from: 0, to: 0, stream: 'members', peerUrls: [...peerUrls] };
       socket.write(encodeFrame(hello));
     });
     socket.on('data', (chunk: Buffer) => {

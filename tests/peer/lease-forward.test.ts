@@ -13,7 +13,7 @@ import { PeerTransport } from '../../net/peer/peer-transport.js';
 
 async function leaderWith(answer: (body: ForwardedLeaseRequest) => Promise<unknown>, seen: unknown[]) {
   return PeerTransport.listen<never>({
-    localId: 1, cluster: 'lease-test', listen: { host: '127.0.0.1', port: 0 },
+    localId: 1, cluster: 'lease-test', clusterId: 7, listen: { host: '127.0.0.1', port: 0 }, isMember: (id) => id === 2,
     onMessage: () => {}, isMessage: (_value): _value is never => false, sizeOf: () => 0,
     onLeaseRequest: (body) => {
       seen.push(body);
@@ -26,7 +26,7 @@ test('keep-alives go to the leader as one batch per request and come back in ord
   const seen: unknown[] = [];
   const leader = await leaderWith(async (body) => ('keep_alives' in body ? body.keep_alives.map((id) => id + 100)
     : { ID: body.time_to_live.ID, TTL: 7, grantedTTL: 9, keys: [] }), seen);
-  const forwarder = new LeaseForwarder({ cluster: 'lease-test', localId: 2, addressOf: () => leader.address() });
+  const forwarder = new LeaseForwarder({ cluster: 'lease-test', clusterId: 7, localId: 2, addressOf: () => leader.address() });
   try {
     const [first, second] = await Promise.all([forwarder.keepAlives(1, [5, 6, 7]), forwarder.keepAlives(1, [8])]);
     assert.deepEqual(first, [105, 106, 107]);
@@ -46,7 +46,7 @@ test('the leader\'s error reaches the follower with etcd\'s code and message; a 
     if (mode === 'fail') throw new EtcdError(GrpcCode.FAILED_PRECONDITION, 'etcdserver: not leader');
     return [1];
   }, seen);
-  const forwarder = new LeaseForwarder({ cluster: 'lease-test', localId: 2, addressOf: () => leader.address() });
+  const forwarder = new LeaseForwarder({ cluster: 'lease-test', clusterId: 7, localId: 2, addressOf: () => leader.address() });
   try {
     await assert.rejects(forwarder.keepAlives(1, [5]), (error: EtcdError) => error.code === GrpcCode.FAILED_PRECONDITION && error.message === 'etcdserver: not leader');
     mode = 'short';

@@ -173,3 +173,48 @@ test('a proposal delivered twice, forwarded back to the member it came from, app
   assert.deepEqual(node.ready().entries.map((e) => [e.term, e.index]), [[1, 2], [1, 3]]);
   assert.deepEqual([m.entries[0]!.term, m.entries[0]!.index], [0, 0], 'the message is left as it came');
 });
+
+/** Member 1 of voters [1, 2], elected with member 2's votes; its entries persisted. */
+function twoVoterLeader(): { node: RawNode; storage: MemoryStorage } {
+  const storage = new MemoryStorage({ voters: [1, 2], learners: [] });
+  const node = new RawNode({ id: 1, storage, random: () => 0 });
+  node.campaign();
+  for (let turn = 0; turn < 10 && node.status().role !== StateRole.Leader; turn++) {
+    const rd = node.ready();
+    storage.append(rd.entries);
+    if (rd.hardState !== null) storage.setHardState(rd.hardState);
+    node.advance();
+    for (const m of [...rd.messages, ...rd.messagesAfterPersist]) {
+      if (m.type === MessageType.MsgPreVote || m.type === MessageType.MsgVote) {
+        const type = m.type === MessageType.MsgVote ? MessageType.MsgVoteResp : MessageType.MsgPreVoteResp;
+        node.step(makeMessage({ type, from: 2, to: 1, term: m.term }));
+      }
+    }
+  }
+  assert.equal(node.status().role, StateRole.Leader);
+  persist(node, storage);
+  return { node, storage };
+}
+
+test('a follower clamps a heartbeat\'s commit to its last index instead of failing on it', () => {
+  const storage = new MemoryStorage({ voters: [1, 2, 3], learners: [] });
+  const node = new RawNode({ id: 2, storage, random: () => 0 });
+  assert.equal(node.step(makeMessage({ type: MessageType.MsgHeartbeat, from: 1, to: 2, term: 1, commit: 2 ** 52 })), null);
+  assert.equal(node.status().commit, 0, 'nothing is committed beyond the (empty) log');
+  assert.equal(node.status().lead, 1);
+  const rd = node.ready();
+  assert.deepEqual(rd.messages.concat(rd.messagesAfterPersist).map((m) => m.type), [MessageType.MsgHeartbeatResp]);
+});
+
+test('a leader ignores an acknowledgement of entries it never had, and a proposal without entries', () => {
+  const { node } = twoVoterLeader();
+  const { term } = node.status();
+  const lastIndex = node.status().progress.find((p) => p.id === 1)!.match;
+  node.step(makeMessage({ type: MessageType.MsgAppResp, from: 2, to: 1, term, index: 2 ** 52 }));
+  assert.ok(node.status().progress.find((p) => p.id === 2)!.match <= lastIndex);
+  assert.equal(node.step(makeMessage({ type: MessageType.MsgProp, from: 2, to: 1 }))?.code, RaftErrorCode.InvalidRequest);
+  assert.equal(node.propose(new TextEncoder().encode('x')), null);
+  const rd = node.ready();
+  assert.deepEqual(rd.entries.map((e) => e.index), [lastIndex + 1]);
+  node.advance();
+});
