@@ -82,7 +82,7 @@ async function assertSameEverywhere(cluster: TestCluster, key: string): Promise<
     assert.equal(text(real.kvs[0]?.value), 'real', `member ${running.member.id} applied the real write`);
     const forged = await running.kv.range({ key: bytes('forged'), range_end: bytes('forgee'), serializable: true });
     assert.equal(forged.kvs.length, 0, `member ${running.member.id} holds no forged key`);
-    hashes.add(running.kv.hashKV({ revision: 0 }).hash);
+    hashes.add((await running.kv.hashKV({ revision: 0 })).hash);
   }
   assert.equal(hashes.size, 1, 'every member has the same HashKV');
 }
@@ -91,12 +91,12 @@ test('a forged append from a non-member at the victim\'s term is refused: nothin
   const { cluster, leader, victim } = await threeMembers();
   try {
     const before = victim.member.status();
-    const hashBefore = victim.kv.hashKV({ revision: 0 }).hash;
+    const hashBefore = (await victim.kv.hashKV({ revision: 0 })).hash;
     const outcome = await attack(victim, STRANGER_ID, [[forgedAppend(STRANGER_ID, victim, 'forged-1')]]);
     const after = victim.member.status();
     assert.equal(after.revision, before.revision, 'no revision was written');
     assert.equal(after.appliedIndex, before.appliedIndex, 'nothing was applied');
-    assert.equal(victim.kv.hashKV({ revision: 0 }).hash, hashBefore);
+    assert.equal((await victim.kv.hashKV({ revision: 0 })).hash, hashBefore);
     await leader.kv.put({ key: bytes('next'), value: bytes('real') });
     await settled(cluster);
     await assertSameEverywhere(cluster, 'next');
@@ -166,7 +166,7 @@ test('a snapshot stream from a non-member, or from a member that does not lead t
     }
     const path = join(forger.root, 'forged.snap');
     const { appliedIndex } = await pool.writeSnapshot(forgerLeader.member.kvPath, path);
-    const hashBefore = victim.kv.hashKV({ revision: 0 }).hash;
+    const hashBefore = (await victim.kv.hashKV({ revision: 0 })).hash;
     const { term } = victim.member.status();
     const send = (from: number) => sendSnapshotStream({
       address: victim.member.peerAddress(),
@@ -180,9 +180,9 @@ test('a snapshot stream from a non-member, or from a member that does not lead t
     });
     const outcome = (from: number) => send(from).then(() => 'installed', () => 'refused');
     const fromStranger = await outcome(STRANGER_ID);
-    assert.equal(victim.kv.hashKV({ revision: 0 }).hash, hashBefore, 'the store is unchanged');
+    assert.equal((await victim.kv.hashKV({ revision: 0 })).hash, hashBefore, 'the store is unchanged');
     const fromFollower = await outcome(other.member.id);
-    assert.equal(victim.kv.hashKV({ revision: 0 }).hash, hashBefore, 'the store is unchanged');
+    assert.equal((await victim.kv.hashKV({ revision: 0 })).hash, hashBefore, 'the store is unchanged');
     assert.deepEqual([fromStranger, fromFollower], ['refused', 'refused']);
     const stats = victim.member.peerStats();
     assert.equal(stats.refused.not_a_member, 1);
