@@ -28,6 +28,8 @@ const data = workerData as ApplyWorkerData;
 const store = new MvccStore(data.path, data.options);
 const entries = new RingReader(data.entryRing);
 const reports = new RingWriter(data.reportRing);
+/** The alarm table's version the main thread last heard of (-1: nothing reported yet). */
+let alarmsVersionReported = -1;
 
 function toRecord(outcome: EntryOutcome): ResultRecord {
   const record: ResultRecord = { index: outcome.index, revision: outcome.revision };
@@ -40,12 +42,21 @@ function toRecord(outcome: EntryOutcome): ResultRecord {
   return record;
 }
 
+/** Sends the report, with the raised alarms when they changed since the last report. */
+function send(report: BatchReport): void {
+  if (store.alarms.version !== alarmsVersionReported) {
+    report.alarms = [...store.alarms.active];
+    alarmsVersionReported = store.alarms.version;
+  }
+  writeReport(reports, report);
+}
+
 function applyAndReport(batch: Entry[], closed: boolean): void {
   const { outcomes, compactionPending, appliedIndex, appliedTerm, revision } = store.applyEntries(batch);
   const report: BatchReport = { applied_index: appliedIndex, applied_term: appliedTerm, revision, results: outcomes.map(toRecord) };
   if (compactionPending) report.compaction_pending = true;
   if (closed) report.closed = true;
-  writeReport(reports, report);
+  send(report);
 }
 
 /**
@@ -65,7 +76,7 @@ function restoreAndReport(path: string): void {
       restore: { path, restored: false, error: (error as Error).message },
     };
   }
-  writeReport(reports, report);
+  send(report);
 }
 
 function run(): void {
