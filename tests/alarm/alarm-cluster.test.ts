@@ -137,7 +137,7 @@ test('while CORRUPT is raised every member refuses writes with DATA_LOSS "etcdse
 });
 
 test('etcdctl 3.4 alarm list and alarm disarm against the cluster print what they print against etcd; a put fails with etcd\'s error', async () => {
-  const leader = await cluster.leader();
+  const leader = await cluster.leader(30_000);
   await alarmCall(leader.member.id, AlarmAction.ACTIVATE, leader.member.id, AlarmType.CORRUPT);
   const line = `memberID:${leader.member.id} alarm:CORRUPT \n`;
   assert.deepEqual(await etcdctl(cluster.ids, 'alarm', 'list'), { code: 0, stdout: line, stderr: '' });
