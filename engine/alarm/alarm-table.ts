@@ -11,6 +11,7 @@
  * it whether an alarm refuses the write (alarm-gate.ts): an LMDB read per request would cost more
  * than the check.
  */
+import { EtcdError, GrpcCode } from '../errors.js';
 import type { Backend, ReadOptions } from '../mvcc/backend.js';
 import { AlarmAction, AlarmType, type AlarmMember, type AlarmRequest, type AlarmResponse } from './alarm-rpc.js';
 
@@ -18,6 +19,14 @@ const ALARM_PREFIX = 'alarm/';
 const ALARM_PREFIX_END = 'alarm0'; // '0' follows '/': the first key past every alarm row
 const MEMBER_ID_DIGITS = 16;
 const TYPE_DIGITS = 8;
+const TYPE_MAX = 0xffff_ffff;
+
+/** The row key holds the member id and type in fixed-width hex: anything else cannot be stored. */
+function checkAlarmRequest(request: AlarmRequest): void {
+  const ok = Number.isSafeInteger(request.memberID) && request.memberID >= 0 &&
+    Number.isInteger(request.alarm) && request.alarm >= 0 && request.alarm <= TYPE_MAX;
+  if (!ok) throw new EtcdError(GrpcCode.INVALID_ARGUMENT, 'cairn: malformed alarm request');
+}
 
 function keyOf(alarm: AlarmMember): Buffer {
   return Buffer.from(`${ALARM_PREFIX}${alarm.memberID.toString(16).padStart(MEMBER_ID_DIGITS, '0')}/` +
@@ -77,9 +86,11 @@ export class AlarmTable {
   /**
    * Applies an AlarmRequest inside the writer's transaction, as etcd's applier does: GET lists the
    * alarms of a type (NONE: all), ACTIVATE raises one (answering it, or the one already raised),
-   * DEACTIVATE clears one (answering it; nothing when it was not raised).
+   * DEACTIVATE clears one (answering it; nothing when it was not raised). Throws an EtcdError,
+   * changing nothing, for a negative member id or type.
    */
   apply(request: AlarmRequest): AlarmResponse {
+    checkAlarmRequest(request);
     const wanted = { memberID: request.memberID, alarm: request.alarm };
     const existing = this.alarms.find((alarm) => alarm.memberID === wanted.memberID && alarm.alarm === wanted.alarm);
     switch (request.action) {

@@ -46,6 +46,15 @@ test('ACTIVATE raises an alarm once, GET lists it by type, DEACTIVATE clears it;
   });
 });
 
+test('an alarm request with a negative member id or alarm type is refused and changes nothing', async () => {
+  await withStore((store) => {
+    const [negativeMember, negativeType, all] = applyAll(store, activate(AlarmType.CORRUPT, -1), activate(-1 as AlarmType), get());
+    assert.equal(negativeMember!.error?.message, 'cairn: malformed alarm request');
+    assert.equal(negativeType!.error?.message, 'cairn: malformed alarm request');
+    assert.deepEqual(all!.response, { alarms: [] });
+  });
+});
+
 test('while CORRUPT is raised, writes, compactions and lease grants and revokes fail with "corrupt cluster" and change nothing; read-only txns pass', async () => {
   await withStore((store) => {
     applyAll(store, { put: { key: b('a'), value: b('1') } }, { lease_grant: { ID: 5, TTL: 60 } }, activate(AlarmType.CORRUPT));
