@@ -2,8 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AlarmAction, AlarmType } from '../../engine/alarm/alarm-rpc.js';
-import { GrpcCode } from '../../engine/errors.js';
-import { assertInvalidArgument, withSocket } from './ws-harness.js';
+import { ErrCorrupt, GrpcCode } from '../../engine/errors.js';
+import { CairnClient } from '../../net/client/cairn-client.js';
+import { assertInvalidArgument, withSocket, WsCluster } from './ws-harness.js';
 
 test('alarm raises, lists and clears alarms; a put while CORRUPT is raised fails with DATA_LOSS "etcdserver: corrupt cluster"', async () => {
   await withSocket(async (cluster, socket) => {
@@ -19,4 +20,22 @@ test('alarm raises, lists and clears alarms; a put while CORRUPT is raised fails
     assert.ok('result' in put, 'writes go through once disarmed');
     assertInvalidArgument(await socket.call({ id: 6, op: 'alarm', body: { action: 7 } }), 6, 'cairn: invalid request: alarm.action 7 is not a valid value', 'bad action');
   });
+});
+
+test('the TypeScript client raises, lists and clears alarms; writes fail with ErrCorrupt meanwhile', async () => {
+  const cluster = new WsCluster(1);
+  await cluster.start();
+  const client = new CairnClient({ endpoints: [cluster.wsUrl(1)], requestTimeoutMs: 10_000 });
+  try {
+    await cluster.settledLeader();
+    await client.alarm({ action: AlarmAction.ACTIVATE, memberID: 1, alarm: AlarmType.CORRUPT });
+    assert.deepEqual(await client.alarm({ action: AlarmAction.GET, memberID: 0, alarm: AlarmType.NONE }),
+      { alarms: [{ memberID: 1, alarm: AlarmType.CORRUPT }] });
+    await assert.rejects(client.put('k', 'v'), ErrCorrupt);
+    await client.alarm({ action: AlarmAction.DEACTIVATE, memberID: 1, alarm: AlarmType.CORRUPT });
+    await client.put('k', 'v');
+  } finally {
+    client.close();
+    await cluster.close();
+  }
 });
