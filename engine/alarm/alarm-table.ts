@@ -43,8 +43,8 @@ function alarmOfKey(key: Buffer): AlarmMember {
   };
 }
 
-/** Every raised alarm, by member id then type (a reader on any thread may call it). */
-export function readAlarms(backend: Backend, read: ReadOptions): AlarmMember[] {
+/** Every raised alarm, by member id then type. */
+function readAlarms(backend: Backend, read: ReadOptions): AlarmMember[] {
   const alarms: AlarmMember[] = [];
   for (const key of backend.meta.getKeys({ start: Buffer.from(ALARM_PREFIX), end: Buffer.from(ALARM_PREFIX_END), ...read })) {
     alarms.push(alarmOfKey(Buffer.from(key)));
