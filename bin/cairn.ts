@@ -52,6 +52,8 @@ async function main(): Promise<void> {
     snapshotCount: config.snapshotCount,
     snapshotCatchUpEntries: config.snapshotCatchUpEntries,
     watchProgressNotifyIntervalMs: config.watchProgressNotifyIntervalMs,
+    initialCorruptCheck: config.initialCorruptCheck,
+    corruptCheckIntervalMs: config.corruptCheckIntervalMs,
     log: (line) => process.stderr.write(`cairn: ${line}\n`),
     initialClusterState: config.initialClusterState,
     // As etcd: a member removed from the cluster stops (with an error exit status).

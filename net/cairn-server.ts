@@ -3,6 +3,8 @@
  * member and cluster ids from the initial cluster the way etcd does (every member computes the
  * same ids on its own), starts the member, opens a main-thread reader on its MVCC store, and
  * serves etcd's gRPC API and the HTTP app (JSON gateway, WebSocket protocol, health endpoints).
+ * With the corruption checks on, it compares its store with its peers' before serving (and refuses
+ * to start when it differs), and checks the cluster every interval while it leads.
  */
 import type { MemberInfo } from '../engine/node/cluster-members.js';
 import { ClusterMembership } from '../engine/node/membership.js';
@@ -17,6 +19,9 @@ import { registerGateway } from './http/gateway-endpoint.js';
 import { HttpApp } from './http/http-app.js';
 import { registerMetrics } from './http/metrics/metrics-endpoint.js';
 import { attachServices, closeServices, type MemberServices } from '../engine/node/member-services.js';
+import { checkInitialHashKV, type CorruptionCheckPorts } from '../engine/node/corruption-check.js';
+import { CorruptionMonitor, memberCheckPorts } from '../engine/node/corruption-monitor.js';
+import { peerHashesOverGrpc } from './grpc/peer-hashes.js';
 
 export interface ServerOptions {
   name: string;
@@ -48,6 +53,10 @@ export interface ServerOptions {
   onRemoved?: () => void;
   /** How often a progress_notify watcher that saw no event hears the revision (etcd: 10 minutes). */
   watchProgressNotifyIntervalMs?: number;
+  /** Compare this member's store with its peers' before serving clients (--experimental-initial-corrupt-check). */
+  initialCorruptCheck?: boolean;
+  /** Between two corruption checks by the leader; 0 or absent turns them off (--experimental-corrupt-check-time). */
+  corruptCheckIntervalMs?: number;
 }
 
 /** How long to wait before publishing this member's attributes again after a failed attempt. */
@@ -57,6 +66,7 @@ export class CairnServer {
   private stopped = false;
   /** Ends /metrics' leader-change watch. */
   private stopMetrics = (): void => {};
+  private corruptionMonitor: CorruptionMonitor | null = null;
 
   private constructor(
     readonly member: Member,
@@ -106,6 +116,20 @@ export class CairnServer {
     // Before this member's own publish applies, its client URLs come from its flags.
     const members = (): MemberInfo[] => membership.list().map((info) =>
       (info.id === member.id && info.clientUrls.length === 0 ? { ...info, name: options.name, clientUrls: options.advertiseClientUrls } : info));
+    const log = options.log ?? ((): void => {});
+    // etcd's request timeout bounds each peer's HashKV answer.
+    const peerHashes = peerHashesOverGrpc(members, member.id, 5000 + 2 * options.electionTimeoutMs);
+    const checkPorts = memberCheckPorts(member, kv, peerHashes, log);
+    if (options.initialCorruptCheck === true) {
+      try {
+        await initialCorruptionCheck(member, checkPorts, log);
+      } catch (error) {
+        closeServices(services);
+        await member.stop();
+        await reader.close();
+        throw error;
+      }
+    }
     const grpc = await GrpcEndpoint.listen({
       member, kv, members, membership, hub, lease: services.lease, host: options.clientListen.host, port: options.clientListen.port,
       maxRequestBytes: options.maxRequestBytes,
@@ -117,6 +141,10 @@ export class CairnServer {
     registerGateway(http, member, kv, members, membership, hub, services.lease);
     const server = new CairnServer(member, reader, services, grpc, http, options.name);
     server.stopMetrics = registerMetrics(http, member, services);
+    if (options.corruptCheckIntervalMs !== undefined && options.corruptCheckIntervalMs > 0) {
+      log(`enabled corruption checking with ${options.corruptCheckIntervalMs} ms interval`);
+      server.corruptionMonitor = new CorruptionMonitor(member, checkPorts, options.corruptCheckIntervalMs);
+    }
     void server.publish({ id: member.id, name: options.name, client_urls: options.advertiseClientUrls });
     return server;
   }
@@ -140,10 +168,28 @@ export class CairnServer {
   async stop(): Promise<void> {
     this.stopped = true;
     this.stopMetrics();
+    this.corruptionMonitor?.stop();
     this.http.close();
     closeServices(this.services);
     await this.grpc.close();
     await this.member.stop();
     await this.reader.close();
   }
+}
+
+/**
+ * The initial corruption check: once this member has caught up with the cluster (a ReadIndex round,
+ * so it compares what the others have too), its hash against its peers'. Without a leader in time
+ * it compares what it has, as etcd does, which never waits. Throws when the stores differ. Unlike
+ * etcd's, it runs with the peer port already serving Raft: catching up needs it.
+ */
+async function initialCorruptionCheck(member: Member, ports: CorruptionCheckPorts, log: (line: string) => void): Promise<void> {
+  log(`${member.id.toString(16)} starting initial corruption check`);
+  try {
+    await ports.linearizableRead();
+  } catch (error) {
+    log(`initial corruption check without catching up first: ${(error as Error).message}`);
+  }
+  await checkInitialHashKV(ports);
+  log(`${member.id.toString(16)} succeeded on initial corruption checking: no corruption`);
 }

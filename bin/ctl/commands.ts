@@ -1,4 +1,5 @@
 /** Every cairnctl command, and how a command line names one. */
+import { alarmDisarmCommand, alarmListCommand } from './alarm.js';
 import { compactionCommand } from './compaction.js';
 import type { CommandSpec } from './command.js';
 import { delCommand } from './del.js';
@@ -15,13 +16,15 @@ export const COMMANDS: CommandSpec[] = [
   memberListCommand, memberAddCommand, memberRemoveCommand, memberUpdateCommand, memberPromoteCommand,
   endpointHealthCommand, endpointStatusCommand,
   leaseGrantCommand, leaseRevokeCommand, leaseTimeToLiveCommand, leaseListCommand, leaseKeepAliveCommand,
+  alarmListCommand, alarmDisarmCommand,
 ];
 
-/** Command groups, which only hold subcommands (`member`, `endpoint`, `lease`). */
+/** Command groups, which only hold subcommands (`member`, `endpoint`, `lease`, `alarm`). */
 export const GROUPS: Record<string, string> = {
   member: 'Membership related commands',
   endpoint: 'Endpoint related commands',
   lease: 'Lease related commands',
+  alarm: 'Alarm related commands',
 };
 
 /** The command named by the first positional words, or the group they name, or neither. */

@@ -4,7 +4,7 @@
  */
 import { goQuote, goQuoteBytes } from './go-format.js';
 import {
-  eventTypeName, type ClientWatchResponse, type DeleteRangeResponse, type EndpointHealth, type EndpointStatus, type KeyValue,
+  alarmTypeName, eventTypeName, type AlarmResponse, type ClientWatchResponse, type DeleteRangeResponse, type EndpointHealth, type EndpointStatus, type KeyValue,
   type LeaseLeasesResponse, type LeaseRevokeResponse, type LeaseTimeToLiveResponse, type MemberListResponse, type PutResponse,
   type RangeResponse, type ResponseHeader, type TxnResponse,
 } from './messages.js';
@@ -92,4 +92,10 @@ export function leaseTimeToLiveFields(response: LeaseTimeToLiveResponse): string
 
 export function leaseLeasesFields(response: LeaseLeasesResponse): string {
   return header(response.header) + response.leases.map((lease) => line('ID', lease.ID)).join('');
+}
+
+/** Each alarm's member and type, then a blank line (etcdctl 3.4 crashes on Alarm's missing header instead). */
+export function alarmFields(response: AlarmResponse): string {
+  return header(response.header) +
+    response.alarms.map((alarm) => line('MemberID', alarm.memberID) + line('AlarmType', alarmTypeName(alarm.alarm)) + '\n').join('');
 }

@@ -4,7 +4,7 @@
  * bare JSON numbers (exact: written from their decimal strings), bytes are base64.
  */
 import type {
-  ClientWatchResponse, DeleteRangeResponse, EndpointHealth, EndpointStatus, Event, KeyValue, LeaseGrantResponse,
+  AlarmResponse, ClientWatchResponse, DeleteRangeResponse, EndpointHealth, EndpointStatus, Event, KeyValue, LeaseGrantResponse,
   LeaseKeepAliveResponse, LeaseLeasesResponse, LeaseRevokeResponse, LeaseTimeToLiveResponse, Member, MemberListResponse,
   PutResponse, RangeResponse, ResponseHeader, ResponseOp, TxnResponse,
 } from './messages.js';
@@ -160,4 +160,10 @@ export function leaseTimeToLiveJson(response: LeaseTimeToLiveResponse): string {
 /** clientv3's LeaseLeasesResponse: its list is never nil, so no leases is []. */
 export function leaseLeasesJson(response: LeaseLeasesResponse): string {
   return object([...embeddedHeader(response.header), ['leases', `[${response.leases.map((lease) => `{"id":${lease.ID}}`).join(',')}]`]]);
+}
+
+/** etcd's AlarmResponse: AlarmType as its number. */
+export function alarmJson(response: AlarmResponse): string {
+  return object([['header', optional(response.header, header)], ['alarms', list(response.alarms, (alarm) =>
+    object([['memberID', int(alarm.memberID)], ['alarm', alarm.alarm === 0 ? undefined : String(alarm.alarm)]]))]]);
 }

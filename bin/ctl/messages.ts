@@ -166,3 +166,22 @@ export interface LeaseLeasesResponse {
   header: ResponseHeader | null;
   leases: { ID: string }[];
 }
+
+/** One raised alarm: the member and AlarmType's number (0 NONE, 1 NOSPACE, 2 CORRUPT). */
+export interface AlarmMember {
+  memberID: string;
+  alarm: number;
+}
+
+/** etcd 3.4 answers Alarm without a header; clientv3's disarm builds one without it too. */
+export interface AlarmResponse {
+  header: ResponseHeader | null;
+  alarms: AlarmMember[];
+}
+
+const ALARM_TYPE_NAMES: readonly string[] = ['NONE', 'NOSPACE', 'CORRUPT'];
+
+/** AlarmType as Go's generated String() prints it: its name, or the number when it has none. */
+export function alarmTypeName(type: number): string {
+  return ALARM_TYPE_NAMES[type] ?? String(type);
+}

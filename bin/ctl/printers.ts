@@ -7,16 +7,16 @@
  */
 import { CtlError, EXIT_BAD_FEATURE } from './exit.js';
 import {
-  deleteFields, endpointHealthFields, endpointStatusFields, leaseIdTtlFields, leaseLeasesFields, leaseRevokeFields, leaseTimeToLiveFields,
+  alarmFields, deleteFields, endpointHealthFields, endpointStatusFields, leaseIdTtlFields, leaseLeasesFields, leaseRevokeFields, leaseTimeToLiveFields,
   memberListFields, putFields, rangeFields, txnFields, watchFields,
 } from './fields.js';
 import { humanizeBytes } from './go-format.js';
 import {
-  deleteJson, endpointHealthJson, endpointStatusJson, leaseGrantJson, leaseKeepAliveJson, leaseLeasesJson, leaseRevokeJson,
+  alarmJson, deleteJson, endpointHealthJson, endpointStatusJson, leaseGrantJson, leaseKeepAliveJson, leaseLeasesJson, leaseRevokeJson,
   leaseTimeToLiveJson, memberListJson, putJson, rangeJson, txnJson, watchJson,
 } from './json.js';
 import {
-  eventTypeName, type ClientWatchResponse, type DeleteRangeResponse, type EndpointHealth, type EndpointStatus, type KeyValue,
+  alarmTypeName, eventTypeName, type AlarmResponse, type ClientWatchResponse, type DeleteRangeResponse, type EndpointHealth, type EndpointStatus, type KeyValue,
   type LeaseGrantResponse, type LeaseKeepAliveResponse, type LeaseLeasesResponse, type LeaseRevokeResponse, type LeaseTimeToLiveResponse,
   type MemberListResponse, type PutResponse, type RangeResponse, type ResponseHeader, type TxnResponse,
 } from './messages.js';
@@ -139,6 +139,14 @@ export function printWatch(out: Output, format: ProtobufOutputFormat, response: 
 /** A uint64 id as etcdctl prints member ids in simple and table output: lowercase hex. */
 function hexId(decimal: string): string {
   return BigInt(decimal).toString(16);
+}
+
+/** simple: each alarm as Go's %+v prints it (`memberID:1 alarm:CORRUPT `); table is refused after the request ran. */
+export function printAlarm(out: Output, format: OutputFormat, response: AlarmResponse): void {
+  if (format === 'table') tableNotSupported();
+  if (format === 'json') return out.stdout(`${alarmJson(response)}\n`);
+  if (format === 'fields') return out.stdout(alarmFields(response));
+  out.stdout(response.alarms.map((alarm) => `memberID:${alarm.memberID} alarm:${alarmTypeName(alarm.alarm)} \n`).join(''));
 }
 
 export function printMemberList(out: Output, format: OutputFormat, response: MemberListResponse): void {

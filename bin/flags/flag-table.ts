@@ -71,6 +71,8 @@ export const FLAG_TABLE: readonly FlagSpec[] = [
   { name: 'snapshot-count', type: 'uint', defaultValue: '100000', group: 'Member', configType: 'uint64', description: 'Applied entries between two Raft snapshots.' },
   { name: 'experimental-watch-progress-notify-interval', type: 'duration', defaultValue: '10m0s', group: 'Member', configType: null, description: 'Duration of periodic watch progress notifications.' },
   { name: 'experimental-snapshot-catchup-entries', type: 'uint', defaultValue: '5000', group: 'Member', configType: 'uint64', description: 'Raft log entries kept below a snapshot for slow followers to catch up from.' },
+  { name: 'experimental-initial-corrupt-check', type: 'bool', defaultValue: 'false', group: 'Member', configType: 'bool', description: 'Enable to check data corruption before serving any client/peer traffic.' },
+  { name: 'experimental-corrupt-check-time', type: 'duration', defaultValue: '0s', group: 'Member', configType: null, description: 'Duration of time between cluster corruption check passes.' },
   { name: 'heartbeat-interval', type: 'uint', defaultValue: '100', group: 'Member', configType: 'uint', description: 'Milliseconds between two heartbeats of a leader.' },
   { name: 'election-timeout', type: 'uint', defaultValue: '1000', group: 'Member', configType: 'uint', description: 'Milliseconds without a leader before a follower campaigns.' },
   { name: 'listen-peer-urls', type: 'urls', defaultValue: 'http://localhost:2380', group: 'Member', configType: 'string', description: 'URLs on which to accept Raft traffic from other members.' },

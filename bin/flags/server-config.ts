@@ -59,6 +59,10 @@ export interface ServerConfig {
   snapshotCount: number;
   /** How often an idle progress_notify watcher hears the revision (--experimental-watch-progress-notify-interval). */
   watchProgressNotifyIntervalMs: number;
+  /** Check this member's store against its peers' before serving clients (--experimental-initial-corrupt-check). */
+  initialCorruptCheck: boolean;
+  /** Between two corruption checks by the leader; 0 turns them off (--experimental-corrupt-check-time). */
+  corruptCheckIntervalMs: number;
   /** Entries kept in the Raft log below a snapshot (etcd 3.6's --experimental-snapshot-catchup-entries). */
   snapshotCatchUpEntries: number;
   /** The NOSPACE threshold; null when the quota is disabled (a negative flag, as etcd). */
@@ -181,6 +185,8 @@ function buildConfig(settings: Settings, configFile: string | null, warnings: st
     electionTimeoutMs: count('election-timeout'),
     snapshotCount: count('snapshot-count'),
     snapshotCatchUpEntries: count('experimental-snapshot-catchup-entries'),
+    initialCorruptCheck: settings.get('experimental-initial-corrupt-check') as boolean,
+    corruptCheckIntervalMs: (settings.get('experimental-corrupt-check-time') as { durationNs: number }).durationNs / 1e6,
     watchProgressNotifyIntervalMs: (settings.get('experimental-watch-progress-notify-interval') as { durationNs: number }).durationNs / 1e6,
     quotaBackendBytes: quota < 0 ? null : quota === 0 ? DEFAULT_QUOTA_BACKEND_BYTES : quota,
     maxRequestBytes: count('max-request-bytes'),

@@ -19,6 +19,7 @@ import type { ApplyWorkerData } from './apply-worker.js';
 import type { Event } from './rpc.js';
 import type { StoreOptions, WriteResponse } from './store.js';
 import type { LeaseChange } from '../lease/lease-rpc.js';
+import type { AlarmMember } from '../alarm/alarm-rpc.js';
 
 /** Ring sizes: an entry ring record holds up to half of it, far above etcd's 1.5 MiB request cap. */
 export const ENTRY_RING_BYTES_DEFAULT = 1 << 24;
@@ -88,6 +89,7 @@ export class Applier {
   private applied = 0;
   private appliedTermValue = 0;
   private revisionValue = 0;
+  private alarmsValue: readonly AlarmMember[] = [];
   private readonly stopped: Promise<void>;
   private readonly ready: Promise<void>;
   private markReady!: () => void;
@@ -141,6 +143,11 @@ export class Applier {
   /** The store revision after the last reported batch. */
   get revision(): number {
     return this.revisionValue;
+  }
+
+  /** The raised alarms as of the last reported batch (the same on every member at one applied index). */
+  get alarms(): readonly AlarmMember[] {
+    return this.alarmsValue;
   }
 
   /**
@@ -331,6 +338,7 @@ export class Applier {
     this.applied = report.applied_index;
     this.appliedTermValue = report.applied_term;
     this.revisionValue = report.revision;
+    if (report.alarms !== undefined) this.alarmsValue = report.alarms;
     this.onBatch?.(report.revision);
     if (report.restore !== undefined) {
       const waiter = this.restoreWaiters.get(report.restore.path);

@@ -22,6 +22,7 @@ import type { HistoryChunk } from './history.js';
 import type { Event, HashKVRequest, HashKVResponse, RangeRequest, RangeResponse, TxnRequest, TxnResponse } from './rpc.js';
 import type { Revisioned, WriteResponse } from './store.js';
 import type { LeaseChange } from '../lease/lease-rpc.js';
+import type { AlarmMember } from '../alarm/alarm-rpc.js';
 
 export const KIND_ENTRY = 1;
 export const KIND_STOP = 2;
@@ -63,6 +64,8 @@ export interface BatchReport {
   closed?: boolean;
   /** Set on the report that follows a RESTORE record. */
   restore?: RestoreOutcome;
+  /** The raised alarms, set on the worker's first report and whenever they changed since the last. */
+  alarms?: AlarmMember[];
 }
 
 /** What became of a RESTORE request. */

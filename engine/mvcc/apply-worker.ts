@@ -36,6 +36,8 @@ const store = new MvccStore(data.path, data.options);
 const entries = new RingReader(data.entryRing);
 const reports = new RingWriter(data.reportRing);
 const reads = new ReadJobs(store);
+/** The alarm table's version the main thread last heard of (-1: nothing reported yet). */
+let alarmsVersionReported = -1;
 
 function toRecord(outcome: EntryOutcome): ResultRecord {
   const record: ResultRecord = { index: outcome.index, revision: outcome.revision };
@@ -48,6 +50,15 @@ function toRecord(outcome: EntryOutcome): ResultRecord {
   return record;
 }
 
+/** Sends the report, with the raised alarms when they changed since the last report. */
+function send(report: BatchReport): void {
+  if (store.alarms.version !== alarmsVersionReported) {
+    report.alarms = [...store.alarms.active];
+    alarmsVersionReported = store.alarms.version;
+  }
+  writeReport(reports, report);
+}
+
 function applyAndReport(batch: Entry[], closed: boolean): void {
   const { outcomes, appliedIndex, appliedTerm, revision } = store.applyEntries(batch);
   const report: BatchReport = {
@@ -55,7 +66,7 @@ function applyAndReport(batch: Entry[], closed: boolean): void {
     finished_compact_revision: store.status().finished_compact_revision,
   };
   if (closed) report.closed = true;
-  writeReport(reports, report);
+  send(report);
 }
 
 /**
@@ -78,7 +89,7 @@ function restoreAndReport(path: string): void {
       finished_compact_revision: store.status().finished_compact_revision,
     };
   }
-  writeReport(reports, report);
+  send(report);
 }
 
 /** One chunk of a pending compaction; reports when it completes. */

@@ -15,6 +15,7 @@
  *            finished_compact_rev   u64  compaction physically complete up to here
  *            compact_cursor         bytes  last user key an unfinished compaction has processed
  *            cluster_id             u64  and member/..., member_removed/...: see members.ts
+ *            alarm/...              the raised alarms: see engine/alarm/alarm-table.ts
  *   lease       lease id (i64 BE) -> ttl u64 BE | remaining ttl u64 BE (seconds; 0 = no checkpoint)
  *
  * The keys attached to each lease are not stored either: every kv row carries its lease, so the

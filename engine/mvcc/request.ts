@@ -1,9 +1,10 @@
 /**
  * The internal request a Raft entry carries (etcd's InternalRaftRequest): exactly one of put,
- * delete_range, txn, compaction, member_attributes or a lease request, msgpack-encoded. The encoding is stored in the Raft log,
+ * delete_range, txn, compaction, member_attributes, alarm or a lease request, msgpack-encoded. The encoding is stored in the Raft log,
  * so it is plain msgpack maps (no shared structures) and stays readable across versions.
  */
 import { Packr } from 'msgpackr';
+import type { AlarmRequest } from '../alarm/alarm-rpc.js';
 import type { MemberAttributes } from './members.js';
 import type { LeaseCheckpointRequest, LeaseGrantRequest, LeaseRevokeRequest } from '../lease/lease-rpc.js';
 import type { CompactionRequest, DeleteRangeRequest, PutRequest, TxnRequest } from './rpc.js';
@@ -23,6 +24,7 @@ export type InternalRequest = (
   | { txn: TxnRequest }
   | { compaction: CompactionRequest }
   | { member_attributes: MemberAttributes }
+  | { alarm: AlarmRequest }
   | { lease_grant: LeaseGrantRequest }
   | { lease_revoke: LeaseRevokeRequest }
   | { lease_checkpoint: LeaseCheckpointRequest }
@@ -47,7 +49,7 @@ export function decodeInternalRequest(data: Uint8Array): InternalRequest | undef
   const fields = decoded as Record<string, unknown>;
   if (fields.header !== undefined && !(typeof fields.header === 'object' && fields.header !== null &&
       Number.isSafeInteger((fields.header as RequestHeader).id))) return undefined;
-  for (const name of ['put', 'delete_range', 'txn', 'compaction', 'member_attributes', 'lease_grant', 'lease_revoke', 'lease_checkpoint'] as const) {
+  for (const name of ['put', 'delete_range', 'txn', 'compaction', 'member_attributes', 'alarm', 'lease_grant', 'lease_revoke', 'lease_checkpoint'] as const) {
     if (fields[name] !== undefined && fields[name] !== null && typeof fields[name] === 'object') {
       return decoded as InternalRequest;
     }

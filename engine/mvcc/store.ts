@@ -10,6 +10,9 @@
  * below it, so a crash neither applies an entry twice nor skips one.
  */
 import { EtcdError } from '../errors.js';
+import { alarmRefusal } from '../alarm/alarm-gate.js';
+import type { AlarmResponse } from '../alarm/alarm-rpc.js';
+import { AlarmTable } from '../alarm/alarm-table.js';
 import type { Entry } from '../raft/types.js';
 import { EntryType } from '../raft/types.js';
 import { restoreStoreSnapshot } from '../snapshot/store-snapshot.js';
@@ -44,7 +47,7 @@ export interface Revisioned<T> {
   revision: number;
 }
 
-export type WriteResponse = PutResponse | DeleteRangeResponse | TxnResponse | CompactionResponse | LeaseGrantResponse;
+export type WriteResponse = PutResponse | DeleteRangeResponse | TxnResponse | CompactionResponse | LeaseGrantResponse | AlarmResponse;
 
 /** What applying one entry produced. */
 export interface EntryOutcome {
@@ -202,9 +205,12 @@ export class MvccStore extends MvccReader {
   private readonly compactionKeysPerChunk: number;
   private readonly rangeKeysPerStep: number;
   private readonly memory: StoreMemory = { index: new KeyIndex(), leaseKeys: new LeaseKeys() };
+  /** The raised alarms: alarm requests change them; they refuse some writes (alarm-gate.ts). */
+  readonly alarms: AlarmTable;
 
   constructor(path: string, options: StoreOptions = {}) {
     super(path, false);
+    this.alarms = new AlarmTable(this.backend);
     this.eventsMode = options.eventsMode ?? EventsMode.NONE;
     this.maxTxnOps = options.maxTxnOps ?? MAX_TXN_OPS_DEFAULT;
     this.compactionKeysPerChunk = options.compactionKeysPerChunk ?? COMPACTION_KEYS_PER_CHUNK_DEFAULT;
@@ -308,6 +314,9 @@ export class MvccStore extends MvccReader {
    * leaves the store untouched.
    */
   private applyRequest(request: InternalRequest, index: number, position: WritePosition): EntryOutcome {
+    if ('alarm' in request) return { index, revision: position.currentRev, response: this.alarms.apply(request.alarm), events: [] };
+    const refusal = alarmRefusal(request, (type) => this.alarms.has(type));
+    if (refusal !== undefined) throw refusal;
     if ('member_attributes' in request) {
       checkMemberAttributes(request.member_attributes);
       putMemberAttributes(this.backend, request.member_attributes);
@@ -432,7 +441,10 @@ export class MvccStore extends MvccReader {
    */
   restoreSnapshot(path: string): { restored: boolean; appliedIndex: number; appliedTerm: number; revision: number } {
     const { restored } = restoreStoreSnapshot(this.backend, path);
-    if (restored) this.rebuildMemory();
+    if (restored) {
+      this.rebuildMemory();
+      this.alarms.reload();
+    }
     return this.withReadView((view) => ({
       restored,
       appliedIndex: getMetaNumber(view.backend, META.APPLIED_INDEX, view.read),

@@ -1,10 +1,12 @@
 /**
  * Maintenance.Status of one member, built once for every transport (gRPC, the JSON gateway, the
  * WebSocket protocol), with the field names of etcd's proto (which are lowerCamel for this
- * message). The LMDB data file's size stands where etcd reports its bbolt file's size.
+ * message). The LMDB data file's size stands where etcd reports its bbolt file's size. As etcd's,
+ * its errors list the raised alarms.
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { alarmText } from '../alarm/alarm-rpc.js';
 import { ETCD_API_VERSION } from './cluster-members.js';
 import type { KvServer, ResponseHeader } from './kv-server.js';
 import type { Member } from './member.js';
@@ -43,7 +45,7 @@ export function memberStatus(member: Member, kv: KvServer): StatusResponse {
     raftIndex: status.commitIndex,
     raftTerm: status.term,
     raftAppliedIndex: status.appliedIndex,
-    errors: [],
+    errors: member.applier.alarms.map(alarmText),
     dbSizeInUse: dbSize,
     isLearner: false,
   };

@@ -31,6 +31,7 @@ import type {
   RangeResponse, TxnRequest, TxnResponse,
 } from '../../engine/mvcc/rpc.js';
 import type { StatusResponse } from '../../engine/node/maintenance.js';
+import type { AlarmRequest, AlarmResponse } from '../../engine/alarm/alarm-rpc.js';
 import type { LeaseGrantResponse, LeaseLeasesResponse } from '../../engine/lease/lease-rpc.js';
 import { WS_IN_FLIGHT_MAX_DEFAULT, type Op } from '../http/ws/protocol.js';
 import type { WireWatchResponse } from '../http/ws/protocol.js';
@@ -176,6 +177,11 @@ export class CairnClient {
   /** Maintenance.Status of the member the client is connected to. */
   status(): Promise<StatusResponse> {
     return this.call('status', {});
+  }
+
+  /** Maintenance.Alarm: lists (GET), raises (ACTIVATE) or clears (DEACTIVATE) alarms; no header, as etcd 3.4. */
+  alarm(request: AlarmRequest): Promise<AlarmResponse> {
+    return this.call('alarm', request);
   }
 
   /**

@@ -6,6 +6,7 @@
  * route serves, wrong methods and CORS preflights get the gateway's own replies, not the app's
  * generic ones.
  */
+import { alarm } from '../../engine/alarm/alarm-server.js';
 import { EtcdError, GrpcCode } from '../../engine/errors.js';
 import { requestedMemberId, type ClusterMembership } from '../../engine/node/membership.js';
 import { memberMessageOf, type MemberInfo } from '../../engine/node/cluster-members.js';
@@ -85,6 +86,7 @@ async function serve(route: GatewayRoute, body: Uint8Array, services: GatewaySer
       case 'Hash':
         route.decode(body);
         throw new EtcdError(GrpcCode.UNIMPLEMENTED, 'unknown method Hash for service etcdserverpb.Maintenance');
+      case 'Alarm': return ok(route.encode(await alarm(member, route.decode(body))));
       case 'LeaseGrant': return ok(route.encode(await lease.grant(route.decode(body))));
       case 'LeaseRevoke': return ok(route.encode(await lease.revoke(route.decode(body))));
       case 'LeaseTimeToLive': return ok(route.encode(await lease.timeToLive(route.decode(body))));

@@ -67,6 +67,11 @@ test('a config file sets etcd keys, TLS under the *-transport-security sections'
   assert.equal(config.configFile, '/etc/cairn.yml');
 });
 
+test('a config file turns the initial corruption check on with etcd\'s key', () => {
+  const result = withFile('experimental-initial-corrupt-check: true\n');
+  assert.equal(result.kind === 'config' && result.config.initialCorruptCheck, true);
+});
+
 test('with a config file, other flags and environment variables are ignored', () => {
   const result = withFile('name: fromfile\n', ['--name', 'fromflag', '--heartbeat-interval', '10'], { CAIRN_SNAPSHOT_COUNT: '5', CAIRN_HEARTBEAT_INTERVAL: 'abc' });
   assert.equal(result.kind, 'config');

@@ -25,6 +25,8 @@ test('no flags gives etcd 3.4 defaults, a ./default.cairn data dir and the HTTP 
     electionTimeoutMs: 1000,
     snapshotCount: 100000,
     snapshotCatchUpEntries: 5000,
+    initialCorruptCheck: false,
+    corruptCheckIntervalMs: 0,
     watchProgressNotifyIntervalMs: 600_000,
     quotaBackendBytes: DEFAULT_QUOTA_BACKEND_BYTES,
     maxRequestBytes: 1572864,
@@ -123,4 +125,17 @@ test('--experimental-watch-progress-notify-interval takes a Go duration and refu
   const result = loadServerConfig(['--experimental-watch-progress-notify-interval', '10'], {});
   assert.equal(result.kind === 'error' && result.error,
     'invalid value "10" for flag -experimental-watch-progress-notify-interval: parse error');
+});
+
+test('--experimental-initial-corrupt-check is a bool and --experimental-corrupt-check-time a Go duration, off by default as in etcd', () => {
+  assert.equal(configOf(['--experimental-initial-corrupt-check']).initialCorruptCheck, true);
+  assert.equal(configOf(['--experimental-initial-corrupt-check=false']).initialCorruptCheck, false);
+  assert.equal(configOf([], { CAIRN_EXPERIMENTAL_INITIAL_CORRUPT_CHECK: 'true' }).initialCorruptCheck, true);
+  assert.equal(configOf(['--experimental-corrupt-check-time', '2m30s']).corruptCheckIntervalMs, 150_000);
+  assert.equal(configOf(['--experimental-corrupt-check-time=500ms']).corruptCheckIntervalMs, 500);
+  const result = loadServerConfig(['--experimental-corrupt-check-time', '10'], {});
+  assert.equal(result.kind === 'error' && result.error, 'invalid value "10" for flag -experimental-corrupt-check-time: parse error');
+  const notBool = loadServerConfig(['--experimental-initial-corrupt-check=maybe'], {});
+  assert.equal(notBool.kind === 'error' && notBool.error,
+    'invalid boolean value "maybe" for -experimental-initial-corrupt-check: parse error');
 });

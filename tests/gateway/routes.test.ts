@@ -18,7 +18,7 @@ test('every call is served under /v3/ and /v3beta/ with its gRPC method name', (
     'kv/compaction': 'KV.Compact', 'cluster/member/list': 'Cluster.MemberList',
     'cluster/member/add': 'Cluster.MemberAdd', 'cluster/member/remove': 'Cluster.MemberRemove',
     'cluster/member/update': 'Cluster.MemberUpdate', 'cluster/member/promote': 'Cluster.MemberPromote',
-    'maintenance/status': 'Maintenance.Status', 'maintenance/hash': 'Maintenance.Hash',
+    'maintenance/status': 'Maintenance.Status', 'maintenance/hash': 'Maintenance.Hash', 'maintenance/alarm': 'Maintenance.Alarm',
     'lease/grant': 'Lease.LeaseGrant', 'lease/revoke': 'Lease.LeaseRevoke', 'kv/lease/revoke': 'Lease.LeaseRevoke',
     'lease/timetolive': 'Lease.LeaseTimeToLive', 'kv/lease/timetolive': 'Lease.LeaseTimeToLive',
     'lease/leases': 'Lease.LeaseLeases', 'kv/lease/leases': 'Lease.LeaseLeases',
@@ -29,7 +29,7 @@ test('every call is served under /v3/ and /v3beta/ with its gRPC method name', (
       assert.equal(`${route.service}.${route.method}`, name);
     }
   }
-  assert.equal(GATEWAY_ROUTES.size, 38);
+  assert.equal(GATEWAY_ROUTES.size, 40);
 });
 
 test('the streaming calls, Watch and LeaseKeepAlive, are served under both prefixes; grant and keepalive have no /kv/lease/ path', () => {

@@ -11,7 +11,7 @@ import { parseGoJsonStream } from './go-json.js';
 import { type DecodedMessage, type FieldSpec, type MessageSchema, decodeMessage } from './json-codec.js';
 
 /** A numeric TypeScript enum's name -> number pairs (its reverse mappings left out). */
-function enumValues(numericEnum: Record<string, string | number>): Record<string, number> {
+export function enumValues(numericEnum: Record<string, string | number>): Record<string, number> {
   return Object.fromEntries(Object.entries(numericEnum).filter((entry): entry is [string, number] => typeof entry[1] === 'number'));
 }
 

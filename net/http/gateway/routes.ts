@@ -20,6 +20,8 @@ import type {
   CompactionRequest, DeleteRangeRequest, DeleteRangeResponse, PutRequest, PutResponse,
   RangeRequest, RangeResponse, TxnRequest, TxnResponse,
 } from '../../../engine/mvcc/rpc.js';
+import type { AlarmRequest, AlarmResponse } from '../../../engine/alarm/alarm-rpc.js';
+import { decodeAlarmRequest, encodeAlarmResponse } from './alarm-codec.js';
 import {
   decodeMemberAddRequest, decodeMemberIdRequest, decodeMemberUpdateRequest,
   type MemberAddRequest, type MemberIdRequest, type MemberUpdateRequest,
@@ -61,6 +63,7 @@ export interface GatewayMethods {
   MemberPromote: { request: MemberIdRequest; response: MemberListResponse };
   Status: { request: EmptyRequest; response: StatusResponse };
   Hash: { request: EmptyRequest; response: HashResponse };
+  Alarm: { request: AlarmRequest; response: AlarmResponse };
   LeaseGrant: { request: LeaseGrantRequest; response: WithResponseHeader<LeaseGrantResponse> };
   LeaseRevoke: { request: LeaseRevokeRequest; response: { header: ResponseHeader } };
   LeaseTimeToLive: { request: LeaseTimeToLiveRequest; response: WithResponseHeader<LeaseTimeToLiveResponse> };
@@ -120,6 +123,7 @@ const ROUTES_BY_SUFFIX: ReadonlyMap<string, GatewayRoute> = new Map<string, Gate
   ['cluster/member/promote', { service: 'Cluster', method: 'MemberPromote', decode: decodeMemberIdRequest, encode: encodeMemberListResponse }],
   ['maintenance/status', { service: 'Maintenance', method: 'Status', decode: decodeEmptyRequest, encode: encodeStatusResponse }],
   ['maintenance/hash', { service: 'Maintenance', method: 'Hash', decode: decodeEmptyRequest, encode: encodeHashResponse }],
+  ['maintenance/alarm', { service: 'Maintenance', method: 'Alarm', decode: decodeAlarmRequest, encode: encodeAlarmResponse }],
   ...leaseRoutes(),
 ]);
 

@@ -2,6 +2,7 @@
  * Maps a protocol op to the KvServer, LeaseServer (or Member) call it adapts, after validating the
  * body's shape. Nothing here decides anything: the servers check and serve the request.
  */
+import { alarm } from '../../../engine/alarm/alarm-server.js';
 import { ErrLeaseUnimplemented } from '../../../engine/errors.js';
 import type { LeaseServer } from '../../../engine/lease/lease-server.js';
 import type { KvServer } from '../../../engine/node/kv-server.js';
@@ -9,7 +10,7 @@ import { memberStatus } from '../../../engine/node/maintenance.js';
 import type { Member } from '../../../engine/node/member.js';
 import type { KvOp, LeaseOp } from './protocol.js';
 import {
-  compactionRequest, deleteRangeRequest, hashKVRequest, leaseGrantRequest, leaseKeepAliveRequest, leaseLeasesRequest,
+  alarmRequest, compactionRequest, deleteRangeRequest, hashKVRequest, leaseGrantRequest, leaseKeepAliveRequest, leaseLeasesRequest,
   leaseRevokeRequest, leaseTimeToLiveRequest, putRequest, rangeRequest, statusRequest, txnRequest,
 } from './validate-request.js';
 
@@ -31,6 +32,7 @@ export function serviceDispatch(member: Member, kv: KvServer, lease: LeaseServer
       case 'status':
         statusRequest(body);
         return memberStatus(member, kv);
+      case 'alarm': return alarm(member, alarmRequest(body));
       default: return leaseDispatch(lease, op, body);
     }
   };

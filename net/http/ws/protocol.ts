@@ -41,6 +41,11 @@
  *                   once the client has read enough (engine/watch/watch-stream.ts), so a client
  *                   that reads slowly costs the server that many bytes, not a backlog of events.
  *
+ * Maintenance. `status` (body absent or {}), `hash_kv` {revision}, and `alarm` {action: 0 GET |
+ * 1 ACTIVATE | 2 DEACTIVATE, memberID, alarm: 0 NONE | 1 NOSPACE | 2 CORRUPT} (engine/alarm/
+ * alarm-rpc.ts; an absent body lists every alarm). result: {alarms: [{memberID, alarm}]}, without a
+ * header, as etcd 3.4 answers it.
+ *
  * Lease (etcd's Lease service; engine/lease/lease-server.ts). Plain request/response ops with the
  * proto's field names (`ID`, `TTL`, `grantedTTL`); the connection keeps no lease state. A member
  * that does not lead forwards keep_alive and time_to_live to the leader, so any member serves them.
@@ -77,7 +82,7 @@ import type { ResponseHeader } from '../../../engine/node/kv-server.js';
 /** The WebSocket path of the protocol on the HTTP port. */
 export const WS_PATH = '/ws';
 
-export const KV_OPS = ['range', 'put', 'delete_range', 'txn', 'compact', 'hash_kv', 'status'] as const;
+export const KV_OPS = ['range', 'put', 'delete_range', 'txn', 'compact', 'hash_kv', 'status', 'alarm'] as const;
 export const WATCH_OPS = ['watch_create', 'watch_cancel', 'watch_progress'] as const;
 export const LEASE_OPS = ['lease_grant', 'lease_revoke', 'lease_keep_alive', 'lease_time_to_live', 'lease_leases'] as const;
 export const OPS = [...KV_OPS, ...WATCH_OPS, ...LEASE_OPS] as const;

@@ -5,6 +5,7 @@
  * and a missing key is etcd's "key is not provided". Failures are INVALID_ARGUMENT errors naming
  * the field. Absent (undefined or nil) optional fields read as unset.
  */
+import { AlarmAction, AlarmType, type AlarmRequest } from '../../../engine/alarm/alarm-rpc.js';
 import { ErrEmptyKey, EtcdError, GrpcCode } from '../../../engine/errors.js';
 import {
   CompareResult, CompareTarget, type CompactionRequest, type Compare, type DeleteRangeRequest, type HashKVRequest,
@@ -184,6 +185,19 @@ export function hashKVRequest(value: unknown, where = 'hash_kv'): HashKVRequest 
   if (absent(value)) return {};
   const f = fieldsOf(value, where, ['revision']);
   return defined<HashKVRequest>({ revision: intField(f, 'revision', where) });
+}
+
+/** An absent body is a GET of every alarm. */
+export function alarmRequest(value: unknown, where = 'alarm'): AlarmRequest {
+  if (absent(value)) return { action: AlarmAction.GET, memberID: 0, alarm: AlarmType.NONE };
+  const f = fieldsOf(value, where, ['action', 'memberID', 'alarm']);
+  const memberID = intField(f, 'memberID', where) ?? 0;
+  if (memberID < 0) throw invalidRequest(`${where}.memberID must not be negative`);
+  return {
+    action: enumField(f, 'action', where, AlarmAction) ?? AlarmAction.GET,
+    memberID,
+    alarm: enumField(f, 'alarm', where, AlarmType) ?? AlarmType.NONE,
+  };
 }
 
 /** Status takes no arguments: an absent body or an empty map. */
