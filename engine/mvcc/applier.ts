@@ -16,6 +16,7 @@ import {
 import type { ApplyWorkerData } from './apply-worker.js';
 import { COMPACTION_KEYS_PER_CHUNK_DEFAULT } from './compaction.js';
 import { SnapshotPool } from '../snapshot/snapshot-pool.js';
+import { storageFaultMessage } from '../storage-fault.js';
 import type { Event } from './rpc.js';
 import type { StoreOptions, WriteResponse } from './store.js';
 import type { LeaseChange } from '../lease/lease-rpc.js';
@@ -93,10 +94,14 @@ export class Applier {
   private appliedTermValue = 0;
   private revisionValue = 0;
   private readonly stopped: Promise<void>;
+  /** Rejects with the first fault (not the ErrStopped of a close): see whenFailed. */
+  private readonly failed: Promise<never>;
+  private rejectFailed!: (error: Error) => void;
   private readonly ready: Promise<void>;
   private markReady!: () => void;
   private readonly onResult: ((result: ApplyResult) => void) | undefined;
   private readonly onBatch: ((revision: number) => void) | undefined;
+  private readonly path: string;
 
   private constructor(options: ApplierOptions) {
     const entryRing = createRingBuffer(options.entryRingBytes ?? ENTRY_RING_BYTES_DEFAULT);
@@ -108,6 +113,9 @@ export class Applier {
     this.onBatch = options.onBatch;
     const keysPerChunk = options.compactionKeysPerChunk ?? COMPACTION_KEYS_PER_CHUNK_DEFAULT;
     this.compact = options.compact ?? (() => (this.ownPool ??= new SnapshotPool()).compact(options.path, keysPerChunk));
+    this.path = options.path;
+    this.failed = new Promise<never>((_, reject) => { this.rejectFailed = reject; });
+    this.failed.catch(() => {});
     const storeOptions: StoreOptions = {};
     if (options.eventsMode !== undefined) storeOptions.eventsMode = options.eventsMode;
     if (options.maxTxnOps !== undefined) storeOptions.maxTxnOps = options.maxTxnOps;
@@ -131,6 +139,14 @@ export class Applier {
     await Promise.race([applier.ready, applier.stopped]);
     if (applier.failure !== undefined) throw applier.failure;
     return applier;
+  }
+
+  /**
+   * Rejects with the applier's fault whenever it happens, also if it already did: the worker died
+   * (a store transaction failed: disk full, I/O error) or a compaction failed. A close is not a fault.
+   */
+  whenFailed(): Promise<never> {
+    return this.failed;
   }
 
   /** The last entry index the store has durably applied (as last reported). */
@@ -243,11 +259,9 @@ export class Applier {
       if (this.held.size > 0) this.startCompaction();
     }, (error: Error) => {
       this.compacting = false;
-      for (const index of [...this.held.keys()]) {
-        this.held.delete(index);
-        this.waiters.get(index)?.reject(error);
-        this.waiters.delete(index);
-      }
+      // The compaction was scheduled by a committed entry, so it must finish: a store that cannot
+      // run it (its disk full or failing) cannot go on either.
+      this.fail(new Error(`compaction of the store failed: ${storageFaultMessage(error, this.path)}`));
     });
   }
 
@@ -346,6 +360,7 @@ export class Applier {
   private fail(error: Error): void {
     if (this.failure !== undefined) return;
     this.failure = error;
+    if (error !== ErrStopped) this.rejectFailed(error);
     for (const waiter of this.waiters.values()) waiter.reject(error);
     this.waiters.clear();
     for (const waiter of this.appliedWaiters) waiter.reject(error);

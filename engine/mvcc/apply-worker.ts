@@ -11,7 +11,9 @@ import { RingReader, RingWriter } from '../ring/byte-ring.js';
 import {
   KIND_ENTRY, KIND_RESTORE, KIND_STOP, RING_WAIT_MS, decodeEntryRecord, decodeRestoreRecord, writeReport, type BatchReport, type ResultRecord,
 } from './apply-protocol.js';
-import { MvccStore, type EntryOutcome, type StoreOptions } from './store.js';
+import { SnapshotFileError } from '../snapshot/snapshot-file.js';
+import { storageFaultMessage } from '../storage-fault.js';
+import { MvccStore, type AppliedBatch, type EntryOutcome, type StoreOptions } from './store.js';
 
 /** Entries applied in one LMDB transaction at most: bounds its latency and the report's size. */
 export const APPLY_BATCH_ENTRIES_MAX = 4096;
@@ -40,8 +42,20 @@ function toRecord(outcome: EntryOutcome): ResultRecord {
   return record;
 }
 
+/**
+ * Applies a batch in one transaction and reports it. A request a client got wrong is an EtcdError
+ * in its outcome; anything thrown is a fault of this store (its disk full or failing) and ends the
+ * worker: the Applier and then the member fail for good.
+ */
 function applyAndReport(batch: Entry[], closed: boolean): void {
-  const { outcomes, compactionPending, appliedIndex, appliedTerm, revision } = store.applyEntries(batch);
+  let applied: AppliedBatch;
+  try {
+    applied = store.applyEntries(batch);
+  } catch (error) {
+    const entries = batch.length === 0 ? 'no entries' : `entries ${batch[0]!.index}-${batch.at(-1)!.index}`;
+    throw new Error(`apply worker: applying ${entries} to the store failed: ${storageFaultMessage(error, data.path)}`);
+  }
+  const { outcomes, compactionPending, appliedIndex, appliedTerm, revision } = applied;
   const report: BatchReport = { applied_index: appliedIndex, applied_term: appliedTerm, revision, results: outcomes.map(toRecord) };
   if (compactionPending) report.compaction_pending = true;
   if (closed) report.closed = true;
@@ -50,7 +64,8 @@ function applyAndReport(batch: Entry[], closed: boolean): void {
 
 /**
  * Replaces the store with a snapshot file and reports where it stands. A damaged file changes
- * nothing and is reported, not thrown: the member refuses that snapshot and carries on.
+ * nothing and is reported, not thrown: the member refuses that snapshot and carries on. Any other
+ * failure is the store's own (as in applyAndReport) and ends the worker.
  */
 function restoreAndReport(path: string): void {
   let report: BatchReport;
@@ -59,6 +74,9 @@ function restoreAndReport(path: string): void {
     report = { applied_index: appliedIndex, applied_term: appliedTerm, revision, results: [], restore: { path, restored } };
     if (store.compactionPending()) report.compaction_pending = true;
   } catch (error) {
+    if (!(error instanceof SnapshotFileError)) {
+      throw new Error(`apply worker: restoring the snapshot ${path} failed: ${storageFaultMessage(error, data.path)}`);
+    }
     const position = store.applyEntries([]);
     report = {
       applied_index: position.appliedIndex, applied_term: position.appliedTerm, revision: position.revision, results: [],

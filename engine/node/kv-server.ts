@@ -8,6 +8,7 @@
  *   the replicated lease table), so a follower that has not yet applied a grant refuses nothing.
  * - Linearizable ranges wait for a ReadIndex round and this member's apply, then read LMDB on
  *   this thread; serializable ranges read LMDB at once. Reads never wait for the writer.
+ * - A member that stopped (or failed) answers nothing, not even from LMDB: "server stopped".
  */
 import type { ApplyResult } from '../mvcc/applier.js';
 import type {
@@ -49,6 +50,7 @@ export class KvServer {
   async range(request: RangeRequest): Promise<WithHeader<RangeResponse>> {
     checkRangeRequest(request);
     const read = (): Revisioned<RangeResponse> => this.reader.range(request);
+    if (request.serializable === true) this.member.checkServing();
     const { response, revision } = request.serializable === true ? read() : await this.member.readIndex(read);
     return { ...response, header: this.header(revision) };
   }
@@ -74,6 +76,7 @@ export class KvServer {
 
   /** HashKV of this member's store (Maintenance.HashKV): local, as etcd serves it. */
   hashKV(request: HashKVRequest): WithHeader<HashKVResponse> {
+    this.member.checkServing();
     const { response, revision } = this.reader.hashKV(request);
     return { ...response, header: this.header(revision) };
   }

@@ -8,7 +8,7 @@
  * `.wal.tmp` to `.wal` and the directory synced. So a `.wal` file always starts with a committed
  * header, and a leftover `.wal.tmp` is a crash during preparation: it is deleted on open.
  */
-import { closeSync, fsync, fsyncSync, open, openSync, readdirSync, readFileSync, unlinkSync, write } from 'node:fs';
+import { closeSync, fsync, fsyncSync, open, openSync, readdirSync, readFileSync, rmSync, unlinkSync, write } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { WalCorruptionError } from './errors.js';
@@ -79,6 +79,8 @@ export async function prepareSegmentFile(path: string, segmentBytes: number): Pr
     return fd;
   } catch (error) {
     closeSync(fd);
+    // On a full disk the partial file would hold the last free space hostage until a restart.
+    rmSync(path, { force: true });
     throw error;
   }
 }
