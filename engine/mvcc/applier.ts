@@ -90,6 +90,7 @@ export class Applier {
   private flushing = false;
   private failure: Error | undefined;
   private closing = false;
+  private exited = false;
   private applied = 0;
   private appliedTermValue = 0;
   private revisionValue = 0;
@@ -126,6 +127,7 @@ export class Applier {
     this.stopped = new Promise((resolve) => {
       this.worker.once('error', (error) => this.fail(error));
       this.worker.once('exit', (code) => {
+        this.exited = true;
         if (!this.closing || code !== 0) this.fail(new Error(`apply worker exited with code ${code}`));
         resolve();
       });
@@ -229,14 +231,13 @@ export class Applier {
     if (this.closing) return this.stopped;
     await Promise.race([this.lastQueued.catch(() => {}), this.stopped]);
     this.closing = true;
-    if (this.failure === undefined) {
-      const stop = new Uint8Array([KIND_STOP]);
-      while (!this.entryWriter.tryWrite(stop)) {
-        this.entryWriter.publish();
-        await this.entryWriter.waitForSpaceAsync(16);
-      }
+    // A fault outside the worker (a failed compaction) leaves it running: it is asked to stop too.
+    const stop = new Uint8Array([KIND_STOP]);
+    while (!this.exited && !this.entryWriter.tryWrite(stop)) {
       this.entryWriter.publish();
+      await Promise.race([this.entryWriter.waitForSpaceAsync(16), this.stopped]);
     }
+    this.entryWriter.publish();
     await this.stopped;
     this.fail(ErrStopped);
     while (this.compacting) await new Promise((resolve) => setTimeout(resolve, 5));
