@@ -78,21 +78,21 @@ function exitOf(member: ClusterProcess, timeoutMs: number): Promise<number | nul
 }
 
 /**
- * Puts `full-<i>` keys through `writer` until `victim` exits; returns the indexes acknowledged.
- * A put that fails (the victim was the one answering, or a new leader is being elected) is retried
- * once the victim has gone, under the same index, so acknowledged indexes stay contiguous.
+ * Puts `full-<i>` keys through `writer` until `victim` exits; returns the indexes acknowledged. A
+ * put that fails (the victim was the one answering, or an election is under way) is tried again
+ * under the same index until the victim has gone, so one slow moment cannot end the writes early.
  */
 async function writeUntilExit(writer: () => ClusterProcess, victim: ClusterProcess): Promise<number[]> {
   const acknowledged: number[] = [];
-  const exited = exitOf(victim, EXIT_WAIT_MS);
   let gone = false;
-  void exited.then(() => { gone = true; }, () => {});
-  for (let index = 0; index < PUTS_MAX && !gone; index++) {
+  const exited = exitOf(victim, EXIT_WAIT_MS).finally(() => { gone = true; });
+  exited.catch(() => {});
+  for (let index = 0; index < PUTS_MAX && !gone;) {
     try {
       await call(writer().clients!.kv, 'Put', { key: Buffer.from(`full-${index}`), value: valueOf(index) }, 5000);
-      acknowledged.push(index);
+      acknowledged.push(index++);
     } catch {
-      break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
   await exited;
