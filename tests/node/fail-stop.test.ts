@@ -19,11 +19,13 @@ const TMPFS_FULL_MIB = WAL_SEGMENTS_MIB + 12;
 const TMPFS_ROOMY_MIB = 512;
 
 /** Every way a client could reach the member: each must fail with "server stopped". */
-async function assertAnswersNothing({ kv }: RunningMember): Promise<void> {
+async function assertAnswersNothing({ kv, lease }: RunningMember): Promise<void> {
   await assert.rejects(kv.put({ key: bytes('after'), value: bytes('x') }), ErrStopped);
   await assert.rejects(kv.range({ key: bytes('before') }), ErrStopped);
   await assert.rejects(kv.range({ key: bytes('before'), serializable: true }), ErrStopped);
   assert.throws(() => kv.hashKV({}), ErrStopped);
+  // It still thinks it leads, but renews no lease.
+  await assert.rejects(lease.keepAlive(1), ErrStopped);
 }
 
 /** Puts `key-<i>` values until a put fails; returns the indexes acknowledged and the failure. */
