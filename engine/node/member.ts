@@ -19,6 +19,11 @@
  * the marker in the WAL, drops the in-memory log below it (keeping `snapshotCatchUpEntries` for
  * slightly lagging followers) and releases WAL segments below it. A follower the log can no longer
  * catch up gets the store streamed to it (SnapshotTransfers).
+ *
+ * Storage faults are fail-stop, as in etcd: when a WAL write or fdatasync, a store transaction, a
+ * compaction or a snapshot file fails (disk full or failing), or a worker dies, the member stops
+ * for good and reports the fault once (onFatal; the server process then exits). What it had
+ * acknowledged is durable: restarted once the cause is gone, it replays its WAL over the store.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
