@@ -9,8 +9,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, statfsSync } from 'node:fs';
+import { statfsSync } from 'node:fs';
+import { mountTmpfs, resizeTmpfs, tmpfsUnavailable, unmountTmpfs } from '../tmpfs.js';
 import { ProcessCluster, call, type ClusterProcess } from './process-cluster.js';
 
 /** Two WAL segments (the current one and the next, preallocated) and about 12 MiB for the store. */
@@ -24,30 +24,6 @@ const PUTS_MAX = 400;
 const EXIT_WAIT_MS = 20_000;
 
 interface RangeResponse { kvs: { key: Buffer; value: Buffer }[]; count: string }
-
-/** Why tmpfs mounts cannot be tested here, or null when they can. */
-function mountUnavailable(): string | null {
-  if (process.platform !== 'linux') return 'needs Linux tmpfs';
-  if (process.getuid?.() !== 0) return 'needs root to mount a small tmpfs as a full disk';
-  return null;
-}
-
-function mountTmpfs(dir: string, sizeMib: number): void {
-  mkdirSync(dir, { recursive: true });
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeMib}m`, 'cairn-full-disk', dir]);
-}
-
-function remountTmpfs(dir: string, sizeMib: number): void {
-  execFileSync('mount', ['-o', `remount,size=${sizeMib}m`, dir]);
-}
-
-function unmount(dir: string): void {
-  try {
-    execFileSync('umount', [dir], { stdio: 'ignore' });
-  } catch {
-    // Not mounted (the test failed before it mounted).
-  }
-}
 
 /** Waits until the WAL holds both its segments: what then runs out of space is the store. */
 async function walPreallocated(dir: string): Promise<void> {
@@ -116,7 +92,7 @@ async function assertServes(member: ClusterProcess, indexes: readonly number[]):
 }
 
 test('a member whose disk fills up logs one fatal line, exits 1, and after a restart with room serves every acknowledged write',
-  { skip: mountUnavailable() ?? false, timeout: 60_000 }, async () => {
+  { skip: tmpfsUnavailable(), timeout: 60_000 }, async () => {
     const cluster = new ProcessCluster(1, 100, 1000);
     const dataDir = `${cluster.root}/m1`;
     try {
@@ -131,20 +107,20 @@ test('a member whose disk fills up logs one fatal line, exits 1, and after a res
       member.clients?.kv.close();
       member.clients?.maintenance.close();
 
-      remountTmpfs(dataDir, TMPFS_ROOMY_MIB);
+      resizeTmpfs(dataDir, TMPFS_ROOMY_MIB);
       await cluster.launch(member);
       await cluster.leader();
       await assertServes(member, acknowledged);
       await call(member.clients!.kv, 'Put', { key: Buffer.from('after'), value: Buffer.from('restart') }, 5000);
     } finally {
       for (const member of cluster.members) await cluster.kill(member);
-      unmount(dataDir);
+      unmountTmpfs(dataDir);
       await cluster.close();
     }
   });
 
 test('three members: the one whose disk fills up exits, the others keep serving, and after a restart it catches up',
-  { skip: mountUnavailable() ?? false, timeout: 60_000 }, async () => {
+  { skip: tmpfsUnavailable(), timeout: 60_000 }, async () => {
     const cluster = new ProcessCluster(3, 100, 1000);
     const dataDir = `${cluster.root}/m1`;
     try {
@@ -167,7 +143,7 @@ test('three members: the one whose disk fills up exits, the others keep serving,
         await call(third.clients!.kv, 'Put', { key: Buffer.from(`full-${index}`), value: valueOf(index) }, 10_000);
       }
 
-      remountTmpfs(dataDir, TMPFS_ROOMY_MIB);
+      resizeTmpfs(dataDir, TMPFS_ROOMY_MIB);
       await cluster.launch(full);
       await cluster.leader(20_000);
       // A linearizable read on the restarted member waits until it has caught up with the leader.
@@ -179,7 +155,7 @@ test('three members: the one whose disk fills up exits, the others keep serving,
       assert.deepEqual(counts.map((c) => c.count), counts.map(() => counts[1]!.count), 'every member holds the same keys');
     } finally {
       for (const member of cluster.members) await cluster.kill(member);
-      unmount(dataDir);
+      unmountTmpfs(dataDir);
       await cluster.close();
     }
   });

@@ -6,11 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, statfsSync } from 'node:fs';
+import { rmSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrLeaseNotFound, ErrStopped } from '../../engine/errors.js';
 import { SEGMENT_BYTES_MIN, WalFailedError } from '../../engine/wal/wal.js';
+import { mountTmpfs, resizeTmpfs, tmpfsUnavailable, unmountTmpfs } from '../tmpfs.js';
 import { TestCluster, bytes, text, waitFor, type RunningMember } from './cluster-harness.js';
 
 /** Two default WAL segments (the current one and the next, preallocated) and a few MiB for the store. */
@@ -81,14 +81,13 @@ test('an error a client caused while applying stays that client\'s error: the me
 });
 
 test('a full disk under the store stops the member the same way; restarted with room, it serves every acknowledged write', {
-  skip: process.platform === 'linux' && process.getuid?.() === 0 ? false : 'needs root on Linux to mount a small tmpfs as a full disk',
+  skip: tmpfsUnavailable(),
   timeout: 60_000,
 }, async () => {
   const faults: Error[] = [];
   const cluster = new TestCluster(1, { onFatal: (error) => faults.push(error) });
   const dataDir = join(cluster.root, 'm1');
-  mkdirSync(dataDir);
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_FULL_MIB}m`, 'cairn-full-disk', dataDir]);
+  mountTmpfs(dataDir, TMPFS_FULL_MIB);
   try {
     await cluster.startAll();
     // Once the WAL holds both its segments, what runs out of space is the store.
@@ -108,7 +107,7 @@ test('a full disk under the store stops the member the same way; restarted with 
     await assertAnswersNothing(running);
 
     await cluster.stop(1);
-    execFileSync('mount', ['-o', `remount,size=${TMPFS_ROOMY_MIB}m`, dataDir]);
+    resizeTmpfs(dataDir, TMPFS_ROOMY_MIB);
     const restarted = await cluster.start(1);
     await cluster.leader();
     for (const index of acknowledged) {
@@ -120,7 +119,7 @@ test('a full disk under the store stops the member the same way; restarted with 
     assert.equal(faults.length, 1);
   } finally {
     for (const id of [...cluster.members.keys()]) await cluster.stop(id);
-    execFileSync('umount', [dataDir]);
+    unmountTmpfs(dataDir);
     await cluster.close();
   }
 });

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareSegmentFile, preparingPath } from '../../engine/wal/segment-files.js';
+import { mountTmpfs, tmpfsUnavailable, unmountTmpfs } from '../tmpfs.js';
 import { appendDurably, entries, openWal, segmentFiles, snapshotDurably, withTempDir } from './helpers.js';
 
 test('segments roll over when full; every segment replays in order', async () => {
@@ -72,16 +72,16 @@ test('after releasing everything but the current segment, a reopen still finds t
 });
 
 test('a segment that cannot be prepared for lack of space is removed, not left holding the space', {
-  skip: process.platform === 'linux' && process.getuid?.() === 0 ? false : 'needs root on Linux to mount a small tmpfs as a full disk',
+  skip: tmpfsUnavailable(),
 }, async () => {
   await withTempDir(async (dir) => {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'cairn-full-disk', dir]);
+    mountTmpfs(dir, 1);
     try {
       const path = preparingPath(dir, 1);
       await assert.rejects(prepareSegmentFile(path, 2 * 1024 * 1024), /ENOSPC/);
       assert.equal(existsSync(path), false);
     } finally {
-      execFileSync('umount', [dir]);
+      unmountTmpfs(dir);
     }
   });
 });
