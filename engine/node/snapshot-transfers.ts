@@ -103,7 +103,7 @@ export class SnapshotTransfers {
     return {
       write: async (chunk) => {
         try {
-          await (await file).write(chunk);
+          await writeWhole(await file, chunk);
         } catch (error) {
           // Once the transfer ended its file is closed: a late write failing is no fault of the disk.
           throw ended ? error : this.storageFault(`writing the snapshot from ${from.toString(16)} failed`, error as Error);
@@ -140,5 +140,17 @@ export class SnapshotTransfers {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled(this.outgoing.values());
+  }
+}
+
+/**
+ * Appends all of `chunk`: a write to a nearly full disk may write only part of it and report how
+ * much, without an error (the next write fails with ENOSPC), and the rest must not go missing.
+ */
+async function writeWhole(handle: FileHandle, chunk: Uint8Array): Promise<void> {
+  for (let at = 0; at < chunk.length;) {
+    const { bytesWritten } = await handle.write(chunk, at, chunk.length - at);
+    if (bytesWritten === 0) throw new Error(`wrote 0 of ${chunk.length - at} bytes`);
+    at += bytesWritten;
   }
 }

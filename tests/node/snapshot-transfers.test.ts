@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SnapshotTransfers } from '../../engine/node/snapshot-transfers.js';
@@ -13,7 +13,21 @@ import { SnapshotStatus } from '../../engine/raft/raw-node.js';
 import type { SnapshotPool } from '../../engine/snapshot/snapshot-pool.js';
 import type { StoreSnapshotInfo } from '../../engine/snapshot/store-snapshot.js';
 import type { PeerTransport } from '../../net/peer/peer-transport.js';
+import { mountTmpfs, tmpfsUnavailable, unmountTmpfs } from '../tmpfs.js';
 import { waitFor } from './cluster-harness.js';
+
+/** Transfers in `dir` whose storage faults land in `faults`; sending is not used. */
+function receivingTransfers(dir: string, faults: Error[]): SnapshotTransfers {
+  return new SnapshotTransfers({
+    dir, kvPath: join(dir, 'kv'),
+    pool: {} as SnapshotPool,
+    transport: {} as PeerTransport<Message>,
+    install: async () => {},
+    log: () => {},
+    reportSnapshot: () => {},
+    onStorageFault: (error) => faults.push(error),
+  });
+}
 
 test('a snapshot that cannot be written to this member\'s disk is a storage fault; one the network fails to send is not', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cairn-snap-'));
@@ -51,6 +65,25 @@ test('a snapshot that cannot be written to this member\'s disk is a storage faul
     assert.deepEqual(reports, [SnapshotStatus.Failure, SnapshotStatus.Failure], 'the core hears of both failures');
   } finally {
     await transfers.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a snapshot from the leader that does not fit on this member\'s disk is a storage fault', { skip: tmpfsUnavailable() }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-snap-'));
+  mountTmpfs(dir, 1);
+  const faults: Error[] = [];
+  const transfers = receivingTransfers(dir, faults);
+  try {
+    const sink = transfers.incoming(1)!;
+    await assert.rejects(sink.write(new Uint8Array(2 * 1024 * 1024)), /^Error: writing the snapshot from 1 failed: ENOSPC/);
+    sink.abort();
+    await waitFor('the aborted transfer to close and remove its file', () => readdirSync(dir).every((name) => !name.endsWith('.snap')));
+    assert.equal(faults.length, 1);
+    assert.match(faults[0]!.message, /\(\d+ bytes free in .*\)$/);
+  } finally {
+    await transfers.close();
+    unmountTmpfs(dir);
     rmSync(dir, { recursive: true, force: true });
   }
 });
