@@ -71,8 +71,11 @@ export async function prepareSegmentFile(path: string, segmentBytes: number): Pr
   const fd = await openAsync(path, 'w+');
   try {
     const zeros = new Uint8Array(Math.min(ZERO_FILL_CHUNK_BYTES, segmentBytes));
-    for (let at = 0; at < segmentBytes; at += zeros.length) {
-      await writeAsync(fd, zeros, 0, Math.min(zeros.length, segmentBytes - at), at);
+    for (let at = 0; at < segmentBytes;) {
+      // On a nearly full disk a write may be short without an error; the next one then fails.
+      const { bytesWritten } = await writeAsync(fd, zeros, 0, Math.min(zeros.length, segmentBytes - at), at);
+      if (bytesWritten === 0) throw new Error(`wrote 0 bytes at offset ${at} of ${path}`);
+      at += bytesWritten;
     }
     // fsync, not fdatasync: the file's size changed and must be durable too.
     await fsyncAsync(fd);
