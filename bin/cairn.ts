@@ -4,7 +4,7 @@
  * bin/flags, refuses settings whose features are not built yet, starts one cluster member with
  * its gRPC and HTTP endpoints, prints where it listens, and shuts down cleanly on SIGINT/SIGTERM.
  * Errors and exit codes follow etcd: 2 when the command line does not parse (with usage), 1 when
- * a check fails.
+ * a check fails, and 1 after a fatal storage fault (disk full or failing), logged in one line.
  */
 import { readFileSync } from 'node:fs';
 import { CairnServer } from '../net/cairn-server.js';
@@ -58,6 +58,7 @@ async function main(): Promise<void> {
     initialClusterState: config.initialClusterState,
     // As etcd: a member removed from the cluster stops (with an error exit status).
     onRemoved: () => stop('removal from the cluster', 1),
+    onFatal: exitOnFatal,
   });
   const peerAddress = server.member.peerAddress();
   process.stdout.write(
@@ -81,6 +82,16 @@ function stop(reason: string, exitCode = 0): void {
     process.stderr.write(`cairn: error while stopping: ${error.message}\n`);
     process.exit(1);
   });
+}
+
+/**
+ * A storage fault stopped the member: one line naming the cause, then exit 1 at once, as etcd
+ * does after a fatal log. No clean stop first: it would wait on the disk that just failed, and
+ * everything acknowledged is already durable (the restarted member replays its WAL).
+ */
+function exitOnFatal(error: Error): never {
+  process.stderr.write(`cairn: fatal: ${error.message}; exiting\n`);
+  process.exit(1);
 }
 
 main().catch((error: Error) => {

@@ -51,6 +51,11 @@ export interface ServerOptions {
   initialClusterState?: 'new' | 'existing';
   /** Called once this member applied its own removal from the cluster. */
   onRemoved?: () => void;
+  /**
+   * Called once when a storage fault (disk full or failing, a worker died) stopped the member for
+   * good; the server has already stopped taking requests. bin/cairn.ts logs it and exits 1, as etcd does.
+   */
+  onFatal?: (error: Error) => void;
   /** How often a progress_notify watcher that saw no event hears the revision (etcd: 10 minutes). */
   watchProgressNotifyIntervalMs?: number;
   /** Compare this member's store with its peers' before serving clients (--experimental-initial-corrupt-check). */
@@ -63,7 +68,7 @@ export interface ServerOptions {
 const PUBLISH_RETRY_MS = 500;
 
 export class CairnServer {
-  private stopped = false;
+  private stopping: Promise<void> | null = null;
   /** Ends /metrics' leader-change watch. */
   private stopMetrics = (): void => {};
   private corruptionMonitor: CorruptionMonitor | null = null;
@@ -82,6 +87,7 @@ export class CairnServer {
     if (self === undefined) throw new Error(`couldn't find local name "${options.name}" in the initial cluster configuration`);
     const identity = await resolveIdentity(options, self);
     let reader: MvccReader | null = null;
+    let server: CairnServer | null = null;
     const member = await Member.start({
       id: identity.memberId,
       clusterId: identity.clusterId,
@@ -97,6 +103,12 @@ export class CairnServer {
       ...(options.snapshotCatchUpEntries ? { snapshotCatchUpEntries: options.snapshotCatchUpEntries } : {}),
       ...(options.log ? { log: options.log } : {}),
       ...(options.onRemoved ? { onRemoved: options.onRemoved } : {}),
+      // A member that lost its disk must not leave endpoints answering from its frozen state.
+      onFatal: (error) => {
+        // The fault is what gets reported; a stop that then fails too adds nothing to it.
+        server?.stop().catch(() => {});
+        options.onFatal?.(error);
+      },
       answerMembersQuery: () => (reader === null ? undefined
         : { cluster_id: identity.clusterId, members: reader.members() } satisfies MembersAnswer),
       isMemberPeerUrl: (url) => reader !== null && reader.members().some((record) => record.peer_urls.includes(url)),
@@ -139,12 +151,14 @@ export class CairnServer {
       maxRequestBytes: options.maxRequestBytes,
     });
     registerGateway(http, member, kv, members, membership, hub, services.lease);
-    const server = new CairnServer(member, reader, services, grpc, http, options.name);
+    server = new CairnServer(member, reader, services, grpc, http, options.name);
     server.stopMetrics = registerMetrics(http, member, services);
     if (options.corruptCheckIntervalMs !== undefined && options.corruptCheckIntervalMs > 0) {
       log(`enabled corruption checking with ${options.corruptCheckIntervalMs} ms interval`);
       server.corruptionMonitor = new CorruptionMonitor(member, checkPorts, options.corruptCheckIntervalMs);
     }
+    // The member failed while the endpoints were opening: they close too.
+    if (member.fatalError !== null) server.stop().catch(() => {});
     void server.publish({ id: member.id, name: options.name, client_urls: options.advertiseClientUrls });
     return server;
   }
@@ -154,7 +168,7 @@ export class CairnServer {
    * the cluster may have no leader yet; given up when the member stops.
    */
   private async publish(attributes: MemberAttributes): Promise<void> {
-    while (!this.stopped) {
+    while (this.stopping === null) {
       try {
         await this.member.propose({ member_attributes: attributes });
         return;
@@ -164,9 +178,13 @@ export class CairnServer {
     }
   }
 
-  /** Stops serving clients, then stops the member (WAL and apply workers flush and exit). */
-  async stop(): Promise<void> {
-    this.stopped = true;
+  /** Stops serving clients, then stops the member (WAL and apply workers flush and exit). Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
     this.stopMetrics();
     this.corruptionMonitor?.stop();
     this.http.close();

@@ -148,6 +148,8 @@ export class LeaseServer {
   }
 
   private async onLeader<T>(forward: (leaderId: number) => Promise<T>, here: () => Promise<T>): Promise<T> {
+    // A member that stopped (or lost its disk) may still think it leads: it renews nothing.
+    this.member.checkServing();
     if (this.leads()) return here();
     const leaderId = this.member.status().leader;
     if (leaderId === 0 || this.forwarder === undefined) throw ErrNoLeader;

@@ -86,11 +86,15 @@ export class Applier {
   private flushing = false;
   private failure: Error | undefined;
   private closing = false;
+  private exited = false;
   private applied = 0;
   private appliedTermValue = 0;
   private revisionValue = 0;
   private alarmsValue: readonly AlarmMember[] = [];
   private readonly stopped: Promise<void>;
+  /** Rejects with the first fault (not the ErrStopped of a close): see whenFailed. */
+  private readonly failed: Promise<never>;
+  private rejectFailed!: (error: Error) => void;
   private readonly ready: Promise<void>;
   private markReady!: () => void;
   private readonly onResult: ((result: ApplyResult) => void) | undefined;
@@ -104,6 +108,8 @@ export class Applier {
     this.reports = new ReportReader(this.reportRing);
     this.onResult = options.onResult;
     this.onBatch = options.onBatch;
+    this.failed = new Promise<never>((_, reject) => { this.rejectFailed = reject; });
+    this.failed.catch(() => {});
     const storeOptions: StoreOptions = {};
     if (options.eventsMode !== undefined) storeOptions.eventsMode = options.eventsMode;
     if (options.maxTxnOps !== undefined) storeOptions.maxTxnOps = options.maxTxnOps;
@@ -115,6 +121,7 @@ export class Applier {
     this.stopped = new Promise((resolve) => {
       this.worker.once('error', (error) => this.fail(error));
       this.worker.once('exit', (code) => {
+        this.exited = true;
         if (!this.closing || code !== 0) this.fail(new Error(`apply worker exited with code ${code}`));
         resolve();
       });
@@ -128,6 +135,14 @@ export class Applier {
     await Promise.race([applier.ready, applier.stopped]);
     if (applier.failure !== undefined) throw applier.failure;
     return applier;
+  }
+
+  /**
+   * Rejects with the applier's fault whenever it happens, also if it already did: the worker died
+   * (a store transaction failed: disk full, I/O error) or a compaction failed. A close is not a fault.
+   */
+  whenFailed(): Promise<never> {
+    return this.failed;
   }
 
   /** The last entry index the store has durably applied (as last reported). */
@@ -209,6 +224,8 @@ export class Applier {
     if (this.reads.size >= READS_IN_FLIGHT_MAX) throw ErrTooManyRequests;
     const id = this.nextReadId++;
     const answer = new Promise<StoreReadResults[K]>((resolve, reject) => this.reads.set(id, { resolve, reject }));
+    // A failure while the record waits for room rejects the answer too; the caller hears it once, below.
+    answer.catch(() => {});
     try {
       await this.writeControl(encodeReadRecord(id, request));
     } catch (error) {
@@ -244,14 +261,13 @@ export class Applier {
     if (this.closing) return this.stopped;
     await Promise.race([this.lastQueued.catch(() => {}), this.stopped]);
     this.closing = true;
-    if (this.failure === undefined) {
-      const stop = new Uint8Array([KIND_STOP]);
-      while (!this.entryWriter.tryWrite(stop)) {
-        this.entryWriter.publish();
-        await this.entryWriter.waitForSpaceAsync(16);
-      }
+    // A fault outside the worker (a failed compaction) leaves it running: it is asked to stop too.
+    const stop = new Uint8Array([KIND_STOP]);
+    while (!this.exited && !this.entryWriter.tryWrite(stop)) {
       this.entryWriter.publish();
+      await Promise.race([this.entryWriter.waitForSpaceAsync(16), this.stopped]);
     }
+    this.entryWriter.publish();
     await this.stopped;
     this.fail(ErrStopped);
   }
@@ -379,6 +395,7 @@ export class Applier {
   private fail(error: Error): void {
     if (this.failure !== undefined) return;
     this.failure = error;
+    if (error !== ErrStopped) this.rejectFailed(error);
     for (const waiter of this.waiters.values()) waiter.reject(error);
     this.waiters.clear();
     for (const waiter of this.appliedWaiters) waiter.reject(error);

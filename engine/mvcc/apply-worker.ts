@@ -16,7 +16,9 @@ import {
   type BatchReport, type ReadAnswer, type ResultRecord,
 } from './apply-protocol.js';
 import { ReadJobs } from './read-jobs.js';
-import { MvccStore, type EntryOutcome, type StoreOptions } from './store.js';
+import { SnapshotFileError } from '../snapshot/snapshot-file.js';
+import { storageFaultMessage } from '../storage-fault.js';
+import { MvccStore, type AppliedBatch, type EntryOutcome, type StoreOptions } from './store.js';
 
 /** Entries applied in one LMDB transaction at most: bounds its latency and the report's size. */
 export const APPLY_BATCH_ENTRIES_MAX = 4096;
@@ -59,8 +61,20 @@ function send(report: BatchReport): void {
   writeReport(reports, report);
 }
 
+/**
+ * Applies a batch in one transaction and reports it. A request a client got wrong is an EtcdError
+ * in its outcome; anything thrown is a fault of this store (its disk full or failing) and ends the
+ * worker: the Applier and then the member fail for good.
+ */
 function applyAndReport(batch: Entry[], closed: boolean): void {
-  const { outcomes, appliedIndex, appliedTerm, revision } = store.applyEntries(batch);
+  let applied: AppliedBatch;
+  try {
+    applied = store.applyEntries(batch);
+  } catch (error) {
+    const entries = batch.length === 0 ? 'no entries' : `entries ${batch[0]!.index}-${batch.at(-1)!.index}`;
+    throw new Error(`apply worker: applying ${entries} to the store failed: ${storageFaultMessage(error, data.path)}`);
+  }
+  const { outcomes, appliedIndex, appliedTerm, revision } = applied;
   const report: BatchReport = {
     applied_index: appliedIndex, applied_term: appliedTerm, revision, results: outcomes.map(toRecord),
     finished_compact_revision: store.status().finished_compact_revision,
@@ -71,7 +85,8 @@ function applyAndReport(batch: Entry[], closed: boolean): void {
 
 /**
  * Replaces the store with a snapshot file and reports where it stands. A damaged file changes
- * nothing and is reported, not thrown: the member refuses that snapshot and carries on.
+ * nothing and is reported, not thrown: the member refuses that snapshot and carries on. Any other
+ * failure is the store's own (as in applyAndReport) and ends the worker.
  */
 function restoreAndReport(path: string): void {
   let report: BatchReport;
@@ -82,6 +97,9 @@ function restoreAndReport(path: string): void {
       finished_compact_revision: store.status().finished_compact_revision,
     };
   } catch (error) {
+    if (!(error instanceof SnapshotFileError)) {
+      throw new Error(`apply worker: restoring the snapshot ${path} failed: ${storageFaultMessage(error, data.path)}`);
+    }
     const position = store.applyEntries([]);
     report = {
       applied_index: position.appliedIndex, applied_term: position.appliedTerm, revision: position.revision, results: [],
@@ -94,7 +112,14 @@ function restoreAndReport(path: string): void {
 
 /** One chunk of a pending compaction; reports when it completes. */
 function compactAndReport(): void {
-  const finished = store.compactStep();
+  let finished: number;
+  try {
+    finished = store.compactStep();
+  } catch (error) {
+    // The compaction was scheduled by a committed entry, so it must finish: a store that cannot
+    // run it (its disk full or failing) cannot go on either.
+    throw new Error(`apply worker: compacting the store failed: ${storageFaultMessage(error, data.path)}`);
+  }
   if (finished > 0) writeReport(reports, { compacted: finished });
 }
 

@@ -9,6 +9,7 @@
  * - Linearizable ranges wait for a ReadIndex round and this member's apply, then have the apply
  *   worker read them (it holds the key index); serializable ranges go to it at once. No read,
  *   however large, runs on this thread, which drives Raft.
+ * - A member that stopped (or failed) answers nothing, not even from its store: "server stopped".
  */
 import type { ApplyResult } from '../mvcc/applier.js';
 import type {
@@ -59,6 +60,7 @@ export class KvServer {
   async range(request: RangeRequest): Promise<WithHeader<RangeResponse>> {
     checkRangeRequest(request);
     const read = (): Promise<Revisioned<RangeResponse>> => this.member.applier.read({ op: 'range', request });
+    if (request.serializable === true) this.member.checkServing();
     const { response, revision } = request.serializable === true ? await read() : await this.member.readIndex(read);
     return { ...response, header: this.header(revision) };
   }
@@ -91,6 +93,7 @@ export class KvServer {
 
   /** HashKV of this member's store (Maintenance.HashKV): local, as etcd serves it. */
   async hashKV(request: HashKVRequest): Promise<WithHeader<HashKVResponse>> {
+    this.member.checkServing();
     const { response, revision } = await this.member.applier.read({ op: 'hash_kv', request });
     return { ...response, header: this.header(revision) };
   }

@@ -19,6 +19,11 @@
  * the marker in the WAL, drops the in-memory log below it (keeping `snapshotCatchUpEntries` for
  * slightly lagging followers) and releases WAL segments below it. A follower the log can no longer
  * catch up gets the store streamed to it (SnapshotTransfers).
+ *
+ * Storage faults are fail-stop, as in etcd: when a WAL write or fdatasync, a store transaction, a
+ * compaction or a snapshot file fails (disk full or failing), or a worker dies, the member stops
+ * for good and reports the fault once (onFatal; the server process then exits). What it had
+ * acknowledged is durable: restarted once the cause is gone, it replays its WAL over the store.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -78,6 +83,14 @@ export interface MemberOptions {
   isMemberPeerUrl?: (url: string) => boolean;
   /** Called once this member applied its own removal from the cluster. */
   onRemoved?: () => void;
+  /**
+   * Called once when a fault of this member's own storage stopped it for good: a WAL write or
+   * fdatasync failed, a store transaction failed (disk full, I/O error), a worker thread died.
+   * The member has already stopped answering (requests fail with "server stopped"); the process
+   * should log the error and exit non-zero, as etcd does, so clients fail over. Restarted on the
+   * same data dir once the cause is gone, the member recovers from its WAL and store.
+   */
+  onFatal?: (error: Error) => void;
   peerListen: PeerAddress;
   /** Every other member's peer address. */
   peers: ReadonlyMap<number, PeerAddress>;
@@ -90,6 +103,8 @@ export interface MemberOptions {
   snapshotCatchUpEntries?: number;
   /** Where the member reports notable events (snapshots taken, sent, installed); silent by default. */
   log?: (line: string) => void;
+  /** WAL segment size (default SEGMENT_BYTES_DEFAULT, as etcd's 64 MiB); tests use small ones to roll over soon. */
+  walSegmentBytes?: number;
   /** The election-timeout randomness; seeded in tests. */
   random?: () => number;
 }
@@ -123,6 +138,7 @@ export class Member {
   private turnScheduled = false;
   private turnRunning = false;
   private stopping: Promise<void> | null = null;
+  /** The storage fault that stopped this member, once one did. */
   private failure: Error | null = null;
   private leaderId = 0;
   /** Requests that arrived while no leader was known; released when one is (see whenLeader). */
@@ -184,7 +200,7 @@ export class Member {
     // Both live under member/, as etcd lays out member/wal and member/snap.
     mkdirSync(walDir, { recursive: true });
     mkdirSync(kvDir, { recursive: true });
-    const { wal, replay } = await Wal.open({ dir: walDir });
+    const { wal, replay } = await Wal.open({ dir: walDir, ...(options.walSegmentBytes ? { segmentBytes: options.walSegmentBytes } : {}) });
     let member: Member | null = null;
     // The snapshot pool copies the store for snapshots, beside the apply worker.
     const pool = new SnapshotPool();
@@ -206,6 +222,10 @@ export class Member {
     });
     member = new Member(options, node, storage, wal, applier, pool, hardState);
     await member.startNetworkAndClock();
+    // A worker may fail while the member is idle: it stops then, not at its next write. Subscribed
+    // once there is something to stop; a failure while starting still counts (the promises keep it).
+    wal.whenFailed().catch((error: Error) => member.fail(error));
+    applier.whenFailed().catch((error: Error) => member.fail(error));
     return member;
   }
 
@@ -298,9 +318,9 @@ export class Member {
    * with etcd's errors: request too large, no leader, too many requests, request timed out.
    */
   async propose(request: InternalRequest): Promise<ApplyResult> {
-    if (this.failure !== null) throw this.failure;
-    if (this.stopping !== null) throw ErrStopped;
+    this.checkServing();
     if (this.leaderId === 0) await this.whenLeader();
+    this.checkServing();
     const id = this.ids.nextId();
     const data = encodeInternalRequest({ ...request, header: { id } });
     // Measured as etcd measures it (its protobuf), so what etcd accepts just under the limit is accepted.
@@ -314,9 +334,9 @@ export class Member {
 
   /** Runs `read` once this member has applied everything committed before the call (ReadIndex). */
   async readIndex<T>(read: () => T): Promise<T> {
-    if (this.failure !== null) throw this.failure;
-    if (this.stopping !== null) throw ErrStopped;
+    this.checkServing();
     if (this.leaderId === 0) await this.whenLeader();
+    this.checkServing();
     return new Promise<T>((resolve, reject) => {
       this.reads.enqueue({
         run: () => {
@@ -359,6 +379,19 @@ export class Member {
       if (error === null) waiter.resolve();
       else waiter.reject(error);
     }
+  }
+
+  /**
+   * Throws etcd's "server stopped" once the member stopped or failed: a member that lost its disk
+   * answers nothing from its (frozen) state, not even a serializable read.
+   */
+  checkServing(): void {
+    if (this.stopping !== null) throw ErrStopped;
+  }
+
+  /** The storage fault that stopped this member (see MemberOptions.onFatal), or null. */
+  get fatalError(): Error | null {
+    return this.failure;
   }
 
   /** Stops the clock, peers and workers; pending requests fail with "server stopped". */
@@ -415,6 +448,7 @@ export class Member {
         this.node.reportSnapshot(to, status);
         this.scheduleTurn();
       },
+      onStorageFault: (error) => this.fail(error),
     });
     for (const [id, address] of this.options.peers) this.transport.setPeer(id, address);
     this.ticker = setInterval(() => {
@@ -543,9 +577,9 @@ export class Member {
    * caller validates it against the membership first (see membership.ts).
    */
   async changeMembership(type: ConfChangeType, nodeId: number, member?: MemberContext['member']): Promise<void> {
-    if (this.failure !== null) throw this.failure;
-    if (this.stopping !== null) throw ErrStopped;
+    this.checkServing();
     if (this.leaderId === 0) await this.whenLeader();
+    this.checkServing();
     const id = this.ids.nextId();
     const context = encodeMemberContext({ request_id: id, ...(member !== undefined ? { member } : {}) });
     const applied = this.waiters.register(id);
@@ -675,13 +709,16 @@ export class Member {
     else this.waiters.trigger(result.requestId, result);
   }
 
-  /** A disk or worker failure: the member cannot go on safely; fail everything and stop. */
+  /**
+   * A storage fault (disk full or failing, a worker died): this member cannot go on safely. It
+   * stops at once (every pending and later request fails with "server stopped", which clients
+   * retry elsewhere) and reports the fault once. Errors its own stop caused are no fault.
+   */
   private fail(error: Error): void {
-    if (this.failure !== null) return;
+    if (this.failure !== null || error === ErrStopped) return;
     this.failure = error;
-    this.waiters.failAll(error);
-    this.reads.failAll(error);
     void this.stop();
+    this.options.onFatal?.(error);
   }
 }
 

@@ -7,7 +7,9 @@
  *   replace its store and step the message. One incoming transfer at a time. The member opens a
  *   sink only for the leader of its current term (Member.isLeaderOfCurrentTerm), so nobody else's
  *   stream gets a byte written.
- * Files live only for the transfer; any left by a crash are removed at start.
+ * Files live only for the transfer; any left by a crash are removed at start. A transfer that
+ * fails on the network is retried by the core; one that fails on this member's own disk (copying
+ * the store, writing or syncing a file) is a storage fault, reported through onStorageFault.
  */
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
@@ -17,6 +19,7 @@ import type { SnapshotSink } from '../../net/peer/snapshot-stream.js';
 import type { Message } from '../raft/message.js';
 import { SnapshotStatus } from '../raft/raw-node.js';
 import type { SnapshotPool } from '../snapshot/snapshot-pool.js';
+import { storageFaultMessage } from '../storage-fault.js';
 
 export interface SnapshotTransfersOptions {
   /** Where transfer files are written (member/snap). */
@@ -30,6 +33,8 @@ export interface SnapshotTransfersOptions {
   log(line: string): void;
   /** Tells the core how an outgoing transfer ended. */
   reportSnapshot(to: number, status: SnapshotStatus): void;
+  /** This member's disk failed a transfer (full or failing): the member cannot go on. */
+  onStorageFault(error: Error): void;
 }
 
 /** Counters, for tests and /metrics. */
@@ -60,7 +65,9 @@ export class SnapshotTransfers {
     const path = join(this.options.dir, `out-${message.to.toString(16)}-${++this.seq}.snap`);
     const transfer = (async () => {
       try {
-        const info = await this.options.pool.writeSnapshot(this.options.kvPath, path);
+        const info = await this.options.pool.writeSnapshot(this.options.kvPath, path).catch((error: Error) => {
+          throw this.storageFault(`writing a snapshot for ${message.to.toString(16)} failed`, error);
+        });
         await this.options.transport.sendSnapshot(message, path);
         this.stats.sent++;
         this.options.log(`sent snapshot to ${message.to.toString(16)}: store at applied index ${info.appliedIndex}, ` +
@@ -97,7 +104,12 @@ export class SnapshotTransfers {
     };
     return {
       write: async (chunk) => {
-        await (await file).write(chunk);
+        try {
+          await writeWhole(await file, chunk);
+        } catch (error) {
+          // Once the transfer ended its file is closed: a late write failing is no fault of the disk.
+          throw ended ? error : this.storageFault(`writing the snapshot from ${from.toString(16)} failed`, error as Error);
+        }
       },
       finish: async (message) => {
         finishing = true;
@@ -105,7 +117,9 @@ export class SnapshotTransfers {
         try {
           if (message.from !== from) throw new Error(`snapshot message from ${message.from} on a stream from ${from}`);
           const handle = await file;
-          await handle.sync();
+          await handle.sync().catch((error: Error) => {
+            throw this.storageFault(`syncing the snapshot from ${from.toString(16)} failed`, error);
+          });
           await this.options.install(message, path);
           ok = true;
         } finally {
@@ -117,9 +131,28 @@ export class SnapshotTransfers {
     };
   }
 
+  /** Reports a failure of this member's disk; returns the error to throw on. */
+  private storageFault(what: string, cause: Error): Error {
+    const error = new Error(`${what}: ${storageFaultMessage(cause, this.options.dir)}`);
+    this.options.onStorageFault(error);
+    return error;
+  }
+
   /** Refuses new transfers and waits for outgoing ones to end (the transport is closed first). */
   async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled(this.outgoing.values());
+  }
+}
+
+/**
+ * Appends all of `chunk`: a write to a nearly full disk may write only part of it and report how
+ * much, without an error (the next write fails with ENOSPC), and the rest must not go missing.
+ */
+async function writeWhole(handle: FileHandle, chunk: Uint8Array): Promise<void> {
+  for (let at = 0; at < chunk.length;) {
+    const { bytesWritten } = await handle.write(chunk, at, chunk.length - at);
+    if (bytesWritten === 0) throw new Error(`wrote 0 of ${chunk.length - at} bytes`);
+    at += bytesWritten;
   }
 }

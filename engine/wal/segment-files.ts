@@ -8,7 +8,7 @@
  * `.wal.tmp` to `.wal` and the directory synced. So a `.wal` file always starts with a committed
  * header, and a leftover `.wal.tmp` is a crash during preparation: it is deleted on open.
  */
-import { closeSync, fsync, fsyncSync, open, openSync, readdirSync, readFileSync, unlinkSync, write } from 'node:fs';
+import { closeSync, fsync, fsyncSync, open, openSync, readdirSync, readFileSync, rmSync, unlinkSync, write } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { WalCorruptionError } from './errors.js';
@@ -71,14 +71,19 @@ export async function prepareSegmentFile(path: string, segmentBytes: number): Pr
   const fd = await openAsync(path, 'w+');
   try {
     const zeros = new Uint8Array(Math.min(ZERO_FILL_CHUNK_BYTES, segmentBytes));
-    for (let at = 0; at < segmentBytes; at += zeros.length) {
-      await writeAsync(fd, zeros, 0, Math.min(zeros.length, segmentBytes - at), at);
+    for (let at = 0; at < segmentBytes;) {
+      // On a nearly full disk a write may be short without an error; the next one then fails.
+      const { bytesWritten } = await writeAsync(fd, zeros, 0, Math.min(zeros.length, segmentBytes - at), at);
+      if (bytesWritten === 0) throw new Error(`wrote 0 bytes at offset ${at} of ${path}`);
+      at += bytesWritten;
     }
     // fsync, not fdatasync: the file's size changed and must be durable too.
     await fsyncAsync(fd);
     return fd;
   } catch (error) {
     closeSync(fd);
+    // On a full disk the partial file would hold the last free space hostage until a restart.
+    rmSync(path, { force: true });
     throw error;
   }
 }

@@ -68,7 +68,9 @@ export class SegmentWriter {
     if (last === undefined) throw new WalFailedError('resume needs at least one segment');
     const fd = openSync(join(dir, last.file), 'r+');
     if (resume.dirtyEnd > resume.validEnd) {
-      writeSync(fd, new Uint8Array(resume.dirtyEnd - resume.validEnd), 0, resume.dirtyEnd - resume.validEnd, resume.validEnd);
+      const dirtyBytes = resume.dirtyEnd - resume.validEnd;
+      const written = writeSync(fd, new Uint8Array(dirtyBytes), 0, dirtyBytes, resume.validEnd);
+      if (written !== dirtyBytes) throw new WalFailedError(`short write of ${written} of ${dirtyBytes} bytes wiping the torn tail of ${last.file}`);
       fdatasyncSync(fd);
     }
     return new SegmentWriter(dir, segmentBytes, status, resume, fd);
@@ -175,7 +177,8 @@ export class SegmentWriter {
       frame += size;
     }
     putCommit(bytes, view, at, at, groupCrc, this.lastBatchSeq);
-    writeSync(current.fd, bytes, 0, bytes.length, 0);
+    const written = writeSync(current.fd, bytes, 0, bytes.length, 0);
+    if (written !== bytes.length) throw new WalFailedError(`short write of ${written} of ${bytes.length} header bytes in ${current.summary.file}`);
     fdatasyncSync(current.fd);
     addToSlot(this.status, FSYNCS_SLOT, 1);
     addToSlot(this.status, BYTES_WRITTEN_SLOT, bytes.length);

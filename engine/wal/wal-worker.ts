@@ -9,7 +9,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { RingReader } from '../ring/byte-ring.js';
-import { errorToWire } from './errors.js';
+import { storageFaultMessage } from '../storage-fault.js';
+import { errorToWire, WalCorruptionError } from './errors.js';
 import { GroupCommitter } from './group-commit.js';
 import { LogReplayer } from './replay.js';
 import type { SegmentScan } from './segment-scan.js';
@@ -111,6 +112,8 @@ async function run(): Promise<void> {
 }
 
 run().then(() => port.close(), (error: unknown) => {
-  post({ type: 'failed', error: errorToWire(error) });
+  const wire = errorToWire(error);
+  // Corruption names its file and offset; any other failure is a storage fault: say how full the disk is.
+  post({ type: 'failed', error: error instanceof WalCorruptionError ? wire : { ...wire, message: storageFaultMessage(wire.message, config.dir) } });
   port.close();
 });

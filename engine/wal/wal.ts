@@ -229,6 +229,14 @@ export class Wal {
     return this.closing;
   }
 
+  /**
+   * Rejects with the WAL's failure (a write, fsync or worker failure) whenever it happens, also if
+   * it already did; never settles while the WAL works. A clean close is not a failure.
+   */
+  whenFailed(): Promise<never> {
+    return this.failed;
+  }
+
   /** Write-path counters since open. */
   stats(): WalStats {
     return readStats(this.status);

@@ -35,6 +35,7 @@ function scriptedLeader(commitIndex: number, appliedIndex: number, leaseKeys: (i
       return Promise.resolve({ revision: 1, response: 'lease_grant' in request ? { ...request.lease_grant, error: '' } : {} });
     },
     readIndex: <T>(read: () => T) => Promise.resolve(read()),
+    checkServing: () => {},
     applier: {
       get appliedIndex() { return state.appliedIndex; },
       revision: 1,

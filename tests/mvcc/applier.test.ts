@@ -159,6 +159,32 @@ test('a gap in the entries stops the worker instead of skipping an entry', async
   }
 });
 
+/** How `promise` stands after the turns `settleMs` gives it: 'rejected', 'resolved' or 'pending'. */
+async function stateOf(promise: Promise<unknown>, settleMs = 50): Promise<string> {
+  return Promise.race([promise.then(() => 'resolved', () => 'rejected'), new Promise<string>((resolve) => setTimeout(() => resolve('pending'), settleMs))]);
+}
+
+test('a store fault ends the worker and is reported by whenFailed, naming the entries and the free space; a close is no fault', async () => {
+  const faulty = tempDir();
+  const healthy = tempDir();
+  const applier = await Applier.open({ path: faulty.path });
+  const closed = await Applier.open({ path: healthy.path });
+  try {
+    // An entry the store cannot apply (here a gap) throws in the worker: no client caused it.
+    await applier.apply([entry(1, undefined), entry(3, undefined)]);
+    const fault = await applier.whenFailed().catch((error: Error) => error);
+    assert.match(fault.message, /^apply worker: applying entries 1-3 to the store failed: apply gap: entry 3 after applied index 1 \(\d+ bytes free in .*\)$/);
+    await assert.rejects(applier.waitApplied(3), (error) => error === fault);
+    await closed.apply([entry(1, { put: { key: b('k'), value: b('v') } })]);
+    await closed.close();
+    assert.equal(await stateOf(closed.whenFailed()), 'pending');
+  } finally {
+    await applier.close();
+    faulty.remove();
+    healthy.remove();
+  }
+});
+
 test('a physical compaction answers once the worker has finished it; reads below fail at once', async () => {
   const dir = tempDir();
   const applier = await Applier.open({ path: dir.path, compactionKeysPerChunk: 2 });

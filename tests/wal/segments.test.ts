@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { prepareSegmentFile, preparingPath } from '../../engine/wal/segment-files.js';
+import { mountTmpfs, tmpfsUnavailable, unmountTmpfs } from '../tmpfs.js';
 import { appendDurably, entries, openWal, segmentFiles, snapshotDurably, withTempDir } from './helpers.js';
 
 test('segments roll over when full; every segment replays in order', async () => {
@@ -66,5 +68,20 @@ test('after releasing everything but the current segment, a reopen still finds t
     assert.equal(reopened.replay.entries[0]?.index, 1001);
     assert.equal(reopened.replay.entries.at(-1)?.index, 1500);
     await reopened.wal.close();
+  });
+});
+
+test('a segment that cannot be prepared for lack of space is removed, not left holding the space', {
+  skip: tmpfsUnavailable(),
+}, async () => {
+  await withTempDir(async (dir) => {
+    mountTmpfs(dir, 1);
+    try {
+      const path = preparingPath(dir, 1);
+      await assert.rejects(prepareSegmentFile(path, 2 * 1024 * 1024), /ENOSPC/);
+      assert.equal(existsSync(path), false);
+    } finally {
+      unmountTmpfs(dir);
+    }
   });
 });

@@ -141,8 +141,24 @@ test('an I/O failure in the worker is fatal: waiters reject and later appends th
       }
     }
     assert.ok(failure instanceof WalFailedError, `expected WalFailedError, got ${String(failure)}`);
+    // The fault names where it happened and the free space there (here: none to tell, the directory is gone).
+    assert.match((failure as Error).message, /^wal: ENOENT: .* \(free space in .* unknown: ENOENT.*\)$/);
+    await assert.rejects(wal.whenFailed(), (error) => error === failure);
     assert.throws(() => wal.append(entries(1, 1, 1)), WalFailedError);
     await assert.rejects(wal.close(), WalFailedError);
+  });
+});
+
+test('a clean close is no fault: whenFailed never settles', async () => {
+  await withTempDir(async (dir) => {
+    const { wal } = await openWal(dir);
+    await appendDurably(wal, entries(1, 10, 1));
+    await wal.close();
+    const settled = await Promise.race([
+      wal.whenFailed().then(() => 'resolved', () => 'rejected'),
+      new Promise((resolve) => setTimeout(() => resolve('pending'), 50)),
+    ]);
+    assert.equal(settled, 'pending');
   });
 });
 

@@ -1,0 +1,89 @@
+/**
+ * SnapshotTransfers tells the faults of this member's own disk from a network failure: the first
+ * stops the member (onStorageFault), the second only fails the transfer, which the core retries.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SnapshotTransfers } from '../../engine/node/snapshot-transfers.js';
+import { MessageType, makeMessage, type Message } from '../../engine/raft/message.js';
+import { SnapshotStatus } from '../../engine/raft/raw-node.js';
+import type { SnapshotPool } from '../../engine/snapshot/snapshot-pool.js';
+import type { StoreSnapshotInfo } from '../../engine/snapshot/store-snapshot.js';
+import type { PeerTransport } from '../../net/peer/peer-transport.js';
+import { mountTmpfs, tmpfsUnavailable, unmountTmpfs } from '../tmpfs.js';
+import { waitFor } from './cluster-harness.js';
+
+/** Transfers in `dir` whose storage faults land in `faults`; sending is not used. */
+function receivingTransfers(dir: string, faults: Error[]): SnapshotTransfers {
+  return new SnapshotTransfers({
+    dir, kvPath: join(dir, 'kv'),
+    pool: {} as SnapshotPool,
+    transport: {} as PeerTransport<Message>,
+    install: async () => {},
+    log: () => {},
+    reportSnapshot: () => {},
+    onStorageFault: (error) => faults.push(error),
+  });
+}
+
+test('a snapshot that cannot be written to this member\'s disk is a storage fault; one the network fails to send is not', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-snap-'));
+  const faults: Error[] = [];
+  const reports: SnapshotStatus[] = [];
+  let diskFull = true;
+  const pool = {
+    writeSnapshot: async (_kvPath: string, outPath: string): Promise<StoreSnapshotInfo> => {
+      if (diskFull) throw new Error('ENOSPC: no space left on device, write');
+      writeFileSync(outPath, 'snapshot');
+      return { path: outPath, appliedIndex: 1, appliedTerm: 1, bytes: 8, rows: 0 };
+    },
+  };
+  const transport = { sendSnapshot: async (): Promise<void> => { throw new Error('connection reset by peer'); } };
+  const transfers = new SnapshotTransfers({
+    dir, kvPath: join(dir, 'kv'),
+    pool: pool as unknown as SnapshotPool,
+    transport: transport as unknown as PeerTransport<Message>,
+    install: async () => {},
+    log: () => {},
+    reportSnapshot: (_to, status) => reports.push(status),
+    onStorageFault: (error) => faults.push(error),
+  });
+  const snapshotTo2 = makeMessage({ type: MessageType.MsgSnap, from: 1, to: 2 });
+  try {
+    transfers.send(snapshotTo2);
+    await waitFor('the first transfer to end', () => reports.length === 1);
+    assert.equal(faults.length, 1);
+    assert.match(faults[0]!.message, /^writing a snapshot for 2 failed: ENOSPC: no space left on device, write \(\d+ bytes free in .*\)$/);
+
+    diskFull = false;
+    transfers.send(snapshotTo2);
+    await waitFor('the second transfer to end', () => reports.length === 2);
+    assert.equal(faults.length, 1, 'a transfer the network failed is no storage fault');
+    assert.deepEqual(reports, [SnapshotStatus.Failure, SnapshotStatus.Failure], 'the core hears of both failures');
+  } finally {
+    await transfers.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a snapshot from the leader that does not fit on this member\'s disk is a storage fault', { skip: tmpfsUnavailable() }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-snap-'));
+  mountTmpfs(dir, 1);
+  const faults: Error[] = [];
+  const transfers = receivingTransfers(dir, faults);
+  try {
+    const sink = transfers.incoming(1)!;
+    await assert.rejects(sink.write(new Uint8Array(2 * 1024 * 1024)), /^Error: writing the snapshot from 1 failed: ENOSPC/);
+    sink.abort();
+    await waitFor('the aborted transfer to close and remove its file', () => readdirSync(dir).every((name) => !name.endsWith('.snap')));
+    assert.equal(faults.length, 1);
+    assert.match(faults[0]!.message, /\(\d+ bytes free in .*\)$/);
+  } finally {
+    await transfers.close();
+    unmountTmpfs(dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
