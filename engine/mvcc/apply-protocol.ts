@@ -80,6 +80,7 @@ export interface RestoreOutcome {
 /** A read only the worker can answer: it needs the key index or the lease keys. */
 export type StoreRead =
   | { op: 'range'; request: RangeRequest }
+  | { op: 'range_encoded'; request: RangeRequest }
   | { op: 'hash_kv'; request: HashKVRequest }
   | { op: 'txn'; request: TxnRequest }
   | { op: 'history'; from_rev: number; to_rev: number; events_max: number; prev_kv: boolean }
@@ -88,6 +89,8 @@ export type StoreRead =
 /** What each read answers. */
 export interface StoreReadResults {
   range: Revisioned<RangeResponse>;
+  /** The response's fields after its header, as protobuf (range-encode.ts). */
+  range_encoded: { body: Uint8Array; revision: number };
   hash_kv: Revisioned<HashKVResponse>;
   txn: Revisioned<TxnResponse>;
   history: HistoryChunk | { compactRevision: number };

@@ -1,11 +1,28 @@
 /** etcd's KV service over gRPC: a thin adapter of KvServer. */
 import type { KvServer } from '../../engine/node/kv-server.js';
 import { compactionRequestFrom, deleteRangeRequestFrom, putRequestFrom, rangeRequestFrom, txnRequestFrom } from './kv-convert.js';
-import type { UnaryHandler } from './raw/unary-call.js';
+import { encodeResponseHeader, varintBytes, writeVarint } from './proto-writer.js';
+import { EncodedMessage, type UnaryHandler } from './raw/unary-call.js';
+
+/** RangeResponse field 1 (header), length-delimited. */
+const HEADER_TAG = (1 << 3) | 2;
+
+/**
+ * A Range answered with the body the apply worker encoded: the header is the only part encoded
+ * here, so a large range costs the main thread no decode and no re-encode of its keys.
+ */
+async function range(kv: KvServer, request: Parameters<typeof rangeRequestFrom>[0]): Promise<EncodedMessage> {
+  const { header, body } = await kv.rangeEncoded(rangeRequestFrom(request));
+  const encoded = encodeResponseHeader(header);
+  const field = Buffer.allocUnsafe(1 + varintBytes(encoded.length));
+  field[0] = HEADER_TAG;
+  writeVarint(field, 1, encoded.length);
+  return new EncodedMessage([field, encoded, body]);
+}
 
 export function kvService(kv: KvServer): Record<string, UnaryHandler> {
   return {
-    Range: (request: Parameters<typeof rangeRequestFrom>[0]) => kv.range(rangeRequestFrom(request)),
+    Range: (request: Parameters<typeof rangeRequestFrom>[0]) => range(kv, request),
     Put: (request: Parameters<typeof putRequestFrom>[0]) => kv.put(putRequestFrom(request)),
     DeleteRange: (request: Parameters<typeof deleteRangeRequestFrom>[0]) => kv.deleteRange(deleteRangeRequestFrom(request)),
     Txn: (request: Parameters<typeof txnRequestFrom>[0]) => kv.txn(txnRequestFrom(request)),

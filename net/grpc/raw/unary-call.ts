@@ -17,6 +17,18 @@ import type { RawGrpcHandler } from './raw-routes.js';
 /** A unary method's work: its decoded request in, its response (or a thrown EtcdError) out. */
 export type UnaryHandler = (request: never) => unknown;
 
+/**
+ * A response a handler has already encoded as protobuf, in parts (a header encoded here, a body
+ * encoded elsewhere): it is framed and written as it is, part by part, never copied into one.
+ */
+export class EncodedMessage {
+  constructor(readonly parts: readonly Uint8Array[]) {}
+
+  get length(): number {
+    return this.parts.reduce((total, part) => total + part.length, 0);
+  }
+}
+
 class RawUnaryCall extends RawServerCall {
   private request: unknown;
   private received = false;
@@ -62,6 +74,7 @@ class RawUnaryCall extends RawServerCall {
 
   private respond(response: unknown): void {
     if (this.ended) return;
+    if (response instanceof EncodedMessage) return this.respondEncoded(response);
     let body: Buffer;
     try {
       body = this.method.responseSerialize(response);
@@ -75,6 +88,18 @@ class RawUnaryCall extends RawServerCall {
     this.sendHeaders();
     // grpc-js ends a successful call with the details "OK".
     this.end(GrpcCode.OK, 'OK', framed);
+  }
+
+  private respondEncoded(response: EncodedMessage): void {
+    const prefix = Buffer.allocUnsafe(MESSAGE_PREFIX_BYTES);
+    prefix[0] = 0;
+    prefix.writeUInt32BE(response.length, 1);
+    const parts = [prefix, ...response.parts];
+    this.sendHeaders();
+    // HTTP/2 flow control queues what the client has not taken yet; each part is written once.
+    for (const part of parts.slice(0, -1)) this.stream.write(part);
+    const last = parts[parts.length - 1]!;
+    this.end(GrpcCode.OK, 'OK', Buffer.from(last.buffer, last.byteOffset, last.byteLength));
   }
 
   protected release(): void {
