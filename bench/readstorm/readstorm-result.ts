@@ -89,6 +89,13 @@ export function noElection(run: ServerRun): boolean {
   return leaderChangesOf(run) === 0 && run.storm.raft_before.term !== null && run.storm.raft_before.term === run.storm.raft_after.term;
 }
 
+/** The leader most members name (null when none names one). */
+export function agreedLeader(status: RaftStatus): string | null {
+  const votes = new Map<string, number>();
+  for (const { leader } of Object.values(status.members)) if (leader !== null) votes.set(leader, (votes.get(leader) ?? 0) + 1);
+  return [...votes].sort(([, a], [, b]) => b - a)[0]?.[0] ?? null;
+}
+
 function fixed(value: number, digits: number): string {
   return Number.isFinite(value) ? value.toFixed(digits) : '-';
 }
@@ -143,9 +150,10 @@ export function readStormMarkdown(result: ReadStormResult): string {
     row('prober\'s own event-loop delay max ms', runs, (r) => fixed(r.storm.prober_loop_delay_max_ms, 1)),
     row('**leader changes during the storm**', runs, (r) => `**${leaderChangesOf(r)}**${noElection(r) ? ' (no election)' : ''}`),
     row('raft term before -> after', runs, (r) => `${r.storm.raft_before.term ?? '?'} -> ${r.storm.raft_after.term ?? '?'}`),
-    row('leader before -> after', runs, (r) => `${r.leader} -> ${Object.values(r.storm.raft_after.members).find((m) => m.leader !== null)?.leader ?? '?'}`),
+    row('leader before -> after', runs, (r) => `${r.leader} -> ${agreedLeader(r.storm.raft_after) ?? '?'}`),
     row('heartbeats sent late (heartbeat_send_failures_total)', runs,
-      (r) => (r.storm.heartbeat_send_failures === null ? 'no such metric' : Object.entries(r.storm.heartbeat_send_failures).map(([m, n]) => `${m} ${n}`).join(', '))),
+      (r) => (r.storm.heartbeat_send_failures === null ? 'no such metric'
+        : Object.entries(r.storm.heartbeat_send_failures).sort(([a], [b]) => a.localeCompare(b)).map(([m, n]) => `${m} ${n}`).join(', '))),
     row('full ranges completed', runs, (r) => `${r.storm.ranges.count} (${fixed(r.storm.ranges.megabytes_per_sec, 0)} MB/s)`),
     row('range p50 / p99 / max s', runs, (r) => latencyCell(r.storm.ranges, 's')),
     row('range errors, incomplete answers', runs, (r) => `${r.storm.ranges.errors}, ${r.storm.ranges.incomplete}`),
