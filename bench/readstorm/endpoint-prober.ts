@@ -1,9 +1,9 @@
 /**
  * GETs one URL of a member (/health, /version) every `intervalMs` on a fixed schedule (open loop:
  * a slow answer does not delay the next probe, so a frozen member is charged every probe that met
- * the freeze, as a load balancer polling it would be) and records each probe's latency. A probe still unanswered
- * after `timeoutMs` is aborted and recorded as `timeoutMs` long and failed. At most
- * timeoutMs / intervalMs probes are in flight.
+ * the freeze, as a load balancer polling it would be) and records each probe's latency. A probe
+ * still unanswered after `timeoutMs` is aborted and recorded as `timeoutMs` long and failed. At
+ * most timeoutMs / intervalMs probes are in flight.
  *
  * The prober's own event loop is watched too (perf_hooks): a probe can only be as punctual as the
  * process sending it, so the report says how late this process itself ever was.
