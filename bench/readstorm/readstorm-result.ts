@@ -8,6 +8,7 @@ import type { ServerKind } from '../cluster/bench-cluster.js';
 import type { MemberSummary } from '../cluster/bench-result.js';
 import type { MemberSample } from '../cluster/member-sampler.js';
 import type { BenchRunHeader } from '../common/cluster-session.js';
+import type { MemberCounter } from './member-counter.js';
 import type { RaftStatus } from './raft-status.js';
 import type { ReadStormPlan } from './readstorm-args.js';
 import type { CallLatency, Probe, ProbeSummary } from './readstorm-stats.js';
@@ -43,10 +44,10 @@ export interface ServerRun {
     version: ProbeSummary;
     /** The longest the probing process's own event loop was late: probes cannot be more punctual than this. */
     prober_loop_delay_max_ms: number;
-    /** Deltas of etcd_server_leader_changes_seen_total per member over the storm. */
-    leader_changes: Record<string, number>;
+    /** Deltas of etcd_server_leader_changes_seen_total per member over the storm (null: the member's /metrics did not answer). */
+    leader_changes: MemberCounter;
     /** Deltas of etcd_server_heartbeat_send_failures_total per member (etcd: heartbeats the leader sent late); null when the server has no such metric. */
-    heartbeat_send_failures: Record<string, number> | null;
+    heartbeat_send_failures: MemberCounter | null;
     raft_before: RaftStatus;
     raft_after: RaftStatus;
     ranges: CallLatency & { errors: number; incomplete: number; first_error: string | null; megabytes_per_sec: number };
@@ -79,14 +80,15 @@ export function workloadOf(plan: ReadStormPlan): ReadStormResult['workload'] {
   };
 }
 
-/** The largest leader-change count any member saw over the storm (every member counts each change it sees). */
+/** The largest leader-change count any member saw over the storm (every member counts each change it sees); members not read are left out. */
 export function leaderChangesOf(run: ServerRun): number {
-  return Math.max(0, ...Object.values(run.storm.leader_changes));
+  return Math.max(0, ...Object.values(run.storm.leader_changes).filter((changes): changes is number => changes !== null));
 }
 
-/** True when the storm caused no election: no member saw a leader change and the term did not move. */
+/** True when the storm caused no election: every member was read and saw no leader change, and the term did not move. */
 export function noElection(run: ServerRun): boolean {
-  return leaderChangesOf(run) === 0 && run.storm.raft_before.term !== null && run.storm.raft_before.term === run.storm.raft_after.term;
+  const everyMemberRead = Object.values(run.storm.leader_changes).every((changes) => changes !== null);
+  return everyMemberRead && leaderChangesOf(run) === 0 && run.storm.raft_before.term !== null && run.storm.raft_before.term === run.storm.raft_after.term;
 }
 
 /** The leader most members name (null when none names one). */
@@ -148,12 +150,13 @@ export function readStormMarkdown(result: ReadStormResult): string {
     row('leader /version p50 / p99 / max ms', runs, (r) => latencyCell(r.storm.version, 'ms')),
     row('/version failures (timeouts) / probes', runs, (r) => `${r.storm.version.failures} (${r.storm.version.timeouts}) / ${r.storm.version.count}`),
     row('prober\'s own event-loop delay max ms', runs, (r) => fixed(r.storm.prober_loop_delay_max_ms, 1)),
-    row('**leader changes during the storm**', runs, (r) => `**${leaderChangesOf(r)}**${noElection(r) ? ' (no election)' : ''}`),
+    row('**leader changes during the storm**', runs,
+      (r) => `**${leaderChangesOf(r)}**${noElection(r) ? ' (no election)' : ''}${Object.values(r.storm.leader_changes).includes(null) ? ' (a member\'s /metrics did not answer)' : ''}`),
     row('raft term before -> after', runs, (r) => `${r.storm.raft_before.term ?? '?'} -> ${r.storm.raft_after.term ?? '?'}`),
     row('leader before -> after', runs, (r) => `${r.leader} -> ${agreedLeader(r.storm.raft_after) ?? '?'}`),
     row('heartbeats sent late (heartbeat_send_failures_total)', runs,
       (r) => (r.storm.heartbeat_send_failures === null ? 'no such metric'
-        : Object.entries(r.storm.heartbeat_send_failures).sort(([a], [b]) => a.localeCompare(b)).map(([m, n]) => `${m} ${n}`).join(', '))),
+        : Object.entries(r.storm.heartbeat_send_failures).sort(([a], [b]) => a.localeCompare(b)).map(([m, n]) => `${m} ${n ?? '?'}`).join(', '))),
     row('full ranges completed', runs, (r) => `${r.storm.ranges.count} (${fixed(r.storm.ranges.megabytes_per_sec, 0)} MB/s)`),
     row('range p50 / p99 / max s', runs, (r) => latencyCell(r.storm.ranges, 's')),
     row('range errors, incomplete answers', runs, (r) => `${r.storm.ranges.errors}, ${r.storm.ranges.incomplete}`),

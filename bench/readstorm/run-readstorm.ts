@@ -17,17 +17,18 @@ import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
-import type { BenchCluster, BenchMember, ServerKind } from '../cluster/bench-cluster.js';
+import type { BenchMember, ServerKind } from '../cluster/bench-cluster.js';
 import { summarizeMembers } from '../cluster/bench-result.js';
 import { MemberSampler } from '../cluster/member-sampler.js';
 import { forkChild, nextMessage, releaseChild } from '../common/child-ipc.js';
 import {
-  commandLine, counterDeltas, leaderIndex, scrapeCounters, sleep, sourceState, startCluster, stopCluster, stopClustersOnSignal,
+  commandLine, leaderIndex, sleep, sourceState, startCluster, stopCluster, stopClustersOnSignal,
 } from '../common/cluster-session.js';
 import { UsageError } from '../load/load-options.js';
 import { machineInfo } from '../micro/report.js';
 import { ANSWERED, EndpointProber, HEALTHY } from './endpoint-prober.js';
 import { loadKeys } from './key-loader.js';
+import { counterDelta, readMemberCounter, unexported } from './member-counter.js';
 import { raftStatus } from './raft-status.js';
 import { parseReadStormArgs, type ReadStormPlan } from './readstorm-args.js';
 import { leaderChangesOf, noElection, readStormMarkdown, workloadOf, type ReadStormResult, type ServerRun } from './readstorm-result.js';
@@ -67,12 +68,6 @@ function progressPrinter(label: string, child: ChildProcess): () => void {
     process.stderr.write(`${label} ${second}s: ${counts.ranges} ranges, ${counts.hashKvs} HashKV answered\n`);
   }, 1000);
   return () => { clearInterval(timer); child.off('message', onMessage); };
-}
-
-/** Whether the server exports `name` at all: scrapeCounters reads an absent series as 0, which would pass for "none happened". */
-async function exported(cluster: BenchCluster, name: string): Promise<boolean> {
-  const text = await fetch(cluster.members[0]!.metricsUrl, { signal: AbortSignal.timeout(2000) }).then((r) => r.text(), () => '');
-  return text.split('\n').some((line) => line.startsWith(`${name} `));
 }
 
 async function singleRange(child: ChildProcess, pid: number): Promise<ServerRun['single_range']> {
@@ -115,9 +110,8 @@ async function runServer(plan: ReadStormPlan, kind: ServerKind): Promise<ServerR
     process.stderr.write(`${kind}: one full range alone: ${(single.latency_ms / 1000).toFixed(2)} s, leader RSS ` +
       `${(single.leader_rss_before_bytes / 2 ** 20).toFixed(0)} -> ${(single.leader_rss_peak_bytes / 2 ** 20).toFixed(0)} MiB\n`);
     await sleep(SETTLE_MS);
-    const countedNames = [LEADER_CHANGES, HEARTBEAT_SEND_FAILURES];
-    const hasHeartbeatFailures = await exported(cluster, HEARTBEAT_SEND_FAILURES);
-    const countersBefore = await scrapeCounters(cluster, countedNames);
+    const changesBefore = await readMemberCounter(cluster.members, LEADER_CHANGES);
+    const lateBefore = await readMemberCounter(cluster.members, HEARTBEAT_SEND_FAILURES);
     const raftBefore = await raftStatus(cluster.members);
     const sampler = new MemberSampler(cluster.members);
     const rss = new RssPeakSampler(pid, STORM_RSS_INTERVAL_MS);
@@ -132,9 +126,9 @@ async function runServer(plan: ReadStormPlan, kind: ServerKind): Promise<ServerR
     const [healthProbes, versionProbes] = await Promise.all([health.stop(), version.stop()]);
     const rssPeak = rss.stop();
     const samples = await sampler.stop();
-    const deltas = counterDeltas(countersBefore, await scrapeCounters(cluster, countedNames));
+    const changes = counterDelta(changesBefore, await readMemberCounter(cluster.members, LEADER_CHANGES));
+    const late = counterDelta(lateBefore, await readMemberCounter(cluster.members, HEARTBEAT_SEND_FAILURES));
     const raftAfter = await raftStatus(cluster.members);
-    const pick = (name: string): Record<string, number> => Object.fromEntries(Object.entries(deltas).map(([member, series]) => [member, series[name] ?? 0]));
     return {
       server: kind, server_version: cluster.version, load_average_at_start: loadAverage, leader: leader.name, load_seconds: loadSeconds, single_range: single,
       storm: {
@@ -142,8 +136,8 @@ async function runServer(plan: ReadStormPlan, kind: ServerKind): Promise<ServerR
         health: summarizeProbes(healthProbes.probes, plan.probeTimeoutMs),
         version: summarizeProbes(versionProbes.probes, plan.probeTimeoutMs),
         prober_loop_delay_max_ms: Math.max(healthProbes.loopDelayMaxMs, versionProbes.loopDelayMaxMs),
-        leader_changes: pick(LEADER_CHANGES),
-        heartbeat_send_failures: hasHeartbeatFailures ? pick(HEARTBEAT_SEND_FAILURES) : null,
+        leader_changes: changes,
+        heartbeat_send_failures: unexported(lateBefore) ? null : late,
         raft_before: raftBefore, raft_after: raftAfter,
         ...stormFigures(storm),
         leader_rss_before_bytes: rss.firstBytes, leader_rss_peak_bytes: rssPeak,
