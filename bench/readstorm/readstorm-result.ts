@@ -30,6 +30,9 @@ export interface ServerRun {
     leader_rss_before_bytes: number;
     /** Highest leader RSS read every SINGLE_RANGE_RSS_INTERVAL_MS while the range ran. */
     leader_rss_peak_bytes: number;
+    /** The highest Raft term of the members just before and just after it (null when none answered). */
+    term_before: number | null;
+    term_after: number | null;
   };
   storm: {
     /** Seconds the clients started calls; wall_s runs until the last call in flight at the end was answered. */
@@ -170,6 +173,7 @@ export function readStormMarkdown(result: ReadStormResult): string {
     row('storm client CPU', runs, (r) => `${fixed(r.storm.client_cores * 100, 0)}%`),
     row('**one full range alone: leader RSS before -> peak MiB**', runs,
       (r) => `**${mib(r.single_range.leader_rss_before_bytes)} -> ${mib(r.single_range.leader_rss_peak_bytes)}**`),
+    row('one full range alone: raft term before -> after', runs, (r) => `${r.single_range.term_before ?? '?'} -> ${r.single_range.term_after ?? '?'}`),
     row('one full range alone: s, MB answered', runs,
       (r) => `${fixed(r.single_range.latency_ms / 1000, 2)}, ${fixed(r.single_range.bytes / 1e6, 1)}${r.single_range.error === null ? '' : ` (${r.single_range.error})`}`),
     row('key load s', runs, (r) => fixed(r.load_seconds, 1)),

@@ -70,13 +70,18 @@ function progressPrinter(label: string, child: ChildProcess): () => void {
   return () => { clearInterval(timer); child.off('message', onMessage); };
 }
 
-async function singleRange(child: ChildProcess, pid: number): Promise<ServerRun['single_range']> {
-  const rss = new RssPeakSampler(pid, SINGLE_RANGE_RSS_INTERVAL_MS);
+/** One full range alone on the leader, its RSS read every 20 ms, and the term around it (does one range alone cause an election?). */
+async function singleRange(child: ChildProcess, leader: BenchMember, members: readonly BenchMember[]): Promise<ServerRun['single_range']> {
+  const termBefore = (await raftStatus(members)).term;
+  const rss = new RssPeakSampler(leader.process.pid!, SINGLE_RANGE_RSS_INTERVAL_MS);
   const done = nextMessage<StormMessage, 'single-range-done'>(child, 'single-range-done', CALL_DEADLINE_MS + 10_000);
   send(child, { type: 'single-range' });
   const { call } = await done;
   const peak = rss.stop();
-  return { latency_ms: call.latencyMs, kvs: call.kvs, bytes: call.bytes, error: call.error, leader_rss_before_bytes: rss.firstBytes, leader_rss_peak_bytes: peak };
+  return {
+    latency_ms: call.latencyMs, kvs: call.kvs, bytes: call.bytes, error: call.error, leader_rss_before_bytes: rss.firstBytes, leader_rss_peak_bytes: peak,
+    term_before: termBefore, term_after: (await raftStatus(members)).term,
+  };
 }
 
 function stormFigures(storm: StormResult): Pick<ServerRun['storm'], 'ranges' | 'hashkv' | 'wall_s' | 'client_cores'> {
@@ -91,34 +96,19 @@ function stormFigures(storm: StormResult): Pick<ServerRun['storm'], 'ranges' | '
   };
 }
 
-async function runServer(plan: ReadStormPlan, kind: ServerKind): Promise<ServerRun> {
-  const loadAverage = loadavg()[0]!;
-  process.stderr.write(`${kind}: starting a ${plan.members}-member cluster\n`);
-  const cluster = await startCluster(kind, plan.members, plan.dataRoot, plan.etcdBinary);
-  const child = forkChild(STORM_PROCESS);
-  let stopProgress = (): void => {};
+/** The storm on `leader`, with everything measured around it. */
+async function runStorm(plan: ReadStormPlan, kind: ServerKind, child: ChildProcess, leader: BenchMember, members: readonly BenchMember[]):
+  Promise<Pick<ServerRun, 'storm' | 'probes' | 'samples'>> {
+  const changesBefore = await readMemberCounter(members, LEADER_CHANGES);
+  const lateBefore = await readMemberCounter(members, HEARTBEAT_SEND_FAILURES);
+  const raftBefore = await raftStatus(members);
+  const sampler = new MemberSampler(members);
+  const rss = new RssPeakSampler(leader.process.pid!, STORM_RSS_INTERVAL_MS);
+  const health = new EndpointProber(leader.healthUrl, plan.probeIntervalMs, plan.probeTimeoutMs, HEALTHY);
+  const version = new EndpointProber(versionUrl(leader), plan.probeIntervalMs, plan.probeTimeoutMs, ANSWERED);
+  const stopProgress = progressPrinter(kind, child);
+  const durationMs = plan.durationSeconds * 1000;
   try {
-    const loadSeconds = await loadKeys(cluster.members[await leaderIndex(cluster)]!.grpcTarget, plan.keys, plan.valueSize, plan.loadInFlight);
-    process.stderr.write(`${kind}: ${plan.keys} keys of ${plan.valueSize} B loaded in ${loadSeconds.toFixed(1)} s\n`);
-    const leader = cluster.members[await leaderIndex(cluster)]!;
-    const pid = leader.process.pid!;
-    const ready = nextMessage<StormMessage, 'ready'>(child, 'ready', READY_TIMEOUT_MS);
-    send(child, { type: 'plan', plan: { target: leader.grpcTarget, rangeClients: plan.rangeClients, hashKvClients: plan.hashKvClients, keys: plan.keys } });
-    await ready;
-    await sleep(SETTLE_MS);
-    const single = await singleRange(child, pid);
-    process.stderr.write(`${kind}: one full range alone: ${(single.latency_ms / 1000).toFixed(2)} s, leader RSS ` +
-      `${(single.leader_rss_before_bytes / 2 ** 20).toFixed(0)} -> ${(single.leader_rss_peak_bytes / 2 ** 20).toFixed(0)} MiB\n`);
-    await sleep(SETTLE_MS);
-    const changesBefore = await readMemberCounter(cluster.members, LEADER_CHANGES);
-    const lateBefore = await readMemberCounter(cluster.members, HEARTBEAT_SEND_FAILURES);
-    const raftBefore = await raftStatus(cluster.members);
-    const sampler = new MemberSampler(cluster.members);
-    const rss = new RssPeakSampler(pid, STORM_RSS_INTERVAL_MS);
-    const health = new EndpointProber(leader.healthUrl, plan.probeIntervalMs, plan.probeTimeoutMs, HEALTHY);
-    const version = new EndpointProber(versionUrl(leader), plan.probeIntervalMs, plan.probeTimeoutMs, ANSWERED);
-    stopProgress = progressPrinter(kind, child);
-    const durationMs = plan.durationSeconds * 1000;
     const result = nextMessage<StormMessage, 'result'>(child, 'result', durationMs + CALL_DEADLINE_MS + 30_000);
     send(child, { type: 'storm', durationMs });
     const storm = (await result).result;
@@ -126,11 +116,9 @@ async function runServer(plan: ReadStormPlan, kind: ServerKind): Promise<ServerR
     const [healthProbes, versionProbes] = await Promise.all([health.stop(), version.stop()]);
     const rssPeak = rss.stop();
     const samples = await sampler.stop();
-    const changes = counterDelta(changesBefore, await readMemberCounter(cluster.members, LEADER_CHANGES));
-    const late = counterDelta(lateBefore, await readMemberCounter(cluster.members, HEARTBEAT_SEND_FAILURES));
-    const raftAfter = await raftStatus(cluster.members);
+    const changes = counterDelta(changesBefore, await readMemberCounter(members, LEADER_CHANGES));
+    const late = counterDelta(lateBefore, await readMemberCounter(members, HEARTBEAT_SEND_FAILURES));
     return {
-      server: kind, server_version: cluster.version, load_average_at_start: loadAverage, leader: leader.name, load_seconds: loadSeconds, single_range: single,
       storm: {
         duration_s: plan.durationSeconds,
         health: summarizeProbes(healthProbes.probes, plan.probeTimeoutMs),
@@ -138,7 +126,7 @@ async function runServer(plan: ReadStormPlan, kind: ServerKind): Promise<ServerR
         prober_loop_delay_max_ms: Math.max(healthProbes.loopDelayMaxMs, versionProbes.loopDelayMaxMs),
         leader_changes: changes,
         heartbeat_send_failures: unexported(lateBefore) ? null : late,
-        raft_before: raftBefore, raft_after: raftAfter,
+        raft_before: raftBefore, raft_after: await raftStatus(members),
         ...stormFigures(storm),
         leader_rss_before_bytes: rss.firstBytes, leader_rss_peak_bytes: rssPeak,
         members: summarizeMembers(samples, 0),
@@ -147,7 +135,33 @@ async function runServer(plan: ReadStormPlan, kind: ServerKind): Promise<ServerR
       samples,
     };
   } finally {
+    // On a failure the probers and samplers are left to the process's exit; only the progress timer would print on.
     stopProgress();
+  }
+}
+
+async function runServer(plan: ReadStormPlan, kind: ServerKind): Promise<ServerRun> {
+  const loadAverage = loadavg()[0]!;
+  process.stderr.write(`${kind}: starting a ${plan.members}-member cluster\n`);
+  const cluster = await startCluster(kind, plan.members, plan.dataRoot, plan.etcdBinary);
+  const child = forkChild(STORM_PROCESS);
+  try {
+    const loadSeconds = await loadKeys(cluster.members[await leaderIndex(cluster)]!.grpcTarget, plan.keys, plan.valueSize, plan.loadInFlight);
+    process.stderr.write(`${kind}: ${plan.keys} keys of ${plan.valueSize} B loaded in ${loadSeconds.toFixed(1)} s\n`);
+    const leader = cluster.members[await leaderIndex(cluster)]!;
+    const ready = nextMessage<StormMessage, 'ready'>(child, 'ready', READY_TIMEOUT_MS);
+    send(child, { type: 'plan', plan: { target: leader.grpcTarget, rangeClients: plan.rangeClients, hashKvClients: plan.hashKvClients, keys: plan.keys } });
+    await ready;
+    await sleep(SETTLE_MS);
+    const single = await singleRange(child, leader, cluster.members);
+    process.stderr.write(`${kind}: one full range alone: ${(single.latency_ms / 1000).toFixed(2)} s, leader RSS ` +
+      `${(single.leader_rss_before_bytes / 2 ** 20).toFixed(0)} -> ${(single.leader_rss_peak_bytes / 2 ** 20).toFixed(0)} MiB, term ${single.term_before} -> ${single.term_after}\n`);
+    await sleep(SETTLE_MS);
+    return {
+      server: kind, server_version: cluster.version, load_average_at_start: loadAverage, leader: leader.name, load_seconds: loadSeconds, single_range: single,
+      ...await runStorm(plan, kind, child, leader, cluster.members),
+    };
+  } finally {
     releaseChild(child);
     await stopCluster(cluster);
   }
