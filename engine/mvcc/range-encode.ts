@@ -14,7 +14,12 @@ const COUNT_TAG = (4 << 3) | 0;
 
 /** Fields 2-4 of etcdserverpb.RangeResponse. */
 export function encodeRangeBody(response: RangeResponse): Buffer {
-  const kvs = response.kvs.map((kv) => encodeKeyValue(kv));
+  return encodeRangeBodyOf(response.kvs.map((kv) => encodeKeyValue(kv)), response.more, response.count);
+}
+
+/** Fields 2-4 of etcdserverpb.RangeResponse, from kvs already encoded one by one (mvccpb.KeyValue each). */
+export function encodeRangeBodyOf(kvs: readonly Uint8Array[], more: boolean, count: number): Buffer {
+  const response = { more, count };
   let total = 0;
   for (const kv of kvs) total += 1 + varintBytes(kv.length) + kv.length;
   if (response.more) total += 2;

@@ -9,7 +9,8 @@
  */
 import { ErrCompacted, ErrFutureRev } from '../errors.js';
 import { compareBytes, type Backend, type ReadOptions } from './backend.js';
-import { decodeKeyValue } from './kv-codec.js';
+import { decodeKeyValue, encodeKeyValue } from './kv-codec.js';
+import { encodeRangeBody, encodeRangeBodyOf } from './range-encode.js';
 import type { IndexEntry, KeyIndex, KeyInterval } from './key-index.js';
 import { revisionToBytes } from './revision.js';
 import { SortOrder, SortTarget, type KeyValue, type RangeRequest, type RangeResponse } from './rpc.js';
@@ -113,12 +114,17 @@ export class RangeScan {
   private count = 0;
   private matched = 0;
   private readonly kvs: KeyValue[] = [];
+  /**
+   * With `encode` and no sort, each kv is encoded as it is visited (step by step) instead of kept
+   * as an object, so the protobuf body costs no long final step (encodedBody).
+   */
+  private readonly encoded: Uint8Array[] | undefined;
   /** The last key visited: the next step resumes after it. */
   private cursor: string | undefined;
   private finished = false;
 
   /** Throws ErrFutureRev / ErrCompacted for an unreadable revision. */
-  constructor(view: ReadView, private readonly request: RangeRequest) {
+  constructor(view: ReadView, private readonly request: RangeRequest, encode = false) {
     this.atRev = readRevision(view, request.revision);
     const target = request.sort_target ?? SortTarget.KEY;
     let order = request.sort_order ?? SortOrder.NONE;
@@ -131,6 +137,7 @@ export class RangeScan {
     this.compare = comparatorFor(target, order);
     this.limit = request.limit !== undefined && request.limit > 0 ? request.limit : Number.POSITIVE_INFINITY;
     this.readValue = request.keys_only !== true || (this.sorting && target === SortTarget.VALUE);
+    this.encoded = encode && !this.sorting ? [] : undefined;
   }
 
   /** Visits up to `keysMax` more keys of the range; true once the whole range is done. */
@@ -167,7 +174,9 @@ export class RangeScan {
     if ((minCreate > 0 && kv.create_revision < minCreate) || (maxCreate > 0 && kv.create_revision > maxCreate)) return;
     this.matched++;
     if (!this.sorting) {
-      if (this.matched <= this.limit) this.kvs.push(kv);
+      if (this.matched > this.limit) return;
+      if (this.encoded !== undefined) this.encoded.push(encodeKeyValue(kv));
+      else this.kvs.push(kv);
       return;
     }
     this.kvs.push(kv);
@@ -188,6 +197,12 @@ export class RangeScan {
     }
     if (this.request.keys_only === true && this.readValue) for (const kv of kvs) kv.value = new Uint8Array(0);
     return { kvs, more: this.matched > this.limit, count: this.count };
+  }
+
+  /** The response's protobuf body (fields 2-4, range-encode.ts), once step returned true. */
+  encodedBody(): Buffer {
+    if (this.encoded === undefined) return encodeRangeBody(this.response());
+    return encodeRangeBodyOf(this.encoded, this.matched > this.limit, this.count);
   }
 }
 

@@ -7,9 +7,7 @@
  */
 import { EtcdError } from '../errors.js';
 import type { ReadAnswer, StoreRead, StoreReadResults } from './apply-protocol.js';
-import { encodeRangeBody } from './range-encode.js';
-import type { RangeResponse } from './rpc.js';
-import type { MvccStore, Revisioned, SteppedRead } from './store.js';
+import type { MvccStore, SteppedRead } from './store.js';
 
 type Answerable = SteppedRead<StoreReadResults[StoreRead['op']]>;
 
@@ -21,22 +19,10 @@ function immediate<T>(value: T): SteppedRead<T> {
   return { compactRev: Number.POSITIVE_INFINITY, step: () => true, result: () => value };
 }
 
-/** A stepped range whose answer is its protobuf body, encoded here rather than on the main thread. */
-function encoded(read: SteppedRead<Revisioned<RangeResponse>>): SteppedRead<StoreReadResults['range_encoded']> {
-  return {
-    compactRev: read.compactRev,
-    step: () => read.step(),
-    result: () => {
-      const { response, revision } = read.result();
-      return { body: encodeRangeBody(response), revision };
-    },
-  };
-}
-
 function stepped(store: MvccStore, request: StoreRead): Answerable {
   switch (request.op) {
     case 'range': return store.rangeInSteps(request.request);
-    case 'range_encoded': return encoded(store.rangeInSteps(request.request));
+    case 'range_encoded': return store.rangeEncodedInSteps(request.request);
     case 'hash_kv': return store.hashKVInSteps(request.request);
     case 'txn': return immediate(store.readOnlyTxn(request.request));
     case 'history': return immediate(store.history(request.from_rev, request.to_rev, request.events_max, request.prev_kv));

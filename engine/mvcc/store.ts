@@ -265,6 +265,21 @@ export class MvccStore extends MvccReader {
     };
   }
 
+  /**
+   * etcd's Range in steps, answered as its protobuf body (fields after the header), encoded as the
+   * keys are visited; throws EtcdError at once for a bad revision.
+   */
+  rangeEncodedInSteps(request: RangeRequest, keysPerStep = this.rangeKeysPerStep): SteppedRead<{ body: Uint8Array; revision: number }> {
+    checkRangeRequest(request);
+    const { scan, revision, compactRev } = this.withIndexedView((view) => (
+      { scan: new RangeScan(view, request, true), revision: view.currentRev, compactRev: view.compactRev }));
+    return {
+      compactRev,
+      step: () => this.withIndexedView((view) => scan.step(view, keysPerStep)),
+      result: () => ({ body: scan.encodedBody(), revision }),
+    };
+  }
+
   /** etcd's HashKV in steps of `rowsPerStep` rows; throws EtcdError at once for a bad revision. */
   hashKVInSteps(request: HashKVRequest, rowsPerStep = HASH_ROWS_PER_STEP): SteppedRead<Revisioned<HashKVResponse>> {
     const { scan, revision } = this.withIndexedView((view) => ({ scan: new HashScan(view, request.revision), revision: view.currentRev }));
