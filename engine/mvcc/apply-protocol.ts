@@ -13,7 +13,8 @@
  * LMDB transaction committed (so a reader that sees the report also sees the data); a ReadReport
  * with the answers to READ records; a CompactedReport when a compaction is physically complete.
  * A report larger than one ring record is split into fragments: byte 0 of each record is 1 when
- * more fragments follow, 0 on the last one.
+ * more fragments follow, 0 on the last one; the first fragment then carries the report's whole
+ * length (u32 LE, bytes 1-4), so the reader copies each fragment once, into its place.
  */
 import { Packr } from 'msgpackr';
 import type { Entry } from '../raft/types.js';
@@ -30,6 +31,8 @@ export const KIND_RESTORE = 3;
 export const KIND_READ = 4;
 export const ENTRY_HEADER_BYTES = 24;
 const FRAGMENT_HEADER_BYTES = 1;
+/** The first fragment of a split report: the flag byte and the report's length. */
+const FIRST_FRAGMENT_HEADER_BYTES = 5;
 const FRAGMENT_MORE = 1;
 const FRAGMENT_LAST = 0;
 /** How long a blocked side sleeps between checks of a full ring (it is woken earlier by a notify). */
@@ -184,14 +187,16 @@ export function decodeEntryRecord(record: Uint8Array): Entry {
 /** Writes a report as one or more fragments, blocking (worker thread) while the ring is full. */
 export function writeReport(writer: RingWriter, report: WorkerReport): void {
   const bytes = packr.pack(report);
-  const partBytesMax = writer.recordBytesMax - FRAGMENT_HEADER_BYTES;
+  const split = bytes.length > writer.recordBytesMax - FRAGMENT_HEADER_BYTES;
   let offset = 0;
   do {
-    const part = bytes.subarray(offset, offset + partBytesMax);
+    const headerBytes = split && offset === 0 ? FIRST_FRAGMENT_HEADER_BYTES : FRAGMENT_HEADER_BYTES;
+    const part = bytes.subarray(offset, offset + writer.recordBytesMax - headerBytes);
     offset += part.length;
-    const record = new Uint8Array(FRAGMENT_HEADER_BYTES + part.length);
+    const record = new Uint8Array(headerBytes + part.length);
     record[0] = offset < bytes.length ? FRAGMENT_MORE : FRAGMENT_LAST;
-    record.set(part, FRAGMENT_HEADER_BYTES);
+    if (headerBytes === FIRST_FRAGMENT_HEADER_BYTES) new DataView(record.buffer).setUint32(1, bytes.length, true);
+    record.set(part, headerBytes);
     while (!writer.tryWrite(record)) {
       writer.publish();
       writer.waitForSpace(bytesToWaitFor(writer, record.length), RING_WAIT_MS);
@@ -202,7 +207,9 @@ export function writeReport(writer: RingWriter, report: WorkerReport): void {
 
 /** Reassembles reports from fragments (main thread). */
 export class ReportReader {
-  private parts: Uint8Array[] = [];
+  /** The split report being reassembled, and how much of it has arrived. */
+  private whole: Buffer | null = null;
+  private filled = 0;
 
   constructor(private readonly reader: RingReader) {}
 
@@ -210,12 +217,27 @@ export class ReportReader {
   drain(visit: (report: WorkerReport) => void): void {
     const reports: WorkerReport[] = [];
     this.reader.drain((record) => {
-      // The record aliases shared memory: copy the fragment before the ring reuses it.
-      this.parts.push(record.slice(FRAGMENT_HEADER_BYTES));
-      if (record[0] === FRAGMENT_MORE) return;
-      const whole = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
-      this.parts = [];
-      reports.push(packr.unpack(whole) as WorkerReport);
+      const more = record[0] === FRAGMENT_MORE;
+      if (this.whole === null && !more) {
+        // The record aliases shared memory: copy it before the ring reuses it.
+        reports.push(packr.unpack(record.slice(FRAGMENT_HEADER_BYTES)) as WorkerReport);
+        return;
+      }
+      if (this.whole === null) {
+        const length = new DataView(record.buffer, record.byteOffset, record.byteLength).getUint32(1, true);
+        this.whole = Buffer.allocUnsafe(length);
+        this.filled = 0;
+        record = record.subarray(FIRST_FRAGMENT_HEADER_BYTES);
+      } else {
+        record = record.subarray(FRAGMENT_HEADER_BYTES);
+      }
+      if (this.filled + record.length > this.whole.length) throw new Error('apply report: fragments overrun the length announced');
+      this.whole.set(record, this.filled);
+      this.filled += record.length;
+      if (more) return;
+      if (this.filled !== this.whole.length) throw new Error(`apply report: ${this.filled} of ${this.whole.length} bytes arrived`);
+      reports.push(packr.unpack(this.whole) as WorkerReport);
+      this.whole = null;
     });
     for (const report of reports) visit(report);
   }
