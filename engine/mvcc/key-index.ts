@@ -25,6 +25,11 @@ export interface IndexEntry extends Revision {
 /** A key's revisions, oldest first: [main, sub * 2 + tombstone, main, ...]. */
 export type KeyHistory = number[];
 
+/** One revision as a KeyHistory holds it: main, then sub * 2 + tombstone bit. */
+export function pushRevision(history: KeyHistory, entry: IndexEntry): void {
+  history.push(entry.main, entry.sub * 2 + (entry.tombstone ? 1 : 0));
+}
+
 /** The keys a request names: a single key, a half-open interval, or everything from `start`. */
 export interface KeyInterval {
   start: Uint8Array;
@@ -100,7 +105,7 @@ export class KeyIndex {
         throw new Error(`key index must grow: ${entry.main}_${entry.sub} after ${last.main}_${last.sub}`);
       }
     }
-    history.push(entry.main, entry.sub * 2 + (entry.tombstone ? 1 : 0));
+    pushRevision(history, entry);
   }
 
   /**
@@ -168,5 +173,15 @@ export class KeyIndex {
   /** Forgets everything (the store was replaced by a snapshot and is rebuilt). */
   clear(): void {
     this.tree.clear();
+  }
+
+  /**
+   * Replaces the index with `histories` (each oldest first, as the kv table's revision order gives
+   * them). Loaded in key order at once: cheaper than appending row by row into the tree.
+   */
+  load(histories: ReadonlyMap<string, KeyHistory>): void {
+    const names = [...histories.keys()].sort();
+    this.tree.clear();
+    this.tree.setPairs(names.map((name) => [name, histories.get(name)!]));
   }
 }

@@ -20,7 +20,7 @@ import { META, getMetaNumber, openBackend, putMetaNumber, scheduledCompactRevisi
 import { COMPACTION_KEYS_PER_CHUNK_DEFAULT, compactChunk, compactionPending, scheduleCompaction } from './compaction.js';
 import { HashScan, hashKV } from './hash.js';
 import { readHistory, type HistoryChunk } from './history.js';
-import { indexKey, KeyIndex } from './key-index.js';
+import { indexKey, KeyIndex, pushRevision, type KeyHistory } from './key-index.js';
 import { decodeKeyValue } from './kv-codec.js';
 import { applyDeleteRange, applyPut } from './ops.js';
 import { RangeScan, range, type ReadView } from './range.js';
@@ -221,25 +221,28 @@ export class MvccStore extends MvccReader {
   /**
    * Rebuilds the key index and the lease keys from the kv table, walked in revision order: each
    * row appends its revision to its key's history, and the newest row of a key says its lease.
+   * Histories gather in a hash map first and load into the index's tree in key order at once.
    */
   private rebuildMemory(): void {
     const { index, leaseKeys } = this.memory;
-    index.clear();
-    leaseKeys.clear();
-    /** The lease of each key whose newest row so far has one. */
-    const leaseOf = new Map<string, number>();
+    const keys = new Map<string, { history: KeyHistory; lease: number }>();
     this.withReadView((view) => {
       for (const { key: revisionKey, value } of view.backend.kv.getRange({ ...view.read })) {
         const revision = bytesToRevision(revisionKey);
         const kv = decodeKeyValue(value, false);
-        index.append(kv.key, { main: revision.main, sub: revision.sub, tombstone: revision.tombstone });
         const name = indexKey(kv.key);
-        const lease = revision.tombstone ? NO_LEASE : kv.lease;
-        leaseKeys.move(name, leaseOf.get(name) ?? NO_LEASE, lease);
-        if (lease === NO_LEASE) leaseOf.delete(name);
-        else leaseOf.set(name, lease);
+        let key = keys.get(name);
+        if (key === undefined) {
+          key = { history: [], lease: NO_LEASE };
+          keys.set(name, key);
+        }
+        pushRevision(key.history, revision);
+        key.lease = revision.tombstone ? NO_LEASE : kv.lease;
       }
     });
+    index.load(new Map([...keys].map(([name, key]) => [name, key.history])));
+    leaseKeys.clear();
+    for (const [name, key] of keys) if (key.lease !== NO_LEASE) leaseKeys.move(name, NO_LEASE, key.lease);
   }
 
   /** Runs `read` on a fresh snapshot together with the key index. */

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KeyIndex, entries, liveRevisionAt, type IndexEntry, type KeyInterval } from '../../engine/mvcc/key-index.js';
-import { b } from './helpers.js';
+import { MvccStore } from '../../engine/mvcc/store.js';
+import { b, tempDir } from './helpers.js';
 
 function rev(main: number, sub = 0, tombstone = false): IndexEntry {
   return { main, sub, tombstone };
@@ -66,4 +67,31 @@ test('intervals walk keys in byte order, both ways, with bytes above 0x7f and ke
   assert.deepEqual(keysIn(index, { start: long('m', 100_000, 'c'), end: undefined, single: true }, 100), [long('m', 100_000, 'c').toString('latin1')]);
   assert.deepEqual(keysIn(index, { start: Buffer.from([0x80]), end: Buffer.from([0x80]), single: false }, 100), [], 'an empty interval');
   assert.deepEqual(keysIn(index, { start: Buffer.from([0x80]), end: undefined, single: false }, 5), [Buffer.from([0x80]).toString('latin1')], 'only keys live at the revision');
+});
+
+test('a reopened store rebuilds the same key index and lease keys from its kv table', async () => {
+  const dir = tempDir();
+  const random = (() => { let x = 12345; return () => ((x = (x * 1103515245 + 12345) >>> 0) / 2 ** 32); })();
+  let store = new MvccStore(dir.path);
+  try {
+    store.write({ lease_grant: { ID: 5, TTL: 60 } });
+    for (let i = 0; i < 300; i++) {
+      const key = b(`k${Math.floor(random() * 60)}`);
+      if (random() < 0.2) store.write({ delete_range: { key } });
+      else store.write({ put: { key, value: b(`v${i}`), lease: random() < 0.3 ? 5 : 0 } });
+    }
+    store.write({ compaction: { revision: 150, physical: true } });
+    const current = store.status().current_revision;
+    const all = { key: b('k'), range_end: b('l') };
+    const views = (s: MvccStore) => [150, 200, current].map((revision) => s.range({ ...all, revision }));
+    const before = { ranges: views(store), leaseKeys: store.leaseKeys(5), hash: store.hashKV({}) };
+    await store.close();
+    store = new MvccStore(dir.path);
+    assert.deepEqual({ ranges: views(store), leaseKeys: store.leaseKeys(5), hash: store.hashKV({}) }, before);
+    const history = store.history(151, current, 10_000, true);
+    assert.ok('events' in history && history.events.length > 0);
+  } finally {
+    await store.close();
+    dir.remove();
+  }
 });
