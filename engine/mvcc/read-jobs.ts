@@ -12,6 +12,13 @@ import type { MvccStore, SteppedRead } from './store.js';
 type Answerable = SteppedRead<StoreReadResults[StoreRead['op']]>;
 
 /**
+ * Long reads that take steps at once, at most. The worker has one thread, so more of them would
+ * not finish sooner, only hold more half-built answers in memory: the rest wait their turn, each
+ * holding one step's worth.
+ */
+export const LONG_READS_RUNNING_MAX = 4;
+
+/**
  * A read that is done at once: bounded by itself (a page of history, a lease's keys), or a
  * read-only txn (at most --max-txn-ops ranges, which etcd also reads in one go).
  */
@@ -43,27 +50,42 @@ function attempt<T>(id: number, run: () => T): { value: T } | { answer: ReadAnsw
 export class ReadJobs {
   /** Reads with steps left, in round-robin order. */
   private readonly running: { id: number; read: Answerable }[] = [];
+  /** Reads with steps left that wait for a place among the running ones, oldest first. */
+  private readonly waiting: { id: number; read: Answerable }[] = [];
 
   constructor(private readonly store: MvccStore) {}
 
   /** Reads with steps left. */
   get size(): number {
-    return this.running.length;
+    return this.running.length + this.waiting.length;
   }
 
   /** Starts a read and runs its first step; returns its answer when that step finished it. */
   start(id: number, request: StoreRead): ReadAnswer | undefined {
     const started = attempt(id, () => stepped(this.store, request));
     if ('answer' in started) return started.answer;
-    return this.advance({ id, read: started.value });
+    const job = { id, read: started.value };
+    const answer = this.advance(job);
+    if (answer !== undefined) return answer;
+    // A long read takes a place among the running ones, or waits for one.
+    if (this.running.length < LONG_READS_RUNNING_MAX) this.running.push(job);
+    else this.waiting.push(job);
+    return undefined;
   }
 
   /** Runs up to `steps` steps, one per read, round robin; returns the answers of reads that finished. */
   run(steps: number): ReadAnswer[] {
     const answers: ReadAnswer[] = [];
     for (let i = 0; i < steps && this.running.length > 0; i++) {
-      const answer = this.advance(this.running.shift()!);
-      if (answer !== undefined) answers.push(answer);
+      const job = this.running.shift()!;
+      const answer = this.advance(job);
+      if (answer === undefined) {
+        this.running.push(job);
+        continue;
+      }
+      answers.push(answer);
+      const next = this.waiting.shift();
+      if (next !== undefined) this.running.push(next);
     }
     return answers;
   }
@@ -80,16 +102,13 @@ export class ReadJobs {
    * it (its rows at its revision must stay until it is done).
    */
   allowCompaction(scheduledRev: number): boolean {
-    return this.running.every(({ read }) => read.compactRev >= scheduledRev);
+    return [...this.running, ...this.waiting].every(({ read }) => read.compactRev >= scheduledRev);
   }
 
+  /** One step of a read: its answer when that finished it, else undefined. */
   private advance(job: { id: number; read: Answerable }): ReadAnswer | undefined {
     const stepped = attempt(job.id, () => job.read.step());
     if ('answer' in stepped) return stepped.answer;
-    if (!stepped.value) {
-      this.running.push(job);
-      return undefined;
-    }
-    return { id: job.id, value: job.read.result() };
+    return stepped.value ? { id: job.id, value: job.read.result() } : undefined;
   }
 }

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Applier } from '../../engine/mvcc/applier.js';
 import { encodeRangeBody } from '../../engine/mvcc/range-encode.js';
+import { LONG_READS_RUNNING_MAX } from '../../engine/mvcc/read-jobs.js';
 import { encodeInternalRequest, type InternalRequest } from '../../engine/mvcc/request.js';
 import { SortOrder, SortTarget, type RangeRequest } from '../../engine/mvcc/rpc.js';
 import type { MvccStore, SteppedRead } from '../../engine/mvcc/store.js';
@@ -129,6 +130,27 @@ test('a compaction scheduled while a long range reads an older revision waits fo
     assert.ok(response.kvs.every((kv) => s(kv.value) === 'old'), 'every key as it was at the range\'s revision');
     await compaction;
     await assert.rejects(applier.read({ op: 'range', request: { key: b('k'), range_end: b('l'), revision: oldRevision } }), /compacted/);
+  } finally {
+    await applier.close();
+    dir.remove();
+  }
+});
+
+test('more long reads than may run at once all answer whole: the rest wait their turn, each after one step', async () => {
+  const dir = tempDir();
+  const keys = 500;
+  const applier = await Applier.open({ path: dir.path, rangeKeysPerStep: 10 });
+  try {
+    await applier.apply(Array.from({ length: keys }, (_, i) => entry(i + 1, { put: { key: b(`k${String(i).padStart(5, '0')}`), value: b(`v${i}`) } })));
+    await applier.waitApplied(keys);
+    const longReads = LONG_READS_RUNNING_MAX * 3;
+    const answers = await Promise.all(Array.from({ length: longReads }, (_, i) =>
+      applier.read({ op: 'range', request: { key: b('k'), range_end: b('l'), limit: keys - i } })));
+    answers.forEach(({ response }, i) => {
+      assert.equal(response.kvs.length, keys - i, `read ${i}`);
+      assert.equal(s(response.kvs[keys - i - 1]!.value), `v${keys - i - 1}`);
+      assert.equal(response.count, keys);
+    });
   } finally {
     await applier.close();
     dir.remove();
