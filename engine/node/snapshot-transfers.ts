@@ -64,6 +64,7 @@ export class SnapshotTransfers {
     if (this.closed || this.outgoing.has(message.to)) return;
     const path = join(this.options.dir, `out-${message.to.toString(16)}-${++this.seq}.snap`);
     const transfer = (async () => {
+      let status = SnapshotStatus.Failure;
       try {
         const info = await this.options.pool.writeSnapshot(this.options.kvPath, path).catch((error: Error) => {
           throw this.storageFault(`writing a snapshot for ${message.to.toString(16)} failed`, error);
@@ -72,15 +73,17 @@ export class SnapshotTransfers {
         this.stats.sent++;
         this.options.log(`sent snapshot to ${message.to.toString(16)}: store at applied index ${info.appliedIndex}, ` +
           `${info.rows} rows, ${info.bytes} bytes`);
-        this.options.reportSnapshot(message.to, SnapshotStatus.Finish);
+        status = SnapshotStatus.Finish;
       } catch (error) {
         this.stats.sendFailures++;
         this.options.log(`failed to send snapshot to ${message.to.toString(16)}: ${(error as Error).message}`);
-        if (!this.closed) this.options.reportSnapshot(message.to, SnapshotStatus.Failure);
       } finally {
         await rm(path, { force: true });
         this.outgoing.delete(message.to);
       }
+      // Reported only once the transfer is gone: the core may send the next snapshot at once, and
+      // one sent while this transfer was still listed would be dropped.
+      if (status === SnapshotStatus.Finish || !this.closed) this.options.reportSnapshot(message.to, status);
     })();
     this.outgoing.set(message.to, transfer);
   }
