@@ -16,8 +16,6 @@ import type {
   CompactionRequest, CompactionResponse, DeleteRangeRequest, DeleteRangeResponse, HashKVRequest, HashKVResponse,
   PutRequest, PutResponse, RangeRequest, RangeResponse, TxnRequest, TxnResponse,
 } from '../mvcc/rpc.js';
-import type { Revisioned } from '../mvcc/store.js';
-import type { StoreReadResults } from '../mvcc/apply-protocol.js';
 import { checkDeleteRangeRequest, checkPutRequest, checkRangeRequest, checkTxnRequest, MAX_TXN_OPS_DEFAULT } from '../mvcc/validate.js';
 import type { Member } from './member.js';
 
@@ -60,9 +58,7 @@ export class KvServer {
 
   async range(request: RangeRequest): Promise<WithHeader<RangeResponse>> {
     checkRangeRequest(request);
-    const read = (): Promise<Revisioned<RangeResponse>> => this.member.applier.read({ op: 'range', request });
-    if (request.serializable === true) this.member.checkServing();
-    const { response, revision } = request.serializable === true ? await read() : await this.member.readIndex(read);
+    const { response, revision } = await this.read(request.serializable === true, () => this.member.applier.read({ op: 'range', request }));
     return { ...response, header: this.header(revision) };
   }
 
@@ -73,9 +69,7 @@ export class KvServer {
    */
   async rangeEncoded(request: RangeRequest): Promise<{ header: ResponseHeader; body: Uint8Array }> {
     checkRangeRequest(request);
-    const read = (): Promise<StoreReadResults['range_encoded']> => this.member.applier.read({ op: 'range_encoded', request });
-    if (request.serializable === true) this.member.checkServing();
-    const { body, revision } = request.serializable === true ? await read() : await this.member.readIndex(read);
+    const { body, revision } = await this.read(request.serializable === true, () => this.member.applier.read({ op: 'range_encoded', request }));
     return { header: this.header(revision), body };
   }
 
@@ -96,8 +90,7 @@ export class KvServer {
   async txn(request: TxnRequest): Promise<WithHeader<TxnResponse>> {
     checkTxnRequest(request, this.maxTxnOps);
     if (!isTxnReadOnly(request)) return this.withHeader<TxnResponse>(await this.member.propose({ txn: request }));
-    const read = (): Promise<Revisioned<TxnResponse>> => this.member.applier.read({ op: 'txn', request });
-    const { response, revision } = isTxnSerializable(request) ? await read() : await this.member.readIndex(read);
+    const { response, revision } = await this.read(isTxnSerializable(request), () => this.member.applier.read({ op: 'txn', request }));
     return { ...response, header: this.header(revision) };
   }
 
@@ -110,6 +103,16 @@ export class KvServer {
     this.member.checkServing();
     const { response, revision } = await this.member.applier.read({ op: 'hash_kv', request });
     return { ...response, header: this.header(revision) };
+  }
+
+  /**
+   * A read of the store: at once when serializable (if this member still serves), else once a
+   * ReadIndex round confirmed this member has applied everything committed before it.
+   */
+  private async read<T>(serializable: boolean, read: () => Promise<T>): Promise<T> {
+    if (!serializable) return await this.member.readIndex(read);
+    this.member.checkServing();
+    return await read();
   }
 
   private withHeader<T>(result: ApplyResult): WithHeader<T> {
