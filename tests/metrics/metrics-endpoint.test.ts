@@ -20,7 +20,7 @@ import { etcdClient } from '../../net/grpc/protos.js';
 const ETCD = '/usr/bin/etcd';
 
 const EXPECTED_FAMILIES = [
-  'cairn_lease_total', 'cairn_server_term', 'cairn_wal_batches_total', 'cairn_wal_bytes_written_total', 'cairn_wal_entries_total', 'cairn_wal_fsyncs_total',
+  'cairn_lease_total', 'cairn_peer_connections_refused_total', 'cairn_peer_messages_dropped_total', 'cairn_server_term', 'cairn_wal_batches_total', 'cairn_wal_bytes_written_total', 'cairn_wal_entries_total', 'cairn_wal_fsyncs_total',
   'cairn_watch_slow_moved_total', 'etcd_debugging_lease_granted_total', 'etcd_debugging_lease_renewed_total',
   'etcd_debugging_lease_revoked_total', 'etcd_debugging_mvcc_current_revision', 'etcd_debugging_mvcc_events_total',
   'etcd_debugging_mvcc_slow_watcher_total', 'etcd_debugging_mvcc_watch_stream_total', 'etcd_debugging_mvcc_watcher_total',
@@ -104,6 +104,7 @@ test('every member serves /metrics in text format 0.0.4; counters move after put
       assert.equal(series.get('etcd_server_has_leader'), 1, member.name);
       assert.ok(series.get('etcd_server_leader_changes_seen_total')! >= 1, member.name);
       assert.ok(series.get('process_resident_memory_bytes')! > 0, member.name);
+      assert.match(text, /^cairn_peer_connections_refused_total\{reason="not_a_member"\} 0$/m, member.name);
       leaders += series.get('etcd_server_is_leader')!;
     }
     assert.equal(leaders, 1);

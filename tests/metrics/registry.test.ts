@@ -44,3 +44,12 @@ test('a leader change is counted each time a known leader differs from the last 
 test('member ids print as 16 hex digits, as etcd labels them', () => {
   assert.equal(memberIdHex(0x12a2ed4f459e98), '0012a2ed4f459e98');
 });
+
+test('a counter by label has one series per key, read at collection time', () => {
+  const registry = new MetricRegistry();
+  const refused = { not_a_member: 0, wrong_cluster: 2 };
+  registry.counterFuncByLabel('refused_total', 'refused', 'reason', () => refused);
+  refused.not_a_member = 3;
+  assert.deepEqual(registry.collect()[0]!.samples.map((sample) => [sample.labels, sample.value]),
+    [[[['reason', 'not_a_member']], 3], [[['reason', 'wrong_cluster']], 2]]);
+});

@@ -73,6 +73,13 @@ export function registerMemberMetrics(registry: MetricRegistry, member: Member, 
   registry.counterFunc('cairn_wal_entries_total', 'Raft entries the WAL made durable.', () => member.walStats().entries);
   registry.counterFunc('cairn_wal_bytes_written_total', 'Frame bytes written to WAL segments.', () => member.walStats().bytesWritten);
 
+  // A peer port under attack, or a misconfigured member, shows here (net/peer/peer-stats.ts).
+  registry.counterFuncByLabel('cairn_peer_connections_refused_total',
+    'Inbound peer connections refused, by reason (not a member, wrong cluster, forged sender, ...).', 'reason',
+    () => member.peerStats().refused);
+  registry.counterFuncByLabel('cairn_peer_messages_dropped_total', 'Raft messages to peers dropped before sending, by reason.', 'reason',
+    () => member.peerStats().dropped);
+
   const leaderChanges = new LeaderChangeObserver();
   leaderChanges.observe(status().leader);
   // Looked at on every scrape too, so a scrape right after an election already counts it.

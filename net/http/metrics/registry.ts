@@ -68,6 +68,14 @@ export class MetricRegistry {
     this.add(name, { help, type: 'counter', collect: () => [{ suffix: '', labels: [], value: read() }] });
   }
 
+  /** A counter with one label, one series per key of what `read` returns at scrape time. */
+  counterFuncByLabel(name: string, help: string, label: string, read: () => Readonly<Record<string, number>>): void {
+    this.add(name, {
+      help, type: 'counter',
+      collect: () => Object.entries(read()).map(([value, count]) => ({ suffix: '', labels: [[label, value] as const], value: count })),
+    });
+  }
+
   /** A gauge whose value `read` returns at scrape time. */
   gaugeFunc(name: string, help: string, read: () => number): void {
     this.add(name, { help, type: 'gauge', collect: () => [{ suffix: '', labels: [], value: read() }] });
