@@ -4,7 +4,8 @@
  * from every member's /metrics, and say which command produced a results file.
  */
 import { execFileSync } from 'node:child_process';
-import { relative } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { bytesOnDisk, type BenchCluster } from '../cluster/bench-cluster.js';
 import type { ServerKind } from '../cluster/bench-cluster.js';
 import { startCairnCluster } from '../cluster/cairn-launcher.js';
@@ -116,4 +117,17 @@ export interface BenchRunHeader {
   /** The commit, and the server files (engine/, net/, bin/cairn.ts) modified in the working tree when the run began. */
   source: { commit: string; modified: string[] };
   machine: Record<string, string | number>;
+}
+
+/**
+ * Writes a run's results as `<resultsDir>/<date>-<name>.json` and `.md` (the directory made if
+ * absent); returns their path without the extension.
+ */
+export function writeResultFiles(resultsDir: string, date: string, name: string, result: unknown, markdown: string): string {
+  const dir = resolve(resultsDir);
+  mkdirSync(dir, { recursive: true });
+  const base = join(dir, `${date}-${name}`);
+  writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(`${base}.md`, markdown);
+  return base;
 }

@@ -17,9 +17,7 @@
  * lose there is the cost of the keep-alive traffic on this machine, whatever the server does; what
  * they lose beyond it in the keepalive phase is cairn's own work.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import type { BenchCluster } from '../cluster/bench-cluster.js';
@@ -27,7 +25,7 @@ import { summarizeMembers } from '../cluster/bench-result.js';
 import { MemberSampler } from '../cluster/member-sampler.js';
 import { forkChild, nextMessage, releaseChild } from '../common/child-ipc.js';
 import {
-  commandLine, sourceState, counterDeltas, leaderIndex, nowEpochMs, scrapeCounters, sleep, startCluster, stopCluster, stopClustersOnSignal,
+  commandLine, sourceState, counterDeltas, leaderIndex, nowEpochMs, scrapeCounters, sleep, startCluster, stopCluster, stopClustersOnSignal, writeResultFiles,
 } from '../common/cluster-session.js';
 import { mergeHistograms, summarize } from '../load/latency.js';
 import { UsageError } from '../load/load-options.js';
@@ -217,11 +215,7 @@ async function main(): Promise<void> {
       } : {}),
     },
   };
-  const resultsDir = resolve(plan.resultsDir);
-  mkdirSync(resultsDir, { recursive: true });
-  const base = join(resultsDir, `${date}-${plan.name}`);
-  writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
-  writeFileSync(`${base}.md`, keepAliveMarkdown(result));
+  const base = writeResultFiles(plan.resultsDir, date, plan.name, result, keepAliveMarkdown(result));
   for (const phase of phases) {
     process.stdout.write(`${JSON.stringify({
       phase: phase.label, round: phase.round, ops_per_sec: Math.round(phase.puts.ops_per_sec), p50_ms: phase.puts.latency.p50_ms, p99_ms: phase.puts.latency.p99_ms,

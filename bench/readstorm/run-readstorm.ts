@@ -12,9 +12,7 @@
  *
  * Clusters are ended by PID (also on Ctrl-C); every wait is bounded.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import type { BenchMember, ServerKind } from '../cluster/bench-cluster.js';
@@ -22,7 +20,7 @@ import { summarizeMembers } from '../cluster/bench-result.js';
 import { MemberSampler } from '../cluster/member-sampler.js';
 import { forkChild, nextMessage, releaseChild } from '../common/child-ipc.js';
 import {
-  commandLine, leaderIndex, sleep, sourceState, startCluster, stopCluster, stopClustersOnSignal,
+  commandLine, leaderIndex, sleep, sourceState, startCluster, stopCluster, stopClustersOnSignal, writeResultFiles,
 } from '../common/cluster-session.js';
 import { UsageError } from '../load/load-options.js';
 import { machineInfo } from '../micro/report.js';
@@ -178,11 +176,7 @@ async function main(): Promise<void> {
     name: plan.name, date, started_at: startedAt.toISOString(), finished_at: new Date().toISOString(), command: commandLine(), source,
     machine: machineInfo(), workload: workloadOf(plan), runs,
   };
-  const resultsDir = resolve(plan.resultsDir);
-  mkdirSync(resultsDir, { recursive: true });
-  const base = join(resultsDir, `${date}-${plan.name}`);
-  writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
-  writeFileSync(`${base}.md`, readStormMarkdown(result));
+  const base = writeResultFiles(plan.resultsDir, date, plan.name, result, readStormMarkdown(result));
   for (const run of runs) {
     const { storm } = run;
     process.stdout.write(`${JSON.stringify({

@@ -9,9 +9,7 @@
  * put the watchers are given DRAIN_TIMEOUT_MS to receive it. Writes results/<date>-<name>.json and
  * .md and prints a one-line summary per target on stdout.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import type { BenchCluster, ServerKind } from '../cluster/bench-cluster.js';
@@ -19,7 +17,7 @@ import { summarizeMembers } from '../cluster/bench-result.js';
 import { MemberSampler } from '../cluster/member-sampler.js';
 import { forkChild, nextMessage, releaseChild } from '../common/child-ipc.js';
 import {
-  commandLine, sourceState, leaderIndex, nowEpochMs, scrapeCounters, startCluster, stopCluster, stopClustersOnSignal,
+  commandLine, sourceState, leaderIndex, nowEpochMs, scrapeCounters, startCluster, stopCluster, stopClustersOnSignal, writeResultFiles,
 } from '../common/cluster-session.js';
 import { mergeHistograms, summarize, type LatencySummary } from '../load/latency.js';
 import { shareOf, UsageError } from '../load/load-options.js';
@@ -284,11 +282,7 @@ async function main(): Promise<void> {
     name: plan.name, date, started_at: startedAt.toISOString(), finished_at: new Date().toISOString(), command: commandLine(), source,
     machine: machineInfo(), workload: workloadOf(plan), runs,
   };
-  const resultsDir = resolve(plan.resultsDir);
-  mkdirSync(resultsDir, { recursive: true });
-  const base = join(resultsDir, `${date}-${plan.name}`);
-  writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
-  writeFileSync(`${base}.md`, watchMarkdown(result));
+  const base = writeResultFiles(plan.resultsDir, date, plan.name, result, watchMarkdown(result));
   for (const run of runs) {
     process.stdout.write(`${JSON.stringify({
       target: run.target, puts_per_sec: Math.round(run.puts.per_sec), events_per_sec: Math.round(run.events.per_sec),
