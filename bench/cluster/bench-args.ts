@@ -10,7 +10,7 @@
  *   --sequential --op/--mix --seed
  */
 import { tmpdir } from 'node:os';
-import { applyLoadFlag, applyLoadSwitch, flagAt, LOAD_DEFAULTS, UsageError, type LoadOptions, type Protocol } from '../load/load-options.js';
+import { applyLoadFlag, applyLoadSwitch, flagAt, LOAD_DEFAULTS, UsageError, resultsName, type LoadOptions, type Protocol } from '../load/load-options.js';
 import type { ServerKind } from './bench-cluster.js';
 import { ETCD_BINARY_DEFAULT } from './etcd-launcher.js';
 
@@ -101,10 +101,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchPlan {
       case '--connections': plan.connectionsMax = positiveInteger(flag, value); break;
       case '--processes': plan.processes = positiveInteger(flag, value); break;
       case '--members': plan.members = positiveInteger(flag, value); break;
-      case '--name':
-        if (value === undefined || !/^[\w.-]+$/.test(value)) throw new UsageError(`--name needs letters, digits, '.', '_' or '-', got "${value ?? ''}"`);
-        name = value;
-        break;
+      case '--name': name = resultsName(flag, value); break;
       case '--results-dir': plan.resultsDir = value ?? ''; break;
       case '--data-root': plan.dataRoot = value ?? ''; break;
       case '--etcd-binary': plan.etcdBinary = value ?? ''; break;

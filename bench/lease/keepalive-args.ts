@@ -16,7 +16,7 @@
 import { tmpdir } from 'node:os';
 import type { ServerKind } from '../cluster/bench-cluster.js';
 import { PROCESSES_DEFAULT, stepShape } from '../cluster/bench-args.js';
-import { applyLoadFlag, applyLoadSwitch, flagAt, integer, LOAD_DEFAULTS, UsageError, type LoadOptions, type Protocol } from '../load/load-options.js';
+import { applyLoadFlag, applyLoadSwitch, flagAt, integer, LOAD_DEFAULTS, UsageError, type LoadOptions, type Protocol, resultsName } from '../load/load-options.js';
 
 export interface KeepAliveBenchPlan {
   /** The server under test: cairn, or etcd 3.4 as the yardstick. */
@@ -81,10 +81,7 @@ export function parseKeepAliveArgs(argv: readonly string[]): KeepAliveBenchPlan 
       case '--keepalive-streams': plan.keepAliveStreams = integer(flag, value, 1, 1024); break;
       case '--keepalive-window': plan.keepAliveWindow = integer(flag, value, 1, KEEPALIVE_WINDOW_MAX); break;
       case '--rounds': plan.rounds = integer(flag, value, 1, 10); break;
-      case '--name':
-        if (value === undefined || !/^[\w.-]+$/.test(value)) throw new UsageError(`--name needs letters, digits, '.', '_' or '-', got "${value ?? ''}"`);
-        name = value;
-        break;
+      case '--name': name = resultsName(flag, value); break;
       case '--results-dir': plan.resultsDir = value ?? ''; break;
       case '--data-root': plan.dataRoot = value ?? ''; break;
       default:

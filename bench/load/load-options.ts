@@ -154,6 +154,12 @@ export function validateLoadOptions(options: LoadOptions): void {
  * The flag at argv[i] as `--flag value` or `--flag=value`: its name, its value, and the index of
  * the last argument it used.
  */
+/** A results name (--name): it becomes part of file names, so letters, digits, '.', '_' and '-' only. */
+export function resultsName(flag: string, value: string | undefined): string {
+  if (value === undefined || !/^[\w.-]+$/.test(value)) throw new UsageError(`${flag} needs letters, digits, '.', '_' or '-', got "${value ?? ''}"`);
+  return value;
+}
+
 export function flagAt(argv: readonly string[], i: number): { flag: string; value: string | undefined; last: number } {
   const arg = argv[i]!;
   const equals = arg.indexOf('=');

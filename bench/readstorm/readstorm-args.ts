@@ -12,7 +12,7 @@
 import { tmpdir } from 'node:os';
 import type { ServerKind } from '../cluster/bench-cluster.js';
 import { ETCD_BINARY_DEFAULT } from '../cluster/etcd-launcher.js';
-import { flagAt, integer, number as seconds, UsageError } from '../load/load-options.js';
+import { flagAt, integer, number as seconds, UsageError, resultsName } from '../load/load-options.js';
 
 export interface ReadStormPlan {
   /** Servers run one after the other, each on a fresh cluster. */
@@ -65,10 +65,7 @@ export function parseReadStormArgs(argv: readonly string[]): ReadStormPlan {
       case '--hashkv-clients': plan.hashKvClients = integer(flag, value, 0, CLIENTS_MAX); break;
       case '--probe-interval': plan.probeIntervalMs = integer(flag, value, 10, 10_000); break;
       case '--probe-timeout': plan.probeTimeoutMs = integer(flag, value, 100, 60_000); break;
-      case '--name':
-        if (value === undefined || !/^[\w.-]+$/.test(value)) throw new UsageError(`--name needs letters, digits, '.', '_' or '-', got "${value ?? ''}"`);
-        name = value;
-        break;
+      case '--name': name = resultsName(flag, value); break;
       case '--results-dir': plan.resultsDir = value ?? ''; break;
       case '--data-root': plan.dataRoot = value ?? ''; break;
       case '--etcd-binary': plan.etcdBinary = value ?? ''; break;

@@ -10,7 +10,7 @@
 import { tmpdir } from 'node:os';
 import type { ServerKind } from '../cluster/bench-cluster.js';
 import { ETCD_BINARY_DEFAULT } from '../cluster/etcd-launcher.js';
-import { flagAt, integer, number as seconds, UsageError } from '../load/load-options.js';
+import { flagAt, integer, number as seconds, UsageError, resultsName } from '../load/load-options.js';
 
 export type WatchOn = 'all' | 'leader' | 'followers';
 
@@ -72,10 +72,7 @@ export function parseWatchArgs(argv: readonly string[]): WatchPlan {
       case '--warmup': plan.warmupSeconds = seconds(flag, value, 0); break;
       case '--baseline': plan.baselineSeconds = seconds(flag, value, 0); break;
       case '--key': plan.key = value ?? ''; break;
-      case '--name':
-        if (value === undefined || !/^[\w.-]+$/.test(value)) throw new UsageError(`--name needs letters, digits, '.', '_' or '-', got "${value ?? ''}"`);
-        plan.name = value;
-        break;
+      case '--name': plan.name = resultsName(flag, value); break;
       case '--results-dir': plan.resultsDir = value ?? ''; break;
       case '--data-root': plan.dataRoot = value ?? ''; break;
       case '--etcd-binary': plan.etcdBinary = value ?? ''; break;

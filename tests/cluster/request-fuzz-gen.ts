@@ -6,6 +6,7 @@
  * not have), 32 KiB, just under and over --max-request-bytes (1.5 MiB), and over gRPC's receive
  * limit (2 MiB). Keys are often reused, so requests hit what earlier ones wrote.
  */
+export { seededRandom } from '../seeded-random.js';
 
 /** One request and the gRPC method that takes it. */
 export interface FuzzRequest {
@@ -21,18 +22,6 @@ const KEY_LENGTHS = [0, 1, 1, 8, 8, 8, 16, 1970, 1971, 1975, 1978, 1979, 1980, 3
 const VALUE_LENGTHS = [0, 0, 1, 8, 256, 256, 1978, 32 * 1024, MAX_REQUEST_BYTES - 2100, MAX_REQUEST_BYTES + 1];
 /** Lease ids the fuzzer grants and attaches: a few, so puts and revokes meet them. */
 const LEASE_IDS = ['101', '102', '103', '-7'];
-
-/** A small seeded generator (mulberry32): the same seed gives the same requests. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 export class RequestFuzzer {
   private readonly keys: Buffer[] = [];

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KeyIndex, entries, liveRevisionAt, type IndexEntry, type KeyInterval } from '../../engine/mvcc/key-index.js';
 import { MvccStore } from '../../engine/mvcc/store.js';
+import { seededRandom } from '../seeded-random.js';
 import { b, tempDir } from './helpers.js';
 
 function rev(main: number, sub = 0, tombstone = false): IndexEntry {
@@ -71,7 +72,7 @@ test('intervals walk keys in byte order, both ways, with bytes above 0x7f and ke
 
 test('a reopened store rebuilds the same key index and lease keys from its kv table', async () => {
   const dir = tempDir();
-  const random = (() => { let x = 12345; return () => ((x = (x * 1103515245 + 12345) >>> 0) / 2 ** 32); })();
+  const random = seededRandom(12345);
   let store = new MvccStore(dir.path);
   try {
     store.write({ lease_grant: { ID: 5, TTL: 60 } });

@@ -12,24 +12,13 @@ import { encodeInternalRequest, type InternalRequest } from '../../engine/mvcc/r
 import { SortOrder, SortTarget, type RangeRequest } from '../../engine/mvcc/rpc.js';
 import type { MvccStore, SteppedRead } from '../../engine/mvcc/store.js';
 import { EntryType, type Entry } from '../../engine/raft/types.js';
+import { seededRandom as seeded } from '../seeded-random.js';
 import { b, s, tempDir, withStore } from './helpers.js';
 
 function runToEnd<T>(read: SteppedRead<T>): { result: T; steps: number } {
   let steps = 1;
   while (!read.step()) steps++;
   return { result: read.result(), steps };
-}
-
-/** A small seeded generator (mulberry32), so a failing case replays. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 function fill(store: MvccStore, random: () => number): void {

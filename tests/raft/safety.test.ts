@@ -19,6 +19,7 @@ import { MessageType } from '../../engine/raft/message.js';
 import type { ConfState, Entry } from '../../engine/raft/types.js';
 import { EntryType } from '../../engine/raft/types.js';
 import { ConfChangeType, decodeConfChange } from '../../engine/raft/confchange.js';
+import { seededRandom } from '../seeded-random.js';
 
 const MEMBER_IDS = [1, 2, 3, 4, 5];
 const STEPS_PER_SEED = 5000;
@@ -32,17 +33,6 @@ const FINAL_PROPOSAL = 'final';
 const COMPACTION_RETAINED_ENTRIES = 5;
 /** A crashed member stays down for between this many steps and twice as many. */
 const CRASH_STEPS_MIN = 100;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface SimMember {
   id: number;
@@ -73,7 +63,7 @@ class Cluster {
   constructor(readonly seed: number, readonly rand: () => number) {
     for (const id of MEMBER_IDS) {
       const storage = new MemoryStorage({ voters: MEMBER_IDS, learners: [] });
-      const random = mulberry32(seed * 100 + id);
+      const random = seededRandom(seed * 100 + id);
       this.members.set(id, { id, storage, random, node: new RawNode({ id, storage, random }), applied: 0, up: true, restartAtStep: 0, appliedFinal: false,
         confState: { voters: MEMBER_IDS, learners: [] } });
     }
@@ -267,7 +257,7 @@ function checkLiveness(cluster: Cluster): void {
 
 for (const seed of SEEDS) {
   test(`seed ${seed}: safety under loss, partitions, crashes, compaction and membership changes; liveness after healing`, () => {
-    const cluster = new Cluster(seed, mulberry32(seed));
+    const cluster = new Cluster(seed, seededRandom(seed));
     for (let step = 0; step < STEPS_PER_SEED; step++) randomStep(cluster, step);
     assert.ok(cluster.appliedAt.size > 0, `seed ${seed}: nothing was ever applied`);
     checkLiveness(cluster);

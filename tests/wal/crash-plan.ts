@@ -8,26 +8,17 @@
 import type { Entry, HardState, SnapshotMeta } from '../../engine/raft/types.js';
 import { EntryType } from '../../engine/raft/types.js';
 import type { WalReplay } from '../../engine/wal/wal.js';
+import { seededRandom } from '../seeded-random.js';
 
 export type CrashStep =
   | { kind: 'append'; entries: Entry[]; hardState: HardState }
   | { kind: 'snapshot'; meta: SnapshotMeta };
 
-/** mulberry32: a tiny seeded PRNG, good enough to vary a workload reproducibly. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as prng } from '../seeded-random.js';
 
 /** The data of the entry (term, index): its length and bytes follow from both, so any mix-up shows. */
 export function entryData(term: number, index: number): Uint8Array {
-  const next = prng(term * 1_000_003 + index);
+  const next = seededRandom(term * 1_000_003 + index);
   const data = new Uint8Array(Math.floor(next() * 300));
   for (let i = 0; i < data.length; i++) data[i] = Math.floor(next() * 256);
   return data;
@@ -82,7 +73,7 @@ export class CrashPlan {
   private stepNumber = 0;
 
   constructor(seed: number, round: number, start: LogModel) {
-    this.random = prng(seed * 7919 + round);
+    this.random = seededRandom(seed * 7919 + round);
     this.model = new LogModel();
     this.model.snapshot = start.snapshot;
     this.model.entries = start.entries.slice();
