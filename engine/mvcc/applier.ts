@@ -16,7 +16,8 @@ import {
   type BatchReport, type ReadReport, type RestoreOutcome, type ResultRecord, type StoreRead, type StoreReadResults, type WorkerReport,
 } from './apply-protocol.js';
 import type { ApplyWorkerData } from './apply-worker.js';
-import type { Event } from './rpc.js';
+import { RangePageReader } from './range-page-reader.js';
+import type { Event, RangeRequest } from './rpc.js';
 import type { StoreOptions, WriteResponse } from './store.js';
 import type { LeaseChange } from '../lease/lease-rpc.js';
 import type { AlarmMember } from '../alarm/alarm-rpc.js';
@@ -26,6 +27,11 @@ export const ENTRY_RING_BYTES_DEFAULT = 1 << 24;
 export const REPORT_RING_BYTES_DEFAULT = 1 << 24;
 /** Reads waiting for the worker's answer at most; beyond that `read` refuses (too many requests). */
 export const READS_IN_FLIGHT_MAX = 100_000;
+/**
+ * Ranges with pages left to send at once, at most: each holds up to two pages here (the one going
+ * out and the next), so together at most 2 x 256 x RANGE_PAGE_BYTES (128 MiB).
+ */
+export const PAGED_READS_OPEN_MAX = 256;
 
 /** The result of applying one entry. */
 export interface ApplyResult {
@@ -79,6 +85,8 @@ export class Applier {
   private finishedCompactRev = 0;
   private readonly reads = new Map<number, { resolve: (value: never) => void; reject: (error: Error) => void }>();
   private nextReadId = 1;
+  /** Paged ranges with pages left (rangeInPages). */
+  private pagedOpen = 0;
   private readonly restoreWaiters = new Map<string, { resolve: (outcome: RestoreOutcome) => void; reject: (error: Error) => void }>();
   private queue: Pending[] = [];
   /** Settles once everything queued so far is in the ring. */
@@ -115,6 +123,7 @@ export class Applier {
     if (options.maxTxnOps !== undefined) storeOptions.maxTxnOps = options.maxTxnOps;
     if (options.compactionKeysPerChunk !== undefined) storeOptions.compactionKeysPerChunk = options.compactionKeysPerChunk;
     if (options.rangeKeysPerStep !== undefined) storeOptions.rangeKeysPerStep = options.rangeKeysPerStep;
+    if (options.rangePageBytes !== undefined) storeOptions.rangePageBytes = options.rangePageBytes;
     const workerData: ApplyWorkerData = { path: options.path, entryRing, reportRing, options: storeOptions };
     this.worker = new Worker(new URL('./apply-worker.js', import.meta.url), { workerData });
     this.ready = new Promise((resolve) => { this.markReady = resolve; });
@@ -219,6 +228,28 @@ export class Applier {
    * linearizable read (waitApplied).
    */
   async read<K extends StoreRead['op']>(request: Extract<StoreRead, { op: K }>): Promise<StoreReadResults[K]> {
+    return (await this.readNamed(request)).value;
+  }
+
+  /**
+   * A range read in pages (range-pages.ts): its head, with the reader of the pages that follow.
+   * At most PAGED_READS_OPEN_MAX may have pages left at once; past that a range that turns out
+   * long is dropped and refused (too many requests), so memory stays bounded by pages.
+   */
+  async rangeInPages(request: RangeRequest): Promise<RangePageReader> {
+    const { id, value } = await this.readNamed({ op: 'range_pages', request });
+    if (!value.last && this.pagedOpen >= PAGED_READS_OPEN_MAX) {
+      void this.read({ op: 'range_cancel', job: id }).catch(() => {});
+      throw ErrTooManyRequests;
+    }
+    if (!value.last) this.pagedOpen++;
+    return new RangePageReader(value, (kind) => (kind === 'page'
+      ? this.read({ op: 'range_page', job: id })
+      : this.read({ op: 'range_cancel', job: id })), () => { this.pagedOpen--; });
+  }
+
+  /** A read, with the id the worker knows it by. */
+  private async readNamed<K extends StoreRead['op']>(request: Extract<StoreRead, { op: K }>): Promise<{ id: number; value: StoreReadResults[K] }> {
     if (this.failure !== undefined) throw this.failure;
     if (this.closing) throw ErrStopped;
     if (this.reads.size >= READS_IN_FLIGHT_MAX) throw ErrTooManyRequests;
@@ -232,7 +263,7 @@ export class Applier {
       this.reads.delete(id);
       throw error;
     }
-    return answer;
+    return { id, value: await answer };
   }
 
   /** Watch history from the store (a watch hub's HistorySource): see MvccStore.history. */

@@ -21,6 +21,7 @@ import type { Entry } from '../raft/types.js';
 import type { RingReader, RingWriter } from '../ring/byte-ring.js';
 import type { HistoryChunk } from './history.js';
 import type { Event, HashKVRequest, HashKVResponse, RangeRequest, RangeResponse, TxnRequest, TxnResponse } from './rpc.js';
+import type { RangeHead, RangePage } from './range-pages.js';
 import type { Revisioned, WriteResponse } from './store.js';
 import type { LeaseChange } from '../lease/lease-rpc.js';
 import type { AlarmMember } from '../alarm/alarm-rpc.js';
@@ -83,7 +84,12 @@ export interface RestoreOutcome {
 /** A read only the worker can answer: it needs the key index or the lease keys. */
 export type StoreRead =
   | { op: 'range'; request: RangeRequest }
-  | { op: 'range_encoded'; request: RangeRequest }
+  /** A range in pages (range-pages.ts): answers its head; the read then waits for range_page. */
+  | { op: 'range_pages'; request: RangeRequest }
+  /** The next page of the paged range started by read `job`. */
+  | { op: 'range_page'; job: number }
+  /** Drops the paged range started by read `job` (its client went away). */
+  | { op: 'range_cancel'; job: number }
   | { op: 'hash_kv'; request: HashKVRequest }
   | { op: 'txn'; request: TxnRequest }
   | { op: 'history'; from_rev: number; to_rev: number; events_max: number; prev_kv: boolean }
@@ -92,8 +98,10 @@ export type StoreRead =
 /** What each read answers. */
 export interface StoreReadResults {
   range: Revisioned<RangeResponse>;
-  /** The response's fields after its header, as protobuf (range-encode.ts). */
-  range_encoded: { body: Uint8Array; revision: number };
+  range_pages: RangeHead;
+  range_page: RangePage;
+  /** True when the read was still there to drop. */
+  range_cancel: boolean;
   hash_kv: Revisioned<HashKVResponse>;
   txn: Revisioned<TxnResponse>;
   history: HistoryChunk | { compactRevision: number };

@@ -138,6 +138,7 @@ function stepReads(): void {
 function run(): void {
   applyAndReport([], false);
   for (;;) {
+    if (reads.parkedCount > 0) reads.expireParked(Date.now());
     if (!entries.hasData()) {
       if (reads.size > 0) stepReads();
       else if (mayCompact()) compactAndReport();
@@ -158,8 +159,7 @@ function run(): void {
         if (batch.length > 0) applyAndReport(batch, false);
         batch = [];
         const { id, read } = decodeReadRecord(record);
-        const answer = reads.start(id, read);
-        if (answer !== undefined) answers.push(answer);
+        answers.push(...reads.start(id, read));
       } else if (record[0] === KIND_RESTORE) {
         // Entries queued before the snapshot apply first, and reads under way end; the snapshot
         // then replaces the store.

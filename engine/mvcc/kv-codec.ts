@@ -55,14 +55,19 @@ function checkInt64(name: string, value: number, negativeAllowed = false): void 
   }
 }
 
+/** How many bytes encodeKeyValue writes for `kv`. */
+export function keyValueBytes(kv: KeyValue): number {
+  return lengthDelimitedBytes(kv.key) + fieldBytes(kv.create_revision) + fieldBytes(kv.mod_revision) +
+    fieldBytes(kv.version) + lengthDelimitedBytes(kv.value) + fieldBytes(kv.lease);
+}
+
 /** Encodes a KeyValue as mvccpb.KeyValue protobuf bytes. */
 export function encodeKeyValue(kv: KeyValue): Buffer {
   checkInt64('create_revision', kv.create_revision);
   checkInt64('mod_revision', kv.mod_revision);
   checkInt64('version', kv.version);
   checkInt64('lease', kv.lease, true);
-  const total = lengthDelimitedBytes(kv.key) + fieldBytes(kv.create_revision) + fieldBytes(kv.mod_revision) +
-    fieldBytes(kv.version) + lengthDelimitedBytes(kv.value) + fieldBytes(kv.lease);
+  const total = keyValueBytes(kv);
   const out = Buffer.allocUnsafe(total);
   let offset = 0;
   const bytesField = (field: number, data: Uint8Array): void => {

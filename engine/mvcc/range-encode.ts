@@ -1,9 +1,9 @@
 /**
  * A RangeResponse's fields after its header, as protobuf: 2 kvs (each an mvccpb.KeyValue, the
- * bytes the kv table stores), 3 more, 4 count. The apply worker encodes them where it read them,
- * so a large range crosses to the main thread as one buffer instead of a hundred thousand objects,
- * and the main thread only adds the header it owns (fields may come in any order; etcd's come in
- * this one). Decoding and re-encoding a full 100k-key range on the main thread cost it seconds.
+ * bytes the kv table stores), 3 more, 4 count. The apply worker writes the kvs where it read them,
+ * a page at a time (range-pages.ts), so a large range crosses to the main thread in bounded pieces
+ * instead of a hundred thousand objects, and the main thread only adds the header it owns in front
+ * and `more` and `count` behind (fields may come in any order; etcd's come in this one).
  */
 import { encodeKeyValue, varintBytes, writeVarint } from './kv-codec.js';
 import type { RangeResponse } from './rpc.js';
@@ -12,28 +12,35 @@ const KVS_TAG = (2 << 3) | 2;
 const MORE_TAG = (3 << 3) | 0;
 const COUNT_TAG = (4 << 3) | 0;
 
-/** Fields 2-4 of etcdserverpb.RangeResponse. */
-export function encodeRangeBody(response: RangeResponse): Buffer {
-  return encodeRangeBodyOf(response.kvs.map((kv) => encodeKeyValue(kv)), response.more, response.count);
+/** Bytes one kvs field takes for a KeyValue of `kvBytes` encoded bytes. */
+export function kvsFieldBytes(kvBytes: number): number {
+  return 1 + varintBytes(kvBytes) + kvBytes;
 }
 
-/** Fields 2-4 of etcdserverpb.RangeResponse, from kvs already encoded one by one (mvccpb.KeyValue each). */
-export function encodeRangeBodyOf(kvs: readonly Uint8Array[], more: boolean, count: number): Buffer {
-  const response = { more, count };
-  let total = 0;
-  for (const kv of kvs) total += 1 + varintBytes(kv.length) + kv.length;
-  if (response.more) total += 2;
-  if (response.count !== 0) total += 1 + varintBytes(response.count);
-  const out = Buffer.allocUnsafe(total);
+/** Writes one kvs field (an encoded mvccpb.KeyValue) at `offset`; returns the offset after it. */
+export function writeKvsField(out: Uint8Array, offset: number, kv: Uint8Array): number {
+  out[offset++] = KVS_TAG;
+  offset = writeVarint(out, offset, kv.length);
+  out.set(kv, offset);
+  return offset + kv.length;
+}
+
+/** Fields 3-4 of etcdserverpb.RangeResponse (more, count), which follow the kvs. */
+export function encodeRangeTail(more: boolean, count: number): Buffer {
+  const out = Buffer.allocUnsafe((more ? 2 : 0) + (count !== 0 ? 1 + varintBytes(count) : 0));
   let offset = 0;
-  for (const kv of kvs) {
-    out[offset++] = KVS_TAG;
-    offset = writeVarint(out, offset, kv.length);
-    out.set(kv, offset);
-    offset += kv.length;
-  }
-  if (response.more) { out[offset++] = MORE_TAG; out[offset++] = 1; }
-  if (response.count !== 0) { out[offset++] = COUNT_TAG; offset = writeVarint(out, offset, response.count); }
-  if (offset !== total) throw new Error(`RangeResponse encoding wrote ${offset} of ${total} bytes`);
+  if (more) { out[offset++] = MORE_TAG; out[offset++] = 1; }
+  if (count !== 0) { out[offset++] = COUNT_TAG; offset = writeVarint(out, offset, count); }
+  return out;
+}
+
+/** Fields 2-4 of etcdserverpb.RangeResponse in one buffer (a response already held whole). */
+export function encodeRangeBody(response: RangeResponse): Buffer {
+  const kvs = response.kvs.map((kv) => encodeKeyValue(kv));
+  const tail = encodeRangeTail(response.more, response.count);
+  const out = Buffer.allocUnsafe(kvs.reduce((total, kv) => total + kvsFieldBytes(kv.length), 0) + tail.length);
+  let offset = 0;
+  for (const kv of kvs) offset = writeKvsField(out, offset, kv);
+  out.set(tail, offset);
   return out;
 }

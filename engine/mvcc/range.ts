@@ -9,8 +9,7 @@
  */
 import { ErrCompacted, ErrFutureRev } from '../errors.js';
 import { compareBytes, type Backend, type ReadOptions } from './backend.js';
-import { decodeKeyValue, encodeKeyValue } from './kv-codec.js';
-import { encodeRangeBody, encodeRangeBodyOf } from './range-encode.js';
+import { decodeKeyValue } from './kv-codec.js';
 import type { IndexEntry, KeyIndex, KeyInterval } from './key-index.js';
 import { revisionToBytes } from './revision.js';
 import { SortOrder, SortTarget, type KeyValue, type RangeRequest, type RangeResponse } from './rpc.js';
@@ -68,11 +67,16 @@ export function forEachLiveKey(view: ReadView, interval: KeyInterval, atRev: num
   view.index.forEachLive(interval, atRev, reverse, visit, after);
 }
 
-/** The KeyValue stored at a key's revision. */
-export function keyValueAt(view: ReadView, entry: IndexEntry, withValue = true): KeyValue {
+/** The mvccpb.KeyValue bytes stored at a key's revision (a copy the caller owns). */
+export function storedKeyValue(view: ReadView, entry: IndexEntry): Uint8Array {
   const bytes = view.backend.kv.get(revisionToBytes(entry.main, entry.sub), view.read);
   if (bytes === undefined) throw new Error(`corrupt store: index names revision ${entry.main}_${entry.sub}, kv has no row`);
-  return decodeKeyValue(bytes, withValue);
+  return bytes;
+}
+
+/** The KeyValue stored at a key's revision. */
+export function keyValueAt(view: ReadView, entry: IndexEntry, withValue = true): KeyValue {
+  return decodeKeyValue(storedKeyValue(view, entry), withValue);
 }
 
 /** Resolves a requested revision (<= 0 = current) and fails it as etcd does. */
@@ -99,6 +103,22 @@ function comparatorFor(target: SortTarget, order: SortOrder): KvComparator {
 }
 
 /**
+ * Where an unsorted scan puts the kvs it returns, in order, as the kv table stores them (etcd's
+ * mvccpb.KeyValue bytes): a page being built (range-pages.ts). `full` asks the scan to stop after
+ * the kv it just added, so a step never builds more than one page.
+ */
+export interface KvSink {
+  add(stored: Uint8Array): void;
+  readonly full: boolean;
+}
+
+/** Where a scan resumes: after `key` (the last key of what was already returned), `matched` kvs in. */
+export interface ScanPosition {
+  key: string;
+  matched: number;
+}
+
+/**
  * etcd's range as a walk that can run in steps (a full-keyspace range must not hold the apply
  * worker for its whole length): the revision is fixed when the scan starts, and the key index and
  * kv rows at that revision do not change under it (compaction waits for scans below its revision).
@@ -106,7 +126,8 @@ function comparatorFor(target: SortTarget, order: SortOrder): KvComparator {
 export class RangeScan {
   /** The revision the range reads at. */
   readonly atRev: number;
-  private readonly sorting: boolean;
+  /** True when the request sorts its results (they are then all held until the end). */
+  readonly sorting: boolean;
   private readonly reverse: boolean;
   private readonly compare: KvComparator;
   private readonly limit: number;
@@ -114,18 +135,19 @@ export class RangeScan {
   private count = 0;
   private matched = 0;
   private readonly kvs: KeyValue[] = [];
-  /**
-   * With `encode` and no sort, each kv is encoded as it is visited (step by step) instead of kept
-   * as an object, so the protobuf body costs no long final step (encodedBody).
-   */
-  private readonly encoded: Uint8Array[] | undefined;
   /** The last key visited: the next step resumes after it. */
   private cursor: string | undefined;
   private finished = false;
 
-  /** Throws ErrFutureRev / ErrCompacted for an unreadable revision. */
-  constructor(view: ReadView, private readonly request: RangeRequest, encode = false) {
-    this.atRev = readRevision(view, request.revision);
+  /**
+   * Throws ErrFutureRev / ErrCompacted for an unreadable revision. With `sink`, an unsorted scan
+   * hands it the kvs it returns instead of keeping them. With `from`, it goes on where another scan
+   * of the same request stood, at that scan's revision (whose rows compaction keeps while the
+   * reads at it run): a later page of a range whose count is already known.
+   */
+  constructor(view: ReadView, private readonly request: RangeRequest, private readonly sink?: KvSink,
+    from?: { atRev: number; position: ScanPosition }) {
+    this.atRev = from?.atRev ?? readRevision(view, request.revision);
     const target = request.sort_target ?? SortTarget.KEY;
     let order = request.sort_order ?? SortOrder.NONE;
     // As etcd: results come in ascending key order, so ASCEND by KEY needs no sort and any other
@@ -137,16 +159,32 @@ export class RangeScan {
     this.compare = comparatorFor(target, order);
     this.limit = request.limit !== undefined && request.limit > 0 ? request.limit : Number.POSITIVE_INFINITY;
     this.readValue = request.keys_only !== true || (this.sorting && target === SortTarget.VALUE);
-    this.encoded = encode && !this.sorting ? [] : undefined;
+    if (from !== undefined) {
+      this.cursor = from.position.key;
+      this.matched = from.position.matched;
+    }
   }
 
-  /** Visits up to `keysMax` more keys of the range; true once the whole range is done. */
+  /** Where the scan stands: after the last key it visited, with the kvs it matched so far. */
+  get position(): ScanPosition | undefined {
+    return this.cursor === undefined ? undefined : { key: this.cursor, matched: this.matched };
+  }
+
+  /** The kvs the response returns so far (unsorted: all of them once the scan is done). */
+  get returned(): number {
+    return Math.min(this.matched, this.limit);
+  }
+
+  /**
+   * Visits up to `keysMax` more keys of the range (fewer when the sink fills up); true once the
+   * whole range is done.
+   */
   step(view: ReadView, keysMax: number): boolean {
     if (this.finished) return true;
     let visited = 0;
     let stopped = false;
     forEachLiveKey(view, keyInterval(this.request.key, this.request.range_end), this.atRev, this.reverse, (key, entry) => {
-      if (visited === keysMax) {
+      if (visited === keysMax || this.sink?.full === true) {
         stopped = true;
         return false;
       }
@@ -168,18 +206,21 @@ export class RangeScan {
     const minMod = request.min_mod_revision ?? 0;
     const maxMod = request.max_mod_revision ?? 0;
     if ((minMod > 0 && entry.main < minMod) || (maxMod > 0 && entry.main > maxMod)) return;
-    const kv = keyValueAt(view, entry, this.readValue);
+    const stored = storedKeyValue(view, entry);
     const minCreate = request.min_create_revision ?? 0;
     const maxCreate = request.max_create_revision ?? 0;
-    if ((minCreate > 0 && kv.create_revision < minCreate) || (maxCreate > 0 && kv.create_revision > maxCreate)) return;
+    if (minCreate > 0 || maxCreate > 0) {
+      const created = decodeKeyValue(stored, false).create_revision;
+      if ((minCreate > 0 && created < minCreate) || (maxCreate > 0 && created > maxCreate)) return;
+    }
     this.matched++;
     if (!this.sorting) {
       if (this.matched > this.limit) return;
-      if (this.encoded !== undefined) this.encoded.push(encodeKeyValue(kv));
-      else this.kvs.push(kv);
+      if (this.sink !== undefined) this.sink.add(stored);
+      else this.kvs.push(decodeKeyValue(stored, this.readValue));
       return;
     }
-    this.kvs.push(kv);
+    this.kvs.push(decodeKeyValue(stored, this.readValue));
     // Keep at most 2 x limit candidates: sort, keep the best `limit`, go on. Array#sort is stable
     // and candidates arrive in key order, so ties keep key order.
     if (this.kvs.length >= 2 * this.limit) {
@@ -188,7 +229,7 @@ export class RangeScan {
     }
   }
 
-  /** The response, once step returned true. */
+  /** The response, once step returned true (its kvs are empty when a sink took them). */
   response(): RangeResponse {
     const kvs = this.kvs;
     if (this.sorting) {
@@ -197,12 +238,6 @@ export class RangeScan {
     }
     if (this.request.keys_only === true && this.readValue) for (const kv of kvs) kv.value = new Uint8Array(0);
     return { kvs, more: this.matched > this.limit, count: this.count };
-  }
-
-  /** The response's protobuf body (fields 2-4, range-encode.ts), once step returned true. */
-  encodedBody(): Buffer {
-    if (this.encoded === undefined) return encodeRangeBody(this.response());
-    return encodeRangeBodyOf(this.encoded, this.matched > this.limit, this.count);
   }
 }
 

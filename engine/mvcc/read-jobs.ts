@@ -3,9 +3,12 @@
  * step runs as soon as its record is drained, so a small read (one key, a short range, a page of
  * history) answers at once; a long one (a full-keyspace range, HashKV) goes on one step at a time,
  * round robin with the others, so it never holds the worker, or the small reads and the applies
- * queued behind it, for more than a step.
+ * queued behind it, for more than a step. A range answered in pages parks after each page until
+ * the main thread asks for the next (range_page), so it costs nothing while its client is slow;
+ * a parked read nobody asks on for PARKED_READ_IDLE_MS is dropped, so it cannot hold compaction
+ * back for ever.
  */
-import { EtcdError } from '../errors.js';
+import { ErrTimeout, EtcdError } from '../errors.js';
 import type { ReadAnswer, StoreRead, StoreReadResults } from './apply-protocol.js';
 import type { MvccStore, SteppedRead } from './store.js';
 
@@ -19,6 +22,21 @@ type Answerable = SteppedRead<StoreReadResults[StoreRead['op']]>;
 export const LONG_READS_RUNNING_MAX = 4;
 
 /**
+ * How long a paged range may wait for its next page to be asked for. Pages are asked for as the
+ * client takes them, so only a client that stopped reading for this long (or a main thread that
+ * lost track of the read) leaves one parked that long; dropping it lets compaction go on.
+ */
+export const PARKED_READ_IDLE_MS = 60_000;
+
+/** A read under way: `id` is the READ record its next answer goes to, `first` the one that started it. */
+interface Job {
+  id: number;
+  first: number;
+  read: Answerable;
+  parkedAt?: number;
+}
+
+/**
  * A read that is done at once: bounded by itself (a page of history, a lease's keys), or a
  * read-only txn (at most --max-txn-ops ranges, which etcd also reads in one go).
  */
@@ -29,11 +47,13 @@ function immediate<T>(value: T): SteppedRead<T> {
 function stepped(store: MvccStore, request: StoreRead): Answerable {
   switch (request.op) {
     case 'range': return store.rangeInSteps(request.request);
-    case 'range_encoded': return store.rangeEncodedInSteps(request.request);
+    case 'range_pages': return store.rangeInPages(request.request);
     case 'hash_kv': return store.hashKVInSteps(request.request);
     case 'txn': return immediate(store.readOnlyTxn(request.request));
     case 'history': return immediate(store.history(request.from_rev, request.to_rev, request.events_max, request.prev_kv));
     case 'lease_keys': return immediate(store.leaseKeys(request.id));
+    case 'range_page': case 'range_cancel':
+      throw new Error(`read jobs: ${request.op} names a read, it does not start one`);
   }
 }
 
@@ -49,9 +69,11 @@ function attempt<T>(id: number, run: () => T): { value: T } | { answer: ReadAnsw
 
 export class ReadJobs {
   /** Reads with steps left, in round-robin order. */
-  private readonly running: { id: number; read: Answerable }[] = [];
+  private readonly running: Job[] = [];
   /** Reads with steps left that wait for a place among the running ones, oldest first. */
-  private readonly waiting: { id: number; read: Answerable }[] = [];
+  private readonly waiting: Job[] = [];
+  /** Paged reads waiting to be asked for their next page, by the id of the read that started them. */
+  private readonly parked = new Map<number, Job>();
 
   constructor(private readonly store: MvccStore) {}
 
@@ -60,17 +82,30 @@ export class ReadJobs {
     return this.running.length + this.waiting.length;
   }
 
-  /** Starts a read and runs its first step; returns its answer when that step finished it. */
-  start(id: number, request: StoreRead): ReadAnswer | undefined {
+  /** Paged reads waiting for their next page to be asked for. */
+  get parkedCount(): number {
+    return this.parked.size;
+  }
+
+  /**
+   * Starts a read (or goes on with a parked one) and runs its first step; returns the answers that
+   * are ready: its own when that step finished it (a cancel may also answer the page request it
+   * cut short).
+   */
+  start(id: number, request: StoreRead): ReadAnswer[] {
+    if (request.op === 'range_cancel') return this.cancel(id, request.job);
+    if (request.op === 'range_page') {
+      const job = this.parked.get(request.job);
+      // Dropped while parked (idle too long, or a snapshot replaced the store under it).
+      if (job === undefined) return [{ id, error: { code: ErrTimeout.code, message: ErrTimeout.message } }];
+      this.parked.delete(request.job);
+      job.id = id;
+      delete job.parkedAt;
+      return this.begin(job);
+    }
     const started = attempt(id, () => stepped(this.store, request));
-    if ('answer' in started) return started.answer;
-    const job = { id, read: started.value };
-    const answer = this.advance(job);
-    if (answer !== undefined) return answer;
-    // A long read takes a place among the running ones, or waits for one.
-    if (this.running.length < LONG_READS_RUNNING_MAX) this.running.push(job);
-    else this.waiting.push(job);
-    return undefined;
+    if ('answer' in started) return [started.answer];
+    return this.begin({ id, first: id, read: started.value });
   }
 
   /** Runs up to `steps` steps, one per read, round robin; returns the answers of reads that finished. */
@@ -90,25 +125,63 @@ export class ReadJobs {
     return answers;
   }
 
-  /** Runs every read to its end (before a snapshot replaces the store under them). */
+  /**
+   * Runs every read to its next answer and drops the parked ones (before a snapshot replaces the
+   * store under them: their next page is answered "request timed out").
+   */
   finishAll(): ReadAnswer[] {
     const answers: ReadAnswer[] = [];
     while (this.running.length > 0) answers.push(...this.run(this.running.length));
+    this.parked.clear();
     return answers;
   }
 
+  /** Drops the paged reads parked for longer than PARKED_READ_IDLE_MS. */
+  expireParked(nowMs: number): void {
+    for (const [first, job] of this.parked) if (nowMs - job.parkedAt! > PARKED_READ_IDLE_MS) this.parked.delete(first);
+  }
+
   /**
-   * True when compaction up to `scheduledRev` may remove rows now: no running read started below
+   * True when compaction up to `scheduledRev` may remove rows now: no read under way started below
    * it (its rows at its revision must stay until it is done).
    */
   allowCompaction(scheduledRev: number): boolean {
-    return [...this.running, ...this.waiting].every(({ read }) => read.compactRev >= scheduledRev);
+    return [...this.running, ...this.waiting, ...this.parked.values()].every(({ read }) => read.compactRev >= scheduledRev);
   }
 
-  /** One step of a read: its answer when that finished it, else undefined. */
-  private advance(job: { id: number; read: Answerable }): ReadAnswer | undefined {
+  /** Runs a read's first step; it then takes a place among the running ones, or waits for one. */
+  private begin(job: Job): ReadAnswer[] {
+    const answer = this.advance(job);
+    if (answer !== undefined) return [answer];
+    if (this.running.length < LONG_READS_RUNNING_MAX) this.running.push(job);
+    else this.waiting.push(job);
+    return [];
+  }
+
+  /** Drops a paged read wherever it is; a page request it was serving is answered "request timed out". */
+  private cancel(id: number, first: number): ReadAnswer[] {
+    if (this.parked.delete(first)) return [{ id, value: true }];
+    for (const queue of [this.running, this.waiting]) {
+      const at = queue.findIndex((job) => job.first === first);
+      if (at < 0) continue;
+      const [job] = queue.splice(at, 1);
+      const next = queue === this.running ? this.waiting.shift() : undefined;
+      if (next !== undefined) this.running.push(next);
+      return [{ id: job!.id, error: { code: ErrTimeout.code, message: ErrTimeout.message } }, { id, value: true }];
+    }
+    return [{ id, value: false }];
+  }
+
+  /** One step of a read: its answer when that step made one, else undefined. A paged read then parks. */
+  private advance(job: Job): ReadAnswer | undefined {
     const stepped = attempt(job.id, () => job.read.step());
     if ('answer' in stepped) return stepped.answer;
-    return stepped.value ? { id: job.id, value: job.read.result() } : undefined;
+    if (!stepped.value) return undefined;
+    const answer = { id: job.id, value: job.read.result() };
+    if (job.read.resumable === true) {
+      job.parkedAt = Date.now();
+      this.parked.set(job.first, job);
+    }
+    return answer;
   }
 }

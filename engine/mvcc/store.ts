@@ -24,6 +24,7 @@ import { indexKey, KeyIndex, pushRevision, type KeyHistory } from './key-index.j
 import { decodeKeyValue } from './kv-codec.js';
 import { applyDeleteRange, applyPut } from './ops.js';
 import { RangeScan, range, type ReadView } from './range.js';
+import { PagedRange, RANGE_PAGE_BYTES } from './range-pages.js';
 import { bytesToRevision } from './revision.js';
 import { decodeInternalRequest, type InternalRequest } from './request.js';
 import type {
@@ -101,6 +102,8 @@ export interface StoreOptions {
   compactionKeysPerChunk?: number;
   /** Keys a stepped range visits per step (RANGE_KEYS_PER_STEP). */
   rangeKeysPerStep?: number;
+  /** Bytes of kvs per page of a range read in pages (RANGE_PAGE_BYTES). */
+  rangePageBytes?: number;
 }
 
 /**
@@ -112,6 +115,11 @@ export interface SteppedRead<T> {
   readonly compactRev: number;
   step(): boolean;
   result(): T;
+  /**
+   * For a read answered in parts (a range in pages): true when the part `result` just gave is
+   * not the last, so the read waits to be asked for the next one.
+   */
+  readonly resumable?: boolean;
 }
 
 /** Keys a range visits, and kv rows a HashKV hashes, per step: about a millisecond or two of work. */
@@ -204,6 +212,7 @@ export class MvccStore extends MvccReader {
   private readonly maxTxnOps: number;
   private readonly compactionKeysPerChunk: number;
   private readonly rangeKeysPerStep: number;
+  private readonly rangePageBytes: number;
   private readonly memory: StoreMemory = { index: new KeyIndex(), leaseKeys: new LeaseKeys() };
   /** The raised alarms: alarm requests change them; they refuse some writes (alarm-gate.ts). */
   readonly alarms: AlarmTable;
@@ -215,6 +224,7 @@ export class MvccStore extends MvccReader {
     this.maxTxnOps = options.maxTxnOps ?? MAX_TXN_OPS_DEFAULT;
     this.compactionKeysPerChunk = options.compactionKeysPerChunk ?? COMPACTION_KEYS_PER_CHUNK_DEFAULT;
     this.rangeKeysPerStep = options.rangeKeysPerStep ?? RANGE_KEYS_PER_STEP;
+    this.rangePageBytes = options.rangePageBytes ?? RANGE_PAGE_BYTES;
     this.rebuildMemory();
   }
 
@@ -269,18 +279,12 @@ export class MvccStore extends MvccReader {
   }
 
   /**
-   * etcd's Range in steps, answered as its protobuf body (fields after the header), encoded as the
-   * keys are visited; throws EtcdError at once for a bad revision.
+   * etcd's Range in steps, answered in pages of its encoded kvs (range-pages.ts); throws EtcdError
+   * at once for a bad revision.
    */
-  rangeEncodedInSteps(request: RangeRequest, keysPerStep = this.rangeKeysPerStep): SteppedRead<{ body: Uint8Array; revision: number }> {
+  rangeInPages(request: RangeRequest, keysPerStep = this.rangeKeysPerStep, pageBytes = this.rangePageBytes): PagedRange {
     checkRangeRequest(request);
-    const { scan, revision, compactRev } = this.withIndexedView((view) => (
-      { scan: new RangeScan(view, request, true), revision: view.currentRev, compactRev: view.compactRev }));
-    return {
-      compactRev,
-      step: () => this.withIndexedView((view) => scan.step(view, keysPerStep)),
-      result: () => ({ body: scan.encodedBody(), revision }),
-    };
+    return new PagedRange((read) => this.withIndexedView(read), request, keysPerStep, pageBytes);
   }
 
   /** etcd's HashKV in steps of `rowsPerStep` rows; throws EtcdError at once for a bad revision. */

@@ -12,6 +12,7 @@
  * - A member that stopped (or failed) answers nothing, not even from its store: "server stopped".
  */
 import type { ApplyResult } from '../mvcc/applier.js';
+import type { RangePageReader } from '../mvcc/range-page-reader.js';
 import type {
   CompactionRequest, CompactionResponse, DeleteRangeRequest, DeleteRangeResponse, HashKVRequest, HashKVResponse,
   PutRequest, PutResponse, RangeRequest, RangeResponse, TxnRequest, TxnResponse,
@@ -63,14 +64,14 @@ export class KvServer {
   }
 
   /**
-   * Range, answered as the protobuf of the response's fields after its header (the apply worker
-   * encodes them), for the gRPC transport: a large range then costs this thread a copy, not a
-   * decode and an encode of every key.
+   * Range, answered in pages of its encoded kvs (the apply worker encodes them, a page at a time,
+   * as the transport asks for them), for the gRPC transport: a large range then costs this thread
+   * a copy of each page, and memory a page or two, not a decode and an encode of every key.
    */
-  async rangeEncoded(request: RangeRequest): Promise<{ header: ResponseHeader; body: Uint8Array }> {
+  async rangeInPages(request: RangeRequest): Promise<{ header: ResponseHeader; pages: RangePageReader }> {
     checkRangeRequest(request);
-    const { body, revision } = await this.read(request.serializable === true, () => this.member.applier.read({ op: 'range_encoded', request }));
-    return { header: this.header(revision), body };
+    const pages = await this.read(request.serializable === true, () => this.member.applier.rangeInPages(request));
+    return { header: this.header(pages.head.revision), pages };
   }
 
   async put(request: PutRequest): Promise<WithHeader<PutResponse>> {

@@ -1,4 +1,5 @@
 /** etcd's KV service over gRPC: a thin adapter of KvServer. */
+import { encodeRangeTail } from '../../engine/mvcc/range-encode.js';
 import type { KvServer } from '../../engine/node/kv-server.js';
 import { compactionRequestFrom, deleteRangeRequestFrom, putRequestFrom, rangeRequestFrom, txnRequestFrom } from './kv-convert.js';
 import { encodeResponseHeader, varintBytes, writeVarint } from './proto-writer.js';
@@ -8,16 +9,18 @@ import { EncodedMessage, type UnaryHandler } from './raw/unary-call.js';
 const HEADER_TAG = (1 << 3) | 2;
 
 /**
- * A Range answered with the body the apply worker encoded: the header is the only part encoded
- * here, so a large range costs the main thread no decode and no re-encode of its keys.
+ * A Range answered with the pages the apply worker encoded: the header and the closing `more` and
+ * `count` are the only parts encoded here, so a large range costs the main thread no decode and
+ * no re-encode of its keys, and its memory a page or two.
  */
 async function range(kv: KvServer, request: Parameters<typeof rangeRequestFrom>[0]): Promise<EncodedMessage> {
-  const { header, body } = await kv.rangeEncoded(rangeRequestFrom(request));
+  const { header, pages } = await kv.rangeInPages(rangeRequestFrom(request));
   const encoded = encodeResponseHeader(header);
   const field = Buffer.allocUnsafe(1 + varintBytes(encoded.length));
   field[0] = HEADER_TAG;
   writeVarint(field, 1, encoded.length);
-  return new EncodedMessage([field, encoded, body]);
+  const { kvs_bytes: bytes, more, count } = pages.head;
+  return new EncodedMessage([field, encoded], { source: pages, bytes }, encodeRangeTail(more, count));
 }
 
 export function kvService(kv: KvServer): Record<string, UnaryHandler> {

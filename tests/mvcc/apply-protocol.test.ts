@@ -16,7 +16,7 @@ test('small and split reports come out whole and in order', () => {
   for (let i = 0; i < body.length; i++) body[i] = (i * 7) & 0xff;
   const sent: WorkerReport[] = [
     { compacted: 5 },
-    { reads: [{ id: 1, value: { body, revision: 9 } }] },
+    { reads: [{ id: 1, value: { page: body, last: false } }] },
     { reads: [{ id: 2, error: { code: 11, message: 'etcdserver: mvcc: required revision has been compacted' } }] },
   ];
   const received: WorkerReport[] = [];
@@ -26,8 +26,8 @@ test('small and split reports come out whole and in order', () => {
   }
   assert.equal(received.length, 3);
   assert.deepEqual(received[0], sent[0]);
-  const split = received[1] as { reads: { id: number; value: { body: Uint8Array; revision: number } }[] };
-  assert.equal(split.reads[0]!.value.revision, 9);
-  assert.ok(Buffer.from(split.reads[0]!.value.body).equals(body), 'the split report\'s bytes all arrived, in place');
+  const split = received[1] as { reads: { id: number; value: { page: Uint8Array; last: boolean } }[] };
+  assert.equal(split.reads[0]!.value.last, false);
+  assert.ok(Buffer.from(split.reads[0]!.value.page).equals(body), 'the split report\'s bytes all arrived, in place');
   assert.deepEqual(received[2], sent[2]);
 });

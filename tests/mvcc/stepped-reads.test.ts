@@ -1,12 +1,13 @@
 /**
  * Long reads in steps: a range or a HashKV run a bounded piece at a time answer exactly what they
- * answer in one go, whatever the step size (a range also when encoded as it goes, for gRPC); in the apply worker a small read answers while a long
- * one is still under way, and a compaction scheduled meanwhile waits for the long read's rows.
+ * answer in one go, whatever the step size (a range also in pages of any size, as gRPC reads it);
+ * in the apply worker a small read answers while a long one is still under way, and a compaction scheduled meanwhile waits for the long read's rows.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Applier } from '../../engine/mvcc/applier.js';
-import { encodeRangeBody } from '../../engine/mvcc/range-encode.js';
+import { encodeRangeBody, encodeRangeTail } from '../../engine/mvcc/range-encode.js';
+import type { PagedRange, RangeHead, RangePage } from '../../engine/mvcc/range-pages.js';
 import { LONG_READS_RUNNING_MAX } from '../../engine/mvcc/read-jobs.js';
 import { encodeInternalRequest, type InternalRequest } from '../../engine/mvcc/request.js';
 import { SortOrder, SortTarget, type RangeRequest } from '../../engine/mvcc/rpc.js';
@@ -19,6 +20,15 @@ function runToEnd<T>(read: SteppedRead<T>): { result: T; steps: number } {
   let steps = 1;
   while (!read.step()) steps++;
   return { result: read.result(), steps };
+}
+
+/** Every answer of a range read in pages, asking for each page as the main thread would. */
+function readAllPages(read: PagedRange): { head: RangeHead; pages: Uint8Array[] } {
+  const head = runToEnd(read).result as RangeHead;
+  const pages = [head.page];
+  while (read.resumable) pages.push((runToEnd(read).result as RangePage).page);
+  assert.equal(pages.length > 1, !head.last);
+  return { head, pages };
 }
 
 function fill(store: MvccStore, random: () => number): void {
@@ -52,10 +62,14 @@ test('a range in steps of any size answers exactly what the range answers in one
       const what = `case ${i}, ${keysPerStep} keys a step: ${JSON.stringify({ ...request, key: s(request.key), range_end: s(request.range_end) })}`;
       const { result } = runToEnd(store.rangeInSteps(request, keysPerStep));
       assert.deepEqual(result, whole, what);
-      // Encoded as it goes (the gRPC path): the same bytes as encoding the whole response at the end.
-      const encoded = runToEnd(store.rangeEncodedInSteps(request, keysPerStep)).result;
-      assert.equal(encoded.revision, whole.revision);
-      assert.ok(Buffer.from(encoded.body).equals(wholeBody), `encoded body, ${what}`);
+      // In pages (the gRPC path): the same bytes as encoding the whole response at the end.
+      for (const pageBytes of [1, 300, 1 << 20]) {
+        const { head, pages } = readAllPages(store.rangeInPages(request, keysPerStep, pageBytes));
+        assert.equal(head.revision, whole.revision);
+        assert.equal(head.kvs_bytes, pages.reduce((total, page) => total + page.length, 0), `announced bytes, ${what}`);
+        const body = Buffer.concat([...pages, encodeRangeTail(head.more, head.count)]);
+        assert.ok(body.equals(wholeBody), `paged body, ${pageBytes} bytes a page, ${what}`);
+      }
     }
   }
 }));

@@ -7,7 +7,7 @@
  * response framed and written with the OK trailers in one end of the stream. Faults end the call
  * with the status grpc-js sends for them.
  */
-import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import type * as grpc from '@grpc/grpc-js';
 import { GrpcCode } from '../../../engine/errors.js';
 import { MESSAGE_PREFIX_BYTES } from './grpc-wire.js';
@@ -17,21 +17,31 @@ import type { RawGrpcHandler } from './raw-routes.js';
 /** A unary method's work: its decoded request in, its response (or a thrown EtcdError) out. */
 export type UnaryHandler = (request: never) => unknown;
 
+/** Pages of a message, read one at a time as the client takes them; closed if the call ends first. */
+export interface PageSource {
+  next(): Promise<Uint8Array | undefined>;
+  close(): void;
+}
+
 /**
- * A response a handler has already encoded as protobuf, in parts (a header encoded here, a body
- * encoded elsewhere): it is framed and written as it is, part by part, never copied into one.
+ * A response a handler has already encoded as protobuf, in parts written as they are (never
+ * copied into one): `head`, then the pages of `pages` (which hold `bytes` in all), read only as
+ * HTTP/2 flow control lets the last one out, then `tail`.
  */
 export class EncodedMessage {
-  constructor(readonly parts: readonly Uint8Array[]) {}
+  constructor(readonly head: readonly Uint8Array[], readonly pages?: { source: PageSource; bytes: number },
+    readonly tail: Buffer = Buffer.alloc(0)) {}
 
   get length(): number {
-    return this.parts.reduce((total, part) => total + part.length, 0);
+    return this.head.reduce((total, part) => total + part.length, 0) + (this.pages?.bytes ?? 0) + this.tail.length;
   }
 }
 
 class RawUnaryCall extends RawServerCall {
   private request: unknown;
   private received = false;
+  /** The pages of a response being written, closed if the call ends before they are all out. */
+  private pages: PageSource | undefined;
 
   constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, maxMessageBytes: number,
     private readonly method: grpc.MethodDefinition<unknown, unknown>, private readonly handle: UnaryHandler) {
@@ -74,7 +84,10 @@ class RawUnaryCall extends RawServerCall {
 
   private respond(response: unknown): void {
     if (this.ended) return;
-    if (response instanceof EncodedMessage) return this.respondEncoded(response);
+    if (response instanceof EncodedMessage) {
+      this.respondEncoded(response).catch((error: unknown) => this.fail(error));
+      return;
+    }
     let body: Buffer;
     try {
       body = this.method.responseSerialize(response);
@@ -90,20 +103,47 @@ class RawUnaryCall extends RawServerCall {
     this.end(GrpcCode.OK, 'OK', framed);
   }
 
-  private respondEncoded(response: EncodedMessage): void {
+  private async respondEncoded(response: EncodedMessage): Promise<void> {
+    this.pages = response.pages?.source;
     const prefix = Buffer.allocUnsafe(MESSAGE_PREFIX_BYTES);
     prefix[0] = 0;
     prefix.writeUInt32BE(response.length, 1);
-    const parts = [prefix, ...response.parts];
     this.sendHeaders();
-    // HTTP/2 flow control queues what the client has not taken yet; each part is written once.
-    for (const part of parts.slice(0, -1)) this.stream.write(part);
-    const last = parts[parts.length - 1]!;
-    this.end(GrpcCode.OK, 'OK', Buffer.from(last.buffer, last.byteOffset, last.byteLength));
+    for (const part of [prefix, ...response.head]) this.stream.write(part);
+    if (response.pages !== undefined) {
+      let written = 0;
+      for (;;) {
+        const page = await response.pages.source.next();
+        if (page === undefined || this.ended) break;
+        written += page.length;
+        if (!this.stream.write(page)) await this.drained();
+      }
+      if (this.ended) return;
+      if (written !== response.pages.bytes) {
+        // The length already sent is wrong: the message cannot be completed, only cut off.
+        this.stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+        throw new Error(`range pages held ${written} bytes, ${response.pages.bytes} were announced`);
+      }
+    }
+    this.end(GrpcCode.OK, 'OK', response.tail);
+  }
+
+  /** Resolves once the stream's buffer has room again, or the stream is gone. */
+  private drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.stream.off('drain', done);
+        this.stream.off('close', done);
+        resolve();
+      };
+      this.stream.on('drain', done);
+      this.stream.on('close', done);
+    });
   }
 
   protected release(): void {
     this.request = undefined;
+    this.pages?.close();
   }
 }
 
