@@ -66,6 +66,16 @@ export function openBackend(path: string, options: { readOnly?: boolean } = {}):
   return { root, kv: table('kv'), meta: table('meta'), lease: table('lease') };
 }
 
+/**
+ * A value without a copy: a view of lmdb-js's getBinaryFast buffer, which the next read overwrites
+ * (its typings omit the read options its implementation takes). That buffer is larger than the
+ * value and only its `length` property is set to the value's size, so it is cut to a true view.
+ */
+export function getVolatile(table: Table, key: Buffer, read: ReadOptions): Buffer | undefined {
+  const bytes = (table as unknown as { getBinaryFast(key: Buffer, options: ReadOptions): Buffer | undefined }).getBinaryFast(key, read);
+  return bytes?.subarray(0, bytes.length);
+}
+
 /** Reads a u64 meta value (0 when absent). */
 export function getMetaNumber(backend: Backend, name: Buffer, read: ReadOptions): number {
   const bytes = backend.meta.get(name, read);

@@ -38,15 +38,17 @@ export interface RangePage {
   last: boolean;
 }
 
-/** kvs fields encoded into a page; while `measuring`, only added up. */
+/** kvs fields encoded into a page as they are added (a kv's bytes are copied in at once); while `measuring`, only added up. */
 class KvsPage implements KvSink {
-  private kvs: Uint8Array[] = [];
+  private buffer: Buffer;
   private bytes = 0;
   /** Bytes of every kvs field added, written or measured. */
   total = 0;
   measuring = false;
 
-  constructor(private readonly pageBytes: number, private readonly keysOnly: boolean) {}
+  constructor(private readonly pageBytes: number, private readonly keysOnly: boolean) {
+    this.buffer = Buffer.allocUnsafe(pageBytes);
+  }
 
   add(stored: Uint8Array): void {
     if (!this.keysOnly) return this.push(stored);
@@ -64,22 +66,25 @@ class KvsPage implements KvSink {
     return !this.measuring && this.bytes >= this.pageBytes;
   }
 
-  /** The page's bytes; the page starts empty again. */
+  /** The page's bytes; the page starts empty again, in a buffer of its own. */
   take(): Uint8Array {
-    const out = Buffer.allocUnsafe(this.bytes);
-    let offset = 0;
-    for (const kv of this.kvs) offset = writeKvsField(out, offset, kv);
-    this.kvs = [];
+    const page = this.buffer.subarray(0, this.bytes);
+    this.buffer = Buffer.allocUnsafe(this.pageBytes);
     this.bytes = 0;
-    return out;
+    return page;
   }
 
   private push(kv: Uint8Array): void {
     const bytes = kvsFieldBytes(kv.length);
     this.total += bytes;
     if (this.measuring) return;
-    this.kvs.push(kv);
-    this.bytes += bytes;
+    if (this.bytes + bytes > this.buffer.length) {
+      // The kv that fills the page may be larger than the room left (up to a request's size).
+      const grown = Buffer.allocUnsafe(Math.max(2 * this.buffer.length, this.bytes + bytes));
+      this.buffer.copy(grown, 0, 0, this.bytes);
+      this.buffer = grown;
+    }
+    this.bytes = writeKvsField(this.buffer, this.bytes, kv);
   }
 }
 

@@ -8,7 +8,7 @@
  * candidates at a time.
  */
 import { ErrCompacted, ErrFutureRev } from '../errors.js';
-import { compareBytes, type Backend, type ReadOptions } from './backend.js';
+import { compareBytes, getVolatile, type Backend, type ReadOptions } from './backend.js';
 import { decodeKeyValue } from './kv-codec.js';
 import type { IndexEntry, KeyIndex, KeyInterval } from './key-index.js';
 import { revisionToBytes } from './revision.js';
@@ -74,6 +74,16 @@ export function storedKeyValue(view: ReadView, entry: IndexEntry): Uint8Array {
   return bytes;
 }
 
+/**
+ * The mvccpb.KeyValue bytes stored at a key's revision, without a copy: valid only until the next
+ * read of the store (lmdb-js getBinaryFast), so for bytes that are copied at once (into a page).
+ */
+export function peekKeyValue(view: ReadView, entry: IndexEntry): Uint8Array {
+  const bytes = getVolatile(view.backend.kv, revisionToBytes(entry.main, entry.sub), view.read);
+  if (bytes === undefined) throw new Error(`corrupt store: index names revision ${entry.main}_${entry.sub}, kv has no row`);
+  return bytes;
+}
+
 /** The KeyValue stored at a key's revision. */
 export function keyValueAt(view: ReadView, entry: IndexEntry, withValue = true): KeyValue {
   return decodeKeyValue(storedKeyValue(view, entry), withValue);
@@ -108,6 +118,7 @@ function comparatorFor(target: SortTarget, order: SortOrder): KvComparator {
  * the kv it just added, so a step never builds more than one page.
  */
 export interface KvSink {
+  /** `stored` is only valid during the call (peekKeyValue): copy what is kept. */
   add(stored: Uint8Array): void;
   readonly full: boolean;
 }
@@ -206,7 +217,8 @@ export class RangeScan {
     const minMod = request.min_mod_revision ?? 0;
     const maxMod = request.max_mod_revision ?? 0;
     if ((minMod > 0 && entry.main < minMod) || (maxMod > 0 && entry.main > maxMod)) return;
-    const stored = storedKeyValue(view, entry);
+    // A sink copies the bytes at once; kvs kept as objects are views of the bytes, which must stay.
+    const stored = this.sink !== undefined && !this.sorting ? peekKeyValue(view, entry) : storedKeyValue(view, entry);
     const minCreate = request.min_create_revision ?? 0;
     const maxCreate = request.max_create_revision ?? 0;
     if (minCreate > 0 || maxCreate > 0) {

@@ -147,3 +147,19 @@ test('a paged range left idle is dropped: its next page is "request timed out" a
   assert.equal(reads.allowCompaction(40), true);
   assert.deepEqual(reads.start(3, { op: 'range_page', job: 1 }), [{ id: 3, error: { code: ErrTimeout.code, message: ErrTimeout.message } }]);
 }, { rangePageBytes: 64 }));
+
+test('values of every size come out of pages byte for byte, the page that holds a large one grown to fit it', async () => {
+  const dir = tempDir();
+  const sizes = [0, 1, 70_000, 1_200_000, 5, 300_000];
+  const applier = await Applier.open({ path: dir.path, rangePageBytes: 4096 });
+  try {
+    await applier.apply(sizes.map((size, i) => entry(i + 1, { put: { key: key(i), value: Buffer.alloc(size, 97 + i) } })));
+    await applier.waitApplied(sizes.length);
+    const reader = await applier.rangeInPages({ key: b('k'), range_end: b('l') });
+    const kvs = kvsOf((await readAll(reader)).body);
+    assert.deepEqual(kvs.map((kv) => kv.value), sizes.map((size, i) => String.fromCharCode(97 + i).repeat(size)));
+  } finally {
+    await applier.close();
+    dir.remove();
+  }
+});
