@@ -17,6 +17,7 @@ import {
 } from './apply-protocol.js';
 import type { ApplyWorkerData } from './apply-worker.js';
 import { RangePageReader } from './range-page-reader.js';
+import type { RangePageFormat } from './range-pages.js';
 import type { Event, RangeRequest } from './rpc.js';
 import type { StoreOptions, WriteResponse } from './store.js';
 import type { LeaseChange } from '../lease/lease-rpc.js';
@@ -236,8 +237,8 @@ export class Applier {
    * At most PAGED_READS_OPEN_MAX may have pages left at once; past that a range that turns out
    * long is dropped and refused (too many requests), so memory stays bounded by pages.
    */
-  async rangeInPages(request: RangeRequest): Promise<RangePageReader> {
-    const { id, value } = await this.readNamed({ op: 'range_pages', request });
+  async rangeInPages(request: RangeRequest, format: RangePageFormat = 'protobuf'): Promise<RangePageReader> {
+    const { id, value } = await this.readNamed({ op: 'range_pages', request, format });
     if (!value.last && this.pagedOpen >= PAGED_READS_OPEN_MAX) {
       void this.read({ op: 'range_cancel', job: id }).catch(() => {});
       throw ErrTooManyRequests;

@@ -21,7 +21,7 @@ import type { Entry } from '../raft/types.js';
 import type { RingReader, RingWriter } from '../ring/byte-ring.js';
 import type { HistoryChunk } from './history.js';
 import type { Event, HashKVRequest, HashKVResponse, RangeRequest, RangeResponse, TxnRequest, TxnResponse } from './rpc.js';
-import type { RangeHead, RangePage } from './range-pages.js';
+import type { RangeHead, RangePage, RangePageFormat } from './range-pages.js';
 import type { Revisioned, WriteResponse } from './store.js';
 import type { LeaseChange } from '../lease/lease-rpc.js';
 import type { AlarmMember } from '../alarm/alarm-rpc.js';
@@ -85,7 +85,7 @@ export interface RestoreOutcome {
 export type StoreRead =
   | { op: 'range'; request: RangeRequest }
   /** A range in pages (range-pages.ts): answers its head; the read then waits for range_page. */
-  | { op: 'range_pages'; request: RangeRequest }
+  | { op: 'range_pages'; request: RangeRequest; format: RangePageFormat }
   /** The next page of the paged range started by read `job`. */
   | { op: 'range_page'; job: number }
   /** Drops the paged range started by read `job` (its client went away). */

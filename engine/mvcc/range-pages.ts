@@ -10,11 +10,22 @@
  * walk at the same revision, resuming after the last key of the page before, writes it. A sorted
  * range holds its kvs until the end anyway (as etcd's does); its pages are cut from them.
  */
+import { Packr } from 'msgpackr';
 import { decodeKeyValue, encodeKeyValue, keyValueBytes } from './kv-codec.js';
 import { kvsFieldBytes, writeKvsField } from './range-encode.js';
 import { RangeScan, type KvSink, type ReadView, type ScanPosition } from './range.js';
 import type { KeyValue, RangeRequest } from './rpc.js';
 import type { SteppedRead } from './store.js';
+
+/**
+ * How a page holds its kvs: `protobuf`, as RangeResponse kvs fields (gRPC); `msgpack`, as maps of
+ * mvccpb.KeyValue's fields (key and value as bin), one after another: the elements of the kvs
+ * array of cairn's WebSocket protocol, whose frame around them the transport writes.
+ */
+export type RangePageFormat = 'protobuf' | 'msgpack';
+
+// Plain maps, as the WebSocket protocol's own codec writes them.
+const packr = new Packr({ useRecords: false });
 
 /** Bytes of kvs fields per page: a few milliseconds of copying, and far below a ring record. */
 export const RANGE_PAGE_BYTES = 256 * 1024;
@@ -25,7 +36,9 @@ export interface RangeHead {
   revision: number;
   more: boolean;
   count: number;
-  /** Bytes of all of the response's kvs fields: what the pages hold together. */
+  /** How many kvs the response holds. */
+  kvs: number;
+  /** Bytes of all of the response's kvs fields (protobuf): what the pages hold together. */
   kvs_bytes: number;
   page: Uint8Array;
   /** True when no page follows this one. */
@@ -38,7 +51,10 @@ export interface RangePage {
   last: boolean;
 }
 
-/** kvs fields encoded into a page as they are added (a kv's bytes are copied in at once); while `measuring`, only added up. */
+/**
+ * kvs encoded into a page as they are added (a kv's bytes are copied in at once); while
+ * `measuring`, protobuf kvs fields are only added up (a msgpack page needs no size up front).
+ */
 class KvsPage implements KvSink {
   private buffer: Buffer;
   private bytes = 0;
@@ -46,11 +62,15 @@ class KvsPage implements KvSink {
   total = 0;
   measuring = false;
 
-  constructor(private readonly pageBytes: number, private readonly keysOnly: boolean) {
+  constructor(private readonly pageBytes: number, private readonly keysOnly: boolean, private readonly format: RangePageFormat) {
     this.buffer = Buffer.allocUnsafe(pageBytes);
   }
 
   add(stored: Uint8Array): void {
+    if (this.format === 'msgpack') {
+      if (!this.measuring) this.push(packr.pack(decodeKeyValue(stored, !this.keysOnly)));
+      return;
+    }
     if (!this.keysOnly) return this.push(stored);
     const kv = decodeKeyValue(stored, false);
     if (this.measuring) this.total += kvsFieldBytes(keyValueBytes(kv));
@@ -59,7 +79,7 @@ class KvsPage implements KvSink {
 
   /** A kv already decoded (a sorted range's). */
   addKeyValue(kv: KeyValue): void {
-    this.push(encodeKeyValue(kv));
+    this.push(this.format === 'msgpack' ? packr.pack(kv) : encodeKeyValue(kv));
   }
 
   get full(): boolean {
@@ -75,7 +95,8 @@ class KvsPage implements KvSink {
   }
 
   private push(kv: Uint8Array): void {
-    const bytes = kvsFieldBytes(kv.length);
+    const framed = this.format === 'protobuf';
+    const bytes = framed ? kvsFieldBytes(kv.length) : kv.length;
     this.total += bytes;
     if (this.measuring) return;
     if (this.bytes + bytes > this.buffer.length) {
@@ -84,7 +105,12 @@ class KvsPage implements KvSink {
       this.buffer.copy(grown, 0, 0, this.bytes);
       this.buffer = grown;
     }
-    this.bytes = writeKvsField(this.buffer, this.bytes, kv);
+    if (framed) {
+      this.bytes = writeKvsField(this.buffer, this.bytes, kv);
+    } else {
+      this.buffer.set(kv, this.bytes);
+      this.bytes += kv.length;
+    }
   }
 }
 
@@ -110,8 +136,8 @@ export class PagedRange implements SteppedRead<RangeHead | RangePage> {
 
   /** Throws ErrFutureRev / ErrCompacted at once for an unreadable revision. */
   constructor(private readonly withView: <T>(read: (view: ReadView) => T) => T, private readonly request: RangeRequest,
-    private readonly keysPerStep: number, pageBytes = RANGE_PAGE_BYTES) {
-    this.page = new KvsPage(pageBytes, request.keys_only === true);
+    format: RangePageFormat, private readonly keysPerStep: number, pageBytes = RANGE_PAGE_BYTES) {
+    this.page = new KvsPage(pageBytes, request.keys_only === true, format);
     const started = withView((view) => ({
       scan: new RangeScan(view, request, this.page), revision: view.currentRev, compactRev: view.compactRev,
     }));
@@ -157,13 +183,13 @@ export class PagedRange implements SteppedRead<RangeHead | RangePage> {
       const kvsBytes = response.kvs.reduce((total, kv) => total + kvsFieldBytes(keyValueBytes(kv)), 0);
       this.cutSortedPage();
       const { page, last } = this.answer as RangePage;
-      this.answer = { ...head, kvs_bytes: kvsBytes, page, last };
+      this.answer = { ...head, kvs: response.kvs.length, kvs_bytes: kvsBytes, page, last };
       return true;
     }
     this.kvsTotal = this.first.returned;
     const first = this.firstPage;
     const last = first === undefined || first.kvs === this.kvsTotal;
-    this.answer = { ...head, kvs_bytes: this.page.total, page: first?.bytes ?? this.page.take(), last };
+    this.answer = { ...head, kvs: this.kvsTotal, kvs_bytes: this.page.total, page: first?.bytes ?? this.page.take(), last };
     this.done = last;
     this.page.measuring = false;
     return true;

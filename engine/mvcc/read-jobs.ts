@@ -47,7 +47,7 @@ function immediate<T>(value: T): SteppedRead<T> {
 function stepped(store: MvccStore, request: StoreRead): Answerable {
   switch (request.op) {
     case 'range': return store.rangeInSteps(request.request);
-    case 'range_pages': return store.rangeInPages(request.request);
+    case 'range_pages': return store.rangeInPages(request.request, request.format);
     case 'hash_kv': return store.hashKVInSteps(request.request);
     case 'txn': return immediate(store.readOnlyTxn(request.request));
     case 'history': return immediate(store.history(request.from_rev, request.to_rev, request.events_max, request.prev_kv));

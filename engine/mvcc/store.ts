@@ -24,7 +24,7 @@ import { indexKey, KeyIndex, pushRevision, type KeyHistory } from './key-index.j
 import { decodeKeyValue } from './kv-codec.js';
 import { applyDeleteRange, applyPut } from './ops.js';
 import { RangeScan, range, type ReadView } from './range.js';
-import { PagedRange, RANGE_PAGE_BYTES } from './range-pages.js';
+import { PagedRange, RANGE_PAGE_BYTES, type RangePageFormat } from './range-pages.js';
 import { bytesToRevision } from './revision.js';
 import { decodeInternalRequest, type InternalRequest } from './request.js';
 import type {
@@ -282,9 +282,10 @@ export class MvccStore extends MvccReader {
    * etcd's Range in steps, answered in pages of its encoded kvs (range-pages.ts); throws EtcdError
    * at once for a bad revision.
    */
-  rangeInPages(request: RangeRequest, keysPerStep = this.rangeKeysPerStep, pageBytes = this.rangePageBytes): PagedRange {
+  rangeInPages(request: RangeRequest, format: RangePageFormat = 'protobuf', keysPerStep = this.rangeKeysPerStep,
+    pageBytes = this.rangePageBytes): PagedRange {
     checkRangeRequest(request);
-    return new PagedRange((read) => this.withIndexedView(read), request, keysPerStep, pageBytes);
+    return new PagedRange((read) => this.withIndexedView(read), request, format, keysPerStep, pageBytes);
   }
 
   /** etcd's HashKV in steps of `rowsPerStep` rows; throws EtcdError at once for a bad revision. */

@@ -13,6 +13,7 @@
  */
 import type { ApplyResult } from '../mvcc/applier.js';
 import type { RangePageReader } from '../mvcc/range-page-reader.js';
+import type { RangePageFormat } from '../mvcc/range-pages.js';
 import type {
   CompactionRequest, CompactionResponse, DeleteRangeRequest, DeleteRangeResponse, HashKVRequest, HashKVResponse,
   PutRequest, PutResponse, RangeRequest, RangeResponse, TxnRequest, TxnResponse,
@@ -65,12 +66,12 @@ export class KvServer {
 
   /**
    * Range, answered in pages of its encoded kvs (the apply worker encodes them, a page at a time,
-   * as the transport asks for them), for the gRPC transport: a large range then costs this thread
-   * a copy of each page, and memory a page or two, not a decode and an encode of every key.
+   * as the transport asks for them, in the transport's format): a large range then costs this
+   * thread a copy of each page, and memory a page or two, not a decode and an encode of every key.
    */
-  async rangeInPages(request: RangeRequest): Promise<{ header: ResponseHeader; pages: RangePageReader }> {
+  async rangeInPages(request: RangeRequest, format: RangePageFormat = 'protobuf'): Promise<{ header: ResponseHeader; pages: RangePageReader }> {
     checkRangeRequest(request);
-    const pages = await this.read(request.serializable === true, () => this.member.applier.rangeInPages(request));
+    const pages = await this.read(request.serializable === true, () => this.member.applier.rangeInPages(request, format));
     return { header: this.header(pages.head.revision), pages };
   }
 

@@ -133,7 +133,7 @@ test('a paged range left idle is dropped: its next page is "request timed out" a
     while (answers.length === 0) answers = reads.run(1);
     return answers;
   };
-  const [head] = answered(reads.start(1, { op: 'range_pages', request: { key: b('k'), range_end: b('l'), revision: 10 } }));
+  const [head] = answered(reads.start(1, { op: 'range_pages', request: { key: b('k'), range_end: b('l'), revision: 10 }, format: 'protobuf' }));
   assert.equal(head!.id, 1);
   assert.equal(reads.parkedCount, 1);
   assert.equal(reads.allowCompaction(40), false, 'a parked read holds compaction back');

@@ -10,7 +10,8 @@ import { encodeRangeBody, encodeRangeTail } from '../../engine/mvcc/range-encode
 import type { PagedRange, RangeHead, RangePage } from '../../engine/mvcc/range-pages.js';
 import { LONG_READS_RUNNING_MAX } from '../../engine/mvcc/read-jobs.js';
 import { encodeInternalRequest, type InternalRequest } from '../../engine/mvcc/request.js';
-import { SortOrder, SortTarget, type RangeRequest } from '../../engine/mvcc/rpc.js';
+import { SortOrder, SortTarget, type KeyValue, type RangeRequest } from '../../engine/mvcc/rpc.js';
+import { unpack } from 'msgpackr';
 import type { MvccStore, SteppedRead } from '../../engine/mvcc/store.js';
 import { EntryType, type Entry } from '../../engine/raft/types.js';
 import { seededRandom as seeded } from '../seeded-random.js';
@@ -20,6 +21,11 @@ function runToEnd<T>(read: SteppedRead<T>): { result: T; steps: number } {
   let steps = 1;
   while (!read.step()) steps++;
   return { result: read.result(), steps };
+}
+
+/** A kv with its bytes as hex, so kvs decoded by different codecs compare. */
+function comparable(kv: KeyValue): object {
+  return { ...kv, key: Buffer.from(kv.key).toString('hex'), value: Buffer.from(kv.value).toString('hex') };
 }
 
 /** Every answer of a range read in pages, asking for each page as the main thread would. */
@@ -64,11 +70,19 @@ test('a range in steps of any size answers exactly what the range answers in one
       assert.deepEqual(result, whole, what);
       // In pages (the gRPC path): the same bytes as encoding the whole response at the end.
       for (const pageBytes of [1, 300, 1 << 20]) {
-        const { head, pages } = readAllPages(store.rangeInPages(request, keysPerStep, pageBytes));
+        const { head, pages } = readAllPages(store.rangeInPages(request, 'protobuf', keysPerStep, pageBytes));
         assert.equal(head.revision, whole.revision);
         assert.equal(head.kvs_bytes, pages.reduce((total, page) => total + page.length, 0), `announced bytes, ${what}`);
         const body = Buffer.concat([...pages, encodeRangeTail(head.more, head.count)]);
         assert.ok(body.equals(wholeBody), `paged body, ${pageBytes} bytes a page, ${what}`);
+        // In msgpack (the WebSocket protocol's kvs array): the same kvs, each a map of its fields.
+        const packed = readAllPages(store.rangeInPages(request, 'msgpack', keysPerStep, pageBytes));
+        assert.equal(packed.head.kvs, whole.response.kvs.length);
+        const arrayHeader = Buffer.alloc(5);
+        arrayHeader[0] = 0xdd;
+        arrayHeader.writeUInt32BE(packed.head.kvs, 1);
+        const kvs = unpack(Buffer.concat([arrayHeader, ...packed.pages])) as KeyValue[];
+        assert.deepEqual(kvs.map(comparable), whole.response.kvs.map(comparable), `msgpack pages, ${pageBytes} bytes a page, ${what}`);
       }
     }
   }

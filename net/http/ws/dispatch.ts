@@ -9,6 +9,7 @@ import type { KvServer } from '../../../engine/node/kv-server.js';
 import { memberStatus } from '../../../engine/node/maintenance.js';
 import type { Member } from '../../../engine/node/member.js';
 import type { KvOp, LeaseOp } from './protocol.js';
+import { PagedRangeAnswer } from './range-frames.js';
 import {
   alarmRequest, compactionRequest, deleteRangeRequest, hashKVRequest, leaseGrantRequest, leaseKeepAliveRequest, leaseLeasesRequest,
   leaseRevokeRequest, leaseTimeToLiveRequest, putRequest, rangeRequest, statusRequest, txnRequest,
@@ -23,7 +24,7 @@ export type Dispatch = (op: KvOp | LeaseOp, body: unknown) => unknown;
 export function serviceDispatch(member: Member, kv: KvServer, lease: LeaseServer | undefined): Dispatch {
   return (op, body) => {
     switch (op) {
-      case 'range': return kv.range(rangeRequest(body));
+      case 'range': return kv.rangeInPages(rangeRequest(body), 'msgpack').then(({ header, pages }) => new PagedRangeAnswer(header, pages));
       case 'put': return kv.put(putRequest(body));
       case 'delete_range': return kv.deleteRange(deleteRangeRequest(body));
       case 'txn': return kv.txn(txnRequest(body));

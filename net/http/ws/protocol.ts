@@ -109,6 +109,8 @@ export const CLOSE_GOING_AWAY = 1001;
 export const CLOSE_UNSUPPORTED_DATA = 1003;
 export const CLOSE_POLICY_VIOLATION = 1008;
 export const CLOSE_MESSAGE_TOO_BIG = 1009;
+/** The server met a condition that kept it from answering (a range failed while being sent). */
+export const CLOSE_INTERNAL_ERROR = 1011;
 
 export interface RequestFrame {
   id: number;

@@ -16,7 +16,7 @@ const withPrevCache = new WeakMap<Event, Uint8Array>();
 const withoutPrevCache = new WeakMap<Event, Uint8Array>();
 
 /** msgpack's empty fixarray, and the array headers for longer ones. */
-const EMPTY_ARRAY = 0x90;
+export const EMPTY_ARRAY = 0x90;
 const FIXARRAY_MAX = 15;
 const ARRAY16 = 0xdc;
 const ARRAY32 = 0xdd;
@@ -46,7 +46,8 @@ export function wireWatchResponse(response: WatchResponse, header: ResponseHeade
   return wire as WireWatchResponse;
 }
 
-function arrayHeader(length: number): Buffer {
+/** The msgpack header of an array of `length` elements (the elements follow it). */
+export function arrayHeader(length: number): Buffer {
   if (length <= FIXARRAY_MAX) return Buffer.from([EMPTY_ARRAY | length]);
   if (length <= 0xffff) return Buffer.from([ARRAY16, length >> 8, length & 0xff]);
   const header = Buffer.alloc(5);

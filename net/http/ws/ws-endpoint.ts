@@ -26,11 +26,12 @@ import type { Member } from '../../../engine/node/member.js';
 import type { WatchHub } from '../../../engine/watch/watch-hub.js';
 import { serviceDispatch, type Dispatch } from './dispatch.js';
 import {
-  CLOSE_GOING_AWAY, CLOSE_MESSAGE_TOO_BIG, CLOSE_POLICY_VIOLATION, CLOSE_UNSUPPORTED_DATA, decodeFrame, encodeFrame,
+  CLOSE_GOING_AWAY, CLOSE_INTERNAL_ERROR, CLOSE_MESSAGE_TOO_BIG, CLOSE_POLICY_VIOLATION, CLOSE_UNSUPPORTED_DATA, decodeFrame, encodeFrame,
   FRAME_HARD_LIMIT_FACTOR, FRAME_OVERHEAD_BYTES, frameIdOf, isOp, isWatchOp, OPS, type ErrorBody, type ResponseFrame,
   type WatchOp,
 } from './protocol.js';
 import { invalidRequest } from './validate-request.js';
+import { PagedFrame, PagedRangeAnswer, rangeFrameHead } from './range-frames.js';
 import { ConnectionWatch, DEFERRED } from './ws-watch.js';
 import { ErrWatchUnimplemented } from '../../../engine/errors.js';
 
@@ -38,6 +39,7 @@ import { ErrWatchUnimplemented } from '../../../engine/errors.js';
 const BUFFERED_BYTES_HIGH = 1024 * 1024;
 /** uWS's own hard cap: a send beyond it closes the connection rather than dropping a frame silently. */
 const BACKPRESSURE_BYTES_MAX = 256 * 1024 * 1024;
+const EMPTY_FRAGMENT = new Uint8Array(0);
 /** Seconds without traffic before uWS pings (and later closes) a connection. */
 const IDLE_TIMEOUT_S = 120;
 
@@ -56,8 +58,8 @@ interface Connection {
   open: boolean;
   /** Ids dispatched and not yet answered. */
   inFlight: Set<number>;
-  /** Encoded answers and pushed watch frames not yet handed to uWS, in order. */
-  outbox: Uint8Array[];
+  /** Encoded answers, pushed watch frames and paged range answers not yet (all) handed to uWS, in order. */
+  outbox: (Uint8Array | PagedFrame)[];
   /** How many of the outbox's frames are answers (the rest are pushed watch frames). */
   outboxAnswers: number;
   /** Whether each outbox frame is an answer, in outbox order. */
@@ -110,6 +112,8 @@ export class WsEndpoint {
         const connection = ws.getUserData();
         connection.open = false;
         connection.watch?.close();
+        // Paged ranges not sent yet are dropped in the apply worker.
+        for (const frame of connection.outbox) if (frame instanceof PagedFrame) frame.pages.close();
         this.sockets.delete(ws);
         this.dirty.delete(ws);
       },
@@ -182,9 +186,34 @@ export class WsEndpoint {
 
   private settle(ws: WebSocket<Connection>, id: number, frame: ResponseFrame): void {
     const connection = ws.getUserData();
-    if (!connection.open) return;
+    const paged = 'result' in frame && frame.result instanceof PagedRangeAnswer ? frame.result : undefined;
+    if (!connection.open) return paged?.pages.close();
     connection.inFlight.delete(id);
+    if (paged !== undefined) return this.answerPaged(ws, id, paged);
     this.answer(ws, frame);
+  }
+
+  /** A range answer: one frame when its one page is all, else a frame sent in pages as they are read. */
+  private answerPaged(ws: WebSocket<Connection>, id: number, answer: PagedRangeAnswer): void {
+    const head = rangeFrameHead(id, answer);
+    if (answer.pages.head.last) return this.enqueue(ws, Buffer.concat([head, answer.pages.head.page]), true);
+    const frame = new PagedFrame(head, answer.pages);
+    this.readPage(ws, frame);
+    this.enqueue(ws, frame, true);
+  }
+
+  /** Reads a paged frame's next page; the socket is flushed when it is there. */
+  private readPage(ws: WebSocket<Connection>, frame: PagedFrame): void {
+    frame.reading = true;
+    frame.pages.next().then((page) => {
+      frame.reading = false;
+      if (page === undefined) frame.exhausted = true;
+      else frame.page = page;
+      if (ws.getUserData().open) this.scheduleFlush(ws);
+    }, (error: unknown) => {
+      // Half of the message is out: the answer cannot become an error frame, only end the connection.
+      if (ws.getUserData().open) ws.end(CLOSE_INTERNAL_ERROR, `range failed while being sent: ${errorBodyOf(error).message}`);
+    });
   }
 
   private answer(ws: WebSocket<Connection>, frame: ResponseFrame): void {
@@ -198,12 +227,12 @@ export class WsEndpoint {
   }
 
   /** Queues one frame for the next flush. */
-  private enqueue(ws: WebSocket<Connection>, bytes: Uint8Array, isAnswer: boolean): void {
+  private enqueue(ws: WebSocket<Connection>, frame: Uint8Array | PagedFrame, isAnswer: boolean): void {
     const connection = ws.getUserData();
     if (!connection.open) return;
-    connection.outbox.push(bytes);
+    connection.outbox.push(frame);
     connection.outboxIsAnswer.push(isAnswer);
-    connection.outboxBytes += bytes.length;
+    connection.outboxBytes += frameBytes(frame);
     if (isAnswer && ++connection.outboxAnswers > this.outboxFramesMax) return ws.end(CLOSE_POLICY_VIOLATION, 'too many unread responses');
     this.scheduleFlush(ws);
   }
@@ -232,13 +261,47 @@ export class WsEndpoint {
   private flush(ws: WebSocket<Connection>): void {
     const connection = ws.getUserData();
     while (connection.open && connection.outbox.length > 0 && ws.getBufferedAmount() < BUFFERED_BYTES_HIGH) {
-      this.sendCorked(ws, connection);
+      const first = connection.outbox[0]!;
+      if (!(first instanceof PagedFrame)) this.sendCorked(ws, connection);
+      else if (!this.sendPages(ws, connection, first)) break;
     }
     if (!connection.open) return;
     connection.watch?.flushed();
   }
 
-  /** One cork of sends from the outbox, stopping at the high-water mark; sends at least one frame. */
+  /**
+   * Sends what a paged frame has ready (its head, the page read); true once its last fragment is
+   * out and it has left the outbox, false while it waits for a page (nothing behind it may go out
+   * before it ends: a WebSocket message's fragments cannot interleave with other messages).
+   */
+  private sendPages(ws: WebSocket<Connection>, connection: Connection, frame: PagedFrame): boolean {
+    let ended = false;
+    ws.cork(() => {
+      if (!frame.started) {
+        frame.started = true;
+        ws.sendFirstFragment(frame.head, true);
+      }
+      if (frame.page !== undefined) {
+        ws.sendFragment(frame.page);
+        frame.page = undefined;
+      }
+      if (!frame.exhausted) return;
+      ws.sendLastFragment(EMPTY_FRAGMENT);
+      ended = true;
+    });
+    if (!connection.open) return false;
+    if (!ended) {
+      if (!frame.reading && frame.page === undefined) this.readPage(ws, frame);
+      return false;
+    }
+    connection.outbox.shift();
+    connection.outboxIsAnswer.shift();
+    connection.outboxBytes -= frameBytes(frame);
+    connection.outboxAnswers--;
+    return true;
+  }
+
+  /** One cork of sends from the outbox up to a paged frame, stopping at the high-water mark; sends at least one frame. */
   private sendCorked(ws: WebSocket<Connection>, connection: Connection): void {
     let sent = 0;
     let sentBytes = 0;
@@ -246,6 +309,7 @@ export class WsEndpoint {
     ws.cork(() => {
       while (sent < connection.outbox.length && ws.getBufferedAmount() < BUFFERED_BYTES_HIGH) {
         const bytes = connection.outbox[sent]!;
+        if (bytes instanceof PagedFrame) return;
         if (connection.outboxIsAnswer[sent] === true) sentAnswers++;
         sentBytes += bytes.length;
         sent++;
@@ -260,6 +324,11 @@ export class WsEndpoint {
     connection.outboxBytes -= sentBytes;
     connection.outboxAnswers -= sentAnswers;
   }
+}
+
+/** The bytes a queued frame counts for: a paged frame's head (its pages are counted by uWS once sent). */
+function frameBytes(frame: Uint8Array | PagedFrame): number {
+  return frame instanceof PagedFrame ? frame.head.length : frame.length;
 }
 
 function errorBodyOf(error: unknown): ErrorBody {
