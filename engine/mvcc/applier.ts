@@ -232,6 +232,11 @@ export class Applier {
     return (await this.readNamed(request)).value;
   }
 
+  /** Ranges read in pages that still have pages to send (at most PAGED_READS_OPEN_MAX). */
+  get pagedReadsOpen(): number {
+    return this.pagedOpen;
+  }
+
   /**
    * A range read in pages (range-pages.ts): its head, with the reader of the pages that follow.
    * At most PAGED_READS_OPEN_MAX may have pages left at once; past that a range that turns out
@@ -243,10 +248,12 @@ export class Applier {
       void this.read({ op: 'range_cancel', job: id }).catch(() => {});
       throw ErrTooManyRequests;
     }
+    // A range of one page holds no place: it is done already.
     if (!value.last) this.pagedOpen++;
+    const release = value.last ? () => {} : () => { this.pagedOpen--; };
     return new RangePageReader(value, (kind) => (kind === 'page'
       ? this.read({ op: 'range_page', job: id })
-      : this.read({ op: 'range_cancel', job: id })), () => { this.pagedOpen--; });
+      : this.read({ op: 'range_cancel', job: id })), release);
   }
 
   /** A read, with the id the worker knows it by. */

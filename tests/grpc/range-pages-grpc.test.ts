@@ -25,6 +25,15 @@ function keyName(i: number): string {
   return `big/${String(i).padStart(5, '0')}`;
 }
 
+/** A gRPC-framed RangeRequest for every key under big/. */
+function rangeFrame(): Buffer {
+  const request = etcdService('KV').Range!.requestSerialize({ key: bytes('big/'), range_end: bytes('big0') });
+  const framed = Buffer.alloc(5 + request.length);
+  framed.writeUInt32BE(request.length, 1);
+  request.copy(framed, 5);
+  return framed;
+}
+
 function etcdctl(...args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile('/usr/bin/etcdctl', [`--endpoints=127.0.0.1:${endpoint.port}`, '--command-timeout=20s', ...args],
@@ -73,14 +82,21 @@ test('etcdctl reads a range of many pages whole: plain, keys only, sorted, limit
   assert.equal(json.count, KEYS);
 });
 
+test('a call cancelled before its range is read holds no place among the paged ranges', { timeout: 60_000 }, async () => {
+  const session = http2.connect(`http://127.0.0.1:${endpoint.port}`);
+  const stream = session.request({ ':method': 'POST', ':path': '/etcdserverpb.KV/Range', 'content-type': 'application/grpc', te: 'trailers' });
+  stream.end(rangeFrame());
+  stream.close(http2.constants.NGHTTP2_CANCEL);
+  // Reads answer in order: once a later full range is read, the cancelled one has been answered too.
+  await etcdctl('get', 'big/', '--prefix', '--keys-only');
+  session.close();
+  assert.equal(leader.member.applier.pagedReadsOpen, 0);
+});
+
 test('a client that stops reading holds the range back only until it goes away: then a compaction goes on', { timeout: 60_000 }, async () => {
   const session = http2.connect(`http://127.0.0.1:${endpoint.port}`, { settings: { initialWindowSize: 65_535 } });
-  const request = etcdService('KV').Range!.requestSerialize({ key: bytes('big/'), range_end: bytes('big0') });
-  const framed = Buffer.alloc(5 + request.length);
-  framed.writeUInt32BE(request.length, 1);
-  request.copy(framed, 5);
   const stream = session.request({ ':method': 'POST', ':path': '/etcdserverpb.KV/Range', 'content-type': 'application/grpc', te: 'trailers' });
-  stream.end(framed);
+  stream.end(rangeFrame());
   // Take the response headers and the first bytes, then stop reading.
   await new Promise<void>((resolve) => stream.once('data', () => { stream.pause(); resolve(); }));
   const revision = leader.member.applier.revision;

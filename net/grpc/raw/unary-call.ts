@@ -83,7 +83,11 @@ class RawUnaryCall extends RawServerCall {
   }
 
   private respond(response: unknown): void {
-    if (this.ended) return;
+    if (this.ended) {
+      // The client went away while the answer was being read: its pages are not needed.
+      if (response instanceof EncodedMessage) response.pages?.source.close();
+      return;
+    }
     if (response instanceof EncodedMessage) {
       this.respondEncoded(response).catch((error: unknown) => this.fail(error));
       return;
