@@ -11,6 +11,7 @@
  * range holds its kvs until the end anyway (as etcd's does); its pages are cut from them.
  */
 import { Packr } from 'msgpackr';
+import { keyValueJson } from '../jsonpb/kv-json.js';
 import { decodeKeyValue, encodeKeyValue, keyValueBytes } from './kv-codec.js';
 import { kvsFieldBytes, writeKvsField } from './range-encode.js';
 import { RangeScan, type KvSink, type ReadView, type ScanPosition } from './range.js';
@@ -20,9 +21,10 @@ import type { SteppedRead } from './store.js';
 /**
  * How a page holds its kvs: `protobuf`, as RangeResponse kvs fields (gRPC); `msgpack`, as maps of
  * mvccpb.KeyValue's fields (key and value as bin), one after another: the elements of the kvs
- * array of cairn's WebSocket protocol, whose frame around them the transport writes.
+ * array of cairn's WebSocket protocol; `json`, as etcd's gateway writes them, comma-separated
+ * across pages: the elements of the gateway's "kvs" array. The transport writes what surrounds them.
  */
-export type RangePageFormat = 'protobuf' | 'msgpack';
+export type RangePageFormat = 'protobuf' | 'msgpack' | 'json';
 
 // Plain maps, as the WebSocket protocol's own codec writes them.
 const packr = new Packr({ useRecords: false });
@@ -60,6 +62,8 @@ class KvsPage implements KvSink {
   private bytes = 0;
   /** Bytes of every kvs field added, written or measured. */
   total = 0;
+  /** kvs written into pages so far (the next JSON one follows a comma unless it is the first). */
+  private written = 0;
   measuring = false;
 
   constructor(private readonly pageBytes: number, private readonly keysOnly: boolean, private readonly format: RangePageFormat) {
@@ -67,8 +71,8 @@ class KvsPage implements KvSink {
   }
 
   add(stored: Uint8Array): void {
-    if (this.format === 'msgpack') {
-      if (!this.measuring) this.push(packr.pack(decodeKeyValue(stored, !this.keysOnly)));
+    if (this.format !== 'protobuf') {
+      if (!this.measuring) this.addKeyValue(decodeKeyValue(stored, !this.keysOnly));
       return;
     }
     if (!this.keysOnly) return this.push(stored);
@@ -79,7 +83,12 @@ class KvsPage implements KvSink {
 
   /** A kv already decoded (a sorted range's). */
   addKeyValue(kv: KeyValue): void {
-    this.push(this.format === 'msgpack' ? packr.pack(kv) : encodeKeyValue(kv));
+    switch (this.format) {
+      case 'protobuf': return this.push(encodeKeyValue(kv));
+      case 'msgpack': return this.push(packr.pack(kv));
+      // JSON is ASCII (base64, digits, field names), so latin1 writes it byte for byte.
+      case 'json': return this.push(Buffer.from(`${this.written > 0 ? ',' : ''}${keyValueJson(kv)}`, 'latin1'));
+    }
   }
 
   get full(): boolean {
@@ -105,6 +114,7 @@ class KvsPage implements KvSink {
       this.buffer.copy(grown, 0, 0, this.bytes);
       this.buffer = grown;
     }
+    this.written++;
     if (framed) {
       this.bytes = writeKvsField(this.buffer, this.bytes, kv);
     } else {

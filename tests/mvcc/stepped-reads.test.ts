@@ -12,6 +12,7 @@ import { LONG_READS_RUNNING_MAX } from '../../engine/mvcc/read-jobs.js';
 import { encodeInternalRequest, type InternalRequest } from '../../engine/mvcc/request.js';
 import { SortOrder, SortTarget, type KeyValue, type RangeRequest } from '../../engine/mvcc/rpc.js';
 import { unpack } from 'msgpackr';
+import { keyValueJson } from '../../engine/jsonpb/kv-json.js';
 import type { MvccStore, SteppedRead } from '../../engine/mvcc/store.js';
 import { EntryType, type Entry } from '../../engine/raft/types.js';
 import { seededRandom as seeded } from '../seeded-random.js';
@@ -83,6 +84,9 @@ test('a range in steps of any size answers exactly what the range answers in one
         arrayHeader.writeUInt32BE(packed.head.kvs, 1);
         const kvs = unpack(Buffer.concat([arrayHeader, ...packed.pages])) as KeyValue[];
         assert.deepEqual(kvs.map(comparable), whole.response.kvs.map(comparable), `msgpack pages, ${pageBytes} bytes a page, ${what}`);
+        // In JSON (the gateway's kvs array): what the gateway writes for the whole response's kvs.
+        const json = readAllPages(store.rangeInPages(request, 'json', keysPerStep, pageBytes));
+        assert.equal(Buffer.concat(json.pages).toString('latin1'), whole.response.kvs.map(keyValueJson).join(','), `JSON pages, ${what}`);
       }
     }
   }

@@ -80,8 +80,3 @@ export function decodeGoBase64(input: Uint8Array): Uint8Array {
   while (position < input.length) position = decodeQuantum(input, position, out);
   return Uint8Array.from(out);
 }
-
-/** Encodes bytes as Go's StdEncoding does: standard alphabet, padded. */
-export function encodeGoBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-}

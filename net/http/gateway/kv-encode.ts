@@ -5,11 +5,12 @@
  * saw, and a nested txn's header is empty ({}): the engine sets them (engine/mvcc/txn.ts) as
  * etcd's write txn does, and they are written as given.
  */
+import { boolJson, int64Json, jsonObject, repeatedJson } from '../../../engine/jsonpb/jsonpb-write.js';
+import { keyValueJson } from '../../../engine/jsonpb/kv-json.js';
 import type {
-  DeleteRangeResponse, KeyValue, PutResponse, RangeResponse, ResponseOp, TxnResponse,
+  DeleteRangeResponse, PutResponse, RangeResponse, ResponseOp, TxnResponse,
 } from '../../../engine/mvcc/rpc.js';
 import type { ResponseHeader, WithResponseHeader } from './cluster-types.js';
-import { boolJson, bytesJson, int64Json, jsonObject, repeatedJson } from './jsonpb-write.js';
 
 /** etcdserverpb.ResponseHeader; a field at 0 is left out (a nested txn's header is "{}"). */
 export function encodeHeader(header: ResponseHeader): string {
@@ -22,16 +23,7 @@ export function encodeHeader(header: ResponseHeader): string {
 }
 
 /** mvccpb.KeyValue. */
-export function encodeKeyValue(kv: KeyValue): string {
-  return jsonObject([
-    ['key', bytesJson(kv.key)],
-    ['create_revision', int64Json(kv.create_revision)],
-    ['mod_revision', int64Json(kv.mod_revision)],
-    ['version', int64Json(kv.version)],
-    ['value', bytesJson(kv.value)],
-    ['lease', int64Json(kv.lease)],
-  ]);
-}
+export const encodeKeyValue = keyValueJson;
 
 function rangeBody(header: string, response: RangeResponse): string {
   return jsonObject([

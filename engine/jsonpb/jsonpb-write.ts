@@ -1,10 +1,10 @@
 /**
- * Writing JSON as etcd's gateway does (jsonpb with OrigName, EmitDefaults off): fields in proto
+ * Writing JSON as etcd's gateway does (here, not in net/, because the apply worker also writes the
+ * kvs of a range's pages this way: kv-json.ts) (jsonpb with OrigName, EmitDefaults off): fields in proto
  * order, fields holding their default value (0, false, empty bytes or string, empty list)
  * left out, 64-bit integers as decimal strings, 32-bit ones as numbers, bytes as padded standard
  * base64, strings escaped as Go's encoding/json does. No spaces.
  */
-import { encodeGoBase64 } from './go-base64.js';
 import { goJsonString } from './go-quote.js';
 
 /** One field: its name and its JSON text, or undefined to leave it out. */
@@ -32,9 +32,10 @@ export function boolJson(value: boolean | undefined): string | undefined {
   return value === true ? 'true' : undefined;
 }
 
-/** bytes: padded standard base64; empty is left out. */
+/** bytes: padded standard base64 (Go's base64.StdEncoding, as Node writes it); empty is left out. */
 export function bytesJson(value: Uint8Array | undefined): string | undefined {
-  return value === undefined || value.length === 0 ? undefined : `"${encodeGoBase64(value)}"`;
+  if (value === undefined || value.length === 0) return undefined;
+  return `"${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')}"`;
 }
 
 /** string: Go-escaped; empty is left out. */
