@@ -32,6 +32,10 @@ const packr = new Packr({ useRecords: false });
 /** Bytes of kvs fields per page: a few milliseconds of copying, and far below a ring record. */
 export const RANGE_PAGE_BYTES = 256 * 1024;
 
+/** A page's first buffer; it doubles as kvs come. */
+const PAGE_START_BYTES = 1024;
+const EMPTY_PAGE = Buffer.alloc(0);
+
 /** The first answer of a range read in pages. */
 export interface RangeHead {
   /** The store's revision when the range started (the response header's). */
@@ -67,7 +71,7 @@ class KvsPage implements KvSink {
   measuring = false;
 
   constructor(private readonly pageBytes: number, private readonly keysOnly: boolean, private readonly format: RangePageFormat) {
-    this.buffer = Buffer.allocUnsafe(pageBytes);
+    this.buffer = EMPTY_PAGE;
   }
 
   add(stored: Uint8Array): void {
@@ -98,7 +102,7 @@ class KvsPage implements KvSink {
   /** The page's bytes; the page starts empty again, in a buffer of its own. */
   take(): Uint8Array {
     const page = this.buffer.subarray(0, this.bytes);
-    this.buffer = Buffer.allocUnsafe(this.pageBytes);
+    this.buffer = EMPTY_PAGE;
     this.bytes = 0;
     return page;
   }
@@ -109,8 +113,9 @@ class KvsPage implements KvSink {
     this.total += bytes;
     if (this.measuring) return;
     if (this.bytes + bytes > this.buffer.length) {
-      // The kv that fills the page may be larger than the room left (up to a request's size).
-      const grown = Buffer.allocUnsafe(Math.max(2 * this.buffer.length, this.bytes + bytes));
+      // Grown by doubling from a small start: most ranges are a key or a few, and a page read
+      // whole may end with a kv larger than the room left (up to a request's size).
+      const grown = Buffer.allocUnsafe(Math.max(2 * this.buffer.length, this.bytes + bytes, PAGE_START_BYTES));
       this.buffer.copy(grown, 0, 0, this.bytes);
       this.buffer = grown;
     }
