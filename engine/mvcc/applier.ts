@@ -16,6 +16,8 @@ import {
   type BatchReport, type ReadReport, type RestoreOutcome, type ResultRecord, type StoreRead, type StoreReadResults, type WorkerReport,
 } from './apply-protocol.js';
 import type { ApplyWorkerData } from './apply-worker.js';
+import { SharedMetrics } from '../metrics/shared-metrics.js';
+import { APPLY_METRICS_SPEC, type ApplyMetrics } from './apply-metrics.js';
 import type { Event } from './rpc.js';
 import type { StoreOptions, WriteResponse } from './store.js';
 import type { LeaseChange } from '../lease/lease-rpc.js';
@@ -100,6 +102,9 @@ export class Applier {
   private readonly onResult: ((result: ApplyResult) => void) | undefined;
   private readonly onBatch: ((revision: number) => void) | undefined;
 
+  /** The worker's commit durations, busy time, ring depth and MVCC op counts (apply-metrics.ts). */
+  readonly metrics: ApplyMetrics = SharedMetrics.create(APPLY_METRICS_SPEC);
+
   private constructor(options: ApplierOptions) {
     const entryRing = createRingBuffer(options.entryRingBytes ?? ENTRY_RING_BYTES_DEFAULT);
     const reportRing = createRingBuffer(options.reportRingBytes ?? REPORT_RING_BYTES_DEFAULT);
@@ -115,7 +120,7 @@ export class Applier {
     if (options.maxTxnOps !== undefined) storeOptions.maxTxnOps = options.maxTxnOps;
     if (options.compactionKeysPerChunk !== undefined) storeOptions.compactionKeysPerChunk = options.compactionKeysPerChunk;
     if (options.rangeKeysPerStep !== undefined) storeOptions.rangeKeysPerStep = options.rangeKeysPerStep;
-    const workerData: ApplyWorkerData = { path: options.path, entryRing, reportRing, options: storeOptions };
+    const workerData: ApplyWorkerData = { path: options.path, entryRing, reportRing, metrics: this.metrics.buffer, options: storeOptions };
     this.worker = new Worker(new URL('./apply-worker.js', import.meta.url), { workerData });
     this.ready = new Promise((resolve) => { this.markReady = resolve; });
     this.stopped = new Promise((resolve) => {

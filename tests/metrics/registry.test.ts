@@ -2,7 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LeaderChangeObserver, memberIdHex } from '../../net/http/metrics/member-metrics.js';
-import { ETCD_DISK_DURATION_BUCKETS_SECONDS, exponentialBuckets, Histogram, MetricRegistry } from '../../net/http/metrics/registry.js';
+import { MetricRegistry } from '../../net/http/metrics/registry.js';
+import { ETCD_DISK_DURATION_BUCKETS_SECONDS, exponentialBuckets } from '../../engine/metrics/buckets.js';
+import { Histogram } from '../../engine/metrics/histogram.js';
 import { formatGoFloat } from '../../net/http/metrics/exposition.js';
 
 test('etcd\'s disk duration buckets run from 1 ms to 8.192 s, doubling', () => {
