@@ -6,9 +6,15 @@
 import { BATCH_SIZE_BUCKETS, ETCD_DISK_DURATION_BUCKETS_SECONDS, WORKER_BUSY_BUCKETS_SECONDS } from '../metrics/buckets.js';
 import { COUNT_SUM_SCALE, SECONDS_SUM_SCALE, SharedMetrics } from '../metrics/shared-metrics.js';
 
+/** etcd's warnApplyDuration: an apply slower than this is "slow" (etcd logs "apply request took too long"). */
+export const SLOW_APPLY_SECONDS = 0.1;
+
 export const APPLY_METRICS_SPEC = {
-  /** etcd_mvcc_{put,range,delete,txn}_total (op-counts.ts) and etcd_debugging_mvcc_keys_total (a gauge). */
-  counters: ['puts', 'ranges', 'deletes', 'txns', 'liveKeys'],
+  /**
+   * etcd_mvcc_{put,range,delete,txn}_total (op-counts.ts), etcd_debugging_mvcc_keys_total (a gauge),
+   * and etcd_server_slow_apply_total: batches that took longer than SLOW_APPLY_SECONDS.
+   */
+  counters: ['puts', 'ranges', 'deletes', 'txns', 'liveKeys', 'slowApplies'],
   histograms: {
     /** Each LMDB write transaction's commit (etcd_disk_backend_commit_duration_seconds). */
     commitSeconds: { upperBounds: ETCD_DISK_DURATION_BUCKETS_SECONDS, sumScale: SECONDS_SUM_SCALE },

@@ -20,7 +20,7 @@ import { SnapshotFileError } from '../snapshot/snapshot-file.js';
 import { storageFaultMessage } from '../storage-fault.js';
 import { MvccStore, type AppliedBatch, type EntryOutcome, type StoreOptions } from './store.js';
 import { SharedMetrics } from '../metrics/shared-metrics.js';
-import { APPLY_METRICS_SPEC } from './apply-metrics.js';
+import { APPLY_METRICS_SPEC, SLOW_APPLY_SECONDS } from './apply-metrics.js';
 
 /** Entries applied in one LMDB transaction at most: bounds its latency and the report's size. */
 export const APPLY_BATCH_ENTRIES_MAX = 4096;
@@ -88,7 +88,10 @@ function applyAndReport(batch: Entry[], closed: boolean): void {
   };
   if (closed) report.closed = true;
   send(report);
-  metrics.observe('busySeconds', (performance.now() - start) / 1000);
+  const seconds = (performance.now() - start) / 1000;
+  metrics.observe('busySeconds', seconds);
+  // etcd times each request; a batch applies in one transaction, so the batch is what is timed here.
+  if (seconds > SLOW_APPLY_SECONDS) metrics.add('slowApplies', 1);
 }
 
 /** Publishes the store's op counts and live keys (a handful of atomic stores, once per turn of the loop). */
