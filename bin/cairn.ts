@@ -54,6 +54,9 @@ async function main(): Promise<void> {
     watchProgressNotifyIntervalMs: config.watchProgressNotifyIntervalMs,
     initialCorruptCheck: config.initialCorruptCheck,
     corruptCheckIntervalMs: config.corruptCheckIntervalMs,
+    metricsListen: config.listenMetricsUrls.map((address) => ({ host: address.host, port: address.port })),
+    metricsExtensive: config.metrics === 'extensive',
+    quotaBackendBytes: config.quotaBackendBytes,
     log: (line) => process.stderr.write(`cairn: ${line}\n`),
     initialClusterState: config.initialClusterState,
     // As etcd: a member removed from the cluster stops (with an error exit status).
@@ -65,7 +68,8 @@ async function main(): Promise<void> {
     `cairn: member ${server.member.id.toString(16)} (${config.name}), data dir ${config.dataDir}\n` +
     `cairn: serving peer traffic on ${peerAddress.host}:${peerAddress.port}\n` +
     `cairn: serving client requests (gRPC) on ${client.host}:${server.grpc.port}\n` +
-    `cairn: serving client requests (HTTP: JSON gateway, WebSocket /ws, /health) on ${http.host}:${server.http.port}\n`);
+    `cairn: serving client requests (HTTP: JSON gateway, WebSocket /ws, /health) on ${http.host}:${server.http.port}\n` +
+    config.listenMetricsUrls.map((address) => `cairn: serving /metrics and /health on ${address.host}:${address.port}\n`).join(''));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }

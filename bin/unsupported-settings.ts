@@ -13,7 +13,7 @@ function tlsRequested(tls: TlsSettings): boolean {
 export function unsupportedSetting(config: ServerConfig): string | null {
   if (tlsRequested(config.clientTls)) return 'client TLS (--cert-file, --key-file, --trusted-ca-file, --client-cert-auth, --auto-tls) is not supported yet';
   if (tlsRequested(config.peerTls)) return 'peer TLS (--peer-cert-file, --peer-key-file, --peer-trusted-ca-file, --peer-client-cert-auth, --peer-auto-tls) is not supported yet';
-  const listeners = [...config.listenClientUrls, ...config.listenClientHttpUrls, ...config.listenPeerUrls];
+  const listeners = [...config.listenClientUrls, ...config.listenClientHttpUrls, ...config.listenPeerUrls, ...config.listenMetricsUrls];
   const notHttp = listeners.find((address) => address.protocol !== 'http');
   if (notHttp !== undefined) return `${notHttp.url}: only http:// listen URLs are supported yet`;
   for (const [flag, urls] of [['--listen-client-urls', config.listenClientUrls], ['--listen-client-http-urls', config.listenClientHttpUrls],

@@ -17,7 +17,7 @@ import type { PeerAddress } from './peer/peer-sender.js';
 import { GrpcEndpoint } from './grpc/grpc-server.js';
 import { registerGateway } from './http/gateway-endpoint.js';
 import { HttpApp } from './http/http-app.js';
-import { registerMetrics } from './http/metrics/metrics-endpoint.js';
+import { serveMetrics } from './http/metrics/metrics-endpoint.js';
 import { attachServices, closeServices, type MemberServices } from '../engine/node/member-services.js';
 import { checkInitialHashKV, type CorruptionCheckPorts } from '../engine/node/corruption-check.js';
 import { CorruptionMonitor, memberCheckPorts } from '../engine/node/corruption-monitor.js';
@@ -62,6 +62,12 @@ export interface ServerOptions {
   initialCorruptCheck?: boolean;
   /** Between two corruption checks by the leader; 0 or absent turns them off (--experimental-corrupt-check-time). */
   corruptCheckIntervalMs?: number;
+  /** Where /metrics and /health are served on listeners of their own (--listen-metrics-urls). */
+  metricsListen?: PeerAddress[];
+  /** --metrics extensive: also time every gRPC call (grpc_server_handling_seconds). */
+  metricsExtensive?: boolean;
+  /** The NOSPACE threshold as configured (null: disabled), shown as etcd_server_quota_backend_bytes. */
+  quotaBackendBytes?: number | null;
 }
 
 /** How long to wait before publishing this member's attributes again after a failed attempt. */
@@ -69,8 +75,8 @@ const PUBLISH_RETRY_MS = 500;
 
 export class CairnServer {
   private stopping: Promise<void> | null = null;
-  /** Ends /metrics' leader-change watch. */
-  private stopMetrics = (): void => {};
+  /** Closes the --listen-metrics-urls listeners and stops the runtime samplers. */
+  private stopMetrics = (): Promise<void> => Promise.resolve();
   private corruptionMonitor: CorruptionMonitor | null = null;
 
   private constructor(
@@ -144,7 +150,7 @@ export class CairnServer {
     }
     const grpc = await GrpcEndpoint.listen({
       member, kv, members, membership, hub, lease: services.lease, host: options.clientListen.host, port: options.clientListen.port,
-      maxRequestBytes: options.maxRequestBytes,
+      maxRequestBytes: options.maxRequestBytes, metricsExtensive: options.metricsExtensive === true,
     });
     const http = await HttpApp.listen({
       host: options.clientHttpListen.host, port: options.clientHttpListen.port, member, kv, hub, lease: services.lease,
@@ -152,7 +158,9 @@ export class CairnServer {
     });
     registerGateway(http, member, kv, members, membership, hub, services.lease);
     server = new CairnServer(member, reader, services, grpc, http, options.name);
-    server.stopMetrics = registerMetrics(http, member, services);
+    server.stopMetrics = await serveMetrics(http, {
+      member, services, grpc: grpc.metrics, quotaBackendBytes: options.quotaBackendBytes ?? null,
+    }, options.metricsListen ?? []);
     if (options.corruptCheckIntervalMs !== undefined && options.corruptCheckIntervalMs > 0) {
       log(`enabled corruption checking with ${options.corruptCheckIntervalMs} ms interval`);
       server.corruptionMonitor = new CorruptionMonitor(member, checkPorts, options.corruptCheckIntervalMs);
@@ -185,7 +193,7 @@ export class CairnServer {
   }
 
   private async shutdown(): Promise<void> {
-    this.stopMetrics();
+    await this.stopMetrics();
     this.corruptionMonitor?.stop();
     this.http.close();
     closeServices(this.services);

@@ -10,11 +10,12 @@ import * as grpc from '@grpc/grpc-js';
 import { etcdService } from '../../net/grpc/protos.js';
 import { addRawRoutes, RAW_ROUTE_SERVER_OPTIONS } from '../../net/grpc/raw/raw-routes.js';
 import { unaryRoutes } from '../../net/grpc/raw/unary-call.js';
+import { GrpcServerMetrics } from '../../net/grpc/grpc-metrics.js';
 
 const header = { cluster_id: '6841639068965178', member_id: '4276657743932975', revision: '98765', raft_term: '7' };
 const server = new grpc.Server(RAW_ROUTE_SERVER_OPTIONS);
 if (process.argv[2] === 'raw') {
-  addRawRoutes(server, unaryRoutes(etcdService('KV'), { Put: () => ({ header }) }, 4 * 1024 * 1024));
+  addRawRoutes(server, unaryRoutes(etcdService('KV'), { Put: () => ({ header }) }, 4 * 1024 * 1024, new GrpcServerMetrics(false)));
 } else {
   server.addService(etcdService('KV'), {
     Put: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => callback(null, { header }),

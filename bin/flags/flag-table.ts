@@ -81,6 +81,8 @@ export const FLAG_TABLE: readonly FlagSpec[] = [
   { name: 'quota-backend-bytes', type: 'int64', defaultValue: '0', group: 'Member', configType: 'int64', description: 'Store size that raises the NOSPACE alarm (0: 2 GiB, negative: no quota).' },
   { name: 'max-txn-ops', type: 'uint', defaultValue: '128', group: 'Member', configType: 'uint', description: 'Most operations one transaction may hold.' },
   { name: 'max-request-bytes', type: 'uint', defaultValue: '1572864', group: 'Member', configType: 'uint', description: 'Largest client request accepted, in bytes.' },
+  { name: 'listen-metrics-urls', type: 'urls', defaultValue: '', group: 'Member', configType: 'string', description: 'List of URLs to listen on for the metrics and health endpoints.' },
+  { name: 'metrics', type: 'choice', defaultValue: 'basic', group: 'Member', configType: 'string', choices: ['basic', 'extensive'], description: 'Set level of detail for exported metrics, specify \'extensive\' to include server side grpc histogram metrics.' },
   { name: 'initial-advertise-peer-urls', type: 'urls', defaultValue: 'http://localhost:2380', group: 'Clustering', configType: 'string', description: 'Peer URLs of this member as the other members reach it.' },
   { name: 'initial-cluster', type: 'string', defaultValue: DEFAULT_INITIAL_CLUSTER, group: 'Clustering', configType: 'string', description: 'Founding members as name=peerURL,... (a name may repeat).' },
   { name: 'initial-cluster-state', type: 'choice', defaultValue: 'new', group: 'Clustering', configType: 'string', choices: ['new', 'existing'], description: 'new to found a cluster, existing to join one.' },

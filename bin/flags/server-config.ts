@@ -46,6 +46,10 @@ export interface ServerConfig {
   listenClientUrls: ListenAddress[];
   /** uWS listeners: JSON gateway, WebSocket protocol, /metrics, /health. */
   listenClientHttpUrls: ListenAddress[];
+  /** Listeners of /metrics and /health only (--listen-metrics-urls; none by default). */
+  listenMetricsUrls: ListenAddress[];
+  /** --metrics: 'extensive' adds the gRPC handling-time histograms. */
+  metrics: 'basic' | 'extensive';
   advertiseClientUrls: string[];
   listenPeerUrls: ListenAddress[];
   initialAdvertisePeerUrls: string[];
@@ -132,7 +136,8 @@ function verifyFailure(settings: Settings): ConfigError | null {
     error.error += '\nWhen listening on specific address(es), this cairn process must advertise accessible url(s) to each connected client.';
     return error;
   }
-  const detail = checkBindable([...urls('listen-peer-urls'), ...urls('listen-client-urls'), ...urls('listen-client-http-urls')])
+  const detail = checkBindable([...urls('listen-peer-urls'), ...urls('listen-client-urls'), ...urls('listen-client-http-urls'),
+    ...urls('listen-metrics-urls')])
     ?? checkTimers(settings.get('heartbeat-interval') as bigint, settings.get('election-timeout') as bigint)
     ?? checkCompactionMode(settings.get('auto-compaction-mode') as string);
   return detail === null ? null : verifyError(detail);
@@ -175,6 +180,8 @@ function buildConfig(settings: Settings, configFile: string | null, warnings: st
     dataDir: settings.isSet('data-dir') ? text('data-dir') : `${name}.cairn`,
     listenClientUrls: urls('listen-client-urls'),
     listenClientHttpUrls: urls('listen-client-http-urls'),
+    listenMetricsUrls: urls('listen-metrics-urls'),
+    metrics: text('metrics') as 'basic' | 'extensive',
     advertiseClientUrls: urls('advertise-client-urls').map((address) => address.url),
     listenPeerUrls: urls('listen-peer-urls'),
     initialAdvertisePeerUrls: advertisedPeers,

@@ -18,6 +18,8 @@ import {
 import type { ApplyWorkerData } from './apply-worker.js';
 import { RangePageReader } from './range-page-reader.js';
 import type { RangePageFormat } from './range-pages.js';
+import { SharedMetrics } from '../metrics/shared-metrics.js';
+import { APPLY_METRICS_SPEC, type ApplyMetrics } from './apply-metrics.js';
 import type { Event, RangeRequest } from './rpc.js';
 import type { StoreOptions, WriteResponse } from './store.js';
 import type { LeaseChange } from '../lease/lease-rpc.js';
@@ -109,6 +111,9 @@ export class Applier {
   private readonly onResult: ((result: ApplyResult) => void) | undefined;
   private readonly onBatch: ((revision: number) => void) | undefined;
 
+  /** The worker's commit durations, busy time, ring depth and MVCC op counts (apply-metrics.ts). */
+  readonly metrics: ApplyMetrics = SharedMetrics.create(APPLY_METRICS_SPEC);
+
   private constructor(options: ApplierOptions) {
     const entryRing = createRingBuffer(options.entryRingBytes ?? ENTRY_RING_BYTES_DEFAULT);
     const reportRing = createRingBuffer(options.reportRingBytes ?? REPORT_RING_BYTES_DEFAULT);
@@ -125,7 +130,7 @@ export class Applier {
     if (options.compactionKeysPerChunk !== undefined) storeOptions.compactionKeysPerChunk = options.compactionKeysPerChunk;
     if (options.rangeKeysPerStep !== undefined) storeOptions.rangeKeysPerStep = options.rangeKeysPerStep;
     if (options.rangePageBytes !== undefined) storeOptions.rangePageBytes = options.rangePageBytes;
-    const workerData: ApplyWorkerData = { path: options.path, entryRing, reportRing, options: storeOptions };
+    const workerData: ApplyWorkerData = { path: options.path, entryRing, reportRing, metrics: this.metrics.buffer, options: storeOptions };
     this.worker = new Worker(new URL('./apply-worker.js', import.meta.url), { workerData });
     this.ready = new Promise((resolve) => { this.markReady = resolve; });
     this.stopped = new Promise((resolve) => {

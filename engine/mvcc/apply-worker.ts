@@ -19,6 +19,8 @@ import { ReadJobs } from './read-jobs.js';
 import { SnapshotFileError } from '../snapshot/snapshot-file.js';
 import { storageFaultMessage } from '../storage-fault.js';
 import { MvccStore, type AppliedBatch, type EntryOutcome, type StoreOptions } from './store.js';
+import { SharedMetrics } from '../metrics/shared-metrics.js';
+import { APPLY_METRICS_SPEC, SLOW_APPLY_SECONDS } from './apply-metrics.js';
 
 /** Entries applied in one LMDB transaction at most: bounds its latency and the report's size. */
 export const APPLY_BATCH_ENTRIES_MAX = 4096;
@@ -30,6 +32,8 @@ export interface ApplyWorkerData {
   path: string;
   entryRing: SharedArrayBuffer;
   reportRing: SharedArrayBuffer;
+  /** The worker's metrics, see apply-metrics.ts. */
+  metrics: SharedArrayBuffer;
   options: StoreOptions;
 }
 
@@ -38,6 +42,8 @@ const store = new MvccStore(data.path, data.options);
 const entries = new RingReader(data.entryRing);
 const reports = new RingWriter(data.reportRing);
 const reads = new ReadJobs(store);
+const metrics = new SharedMetrics(APPLY_METRICS_SPEC, data.metrics);
+store.commitObserver = (seconds) => metrics.observe('commitSeconds', seconds);
 /** The alarm table's version the main thread last heard of (-1: nothing reported yet). */
 let alarmsVersionReported = -1;
 
@@ -67,6 +73,7 @@ function send(report: BatchReport): void {
  * worker: the Applier and then the member fail for good.
  */
 function applyAndReport(batch: Entry[], closed: boolean): void {
+  const start = performance.now();
   let applied: AppliedBatch;
   try {
     applied = store.applyEntries(batch);
@@ -81,6 +88,20 @@ function applyAndReport(batch: Entry[], closed: boolean): void {
   };
   if (closed) report.closed = true;
   send(report);
+  const seconds = (performance.now() - start) / 1000;
+  metrics.observe('busySeconds', seconds);
+  // etcd times each request; a batch applies in one transaction, so the batch is what is timed here.
+  if (seconds > SLOW_APPLY_SECONDS) metrics.add('slowApplies', 1);
+}
+
+/** Publishes the store's op counts and live keys (a handful of atomic stores, once per turn of the loop). */
+function publishCounts(): void {
+  const ops = store.opCounts;
+  metrics.set('puts', ops.puts);
+  metrics.set('ranges', ops.ranges);
+  metrics.set('deletes', ops.deletes);
+  metrics.set('txns', ops.txns);
+  metrics.set('liveKeys', store.liveKeys);
 }
 
 /**
@@ -137,6 +158,7 @@ function stepReads(): void {
 
 function run(): void {
   applyAndReport([], false);
+  publishCounts();
   for (;;) {
     if (reads.parkedCount > 0) reads.expireParked(Date.now());
     if (!entries.hasData()) {
@@ -148,7 +170,7 @@ function run(): void {
     let batch: Entry[] = [];
     let answers: ReadAnswer[] = [];
     let stop = false;
-    entries.drain((record) => {
+    const drained = entries.drain((record) => {
       if (stop) throw new Error('apply worker: a record followed STOP');
       if (record[0] === KIND_ENTRY) {
         if (answers.length > 0) writeReport(reports, { reads: answers });
@@ -175,6 +197,7 @@ function run(): void {
         throw new Error(`apply worker: unknown ring record kind ${record[0]}`);
       }
     }, APPLY_BATCH_ENTRIES_MAX);
+    metrics.observe('ringDepthRecords', drained);
     if (answers.length > 0) writeReport(reports, { reads: answers });
     if (stop) {
       applyAndReport(batch, true);
@@ -183,6 +206,7 @@ function run(): void {
     if (batch.length > 0) applyAndReport(batch, false);
     if (reads.size > 0) stepReads();
     if (mayCompact()) compactAndReport();
+    publishCounts();
   }
 }
 

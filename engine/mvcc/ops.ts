@@ -50,5 +50,6 @@ export function applyDeleteRange(w: WriteTxn, request: DeleteRangeRequest): Dele
 
 /** etcd's Range inside a write transaction: it sees the transaction's own earlier writes. */
 export function applyRange(w: WriteTxn, request: RangeRequest): RangeResponse {
+  w.tally.ranges++;
   return range(w.view(), request);
 }

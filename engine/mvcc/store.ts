@@ -20,7 +20,8 @@ import { META, getMetaNumber, openBackend, putMetaNumber, scheduledCompactRevisi
 import { COMPACTION_KEYS_PER_CHUNK_DEFAULT, compactChunk, compactionPending, scheduleCompaction } from './compaction.js';
 import { HashScan, hashKV } from './hash.js';
 import { readHistory, type HistoryChunk } from './history.js';
-import { indexKey, KeyIndex, pushRevision, type KeyHistory } from './key-index.js';
+import { indexKey, KeyIndex, lastEntry, pushRevision, type KeyHistory } from './key-index.js';
+import { OpCounts, type OpTally } from './op-counts.js';
 import { decodeKeyValue } from './kv-codec.js';
 import { applyDeleteRange, applyPut } from './ops.js';
 import { RangeScan, range, type ReadView } from './range.js';
@@ -206,6 +207,9 @@ export class MvccReader {
   }
 }
 
+/** What a plain Range adds to the op counts. */
+const ONE_RANGE: OpTally = { ranges: 1, puts: 0, deletes: 0 };
+
 /** The writable store: one owner thread. */
 export class MvccStore extends MvccReader {
   private readonly eventsMode: EventsMode;
@@ -213,7 +217,9 @@ export class MvccStore extends MvccReader {
   private readonly compactionKeysPerChunk: number;
   private readonly rangeKeysPerStep: number;
   private readonly rangePageBytes: number;
-  private readonly memory: StoreMemory = { index: new KeyIndex(), leaseKeys: new LeaseKeys() };
+  private readonly memory: StoreMemory = { index: new KeyIndex(), leaseKeys: new LeaseKeys(), liveKeys: 0, ops: new OpCounts() };
+  /** Sees how long each write transaction's commit took, in seconds (etcd_disk_backend_commit_duration_seconds). */
+  commitObserver: ((seconds: number) => void) | null = null;
   /** The raised alarms: alarm requests change them; they refuse some writes (alarm-gate.ts). */
   readonly alarms: AlarmTable;
 
@@ -235,6 +241,7 @@ export class MvccStore extends MvccReader {
    */
   private rebuildMemory(): void {
     const { index, leaseKeys } = this.memory;
+    let liveKeys = 0;
     const keys = new Map<string, { history: KeyHistory; lease: number }>();
     this.withReadView((view) => {
       for (const { key: revisionKey, value } of view.backend.kv.getRange({ ...view.read })) {
@@ -250,7 +257,11 @@ export class MvccStore extends MvccReader {
         key.lease = revision.tombstone ? NO_LEASE : kv.lease;
       }
     });
-    index.load(new Map([...keys].map(([name, key]) => [name, key.history])));
+    index.load(new Map([...keys].map(([name, key]) => {
+      if (!lastEntry(key.history).tombstone) liveKeys++;
+      return [name, key.history];
+    })));
+    this.memory.liveKeys = liveKeys;
     leaseKeys.clear();
     for (const [name, key] of keys) if (key.lease !== NO_LEASE) leaseKeys.move(name, NO_LEASE, key.lease);
   }
@@ -263,12 +274,14 @@ export class MvccStore extends MvccReader {
   /** etcd's Range; throws EtcdError. The revision is the store's current one, as etcd's header. */
   range(request: RangeRequest): Revisioned<RangeResponse> {
     checkRangeRequest(request);
+    this.memory.ops.add(ONE_RANGE);
     return this.withIndexedView((view) => ({ response: range(view, request), revision: view.currentRev }));
   }
 
   /** etcd's Range in steps of `keysPerStep` keys; throws EtcdError at once for a bad revision. */
   rangeInSteps(request: RangeRequest, keysPerStep = this.rangeKeysPerStep): SteppedRead<Revisioned<RangeResponse>> {
     checkRangeRequest(request);
+    this.memory.ops.add(ONE_RANGE);
     const { scan, revision, compactRev } = this.withIndexedView((view) => (
       { scan: new RangeScan(view, request), revision: view.currentRev, compactRev: view.compactRev }));
     return {
@@ -285,6 +298,7 @@ export class MvccStore extends MvccReader {
   rangeInPages(request: RangeRequest, format: RangePageFormat = 'protobuf', keysPerStep = this.rangeKeysPerStep,
     pageBytes = this.rangePageBytes): PagedRange {
     checkRangeRequest(request);
+    this.memory.ops.add(ONE_RANGE);
     return new PagedRange((read) => this.withIndexedView(read), request, format, keysPerStep, pageBytes);
   }
 
@@ -323,7 +337,9 @@ export class MvccStore extends MvccReader {
     this.backend.root.resetReadTxn();
     const position = this.writePosition();
     const w = new WriteTxn(this.backend, this.memory, position.currentRev, position.compactRev, EventsMode.NONE);
-    return { response: applyTxn(w, request), revision: w.rev };
+    const response = applyTxn(w, request);
+    w.end();
+    return { response, revision: w.rev };
   }
 
   /** The keys attached to lease `id`, in byte order. */
@@ -365,6 +381,7 @@ export class MvccStore extends MvccReader {
     const w = new WriteTxn(this.backend, this.memory, position.currentRev, position.compactRev, this.eventsMode);
     if ('lease_revoke' in request) {
       revokeLease(this.backend, w, request.lease_revoke.ID);
+      w.end();
       position.currentRev = w.rev;
       return { index, revision: w.rev, response: {}, events: w.events, lease: { revoked: request.lease_revoke.ID } };
     }
@@ -379,6 +396,7 @@ export class MvccStore extends MvccReader {
       checkTxnRequest(request.txn, this.maxTxnOps);
       response = applyTxn(w, request.txn);
     }
+    w.end();
     position.currentRev = w.rev;
     return { index, revision: w.rev, response, events: w.events };
   }
@@ -428,7 +446,7 @@ export class MvccStore extends MvccReader {
    * Returns an outcome per applied KV request, and where the store stands after the batch.
    */
   applyEntries(entries: readonly Entry[]): AppliedBatch {
-    return this.backend.root.transactionSync(() => {
+    return this.timedWriteTransaction(() => {
       let applied = getMetaNumber(this.backend, META.APPLIED_INDEX, {});
       let term = getMetaNumber(this.backend, META.APPLIED_TERM, {});
       const outcomes: EntryOutcome[] = [];
@@ -481,8 +499,34 @@ export class MvccStore extends MvccReader {
     return compactionPending(this.backend);
   }
 
+  /** Keys whose newest revision is not a tombstone. */
+  get liveKeys(): number {
+    return this.memory.liveKeys;
+  }
+
+  /** Puts, ranges, deletes and txns since the store opened, counted as etcd counts them (op-counts.ts). */
+  get opCounts(): Readonly<OpCounts> {
+    return this.memory.ops;
+  }
+
+  /**
+   * Runs `body` in an LMDB write transaction and tells commitObserver how long the commit took:
+   * lmdb-js commits (and syncs) synchronously after `body` returns, so the commit is the time
+   * from the end of `body` to the return of transactionSync, as etcd times its bolt tx.Commit().
+   */
+  private timedWriteTransaction<T>(body: () => T): T {
+    let bodyEnd = 0;
+    const result = this.backend.root.transactionSync(() => {
+      const value = body();
+      bodyEnd = performance.now();
+      return value;
+    });
+    this.commitObserver?.((performance.now() - bodyEnd) / 1000);
+    return result;
+  }
+
   /** Runs one compaction chunk in its own transaction; returns the revision it completed, or 0. */
   compactStep(): number {
-    return this.backend.root.transactionSync(() => compactChunk(this.backend, this.memory.index, this.compactionKeysPerChunk));
+    return this.timedWriteTransaction(() => compactChunk(this.backend, this.memory.index, this.compactionKeysPerChunk));
   }
 }

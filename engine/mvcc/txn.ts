@@ -13,6 +13,7 @@ import {
   type TxnResponse,
 } from './rpc.js';
 import type { WriteTxn } from './write-txn.js';
+import type { OpTally } from './op-counts.js';
 
 const EMPTY = new Uint8Array(0);
 const ABSENT_KV: KeyValue = { key: EMPTY, create_revision: 0, mod_revision: 0, version: 0, value: EMPTY, lease: 0 };
@@ -55,11 +56,15 @@ export function applyCompare(view: ReadView, c: Compare): boolean {
 }
 
 /** etcd's compareToPath: the branch taken by this txn and, depth first, by each nested txn on it. */
-function compareToPath(view: ReadView, request: TxnRequest, path: boolean[]): void {
-  const succeeded = (request.compare ?? []).every((c) => applyCompare(view, c));
+function compareToPath(view: ReadView, request: TxnRequest, path: boolean[], tally: OpTally): void {
+  // Each compare evaluated is a Range in etcd's counts (it stops at the first that fails, as here).
+  const succeeded = (request.compare ?? []).every((c) => {
+    tally.ranges++;
+    return applyCompare(view, c);
+  });
   path.push(succeeded);
   for (const op of (succeeded ? request.success : request.failure) ?? []) {
-    if (op.request_txn !== undefined) compareToPath(view, op.request_txn, path);
+    if (op.request_txn !== undefined) compareToPath(view, op.request_txn, path, tally);
   }
 }
 
@@ -107,7 +112,7 @@ function applyPath(w: WriteTxn, request: TxnRequest, path: boolean[], cursor: { 
 export function applyTxn(w: WriteTxn, request: TxnRequest): TxnResponse {
   const before = w.view();
   const path: boolean[] = [];
-  compareToPath(before, request, path);
+  compareToPath(before, request, path, w.tally);
   checkPath(w, before, request, path, { at: 0 });
   return applyPath(w, request, path, { at: 0 });
 }

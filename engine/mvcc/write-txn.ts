@@ -12,6 +12,7 @@ import { indexKey, lastEntry, type KeyIndex } from './key-index.js';
 import { forEachLiveKey, keyInterval, keyValueAt, type KeyInterval, type ReadView } from './range.js';
 import { revisionToBytes } from './revision.js';
 import { EventType, type Event, type KeyValue } from './rpc.js';
+import { newOpTally, type OpCounts } from './op-counts.js';
 
 /** Which change events a write records (for watch). */
 export enum EventsMode {
@@ -26,6 +27,10 @@ export enum EventsMode {
 export interface StoreMemory {
   index: KeyIndex;
   leaseKeys: LeaseKeys;
+  /** Keys whose newest revision is not a tombstone (etcd_debugging_mvcc_keys_total). */
+  liveKeys: number;
+  /** Puts, ranges, deletes and txns since the store opened (etcd_mvcc_*_total). */
+  ops: OpCounts;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -38,6 +43,8 @@ export class WriteTxn {
   private changes = 0;
   /** Change events, in sub-revision order, when the events mode asks for them. */
   readonly events: Event[] = [];
+  /** The ops this txn did, added to the store's counts by end(). */
+  readonly tally = newOpTally();
 
   constructor(private readonly backend: Backend, private readonly memory: StoreMemory, readonly beginRev: number,
     readonly compactRev: number, private readonly eventsMode: EventsMode) {}
@@ -50,6 +57,11 @@ export class WriteTxn {
   /** True once the txn has changed something (it will consume a revision). */
   get changed(): boolean {
     return this.changes > 0;
+  }
+
+  /** Counts the txn's ops into the store's totals; call once, when the request is done. */
+  end(): void {
+    this.memory.ops.add(this.tally);
   }
 
   /** A read view over the txn's current state (its own writes included). */
@@ -92,6 +104,8 @@ export class WriteTxn {
       lease,
     };
     this.backend.kv.putSync(revisionToBytes(main, sub), encodeKeyValue(kv));
+    this.tally.puts++;
+    if (prev === undefined) this.memory.liveKeys++;
     this.memory.index.append(keyBytes, { main, sub, tombstone: false });
     this.memory.leaseKeys.move(indexKey(keyBytes), prev?.lease ?? 0, lease);
     this.changes++;
@@ -112,6 +126,7 @@ export class WriteTxn {
     const interval = keyInterval(key, rangeEnd);
     const prevKvs: KeyValue[] = [];
     let deleted = 0;
+    this.tally.deletes++;
     for (;;) {
       // The previous kv is always read: its lease must let go of the key.
       const chunk = this.collectLive(interval);
@@ -120,6 +135,7 @@ export class WriteTxn {
         if (withPrevKvs) prevKvs.push(prev);
       }
       deleted += chunk.length;
+      this.memory.liveKeys -= chunk.length;
       if (chunk.length < DELETE_CHUNK_KEYS || interval.single) return { deleted, prevKvs };
       // Everything up to the last deleted key is gone now; go on after it.
       interval.start = Buffer.concat([chunk[chunk.length - 1]!.key, ZERO_BYTE]);

@@ -44,7 +44,10 @@ import { isRaftError } from '../raft/errors.js';
 import { entryFrameBytes } from '../wal/frame.js';
 import { batchBytes, Wal, type WalReplay } from '../wal/wal.js';
 import type { WalStats } from '../wal/wal-status.js';
-import { PeerTransport } from '../../net/peer/peer-transport.js';
+import type { WalMetrics } from '../wal/wal-metrics.js';
+import { ServerMetrics } from './server-metrics.js';
+import type { HistogramSnapshot } from '../metrics/shared-metrics.js';
+import { PeerTransport, type PeerTraffic } from '../../net/peer/peer-transport.js';
 import { SnapshotPool } from '../snapshot/snapshot-pool.js';
 import { SnapshotTransfers, type SnapshotTransferStats } from './snapshot-transfers.js';
 import type { PeerAddress } from '../../net/peer/peer-sender.js';
@@ -130,6 +133,8 @@ export interface MemberStatus {
 }
 
 export class Member {
+  /** Leader changes, failed proposals, heartbeat send failures (for /metrics). */
+  readonly serverMetrics = new ServerMetrics();
   private readonly ids: RequestIdGenerator;
   private readonly waiters: RequestWaiters<ApplyResult>;
   private readonly reads: ReadIndexBatcher;
@@ -278,6 +283,16 @@ export class Member {
     };
   }
 
+  /** Proposals waiting to be applied here (etcd_server_proposals_pending). */
+  get proposalsPending(): number {
+    return this.waiters.size;
+  }
+
+  /** What the WAL worker measures: fsync durations, group-commit sizes (for /metrics). */
+  get walMetrics(): WalMetrics {
+    return this.wal.metrics;
+  }
+
   /** The WAL's write-path counters: fsyncs, batches, entries (for /metrics and benchmarks). */
   walStats(): WalStats {
     return this.wal.stats();
@@ -288,9 +303,19 @@ export class Member {
     return this.snapshotIndex;
   }
 
+  /** Each peer's traffic: bytes each way, whether a connection is up, probe round trips. */
+  peerTraffic(): PeerTraffic[] {
+    return this.transport.peerTraffic();
+  }
+
   /** The peer transport's counters: traffic, drops and refused connections by reason. */
   peerStats(): PeerStats {
     return structuredClone(this.transport.stats);
+  }
+
+  /** Durations of received store snapshots: their fsync, and the whole save. */
+  snapshotSaveMetrics(): { dbFsyncSeconds: HistogramSnapshot; dbSaveSeconds: HistogramSnapshot } {
+    return { dbFsyncSeconds: this.snapshots.dbFsyncSeconds.snapshot(), dbSaveSeconds: this.snapshots.dbSaveSeconds.snapshot() };
   }
 
   /** Snapshot transfers sent and received (and how many failed). */
@@ -318,6 +343,15 @@ export class Member {
    * with etcd's errors: request too large, no leader, too many requests, request timed out.
    */
   async propose(request: InternalRequest): Promise<ApplyResult> {
+    try {
+      return await this.proposeOnce(request);
+    } catch (error) {
+      this.serverMetrics.observeProposalError(error);
+      throw error;
+    }
+  }
+
+  private async proposeOnce(request: InternalRequest): Promise<ApplyResult> {
     this.checkServing();
     if (this.leaderId === 0) await this.whenLeader();
     this.checkServing();
@@ -427,7 +461,10 @@ export class Member {
         this.node.step(message);
         this.scheduleTurn();
       },
-      onDrop: (to) => this.node.reportUnreachable(to),
+      onDrop: (to, message) => {
+        if (message.type === MessageType.MsgHeartbeat) this.serverMetrics.heartbeatSendFailures++;
+        this.node.reportUnreachable(to);
+      },
       isMember: (id) => this.appliedConfState.voters.includes(id) || this.appliedConfState.learners.includes(id),
       onSnapshot: (from, term) => (this.isLeaderOfCurrentTerm(from, term) ? this.snapshots.incoming(from) : null),
       log: (line) => this.options.log?.(line),
@@ -684,6 +721,7 @@ export class Member {
   }
 
   private onSoftState(leader: number, role: StateRole): void {
+    this.serverMetrics.observeLeader(leader);
     this.role = role;
     this.leaderId = leader;
     if (leader !== 0) this.releaseLeaderWaiters(null);

@@ -20,6 +20,8 @@ import type { Message } from '../raft/message.js';
 import { SnapshotStatus } from '../raft/raw-node.js';
 import type { SnapshotPool } from '../snapshot/snapshot-pool.js';
 import { storageFaultMessage } from '../storage-fault.js';
+import { Histogram } from '../metrics/histogram.js';
+import { ETCD_DISK_DURATION_BUCKETS_SECONDS, ETCD_SNAPSHOT_SAVE_BUCKETS_SECONDS } from '../metrics/buckets.js';
 
 export interface SnapshotTransfersOptions {
   /** Where transfer files are written (member/snap). */
@@ -47,6 +49,10 @@ export interface SnapshotTransferStats {
 
 export class SnapshotTransfers {
   readonly stats: SnapshotTransferStats = { sent: 0, sendFailures: 0, received: 0, receiveFailures: 0 };
+  /** The fsync of each received store snapshot (etcd_snap_db_fsync_duration_seconds). */
+  readonly dbFsyncSeconds = new Histogram(ETCD_DISK_DURATION_BUCKETS_SECONDS);
+  /** Each received store snapshot from its first byte to durable on disk (etcd_snap_db_save_total_duration_seconds). */
+  readonly dbSaveSeconds = new Histogram(ETCD_SNAPSHOT_SAVE_BUCKETS_SECONDS);
   private readonly outgoing = new Map<number, Promise<void>>();
   private incomingActive = false;
   private closed = false;
@@ -93,6 +99,7 @@ export class SnapshotTransfers {
     if (this.closed || this.incomingActive) return null;
     this.incomingActive = true;
     const path = join(this.options.dir, `in-${from.toString(16)}-${++this.seq}.snap`);
+    const started = performance.now();
     const file: Promise<FileHandle> = open(path, 'w');
     let ended = false;
     let finishing = false;
@@ -120,9 +127,13 @@ export class SnapshotTransfers {
         try {
           if (message.from !== from) throw new Error(`snapshot message from ${message.from} on a stream from ${from}`);
           const handle = await file;
+          const syncStarted = performance.now();
           await handle.sync().catch((error: Error) => {
             throw this.storageFault(`syncing the snapshot from ${from.toString(16)} failed`, error);
           });
+          const synced = performance.now();
+          this.dbFsyncSeconds.observe((synced - syncStarted) / 1000);
+          this.dbSaveSeconds.observe((synced - started) / 1000);
           await this.options.install(message, path);
           ok = true;
         } finally {

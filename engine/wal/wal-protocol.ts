@@ -13,6 +13,8 @@ export interface WalWorkerData {
   ring: SharedArrayBuffer;
   /** The status slots (durable seq and counters), see wal-status.ts. */
   status: SharedArrayBuffer;
+  /** The worker's histograms (fsync durations, group sizes), see wal-metrics.ts. */
+  metrics: SharedArrayBuffer;
 }
 
 /** Main thread -> worker. */

@@ -17,11 +17,14 @@ import type { SegmentScan } from './segment-scan.js';
 import { listSegments, readSegment, segmentFileName, syncDirectory } from './segment-files.js';
 import { SegmentWriter } from './segment-writer.js';
 import type { WalCommand, WalEvent, WalWorkerData } from './wal-protocol.js';
+import { SharedMetrics } from '../metrics/shared-metrics.js';
+import { WAL_METRICS_SPEC } from './wal-metrics.js';
 
 const port = parentPort!;
 const config = workerData as WalWorkerData;
 const status = new BigInt64Array(config.status);
 const reader = new RingReader(config.ring);
+const metrics = new SharedMetrics(WAL_METRICS_SPEC, config.metrics);
 const commands: WalCommand[] = [];
 /** The longest the worker sleeps before it looks at its control messages again. */
 const SLEEP_SLICE_MS = 20;
@@ -50,8 +53,8 @@ async function openWal(): Promise<SegmentWriter> {
   }
   const replay = replayer.finish();
   const writer = lastScan === null
-    ? await SegmentWriter.create(config.dir, config.segmentBytes, status)
-    : SegmentWriter.resume(config.dir, config.segmentBytes, status, {
+    ? await SegmentWriter.create(config.dir, config.segmentBytes, status, metrics)
+    : SegmentWriter.resume(config.dir, config.segmentBytes, status, metrics, {
       segments: replayer.segments, validEnd: lastScan.validEnd, dirtyEnd: lastScan.dirtyEnd, segmentSize: lastSize,
       hardState: replay.hardState, snapshot: replay.snapshot, lastBatchSeq: replayer.lastSeq,
     });
@@ -76,8 +79,12 @@ function nextWork(): Promise<void> {
 
 /** Writes everything pending in the ring: one group, one fdatasync. */
 async function commitPending(committer: GroupCommitter): Promise<void> {
-  reader.drain(committer.visitor);
-  if (committer.hasStaged()) await committer.commit();
+  const start = performance.now();
+  const batches = reader.drain(committer.visitor);
+  if (!committer.hasStaged()) return;
+  await committer.commit();
+  metrics.observe('ringDepthRecords', batches);
+  metrics.observe('busySeconds', (performance.now() - start) / 1000);
 }
 
 /** Runs control commands; returns true when the worker must stop. */

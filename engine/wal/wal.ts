@@ -24,6 +24,8 @@ import { errorFromWire, WalFailedError } from './errors.js';
 import type { WalReplay } from './replay.js';
 import { createStatusBuffer, DURABLE_SEQ_SLOT, loadSlot, readStats, type WalStats } from './wal-status.js';
 import type { WalCommand, WalEvent, WalWorkerData } from './wal-protocol.js';
+import { SharedMetrics } from '../metrics/shared-metrics.js';
+import { WAL_METRICS_SPEC, type WalMetrics } from './wal-metrics.js';
 
 export type { WalReplay } from './replay.js';
 export type { WalStats } from './wal-status.js';
@@ -75,7 +77,7 @@ export class Wal {
   private readonly failed: Promise<never>;
   private rejectFailed!: (error: Error) => void;
 
-  private constructor(private readonly worker: Worker, ring: SharedArrayBuffer, status: SharedArrayBuffer,
+  private constructor(private readonly worker: Worker, ring: SharedArrayBuffer, status: SharedArrayBuffer, readonly metrics: WalMetrics,
     opened: Extract<WalEvent, { type: 'opened' }>, segmentBytes: number) {
     this.writer = new RingWriter(ring);
     this.status = new BigInt64Array(status);
@@ -108,7 +110,8 @@ export class Wal {
     }
     const ring = createRingBuffer(options.ringBytes ?? RING_BYTES_DEFAULT);
     const status = createStatusBuffer();
-    const workerData: WalWorkerData = { dir: options.dir, segmentBytes, ring, status };
+    const metrics = SharedMetrics.create(WAL_METRICS_SPEC);
+    const workerData: WalWorkerData = { dir: options.dir, segmentBytes, ring, status, metrics: metrics.buffer };
     const worker = new Worker(new URL('./wal-worker.js', import.meta.url), { workerData });
     const opened = await new Promise<WalEvent>((resolve, reject) => {
       const onExit = (code: number): void => reject(new WalFailedError(`worker exited with code ${code} while opening`));
@@ -125,7 +128,7 @@ export class Wal {
       await worker.terminate();
       throw opened.type === 'failed' ? errorFromWire(opened.error) : new WalFailedError(`unexpected ${opened.type} on open`);
     }
-    const wal = new Wal(worker, ring, status, opened, segmentBytes);
+    const wal = new Wal(worker, ring, status, metrics, opened, segmentBytes);
     return { wal, replay: opened.replay };
   }
 

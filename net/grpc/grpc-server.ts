@@ -24,6 +24,7 @@ import { addRawRoutes, RAW_ROUTE_SERVER_OPTIONS } from './raw/raw-routes.js';
 import { serveKeepAlive } from './raw/keepalive-stream.js';
 import { serveWatch, WATCH_PATH } from './raw/watch-stream.js';
 import { unaryRoutes } from './raw/unary-call.js';
+import { GrpcServerMetrics } from './grpc-metrics.js';
 
 /** etcd's grpcOverheadBytes. */
 const GRPC_OVERHEAD_BYTES = 512 * 1024;
@@ -38,10 +39,12 @@ export interface GrpcEndpointOptions {
   host: string;
   port: number;
   maxRequestBytes: number;
+  /** Also time every call (grpc_server_handling_seconds), as etcd's --metrics extensive. */
+  metricsExtensive?: boolean;
 }
 
 export class GrpcEndpoint {
-  private constructor(private readonly server: grpc.Server, readonly port: number) {}
+  private constructor(private readonly server: grpc.Server, readonly port: number, readonly metrics: GrpcServerMetrics) {}
 
   static async listen(options: GrpcEndpointOptions): Promise<GrpcEndpoint> {
     const maxReceiveBytes = options.maxRequestBytes + GRPC_OVERHEAD_BYTES;
@@ -50,20 +53,23 @@ export class GrpcEndpoint {
       'grpc.max_send_message_length': 2 ** 31 - 1,
       ...RAW_ROUTE_SERVER_OPTIONS,
     });
+    const metrics = new GrpcServerMetrics(options.metricsExtensive === true);
+    const keepAliveMetrics = metrics.method(LEASE_KEEPALIVE_PATH);
+    const watchMetrics = metrics.method(WATCH_PATH);
     addRawRoutes(server, new Map([
-      ...unaryRoutes(etcdService('KV'), kvService(options.kv), maxReceiveBytes),
-      ...unaryRoutes(etcdService('Maintenance'), maintenanceService(options.member, options.kv), maxReceiveBytes),
-      ...unaryRoutes(etcdService('Lease'), leaseService(options.lease), maxReceiveBytes),
-      ...unaryRoutes(etcdService('Cluster'), clusterService(options.kv, options.members, options.membership), maxReceiveBytes),
-      [LEASE_KEEPALIVE_PATH, (stream, headers) => serveKeepAlive(stream, headers, options.lease, maxReceiveBytes)],
+      ...unaryRoutes(etcdService('KV'), kvService(options.kv), maxReceiveBytes, metrics),
+      ...unaryRoutes(etcdService('Maintenance'), maintenanceService(options.member, options.kv), maxReceiveBytes, metrics),
+      ...unaryRoutes(etcdService('Lease'), leaseService(options.lease), maxReceiveBytes, metrics),
+      ...unaryRoutes(etcdService('Cluster'), clusterService(options.kv, options.members, options.membership), maxReceiveBytes, metrics),
+      [LEASE_KEEPALIVE_PATH, (stream, headers) => serveKeepAlive(stream, headers, options.lease, maxReceiveBytes, keepAliveMetrics)],
       // etcd splits a fragmenting watcher's responses at its receive limit.
-      [WATCH_PATH, (stream, headers) => serveWatch(stream, headers, options.hub, options.kv, maxReceiveBytes, maxReceiveBytes)],
+      [WATCH_PATH, (stream, headers) => serveWatch(stream, headers, options.hub, options.kv, maxReceiveBytes, maxReceiveBytes, watchMetrics)],
     ]));
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`${options.host}:${options.port}`, grpc.ServerCredentials.createInsecure(),
         (error, boundPort) => (error ? reject(error) : resolve(boundPort)));
     });
-    return new GrpcEndpoint(server, port);
+    return new GrpcEndpoint(server, port, metrics);
   }
 
   /** Stops accepting calls; in-flight calls get a moment to finish, then are cancelled. */

@@ -26,11 +26,7 @@ const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../../package.json'
 /** Registers /health, /version, /livez and /readyz on `app`. */
 export function registerHealth(app: HttpApp, member: Member, kv: KvServer, timeoutMs: number): void {
   const probe = new LinearizableProbe(member, kv, timeoutMs);
-  app.get('/health', async () => {
-    const healthy = await probe.check();
-    // etcd writes the body without a content type; Go sniffs it as text/plain.
-    return { status: healthy ? 200 : 503, contentType: 'text/plain; charset=utf-8', body: `{"health":"${healthy}"}` };
-  });
+  app.get('/health', () => healthReply(probe));
   app.get('/version', () => ({
     status: 200, contentType: 'application/json',
     body: JSON.stringify({ etcdserver: ETCD_API_VERSION, etcdcluster: ETCD_API_VERSION, cairn: PACKAGE_VERSION }),
@@ -40,6 +36,13 @@ export function registerHealth(app: HttpApp, member: Member, kv: KvServer, timeo
     const linearizable = await probe.check();
     return checkReply('readyz', [['serializable_read', await serializableReadWorks(kv)], ['linearizable_read', linearizable]]);
   });
+}
+
+/** etcd 3.4's /health answer (also served on --listen-metrics-urls). */
+export async function healthReply(probe: LinearizableProbe): Promise<HttpReply> {
+  const healthy = await probe.check();
+  // etcd writes the body without a content type; Go sniffs it as text/plain.
+  return { status: healthy ? 200 : 503, contentType: 'text/plain; charset=utf-8', body: `{"health":"${healthy}"}` };
 }
 
 function checkReply(name: string, checks: [string, boolean][]): HttpReply {
@@ -59,7 +62,7 @@ async function serializableReadWorks(kv: KvServer): Promise<boolean> {
 }
 
 /** A linearizable read of the health key, bounded by a timeout and shared by concurrent callers. */
-class LinearizableProbe {
+export class LinearizableProbe {
   private inFlight: Promise<boolean> | null = null;
 
   constructor(private readonly member: Member, private readonly kv: KvServer, private readonly timeoutMs: number) {}

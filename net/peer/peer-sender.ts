@@ -10,6 +10,9 @@
 import { connect, type Socket } from 'node:net';
 import { encodeFrame, FrameDecoder, type Hello } from './frame-codec.js';
 import type { DropReason, PeerStats } from './peer-stats.js';
+import { Histogram } from '../../engine/metrics/histogram.js';
+import { ETCD_PEER_ROUND_TRIP_BUCKETS_SECONDS } from '../../engine/metrics/buckets.js';
+import { isProbeAck, PROBE_INTERVAL_MS } from './peer-probe.js';
 
 export interface PeerAddress {
   host: string;
@@ -42,9 +45,19 @@ export class PeerSender<M> {
   private flushScheduled = false;
   private reconnectDelayMs: number;
   private reconnectTimer: NodeJS.Timeout | null = null;
+  /** Frame bytes written to this peer (etcd_network_peer_sent_bytes_total{To}). */
+  bytesSent = 0;
+  /** Probe round trips to this peer (etcd_network_peer_round_trip_time_seconds{To}). */
+  readonly roundTripSeconds = new Histogram(ETCD_PEER_ROUND_TRIP_BUCKETS_SECONDS);
+  /** The probe in flight: its number and when it was written; a probe unanswered when the next is due is not timed. */
+  private probe = { seq: 0, sentAt: 0, answered: true };
+  private readonly prober: NodeJS.Timeout;
 
   constructor(private readonly options: PeerSenderOptions<M>) {
     this.reconnectDelayMs = options.reconnectDelayMsMin;
+    this.prober = setInterval(() => this.sendProbe(), PROBE_INTERVAL_MS);
+    // Never the reason a process stays alive.
+    this.prober.unref();
     this.dial();
   }
 
@@ -92,6 +105,7 @@ export class PeerSender<M> {
 
   close(): void {
     this.state = 'closed';
+    clearInterval(this.prober);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.socket?.destroy();
     this.socket = null;
@@ -120,6 +134,7 @@ export class PeerSender<M> {
       this.state = 'connected';
       this.reconnectDelayMs = this.options.reconnectDelayMsMin;
       socket.write(encodeFrame(this.options.hello));
+      this.sendProbe();
       this.scheduleFlush();
     });
     socket.on('drain', () => this.scheduleFlush());
@@ -129,6 +144,7 @@ export class PeerSender<M> {
       try {
         for (const frame of decoder.push(chunk)) {
           if ((frame as { removed?: unknown }).removed === true) this.options.onRemoved?.();
+          else if (isProbeAck(frame)) this.onProbeAck(frame.probeAck);
         }
       } catch {
         socket.destroy();
@@ -149,6 +165,20 @@ export class PeerSender<M> {
       this.reconnectTimer = null;
       this.dial();
     }, delayMs);
+  }
+
+  /** Writes a probe unless the connection is down or backed up (a probe never queues). */
+  private sendProbe(): void {
+    const socket = this.socket;
+    if (this.state !== 'connected' || socket === null || socket.writableNeedDrain) return;
+    this.probe = { seq: this.probe.seq + 1, sentAt: performance.now(), answered: false };
+    socket.write(encodeFrame({ probe: this.probe.seq }));
+  }
+
+  private onProbeAck(seq: number): void {
+    if (seq !== this.probe.seq || this.probe.answered) return;
+    this.probe.answered = true;
+    this.roundTripSeconds.observe((performance.now() - this.probe.sentAt) / 1000);
   }
 
   private scheduleFlush(): void {
@@ -180,6 +210,7 @@ export class PeerSender<M> {
       stats.framesSent++;
       stats.messagesSent += batch.length;
       stats.bytesSent += frame.length;
+      this.bytesSent += frame.length;
       if (!socket.write(frame)) return;
     }
   }

@@ -22,6 +22,8 @@ import { receiveSnapshotStream, sendSnapshotStream, type SnapshotSink } from './
 import { newPeerStats, type DropReason, type PeerStats, type RefusalReason } from './peer-stats.js';
 import { LeaseRequestServer } from './lease-forward.js';
 import { RateLimitedLog } from './rate-limited-log.js';
+import { isProbe } from './peer-probe.js';
+import type { HistogramSnapshot } from '../../engine/metrics/shared-metrics.js';
 
 /** Default bounds: a frame carries at most 4 MiB; a peer queue holds 4096 messages or 64 MiB. */
 export const PEER_FRAME_BYTES_MAX = 4 * 1024 * 1024;
@@ -81,8 +83,20 @@ export interface PeerTransportOptions<M extends PeerMessage> {
   reconnectDelayMsMax?: number;
 }
 
+/** One peer's traffic, as etcd's etcd_network_peer_* and etcd_network_active_peers show it. */
+export interface PeerTraffic {
+  id: number;
+  bytesSent: number;
+  bytesReceived: number;
+  /** True while a connection with the peer is up, ours to it or its Raft-message one to us (etcd's active peer). */
+  active: boolean;
+  roundTripSeconds: HistogramSnapshot;
+}
+
 export class PeerTransport<M extends PeerMessage> {
   readonly stats: PeerStats = newPeerStats();
+  /** Bytes received from each member, and its open Raft-message connections to us. */
+  private readonly inboundTraffic = new Map<number, { bytes: number; connections: number }>();
   private readonly senders = new Map<number, PeerSender<M>>();
   private readonly inbound = new Set<Socket>();
   private readonly frameBytesMax: number;
@@ -149,6 +163,30 @@ export class PeerTransport<M extends PeerMessage> {
     return this.senders.get(id)?.connected ?? false;
   }
 
+  /** Each known peer's traffic (for /metrics). */
+  peerTraffic(): PeerTraffic[] {
+    return [...this.senders].map(([id, sender]) => {
+      const inbound = this.inboundTraffic.get(id);
+      return {
+        id,
+        bytesSent: sender.bytesSent,
+        bytesReceived: inbound?.bytes ?? 0,
+        active: sender.connected || (inbound?.connections ?? 0) > 0,
+        roundTripSeconds: sender.roundTripSeconds.snapshot(),
+      };
+    });
+  }
+
+  /** The inbound counters of member `from`, created on first use. */
+  private inboundOf(from: number): { bytes: number; connections: number } {
+    let traffic = this.inboundTraffic.get(from);
+    if (traffic === undefined) {
+      traffic = { bytes: 0, connections: 0 };
+      this.inboundTraffic.set(from, traffic);
+    }
+    return traffic;
+  }
+
   /** Routes each message to its peer's sender; never blocks, never buffers without bound. */
   send(messages: readonly M[]): void {
     for (const message of messages) {
@@ -206,6 +244,8 @@ export class PeerTransport<M extends PeerMessage> {
     let from = 0;
     let snapshot: { push(frames: unknown[]): void } | null = null;
     let leases: LeaseRequestServer | null = null;
+    /** Set once this is an authenticated Raft-message connection (its peer counts as active while it is open). */
+    let messageConnection: { bytes: number; connections: number } | null = null;
     const refuse = (reason: RefusalReason, detail: string) => {
       this.stats.connectionsRefused++;
       this.stats.refused[reason]++;
@@ -222,6 +262,7 @@ export class PeerTransport<M extends PeerMessage> {
         return refuse('malformed', (error as Error).message);
       }
       this.stats.bytesReceived += chunk.length;
+      if (messageConnection !== null) messageConnection.bytes += chunk.length;
       for (let i = 0; i < frames.length; i++) {
         const frame = frames[i];
         if (snapshot !== null) return snapshot.push(frames.slice(i));
@@ -244,6 +285,11 @@ export class PeerTransport<M extends PeerMessage> {
             if (answer === undefined) return refuse('stream_refused', 'lease requests are not answered here');
             leases = new LeaseRequestServer(socket, answer);
           }
+          if (frame.stream === undefined) {
+            messageConnection = this.inboundOf(from);
+            messageConnection.connections++;
+            messageConnection.bytes += chunk.length;
+          }
           continue;
         }
         if (leases !== null) {
@@ -253,6 +299,10 @@ export class PeerTransport<M extends PeerMessage> {
         // The membership may have changed since the Hello: a member removed meanwhile is told so.
         if (this.options.isRemoved?.(from) === true) return refuse('removed', `removed member ${from.toString(16)}`);
         if (!this.isMember(from)) return refuse('not_a_member', `${from.toString(16)} is no longer a member`);
+        if (isProbe(frame)) {
+          socket.write(encodeFrame({ probeAck: frame.probe }));
+          continue;
+        }
         if (!Array.isArray(frame) || !frame.every((value) => this.options.isMessage(value))) {
           return refuse('malformed', 'a malformed message');
         }
@@ -267,7 +317,10 @@ export class PeerTransport<M extends PeerMessage> {
       }
     });
     socket.on('error', () => {});
-    socket.on('close', () => this.inbound.delete(socket));
+    socket.on('close', () => {
+      this.inbound.delete(socket);
+      if (messageConnection !== null) messageConnection.connections--;
+    });
   }
 
   /** Answers a joining member's membership query (see members-query.ts), once it authenticated by its peer URLs. */

@@ -15,6 +15,8 @@ test('no flags gives etcd 3.4 defaults, a ./default.cairn data dir and the HTTP 
     dataDir: 'default.cairn',
     listenClientUrls: [{ protocol: 'http', host: 'localhost', port: 2379, url: 'http://localhost:2379' }],
     listenClientHttpUrls: [{ protocol: 'http', host: 'localhost', port: 2381, url: 'http://localhost:2381' }],
+    listenMetricsUrls: [],
+    metrics: 'basic',
     advertiseClientUrls: ['http://localhost:2379'],
     listenPeerUrls: [{ protocol: 'http', host: 'localhost', port: 2380, url: 'http://localhost:2380' }],
     initialAdvertisePeerUrls: ['http://localhost:2380'],
@@ -38,6 +40,12 @@ test('no flags gives etcd 3.4 defaults, a ./default.cairn data dir and the HTTP 
     configFile: null,
   });
   assert.equal(DEFAULT_QUOTA_BACKEND_BYTES, 2 * 1024 * 1024 * 1024);
+});
+
+test('--listen-metrics-urls takes URLs as etcd; --metrics is basic or extensive', () => {
+  const config = configOf(['--listen-metrics-urls', 'http://127.0.0.1:2382,http://10.0.0.1:2382', '--metrics', 'extensive']);
+  assert.deepEqual(config.listenMetricsUrls.map((address) => address.url), ['http://127.0.0.1:2382', 'http://10.0.0.1:2382']);
+  assert.equal(config.metrics, 'extensive');
 });
 
 test('a named member without --initial-cluster founds a cluster of itself at its advertised peer URLs', () => {

@@ -16,6 +16,9 @@ import { LEASE_KEEPALIVE_PATH } from '../../net/grpc/lease-service.js';
 import { KEEPALIVES_PENDING_MAX, serveKeepAlive, type KeepAliveRenewer } from '../../net/grpc/raw/keepalive-stream.js';
 import { addRawRoutes, RAW_ROUTE_SERVER_OPTIONS } from '../../net/grpc/raw/raw-routes.js';
 import { GrpcMessageReader } from '../../net/grpc/raw/grpc-wire.js';
+import { GrpcServerMetrics } from '../../net/grpc/grpc-metrics.js';
+
+const METRICS = new GrpcServerMetrics(false);
 
 const MAX_MESSAGE_BYTES = 1024;
 const HEADER = { cluster_id: 17, member_id: 23, revision: 5, raft_term: 2 };
@@ -46,7 +49,7 @@ class ScriptedRenewer implements KeepAliveRenewer {
 async function withServer(run: (port: number, renewer: ScriptedRenewer) => Promise<void>): Promise<void> {
   const renewer = new ScriptedRenewer();
   const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, ...RAW_ROUTE_SERVER_OPTIONS });
-  addRawRoutes(server, new Map([[LEASE_KEEPALIVE_PATH, (stream, headers) => serveKeepAlive(stream, headers, renewer, MAX_MESSAGE_BYTES)]]));
+  addRawRoutes(server, new Map([[LEASE_KEEPALIVE_PATH, (stream, headers) => serveKeepAlive(stream, headers, renewer, MAX_MESSAGE_BYTES, METRICS.method(LEASE_KEEPALIVE_PATH))]]));
   // A grpc-js service on the same port: calls that are not routed raw must still reach it.
   server.addService(etcdService('Lease'), { LeaseLeases: (_call: unknown, callback: grpc.sendUnaryData<object>) => callback(null, { leases: [{ ID: 3 }] }) });
   const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(),

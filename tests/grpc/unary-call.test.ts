@@ -12,6 +12,9 @@ import { EtcdError, ErrKeyNotFound, GrpcCode } from '../../engine/errors.js';
 import { etcdClient, etcdService } from '../../net/grpc/protos.js';
 import { addRawRoutes, RAW_ROUTE_SERVER_OPTIONS } from '../../net/grpc/raw/raw-routes.js';
 import { unaryRoutes, type UnaryHandler } from '../../net/grpc/raw/unary-call.js';
+import { GrpcServerMetrics } from '../../net/grpc/grpc-metrics.js';
+
+const METRICS = new GrpcServerMetrics(false);
 
 const MAX_MESSAGE_BYTES = 4096;
 const kv = etcdService('KV');
@@ -57,7 +60,7 @@ before(async () => {
   const plain = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
   plain.addService(kv, grpcJsImplementation());
   const routed = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, ...RAW_ROUTE_SERVER_OPTIONS });
-  addRawRoutes(routed, unaryRoutes(kv, handlers, MAX_MESSAGE_BYTES));
+  addRawRoutes(routed, unaryRoutes(kv, handlers, MAX_MESSAGE_BYTES, METRICS));
   servers.push(plain, routed);
   reference = await listen(plain);
   raw = await listen(routed);
@@ -192,8 +195,8 @@ test('a method the server does not implement is still grpc-js\'s UNIMPLEMENTED',
 });
 
 test('a method that is not unary cannot be routed as one', () => {
-  assert.throws(() => unaryRoutes(etcdService('Watch'), { Watch: () => ({}) }, MAX_MESSAGE_BYTES), /not a unary method/);
-  assert.throws(() => unaryRoutes(kv, { Nope: () => ({}) }, MAX_MESSAGE_BYTES), /not a unary method/);
+  assert.throws(() => unaryRoutes(etcdService('Watch'), { Watch: () => ({}) }, MAX_MESSAGE_BYTES, METRICS), /not a unary method/);
+  assert.throws(() => unaryRoutes(kv, { Nope: () => ({}) }, MAX_MESSAGE_BYTES, METRICS), /not a unary method/);
 });
 
 test('a call the client cancels before its answer is dropped quietly; the server goes on serving', async () => {

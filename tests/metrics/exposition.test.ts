@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatGoFloat, renderExposition } from '../../net/http/metrics/exposition.js';
 import { MetricRegistry } from '../../net/http/metrics/registry.js';
+import { Histogram } from '../../engine/metrics/histogram.js';
 
 test('numbers are spelled as Go\'s strconv.FormatFloat(v, \'g\', -1, 64)', () => {
   // Each pair is what a real etcd 3.4 (Go) writes for the value.
@@ -34,7 +35,8 @@ test('families come out sorted by name with HELP and TYPE lines, help and label 
 
 test('a histogram exports cumulative buckets with etcd\'s le spelling, then +Inf, sum and count', () => {
   const registry = new MetricRegistry();
-  const histogram = registry.histogram('h_seconds', 'h', [0.001, 0.002, 0.004]);
+  const histogram = new Histogram([0.001, 0.002, 0.004]);
+  registry.histogramFunc('h_seconds', 'h', () => histogram.snapshot());
   for (const value of [0.0005, 0.0015, 0.0015, 0.003, 7]) histogram.observe(value);
   assert.equal(renderExposition(registry.collect()), [
     '# HELP h_seconds h',

@@ -19,17 +19,44 @@ import { etcdClient } from '../../net/grpc/protos.js';
 
 const ETCD = '/usr/bin/etcd';
 
-const EXPECTED_FAMILIES = [
-  'cairn_lease_total', 'cairn_peer_connections_refused_total', 'cairn_peer_messages_dropped_total', 'cairn_server_term', 'cairn_wal_batches_total', 'cairn_wal_bytes_written_total', 'cairn_wal_entries_total', 'cairn_wal_fsyncs_total',
-  'cairn_watch_slow_moved_total', 'etcd_debugging_lease_granted_total', 'etcd_debugging_lease_renewed_total',
-  'etcd_debugging_lease_revoked_total', 'etcd_debugging_mvcc_current_revision', 'etcd_debugging_mvcc_events_total',
+/**
+ * etcd 3.4's families that cairn serves with etcd's meaning: a dashboard, an alert or
+ * `etcdctl check` reading one of these must find it. The test fails when one is missing.
+ */
+const ETCD_FAMILIES = [
+  'etcd_cluster_version', 'etcd_debugging_lease_granted_total', 'etcd_debugging_lease_renewed_total', 'etcd_debugging_lease_revoked_total',
+  'etcd_debugging_mvcc_current_revision', 'etcd_debugging_mvcc_events_total', 'etcd_debugging_mvcc_keys_total',
   'etcd_debugging_mvcc_slow_watcher_total', 'etcd_debugging_mvcc_watch_stream_total', 'etcd_debugging_mvcc_watcher_total',
-  'etcd_disk_wal_write_bytes_total', 'etcd_mvcc_db_total_size_in_bytes',
-  'etcd_mvcc_db_total_size_in_use_in_bytes', 'etcd_server_has_leader', 'etcd_server_id', 'etcd_server_is_leader',
-  'etcd_server_is_learner', 'etcd_server_leader_changes_seen_total', 'etcd_server_proposals_applied_total',
-  'etcd_server_proposals_committed_total', 'etcd_server_version', 'process_cpu_seconds_total', 'process_open_fds',
-  'process_resident_memory_bytes', 'process_start_time_seconds',
+  'etcd_disk_backend_commit_duration_seconds', 'etcd_disk_wal_fsync_duration_seconds', 'etcd_disk_wal_write_bytes_total',
+  'etcd_mvcc_db_total_size_in_bytes', 'etcd_mvcc_db_total_size_in_use_in_bytes', 'etcd_mvcc_delete_total', 'etcd_mvcc_put_total',
+  'etcd_mvcc_range_total', 'etcd_mvcc_txn_total', 'etcd_network_active_peers', 'etcd_network_peer_received_bytes_total',
+  'etcd_network_peer_round_trip_time_seconds', 'etcd_network_peer_sent_bytes_total', 'etcd_server_has_leader',
+  'etcd_server_heartbeat_send_failures_total', 'etcd_server_id', 'etcd_server_is_leader', 'etcd_server_is_learner',
+  'etcd_server_leader_changes_seen_total', 'etcd_server_proposals_applied_total', 'etcd_server_proposals_committed_total',
+  'etcd_server_proposals_failed_total', 'etcd_server_proposals_pending', 'etcd_server_quota_backend_bytes', 'etcd_server_slow_apply_total',
+  'etcd_server_version', 'etcd_snap_db_fsync_duration_seconds', 'etcd_snap_db_save_total_duration_seconds',
+  'grpc_server_handled_total', 'grpc_server_msg_received_total', 'grpc_server_msg_sent_total', 'grpc_server_started_total',
+  'process_cpu_seconds_total', 'process_open_fds', 'process_resident_memory_bytes', 'process_start_time_seconds',
 ];
+
+/** etcd's peer families with their HELP and TYPE, copied from a real 3-member etcd 3.4's /metrics. */
+const ETCD_PEER_FAMILIES = [
+  ['etcd_network_active_peers', 'The current number of active peer connections.', 'gauge'],
+  ['etcd_network_peer_received_bytes_total', 'The total number of bytes received from peers.', 'counter'],
+  ['etcd_network_peer_round_trip_time_seconds', 'Round-Trip-Time histogram between peers', 'histogram'],
+  ['etcd_network_peer_sent_bytes_total', 'The total number of bytes sent to peers.', 'counter'],
+] as const;
+
+/** cairn's own families (and Node's, in place of etcd's go_*): exactly these, no more. */
+const CAIRN_FAMILIES = [
+  'cairn_apply_busy_seconds', 'cairn_apply_ring_depth_records', 'cairn_lease_total', 'cairn_peer_connections_refused_total',
+  'cairn_peer_messages_dropped_total', 'cairn_server_term', 'cairn_wal_batches_total', 'cairn_wal_busy_seconds',
+  'cairn_wal_bytes_written_total', 'cairn_wal_entries_total', 'cairn_wal_fsyncs_total', 'cairn_wal_group_commit_entries',
+  'cairn_wal_ring_depth_records', 'cairn_watch_slow_moved_total', 'nodejs_eventloop_lag_max_seconds', 'nodejs_eventloop_lag_mean_seconds',
+  'nodejs_eventloop_lag_p99_seconds', 'nodejs_external_memory_bytes', 'nodejs_gc_duration_seconds', 'nodejs_heap_size_total_bytes',
+  'nodejs_heap_size_used_bytes', 'nodejs_version_info',
+];
+
 
 async function scrape(port: number): Promise<{ contentType: string | null; text: string }> {
   const response = await fetch(`http://127.0.0.1:${port}/metrics`);
@@ -61,7 +88,7 @@ async function realEtcdMetrics(): Promise<string | null> {
     const deadline = Date.now() + 10_000;
     for (;;) {
       const text = await fetch(`http://127.0.0.1:${client}/metrics`).then((response) => response.text(), () => null);
-      if (text !== null && text.includes('etcd_server_has_leader 1')) return text;
+      if (text !== null && text.includes('etcd_server_has_leader 1') && text.includes('etcd_cluster_version{')) return text;
       if (Date.now() > deadline) throw new Error('etcd did not serve /metrics with a leader in time');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -99,7 +126,16 @@ test('every member serves /metrics in text format 0.0.4; counters move after put
     for (const member of cluster.members) {
       const { contentType, text } = await scrape(member.httpPort);
       assert.equal(contentType, 'text/plain; version=0.0.4; charset=utf-8');
-      assert.deepEqual([...headers(text).keys()], EXPECTED_FAMILIES, `${member.name}'s families, sorted`);
+      const families = [...headers(text).keys()];
+      assert.deepEqual(families, [...families].sort(), `${member.name}'s families come sorted`);
+      for (const name of ETCD_FAMILIES) assert.ok(families.includes(name), `${member.name} serves etcd's ${name}`);
+      assert.deepEqual(families.filter((name) => !name.startsWith('etcd_') && !name.startsWith('grpc_') && !name.startsWith('process_')),
+        CAIRN_FAMILIES, `${member.name}'s own families`);
+      // Two peers each, named by id; every member probed both when it connected.
+      assert.equal(text.match(/^etcd_network_active_peers\{Local="[0-9a-f]{16}",Remote="[0-9a-f]{16}"\} 1$/gm)?.length, 2, member.name);
+      assert.equal(text.match(/^etcd_network_peer_round_trip_time_seconds_count\{To="[0-9a-f]{16}"\} [1-9]/gm)?.length, 2, member.name);
+      // Followers send each other nothing (etcd's do not either), so only the series is sure to be there.
+      assert.equal(text.match(/^etcd_network_peer_sent_bytes_total\{To="[0-9a-f]{16}"\} \d+$/gm)?.length, 2, member.name);
       const series = parseExposition(text);
       assert.equal(series.get('etcd_server_has_leader'), 1, member.name);
       assert.ok(series.get('etcd_server_leader_changes_seen_total')! >= 1, member.name);
@@ -108,6 +144,12 @@ test('every member serves /metrics in text format 0.0.4; counters move after put
       leaders += series.get('etcd_server_is_leader')!;
     }
     assert.equal(leaders, 1);
+    const leaderText = (await scrape(leader.httpPort)).text;
+    // Only a cluster of several has these; their lines as a real 3-member etcd 3.4 writes them.
+    for (const [name, help, type] of ETCD_PEER_FAMILIES) {
+      assert.equal(headers(leaderText).get(name), `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n`);
+    }
+    assert.equal(leaderText.match(/^etcd_network_peer_sent_bytes_total\{To="[0-9a-f]{16}"\} [1-9]/gm)?.length, 2, 'the leader sent to both');
     await waitFor('the 5 events to reach the watch', () => events >= 5);
     const after = parseExposition((await scrape(leader.httpPort)).text);
     assert.equal(after.get('etcd_debugging_mvcc_watch_stream_total'), 1);
@@ -120,9 +162,26 @@ test('every member serves /metrics in text format 0.0.4; counters move after put
     leaseClient.close();
     assert.ok(after.get('etcd_debugging_mvcc_current_revision')! >= before.get('etcd_debugging_mvcc_current_revision')! + 5);
     for (const name of ['etcd_server_proposals_committed_total', 'etcd_server_proposals_applied_total', 'cairn_wal_entries_total',
-      'cairn_wal_fsyncs_total', 'cairn_wal_bytes_written_total', 'etcd_disk_wal_write_bytes_total']) {
+      'cairn_wal_fsyncs_total', 'cairn_wal_bytes_written_total', 'etcd_disk_wal_write_bytes_total',
+      'etcd_disk_wal_fsync_duration_seconds_count', 'etcd_disk_wal_fsync_duration_seconds_sum',
+      'etcd_disk_wal_fsync_duration_seconds_bucket{le="+Inf"}', 'etcd_disk_backend_commit_duration_seconds_count',
+      'cairn_wal_group_commit_entries_count', 'cairn_wal_busy_seconds_count', 'cairn_apply_busy_seconds_count',
+      'cairn_apply_ring_depth_records_count', 'etcd_debugging_mvcc_keys_total']) {
       assert.ok(after.get(name)! > before.get(name)!, `${name} moved: ${before.get(name)} -> ${after.get(name)}`);
     }
+    // Counted as etcd counts them: 5 puts, each one RPC answered OK with one message each way.
+    const put = 'grpc_method="Put",grpc_service="etcdserverpb.KV",grpc_type="unary"';
+    const moved = (series: string): number => after.get(series)! - before.get(series)!;
+    assert.equal(moved('etcd_mvcc_put_total'), 5);
+    assert.equal(moved(`grpc_server_started_total{${put}}`), 5);
+    assert.equal(moved(`grpc_server_handled_total{grpc_code="OK",${put}}`), 5);
+    assert.equal(moved(`grpc_server_msg_received_total{${put}}`), 5);
+    assert.equal(moved(`grpc_server_msg_sent_total{${put}}`), 5);
+    assert.equal(after.get(`grpc_server_handled_total{grpc_code="Unavailable",${put}}`), 0);
+    assert.equal(after.get('etcd_server_quota_backend_bytes'), 2 * 1024 ** 3);
+    assert.equal(after.get('etcd_cluster_version{cluster_version="3.4"}'), 1);
+    // Without --metrics extensive there is no handling-time histogram.
+    assert.equal(after.has(`grpc_server_handling_seconds_count{${put}}`), false);
   } finally {
     await cluster.close();
   }
@@ -141,6 +200,30 @@ test('the etcd_* and process_* families cairn exports have a real etcd 3.4\'s HE
       if (!name.startsWith('etcd_') && !name.startsWith('process_')) continue;
       assert.equal(lines, theirs.get(name), `${name} as etcd writes it`);
     }
+  } finally {
+    await cluster.close();
+  }
+});
+
+test('--listen-metrics-urls serves /metrics and /health on its own port, and --metrics extensive times gRPC calls', async () => {
+  const metricsPort = await freePort();
+  const cluster = new ProcessCluster(1, 100, 1000, false, ['--listen-metrics-urls', `http://127.0.0.1:${metricsPort}`, '--metrics', 'extensive']);
+  try {
+    await cluster.start();
+    const leader = await cluster.leader();
+    await call(leader.clients!.kv, 'Put', { key: Buffer.from('timed'), value: Buffer.from('v') });
+    const health = await fetch(`http://127.0.0.1:${metricsPort}/health`);
+    assert.equal(health.status, 200);
+    assert.equal(await health.text(), '{"health":"true"}');
+    const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    assert.equal(response.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
+    const series = parseExposition(await response.text());
+    const put = 'grpc_method="Put",grpc_service="etcdserverpb.KV",grpc_type="unary"';
+    assert.equal(series.get(`grpc_server_handling_seconds_count{${put}}`), 1);
+    assert.equal(series.get(`grpc_server_handling_seconds_bucket{${put},le="+Inf"}`), 1);
+    assert.equal(series.get('etcd_server_has_leader'), 1);
+    // Only those two paths: the gateway and the other endpoints stay on the client ports.
+    assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/version`)).status, 404);
   } finally {
     await cluster.close();
   }

@@ -1,8 +1,12 @@
 /** The metrics registry's rules, and leader changes counted the way etcd counts them. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LeaderChangeObserver, memberIdHex } from '../../net/http/metrics/member-metrics.js';
-import { ETCD_DISK_DURATION_BUCKETS_SECONDS, exponentialBuckets, Histogram, MetricRegistry } from '../../net/http/metrics/registry.js';
+import { clusterVersion, memberIdHex } from '../../net/http/metrics/member-metrics.js';
+import { ServerMetrics } from '../../engine/node/server-metrics.js';
+import { ErrKeyNotFound, ErrNoLeader, ErrTimeout } from '../../engine/errors.js';
+import { MetricRegistry } from '../../net/http/metrics/registry.js';
+import { ETCD_DISK_DURATION_BUCKETS_SECONDS, exponentialBuckets } from '../../engine/metrics/buckets.js';
+import { Histogram } from '../../engine/metrics/histogram.js';
 import { formatGoFloat } from '../../net/http/metrics/exposition.js';
 
 test('etcd\'s disk duration buckets run from 1 ms to 8.192 s, doubling', () => {
@@ -35,10 +39,20 @@ test('histogram buckets must increase', () => {
 });
 
 test('a leader change is counted each time a known leader differs from the last one seen, losing one included', () => {
-  const observer = new LeaderChangeObserver();
+  const metrics = new ServerMetrics();
   // none, then 1 (counted), 1 again, none (election), 1 again (counted: etcd counts it too), then 2 (counted).
-  for (const leader of [0, 1, 1, 0, 1, 2, 2]) observer.observe(leader);
-  assert.equal(observer.changes, 3);
+  for (const leader of [0, 1, 1, 0, 1, 2, 2]) metrics.observeLeader(leader);
+  assert.equal(metrics.leaderChanges, 3);
+});
+
+test('a proposal that timed out or found no leader is a failed proposal; one its apply refused is not', () => {
+  const metrics = new ServerMetrics();
+  for (const error of [ErrTimeout, ErrNoLeader, ErrKeyNotFound, new Error('other')]) metrics.observeProposalError(error);
+  assert.equal(metrics.proposalsFailed, 2);
+});
+
+test('the cluster version label is the API version\'s major.minor, as etcd shows it', () => {
+  assert.equal(clusterVersion('3.4.0'), '3.4');
 });
 
 test('member ids print as 16 hex digits, as etcd labels them', () => {

@@ -15,6 +15,7 @@ import type { KeepAliveAnswers } from '../../../engine/lease/lease-server.js';
 import { encodeResponseHeader } from '../proto-writer.js';
 import { decodeKeepAliveRequest, encodeKeepAliveAnswers } from './keepalive-codec.js';
 import { RawServerCall } from './raw-call.js';
+import { GrpcCallMetrics, type GrpcMethodMetrics } from '../grpc-metrics.js';
 
 /** Keep-alives one stream may have waiting for an answer. */
 export const KEEPALIVES_PENDING_MAX = 1024;
@@ -30,8 +31,9 @@ class KeepAliveStream extends RawServerCall {
   private chain: Promise<void> = Promise.resolve();
   private pending = 0;
 
-  constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, private readonly lease: KeepAliveRenewer, maxMessageBytes: number) {
-    super(stream, headers, maxMessageBytes);
+  constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, private readonly lease: KeepAliveRenewer, maxMessageBytes: number,
+    metrics: GrpcCallMetrics) {
+    super(stream, headers, maxMessageBytes, metrics);
     stream.on('drain', () => { if (!this.ended) stream.resume(); });
   }
 
@@ -43,6 +45,7 @@ class KeepAliveStream extends RawServerCall {
       return this.fail(error);
     }
     if (ids.length === 0) return;
+    this.metrics.received(ids.length);
     this.pending += ids.length;
     if (this.pending > KEEPALIVES_PENDING_MAX) return this.fail(ErrTooManyRequests);
     // setImmediate, not a microtask: every DATA frame read in this turn joins the batch first.
@@ -65,6 +68,7 @@ class KeepAliveStream extends RawServerCall {
     if (this.ended) return;
     this.sendHeaders();
     const bytes = encodeKeepAliveAnswers(encodeResponseHeader(answers.header), ids, answers.ttls);
+    this.metrics.sent(ids.length);
     // A client that does not read its answers is not read from either (HTTP/2 flow control then
     // stops it sending), so neither side buffers without bound.
     if (!this.stream.write(bytes)) this.stream.pause();
@@ -82,6 +86,7 @@ class KeepAliveStream extends RawServerCall {
 }
 
 /** Serves one LeaseKeepAlive call on its HTTP/2 stream. */
-export function serveKeepAlive(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, lease: KeepAliveRenewer, maxMessageBytes: number): void {
-  new KeepAliveStream(stream, headers, lease, maxMessageBytes);
+export function serveKeepAlive(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, lease: KeepAliveRenewer, maxMessageBytes: number,
+  metrics: GrpcMethodMetrics): void {
+  new KeepAliveStream(stream, headers, lease, maxMessageBytes, new GrpcCallMetrics(metrics));
 }

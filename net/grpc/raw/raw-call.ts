@@ -8,6 +8,7 @@
 import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { EtcdError, GrpcCode } from '../../../engine/errors.js';
 import { GrpcMessageReader, grpcTimeoutMs, statusHeaders } from './grpc-wire.js';
+import type { GrpcCallMetrics } from '../grpc-metrics.js';
 
 const TRAILERS_ONLY_HEADERS = {
   [constants.HTTP2_HEADER_STATUS]: constants.HTTP_STATUS_OK,
@@ -27,11 +28,17 @@ export abstract class RawServerCall {
   private headersSent = false;
   private deadline: NodeJS.Timeout | undefined;
 
-  constructor(protected readonly stream: ServerHttp2Stream, headers: IncomingHttpHeaders, maxMessageBytes: number) {
+  /** `metrics` counts the call (grpc-metrics.ts): started now, handled once it ends, messages as subclasses see them. */
+  constructor(protected readonly stream: ServerHttp2Stream, headers: IncomingHttpHeaders, maxMessageBytes: number,
+    protected readonly metrics: GrpcCallMetrics) {
     const encoding = headers['grpc-encoding'];
     this.reader = new GrpcMessageReader(maxMessageBytes, typeof encoding === 'string' ? encoding : 'identity');
     stream.on('error', () => {});
-    stream.on('close', () => this.finish());
+    stream.on('close', () => {
+      // Closed before the call ended: the client went away, which Go's handlers see as Canceled.
+      this.metrics.handled(GrpcCode.CANCELLED);
+      this.finish();
+    });
     stream.on('data', (chunk: Buffer) => { if (!this.ended) this.onData(chunk); });
     stream.on('end', () => this.onHalfClose());
     const timeout = headers['grpc-timeout'];
@@ -74,6 +81,7 @@ export abstract class RawServerCall {
    */
   protected end(code: number, message: string, last?: Buffer): void {
     if (this.ended) return;
+    this.metrics.handled(code);
     this.finish();
     if (this.stream.destroyed || this.stream.closed) return;
     if (this.headersSent) {

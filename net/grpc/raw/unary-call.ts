@@ -13,6 +13,7 @@ import { GrpcCode } from '../../../engine/errors.js';
 import { MESSAGE_PREFIX_BYTES } from './grpc-wire.js';
 import { RawServerCall } from './raw-call.js';
 import type { RawGrpcHandler } from './raw-routes.js';
+import { GrpcCallMetrics, type GrpcServerMetrics } from '../grpc-metrics.js';
 
 /** A unary method's work: its decoded request in, its response (or a thrown EtcdError) out. */
 export type UnaryHandler = (request: never) => unknown;
@@ -44,8 +45,8 @@ class RawUnaryCall extends RawServerCall {
   private pages: PageSource | undefined;
 
   constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, maxMessageBytes: number,
-    private readonly method: grpc.MethodDefinition<unknown, unknown>, private readonly handle: UnaryHandler) {
-    super(stream, headers, maxMessageBytes);
+    private readonly method: grpc.MethodDefinition<unknown, unknown>, private readonly handle: UnaryHandler, metrics: GrpcCallMetrics) {
+    super(stream, headers, maxMessageBytes, metrics);
   }
 
   protected onData(chunk: Buffer): void {
@@ -62,6 +63,7 @@ class RawUnaryCall extends RawServerCall {
       this.received = true;
       try {
         this.request = this.method.requestDeserialize(message);
+        this.metrics.received();
       } catch {
         return this.end(GrpcCode.INTERNAL, 'Error deserializing request');
       }
@@ -103,6 +105,7 @@ class RawUnaryCall extends RawServerCall {
     framed.writeUInt32BE(body.length, 1);
     body.copy(framed, MESSAGE_PREFIX_BYTES);
     this.sendHeaders();
+    this.metrics.sent();
     // grpc-js ends a successful call with the details "OK".
     this.end(GrpcCode.OK, 'OK', framed);
   }
@@ -113,6 +116,7 @@ class RawUnaryCall extends RawServerCall {
     prefix[0] = 0;
     prefix.writeUInt32BE(response.length, 1);
     this.sendHeaders();
+    this.metrics.sent();
     for (const part of [prefix, ...response.head]) this.stream.write(part);
     if (response.pages !== undefined) {
       let written = 0;
@@ -153,14 +157,17 @@ class RawUnaryCall extends RawServerCall {
 
 /** The raw routes of one service's unary methods, by gRPC path; methods without a handler are left to grpc-js. */
 export function unaryRoutes(service: grpc.ServiceDefinition, handlers: Readonly<Record<string, UnaryHandler>>,
-  maxMessageBytes: number): Map<string, RawGrpcHandler> {
+  maxMessageBytes: number, metrics: GrpcServerMetrics): Map<string, RawGrpcHandler> {
   const routes = new Map<string, RawGrpcHandler>();
   for (const [name, handle] of Object.entries(handlers)) {
     const method = service[name] as grpc.MethodDefinition<unknown, unknown> | undefined;
     if (method === undefined || method.requestStream || method.responseStream) {
       throw new Error(`cairn: ${name} is not a unary method of this service`);
     }
-    routes.set(method.path, (stream, headers) => { new RawUnaryCall(stream, headers, maxMessageBytes, method, handle); });
+    const methodMetrics = metrics.method(method.path);
+    routes.set(method.path, (stream, headers) => {
+      new RawUnaryCall(stream, headers, maxMessageBytes, method, handle, new GrpcCallMetrics(methodMetrics));
+    });
   }
   return routes;
 }

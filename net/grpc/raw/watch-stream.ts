@@ -21,6 +21,7 @@ import { etcdService } from '../protos.js';
 import { encodeWatchResponse } from '../watch-encode.js';
 import { handleWatchRequest, type GrpcWatchRequest } from '../watch-request.js';
 import { RawServerCall } from './raw-call.js';
+import { GrpcCallMetrics, type GrpcMethodMetrics } from '../grpc-metrics.js';
 
 /** The gRPC path of etcd's Watch call. */
 export const WATCH_PATH = '/etcdserverpb.Watch/Watch';
@@ -46,14 +47,18 @@ class RawWatchStream extends RawServerCall {
   private unsentBytes = 0;
 
   constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, hub: WatchHub,
-    private readonly kv: KvServer, private readonly fragmentBytes: number, maxMessageBytes: number) {
-    super(stream, headers, maxMessageBytes);
+    private readonly kv: KvServer, private readonly fragmentBytes: number, maxMessageBytes: number, metrics: GrpcCallMetrics) {
+    super(stream, headers, maxMessageBytes, metrics);
     this.watch = hub.openStream({ send: (response) => this.send(response) });
   }
 
   protected onData(chunk: Buffer): void {
     try {
-      for (const message of this.reader.push(chunk)) handleWatchRequest(this.watch, decodeRequest(message));
+      for (const message of this.reader.push(chunk)) {
+        const request = decodeRequest(message);
+        this.metrics.received();
+        handleWatchRequest(this.watch, request);
+      }
     } catch (error) {
       this.fail(error);
     }
@@ -70,6 +75,7 @@ class RawWatchStream extends RawServerCall {
     for (const bytes of encodeWatchResponse(response, this.kv.header(response.revision), fragmentBytes, true)) {
       this.queued.push(bytes);
       this.unsentBytes += bytes.length;
+      this.metrics.sent();
     }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -105,6 +111,6 @@ class RawWatchStream extends RawServerCall {
 
 /** Serves one Watch call on its HTTP/2 stream. */
 export function serveWatch(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, hub: WatchHub, kv: KvServer,
-  fragmentBytes: number, maxMessageBytes: number): void {
-  new RawWatchStream(stream, headers, hub, kv, fragmentBytes, maxMessageBytes);
+  fragmentBytes: number, maxMessageBytes: number, metrics: GrpcMethodMetrics): void {
+  new RawWatchStream(stream, headers, hub, kv, fragmentBytes, maxMessageBytes, new GrpcCallMetrics(metrics));
 }

@@ -7,7 +7,7 @@
  *   name{label="value"} 12
  *   name_bucket{le="0.001"} 3 ... name_bucket{le="+Inf"} 5   name_sum 0.004   name_count 5
  *
- * Families come out sorted by name, as client_golang's gatherer sorts them. Numbers use Go's
+ * Families come out sorted by name, as client_golang's gatherer sorts them; one without samples is left out. Numbers use Go's
  * strconv.FormatFloat(v, 'g', -1, 64): shortest round-trip digits, exponent form below 1e-4 or
  * from 1e6 up (25006080 is written 2.500608e+07, as etcd writes its RSS).
  */
@@ -67,6 +67,8 @@ export function renderExposition(families: readonly MetricFamily[]): string {
   const sorted = [...families].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   let text = '';
   for (const family of sorted) {
+    // client_golang leaves out a family with no series (a vector nothing was recorded in yet).
+    if (family.samples.length === 0) continue;
     text += `# HELP ${family.name} ${escapeHelp(family.help)}\n# TYPE ${family.name} ${family.type}\n`;
     for (const sample of family.samples) text += sampleLine(family.name, sample);
   }

@@ -1,24 +1,70 @@
 /**
- * GET /metrics on the HTTP port: the member's metrics (member-metrics.ts), its watch hub's and
- * lessor's (watch-lease-metrics.ts) and the process's (process-metrics.ts) in Prometheus text format 0.0.4, as etcd serves them on its client URL.
+ * GET /metrics, as etcd serves it: on the client HTTP port, and on each --listen-metrics-urls
+ * listener (with /health) when given. One registry holds every family: the member's (server,
+ * storage, network), the gRPC server's, the watch hub's and lessor's, the process's and Node's
+ * runtime; each is read at scrape time, in Prometheus text format 0.0.4.
  */
 import type { Member } from '../../../engine/node/member.js';
-import type { HttpApp } from '../http-app.js';
+import type { MemberServices } from '../../../engine/node/member-services.js';
+import type { GrpcServerMetrics } from '../../grpc/grpc-metrics.js';
+import type { PeerAddress } from '../../peer/peer-sender.js';
+import { healthReply, HEALTH_TIMEOUT_MS_DEFAULT, LinearizableProbe } from '../health.js';
+import type { HttpApp, HttpReply } from '../http-app.js';
 import { EXPOSITION_CONTENT_TYPE, renderExposition } from './exposition.js';
+import { registerGrpcServerMetrics } from './grpc-server-metrics.js';
 import { registerMemberMetrics } from './member-metrics.js';
+import { MetricsListener } from './metrics-listener.js';
+import { registerNetworkMetrics } from './network-metrics.js';
 import { registerProcessMetrics } from './process-metrics.js';
 import { MetricRegistry } from './registry.js';
-import type { MemberServices } from '../../../engine/node/member-services.js';
+import { registerRuntimeMetrics } from './runtime-metrics.js';
+import { registerStorageMetrics } from './storage-metrics.js';
 import { registerWatchLeaseMetrics } from './watch-lease-metrics.js';
 
 export const METRICS_PATH = '/metrics';
 
-/** Serves /metrics on `app`; returns the function that stops the metrics' background watch. */
-export function registerMetrics(app: HttpApp, member: Member, services: MemberServices): () => void {
+export interface MetricsSources {
+  member: Member;
+  services: MemberServices;
+  grpc: GrpcServerMetrics;
+  /** --quota-backend-bytes as applied (null: disabled). */
+  quotaBackendBytes: number | null;
+}
+
+/** Every family of one member, registered once. Returns the registry and the function that stops its samplers. */
+export function memberRegistry(sources: MetricsSources): { registry: MetricRegistry; stop: () => void } {
   const registry = new MetricRegistry();
-  const stop = registerMemberMetrics(registry, member, services.kv);
-  registerWatchLeaseMetrics(registry, services);
+  registerMemberMetrics(registry, sources.member, sources.quotaBackendBytes);
+  registerStorageMetrics(registry, sources.member, sources.services.kv);
+  registerNetworkMetrics(registry, sources.member);
+  registerGrpcServerMetrics(registry, sources.grpc);
+  registerWatchLeaseMetrics(registry, sources.services);
   registerProcessMetrics(registry);
-  app.get(METRICS_PATH, () => ({ status: 200, contentType: EXPOSITION_CONTENT_TYPE, body: renderExposition(registry.collect()) }));
-  return stop;
+  const stop = registerRuntimeMetrics(registry);
+  return { registry, stop };
+}
+
+/**
+ * Serves /metrics on the client HTTP app, and /metrics and /health on a listener per `listen`
+ * address (--listen-metrics-urls). Resolves to the function that closes the listeners and stops
+ * the samplers.
+ */
+export async function serveMetrics(app: HttpApp, sources: MetricsSources, listen: readonly PeerAddress[]): Promise<() => Promise<void>> {
+  const { registry, stop } = memberRegistry(sources);
+  const metrics = (): HttpReply => ({ status: 200, contentType: EXPOSITION_CONTENT_TYPE, body: renderExposition(registry.collect()) });
+  app.get(METRICS_PATH, metrics);
+  const probe = new LinearizableProbe(sources.member, sources.services.kv, HEALTH_TIMEOUT_MS_DEFAULT);
+  const routes = new Map<string, () => HttpReply | Promise<HttpReply>>([[METRICS_PATH, metrics], ['/health', () => healthReply(probe)]]);
+  const listeners: MetricsListener[] = [];
+  try {
+    for (const address of listen) listeners.push(await MetricsListener.listen(address, routes));
+  } catch (error) {
+    stop();
+    await Promise.all(listeners.map((listener) => listener.close()));
+    throw error;
+  }
+  return async () => {
+    stop();
+    await Promise.all(listeners.map((listener) => listener.close()));
+  };
 }
