@@ -56,7 +56,23 @@ export interface ApplierOptions extends StoreOptions {
   onResult?: (result: ApplyResult) => void;
   /** Called after each applied batch's results, with the store revision it reached. */
   onBatch?: (revision: number) => void;
+  /** A batch taking longer than this to apply is reported to onEvent (default 100 ms, etcd's). */
+  warnApplyMs?: number;
+  /** Notable events of the store, for the member's log. */
+  onEvent?: (event: ApplierEvent) => void;
 }
+
+/** etcd's --experimental-warning-apply-duration default. */
+export const WARN_APPLY_MS_DEFAULT = 100;
+
+/** What the apply worker did that an operator should hear of. */
+export type ApplierEvent =
+  /** A batch of `entries` committed entries took `tookMs` to apply. */
+  | { kind: 'slow-apply'; tookMs: number; entries: number; lastIndex: number }
+  /** A scheduled compaction finished physically. */
+  | { kind: 'compacted'; revision: number; tookMs: number }
+  /** An alarm was raised (`raised`) or disarmed by an applied entry. */
+  | { kind: 'alarm'; raised: boolean; alarm: AlarmMember };
 
 interface Pending {
   entries: readonly Entry[];
@@ -99,6 +115,9 @@ export class Applier {
   private markReady!: () => void;
   private readonly onResult: ((result: ApplyResult) => void) | undefined;
   private readonly onBatch: ((revision: number) => void) | undefined;
+  private readonly onEvent: ((event: ApplierEvent) => void) | undefined;
+  /** The first report carries the alarms already raised at start: only later changes are events. */
+  private reportedOnce = false;
 
   private constructor(options: ApplierOptions) {
     const entryRing = createRingBuffer(options.entryRingBytes ?? ENTRY_RING_BYTES_DEFAULT);
@@ -108,6 +127,7 @@ export class Applier {
     this.reports = new ReportReader(this.reportRing);
     this.onResult = options.onResult;
     this.onBatch = options.onBatch;
+    this.onEvent = options.onEvent;
     this.failed = new Promise<never>((_, reject) => { this.rejectFailed = reject; });
     this.failed.catch(() => {});
     const storeOptions: StoreOptions = {};
@@ -115,7 +135,9 @@ export class Applier {
     if (options.maxTxnOps !== undefined) storeOptions.maxTxnOps = options.maxTxnOps;
     if (options.compactionKeysPerChunk !== undefined) storeOptions.compactionKeysPerChunk = options.compactionKeysPerChunk;
     if (options.rangeKeysPerStep !== undefined) storeOptions.rangeKeysPerStep = options.rangeKeysPerStep;
-    const workerData: ApplyWorkerData = { path: options.path, entryRing, reportRing, options: storeOptions };
+    const workerData: ApplyWorkerData = {
+      path: options.path, entryRing, reportRing, options: storeOptions, warnApplyMs: options.warnApplyMs ?? WARN_APPLY_MS_DEFAULT,
+    };
     this.worker = new Worker(new URL('./apply-worker.js', import.meta.url), { workerData });
     this.ready = new Promise((resolve) => { this.markReady = resolve; });
     this.stopped = new Promise((resolve) => {
@@ -340,9 +362,23 @@ export class Applier {
 
   private onWorkerReport(report: WorkerReport): boolean {
     if ('reads' in report) this.onReadReport(report);
-    else if ('compacted' in report) this.compacted(report.compacted);
+    else if ('compacted' in report) {
+      this.compacted(report.compacted);
+      this.onEvent?.({ kind: 'compacted', revision: report.compacted, tookMs: report.took_ms });
+    }
     else return this.onReport(report);
     return false;
+  }
+
+  /** Takes the raised alarms a report carries; alarms raised or disarmed since the last report are events. */
+  private noteAlarms(alarms: readonly AlarmMember[]): void {
+    const previous = this.alarmsValue;
+    this.alarmsValue = alarms;
+    if (!this.reportedOnce || this.onEvent === undefined) return;
+    const has = (list: readonly AlarmMember[], alarm: AlarmMember): boolean =>
+      list.some((other) => other.memberID === alarm.memberID && other.alarm === alarm.alarm);
+    for (const alarm of alarms) if (!has(previous, alarm)) this.onEvent({ kind: 'alarm', raised: true, alarm });
+    for (const alarm of previous) if (!has(alarms, alarm)) this.onEvent({ kind: 'alarm', raised: false, alarm });
   }
 
   private onReport(report: BatchReport): boolean {
@@ -354,7 +390,11 @@ export class Applier {
     this.applied = report.applied_index;
     this.appliedTermValue = report.applied_term;
     this.revisionValue = report.revision;
-    if (report.alarms !== undefined) this.alarmsValue = report.alarms;
+    if (report.alarms !== undefined) this.noteAlarms(report.alarms);
+    if (report.slow_apply !== undefined) {
+      this.onEvent?.({ kind: 'slow-apply', tookMs: report.slow_apply.took_ms, entries: report.slow_apply.entries, lastIndex: report.applied_index });
+    }
+    this.reportedOnce = true;
     this.onBatch?.(report.revision);
     if (report.restore !== undefined) {
       const waiter = this.restoreWaiters.get(report.restore.path);

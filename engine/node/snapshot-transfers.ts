@@ -20,6 +20,7 @@ import type { Message } from '../raft/message.js';
 import { SnapshotStatus } from '../raft/raw-node.js';
 import type { SnapshotPool } from '../snapshot/snapshot-pool.js';
 import { storageFaultMessage } from '../storage-fault.js';
+import { goDuration, type Logger } from '../logger.js';
 
 export interface SnapshotTransfersOptions {
   /** Where transfer files are written (member/snap). */
@@ -30,7 +31,8 @@ export interface SnapshotTransfersOptions {
   transport: PeerTransport<Message>;
   /** Replaces the store with a received snapshot file and steps its message; throws to refuse. */
   install(message: Message, path: string): Promise<void>;
-  log(line: string): void;
+  /** Hears of transfers sent and received (etcd's rafthttp lines). */
+  logger: Logger;
   /** Tells the core how an outgoing transfer ended. */
   reportSnapshot(to: number, status: SnapshotStatus): void;
   /** This member's disk failed a transfer (full or failing): the member cannot go on. */
@@ -71,12 +73,16 @@ export class SnapshotTransfers {
         });
         await this.options.transport.sendSnapshot(message, path);
         this.stats.sent++;
-        this.options.log(`sent snapshot to ${message.to.toString(16)}: store at applied index ${info.appliedIndex}, ` +
-          `${info.rows} rows, ${info.bytes} bytes`);
+        this.options.logger.info('sent database snapshot', {
+          'snapshot-index': message.snapshot?.meta.index ?? 0, 'remote-peer-id': message.to.toString(16),
+          bytes: info.bytes, 'store-applied-index': info.appliedIndex, rows: info.rows,
+        });
         status = SnapshotStatus.Finish;
       } catch (error) {
         this.stats.sendFailures++;
-        this.options.log(`failed to send snapshot to ${message.to.toString(16)}: ${(error as Error).message}`);
+        this.options.logger.warn('failed to send database snapshot', {
+          'snapshot-index': message.snapshot?.meta.index ?? 0, 'remote-peer-id': message.to.toString(16), error: (error as Error).message,
+        });
       } finally {
         await rm(path, { force: true });
         this.outgoing.delete(message.to);
@@ -94,6 +100,8 @@ export class SnapshotTransfers {
     this.incomingActive = true;
     const path = join(this.options.dir, `in-${from.toString(16)}-${++this.seq}.snap`);
     const file: Promise<FileHandle> = open(path, 'w');
+    const startedMs = performance.now();
+    let bytes = 0;
     let ended = false;
     let finishing = false;
     const end = async (ok: boolean) => {
@@ -109,6 +117,7 @@ export class SnapshotTransfers {
       write: async (chunk) => {
         try {
           await writeWhole(await file, chunk);
+          bytes += chunk.byteLength;
         } catch (error) {
           // Once the transfer ended its file is closed: a late write failing is no fault of the disk.
           throw ended ? error : this.storageFault(`writing the snapshot from ${from.toString(16)} failed`, error as Error);
@@ -125,6 +134,10 @@ export class SnapshotTransfers {
           });
           await this.options.install(message, path);
           ok = true;
+          this.options.logger.info('received and saved database snapshot', {
+            'snapshot-index': message.snapshot?.meta.index ?? 0, 'remote-peer-id': from.toString(16), bytes,
+            took: goDuration(performance.now() - startedMs),
+          });
         } finally {
           await end(ok);
         }

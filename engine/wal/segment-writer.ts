@@ -52,6 +52,10 @@ export class SegmentWriter {
   private readonly commitFrame = new Uint8Array(COMMIT_FRAME_BYTES);
   private readonly commitView = new DataView(this.commitFrame.buffer);
 
+  /** A group fdatasync slower than this is reported to onSlowSync (etcd warns above 1 s). */
+  slowSyncMs = Number.POSITIVE_INFINITY;
+  onSlowSync: ((tookMs: number) => void) | null = null;
+
   private constructor(private readonly dir: string, private readonly segmentBytes: number,
     private readonly status: BigInt64Array, resume: ResumePoint, fd: number) {
     this.segments = resume.segments;
@@ -129,7 +133,10 @@ export class SegmentWriter {
     putCommit(this.commitFrame, this.commitView, 0, groupBytes, groupCrc, lastBatchSeq);
     const written = writevSync(this.current.fd, [buffer.subarray(start, end), this.commitFrame], this.current.writeOffset);
     if (written !== groupBytes + COMMIT_FRAME_BYTES) throw new WalFailedError(`short write of ${written} bytes`);
+    const syncStartMs = performance.now();
     fdatasyncSync(this.current.fd);
+    const syncMs = performance.now() - syncStartMs;
+    if (syncMs > this.slowSyncMs) this.onSlowSync?.(syncMs);
     this.current.writeOffset += written;
     this.lastBatchSeq = lastBatchSeq;
     addToSlot(this.status, FSYNCS_SLOT, 1);

@@ -13,6 +13,8 @@ export interface WalWorkerData {
   ring: SharedArrayBuffer;
   /** The status slots (durable seq and counters), see wal-status.ts. */
   status: SharedArrayBuffer;
+  /** A group fdatasync slower than this is reported ('slow-sync'). */
+  slowSyncMs: number;
 }
 
 /** Main thread -> worker. */
@@ -26,4 +28,6 @@ export type WalEvent =
   | { type: 'released'; id: number; segments: number }
   | { type: 'release-failed'; id: number; error: WalErrorWire }
   | { type: 'closed' }
+  /** A group fdatasync took `tookMs` (over the slow threshold): rare, so a control message is fine. */
+  | { type: 'slow-sync'; tookMs: number }
   | { type: 'failed'; error: WalErrorWire };
