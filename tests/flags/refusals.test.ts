@@ -47,6 +47,12 @@ test('a refusal also comes from the environment and the config file', () => {
   assert.equal(reviewSettings(loaded.config, loaded.explicit).refusal, '--discovery-srv is not supported: discovery is not supported: list the founding members with --initial-cluster');
 });
 
+test('--cors and --host-whitelist are refused until the HTTP listener applies them; \'*\' is fine', () => {
+  assert.match(review(['--cors', 'http://a.example:8080']).refusal!, /^--cors is not supported yet: /);
+  assert.match(review(['--host-whitelist', 'a.example']).refusal!, /^--host-whitelist is not supported yet: /);
+  assert.equal(review(['--cors', '*', '--host-whitelist', '*']).refusal, null);
+});
+
 test('honoured flags refuse only the values cairn cannot honour', () => {
   assert.match(review(['--max-wals', '0']).refusal!, /^--max-wals 0 \(keep every WAL file\) is not supported/);
   assert.equal(review(['--max-wals', '10']).refusal, null);
