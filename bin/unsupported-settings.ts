@@ -1,18 +1,44 @@
 /**
- * Settings the flag loader understands (etcd's whole flag set) but the server does not act on yet.
- * cairn refuses them at start instead of accepting and ignoring them: a member asked for TLS must
- * never quietly serve plaintext, and one asked to compact must not quietly keep everything.
+ * What the server makes of the flags it was given, walking the flag table (bin/flags/flag-table.ts):
+ * a flag cairn cannot honour (TLS before #15, the v2 API, discovery, ...) set to anything but its
+ * default is refused at start, so a member asked for TLS never quietly serves plaintext and one
+ * asked to compact never quietly keeps everything; a no-op flag that was set (bbolt tuning) and
+ * etcd's own obsolete flags are warned about. Nothing set is passed over in silence.
  */
-import { DEFAULT_QUOTA_BACKEND_BYTES, type ServerConfig, type TlsSettings } from './flags/server-config.js';
+import { FLAG_TABLE } from './flags/flag-table.js';
+import { defaultValueOf, sameFlagValue, type FlagValue } from './flags/flag-value.js';
+import type { ServerConfig } from './flags/server-config.js';
 
-function tlsRequested(tls: TlsSettings): boolean {
-  return tls.certFile !== '' || tls.keyFile !== '' || tls.trustedCaFile !== '' || tls.clientCertAuth || tls.autoTls;
+/** The first refusal, worded for "error verifying flags", and the warnings to log at start. */
+export interface SettingsReview {
+  refusal: string | null;
+  warnings: string[];
 }
 
-/** The first setting this server cannot honour yet, worded for "error verifying flags", or null. */
-export function unsupportedSetting(config: ServerConfig): string | null {
-  if (tlsRequested(config.clientTls)) return 'client TLS (--cert-file, --key-file, --trusted-ca-file, --client-cert-auth, --auto-tls) is not supported yet';
-  if (tlsRequested(config.peerTls)) return 'peer TLS (--peer-cert-file, --peer-key-file, --peer-trusted-ca-file, --peer-client-cert-auth, --peer-auto-tls) is not supported yet';
+/** Reviews the explicitly set flags (`explicit`) and the listeners of `config`. */
+export function reviewSettings(config: ServerConfig, explicit: ReadonlyMap<string, FlagValue>): SettingsReview {
+  const warnings: string[] = [];
+  let refusal: string | null = null;
+  for (const spec of FLAG_TABLE) {
+    const value = explicit.get(spec.name);
+    if (value === undefined) continue;
+    const support = spec.support;
+    if (support.status === 'obsolete') {
+      warnings.push(`flag "-${spec.name}" is no longer supported - ignoring.`);
+    } else if (support.status === 'no-op') {
+      if (!sameFlagValue(value, defaultValueOf(spec))) warnings.push(`--${spec.name} has no effect in cairn: ${support.why}`);
+    } else if (support.status === 'refused') {
+      const accepted = sameFlagValue(value, defaultValueOf(spec)) || support.accepts?.(value) === true;
+      if (!accepted) refusal ??= `--${spec.name} is not supported${support.yet ? ' yet' : ''}: ${support.why}`;
+    } else if (support.refuse !== undefined) {
+      refusal ??= support.refuse(value);
+    }
+  }
+  return { refusal: refusal ?? listenerRefusal(config), warnings };
+}
+
+/** The listeners cairn can open today: one plain-HTTP URL per kind. */
+function listenerRefusal(config: ServerConfig): string | null {
   const listeners = [...config.listenClientUrls, ...config.listenClientHttpUrls, ...config.listenPeerUrls, ...config.listenMetricsUrls];
   const notHttp = listeners.find((address) => address.protocol !== 'http');
   if (notHttp !== undefined) return `${notHttp.url}: only http:// listen URLs are supported yet`;
@@ -20,7 +46,5 @@ export function unsupportedSetting(config: ServerConfig): string | null {
     ['--listen-peer-urls', config.listenPeerUrls]] as const) {
     if (urls.length !== 1) return `${flag} takes exactly one URL for now (got ${urls.length})`;
   }
-  if (config.quotaBackendBytes !== DEFAULT_QUOTA_BACKEND_BYTES) return '--quota-backend-bytes is not supported yet (no space quota or NOSPACE alarm)';
-  if (config.autoCompaction.mode !== 'off') return '--auto-compaction-retention is not supported yet (compact with the Compact API)';
   return null;
 }

@@ -6,7 +6,7 @@
  * With the corruption checks on, it compares its store with its peers' before serving (and refuses
  * to start when it differs), and checks the cluster every interval while it leads.
  */
-import type { MemberInfo } from '../engine/node/cluster-members.js';
+import { ETCD_API_VERSION, type MemberInfo } from '../engine/node/cluster-members.js';
 import { ClusterMembership } from '../engine/node/membership.js';
 import { resolveIdentity, type MembersAnswer } from './member-identity.js';
 import { addressOfUrl } from './peer/peer-url.js';
@@ -22,6 +22,8 @@ import { attachServices, closeServices, type MemberServices } from '../engine/no
 import { checkInitialHashKV, type CorruptionCheckPorts } from '../engine/node/corruption-check.js';
 import { CorruptionMonitor, memberCheckPorts } from '../engine/node/corruption-monitor.js';
 import { peerHashesOverGrpc } from './grpc/peer-hashes.js';
+import { goDuration, SILENT_LOGGER, type Logger } from '../engine/logger.js';
+import type { GrpcTransportSettings } from './grpc/grpc-server.js';
 
 export interface ServerOptions {
   name: string;
@@ -45,8 +47,24 @@ export interface ServerOptions {
   snapshotCount?: number;
   /** Raft log entries kept below a snapshot for slow followers. */
   snapshotCatchUpEntries?: number;
-  /** Where the member reports notable events (snapshots); silent when absent. */
-  log?: (line: string) => void;
+  /** Where the server and its member log events (etcd's messages); silent when absent. */
+  logger?: Logger;
+  /** A dedicated WAL directory (--wal-dir). */
+  walDir?: string;
+  /** --initial-election-tick-advance (etcd: on). */
+  initialElectionTickAdvance?: boolean;
+  /** --pre-vote (on unless false). */
+  preVote?: boolean;
+  /** --strict-reconfig-check (on unless false). */
+  strictReconfigCheck?: boolean;
+  /** --grpc-keepalive-min-time, -interval and -timeout. */
+  grpcKeepAlive?: GrpcTransportSettings['keepAlive'];
+  /** --max-concurrent-streams. */
+  maxConcurrentStreams?: number;
+  /** --enable-grpc-gateway: serve etcd's JSON gateway on the HTTP listener (on unless false). */
+  enableGrpcGateway?: boolean;
+  /** --experimental-warning-apply-duration. */
+  warningApplyDurationMs?: number;
   /** 'new' founds the cluster; 'existing' joins a running one (added first with MemberAdd). */
   initialClusterState?: 'new' | 'existing';
   /** Called once this member applied its own removal from the cluster. */
@@ -70,6 +88,9 @@ export interface ServerOptions {
   quotaBackendBytes?: number | null;
 }
 
+/** The cluster version as etcd names it in logs ("3.4"). */
+const CLUSTER_VERSION = ETCD_API_VERSION.split('.').slice(0, 2).join('.');
+
 /** How long to wait before publishing this member's attributes again after a failed attempt. */
 const PUBLISH_RETRY_MS = 500;
 
@@ -86,12 +107,14 @@ export class CairnServer {
     readonly grpc: GrpcEndpoint,
     readonly http: HttpApp,
     readonly name: string,
+    private readonly logger: Logger,
   ) {}
 
   static async start(options: ServerOptions): Promise<CairnServer> {
     const self = options.initialCluster.get(options.name);
     if (self === undefined) throw new Error(`couldn't find local name "${options.name}" in the initial cluster configuration`);
     const identity = await resolveIdentity(options, self);
+    const logger = options.logger ?? SILENT_LOGGER;
     let reader: MvccReader | null = null;
     let server: CairnServer | null = null;
     const member = await Member.start({
@@ -107,7 +130,11 @@ export class CairnServer {
       maxRequestBytes: options.maxRequestBytes,
       ...(options.snapshotCount ? { snapshotCount: options.snapshotCount } : {}),
       ...(options.snapshotCatchUpEntries ? { snapshotCatchUpEntries: options.snapshotCatchUpEntries } : {}),
-      ...(options.log ? { log: options.log } : {}),
+      logger,
+      ...(options.walDir !== undefined ? { walDir: options.walDir } : {}),
+      ...(options.initialElectionTickAdvance !== undefined ? { initialElectionTickAdvance: options.initialElectionTickAdvance } : {}),
+      ...(options.preVote !== undefined ? { preVote: options.preVote } : {}),
+      ...(options.warningApplyDurationMs !== undefined ? { warningApplyDurationMs: options.warningApplyDurationMs } : {}),
       ...(options.onRemoved ? { onRemoved: options.onRemoved } : {}),
       // A member that lost its disk must not leave endpoints answering from its frozen state.
       onFatal: (error) => {
@@ -130,17 +157,21 @@ export class CairnServer {
     for (const record of reader.members()) {
       if (record.id !== member.id && record.peer_urls.length > 0) member.setPeer(record.id, addressOfUrl(record.peer_urls[0]!));
     }
-    const membership = new ClusterMembership(member, reader, options.clusterToken);
+    // The cluster version cairn speaks is fixed: its capabilities are on from the start.
+    logger.named('api').info('enabled capabilities for version', { 'cluster-version': CLUSTER_VERSION });
+    const membership = new ClusterMembership(member, reader, options.clusterToken,
+      options.strictReconfigCheck === undefined ? {} : { strictReconfigCheck: options.strictReconfigCheck });
     // Before this member's own publish applies, its client URLs come from its flags.
     const members = (): MemberInfo[] => membership.list().map((info) =>
       (info.id === member.id && info.clientUrls.length === 0 ? { ...info, name: options.name, clientUrls: options.advertiseClientUrls } : info));
-    const log = options.log ?? ((): void => {});
+    const server0 = logger.named('etcdserver');
+    const log = (line: string): void => server0.warn(line);
     // etcd's request timeout bounds each peer's HashKV answer.
     const peerHashes = peerHashesOverGrpc(members, member.id, 5000 + 2 * options.electionTimeoutMs);
     const checkPorts = memberCheckPorts(member, kv, peerHashes, log);
     if (options.initialCorruptCheck === true) {
       try {
-        await initialCorruptionCheck(member, checkPorts, log);
+        await initialCorruptionCheck(member, checkPorts, server0);
       } catch (error) {
         closeServices(services);
         await member.stop();
@@ -151,23 +182,27 @@ export class CairnServer {
     const grpc = await GrpcEndpoint.listen({
       member, kv, members, membership, hub, lease: services.lease, host: options.clientListen.host, port: options.clientListen.port,
       maxRequestBytes: options.maxRequestBytes, metricsExtensive: options.metricsExtensive === true,
+      transport: {
+        ...(options.grpcKeepAlive !== undefined ? { keepAlive: options.grpcKeepAlive } : {}),
+        ...(options.maxConcurrentStreams !== undefined ? { maxConcurrentStreams: options.maxConcurrentStreams } : {}),
+      },
     });
     const http = await HttpApp.listen({
       host: options.clientHttpListen.host, port: options.clientHttpListen.port, member, kv, hub, lease: services.lease,
       maxRequestBytes: options.maxRequestBytes,
     });
-    registerGateway(http, member, kv, members, membership, hub, services.lease);
-    server = new CairnServer(member, reader, services, grpc, http, options.name);
+    if (options.enableGrpcGateway !== false) registerGateway(http, member, kv, members, membership, hub, services.lease);
+    server = new CairnServer(member, reader, services, grpc, http, options.name, logger);
     server.stopMetrics = await serveMetrics(http, {
       member, services, grpc: grpc.metrics, quotaBackendBytes: options.quotaBackendBytes ?? null,
     }, options.metricsListen ?? []);
     if (options.corruptCheckIntervalMs !== undefined && options.corruptCheckIntervalMs > 0) {
-      log(`enabled corruption checking with ${options.corruptCheckIntervalMs} ms interval`);
+      server0.info('enabled corruption checking', { 'local-member-id': member.id.toString(16), interval: goDuration(options.corruptCheckIntervalMs) });
       server.corruptionMonitor = new CorruptionMonitor(member, checkPorts, options.corruptCheckIntervalMs);
     }
     // The member failed while the endpoints were opening: they close too.
     if (member.fatalError !== null) server.stop().catch(() => {});
-    void server.publish({ id: member.id, name: options.name, client_urls: options.advertiseClientUrls });
+    void server.publish({ id: member.id, name: options.name, client_urls: options.advertiseClientUrls }, identity.clusterId);
     return server;
   }
 
@@ -175,10 +210,17 @@ export class CairnServer {
    * Replicates this member's name and client URLs (etcd's publish): retried until it applies, since
    * the cluster may have no leader yet; given up when the member stops.
    */
-  private async publish(attributes: MemberAttributes): Promise<void> {
+  private async publish(attributes: MemberAttributes, clusterId: number): Promise<void> {
     while (this.stopping === null) {
       try {
         await this.member.propose({ member_attributes: attributes });
+        const id = this.member.id.toString(16);
+        this.logger.named('etcdserver').info('published local member to cluster through raft', {
+          'local-member-id': id, 'local-member-attributes': `{Name:${attributes.name} ClientURLs:[${attributes.client_urls.join(' ')}]}`,
+          'request-path': `/0/members/${id}/attributes`, 'cluster-id': clusterId.toString(16),
+        });
+        // etcd serves clients once its publish applied (its ReadyNotify).
+        this.logger.named('embed').info('ready to serve client requests');
         return;
       } catch {
         await new Promise((resolve) => setTimeout(resolve, PUBLISH_RETRY_MS));
@@ -209,13 +251,14 @@ export class CairnServer {
  * it compares what it has, as etcd does, which never waits. Throws when the stores differ. Unlike
  * etcd's, it runs with the peer port already serving Raft: catching up needs it.
  */
-async function initialCorruptionCheck(member: Member, ports: CorruptionCheckPorts, log: (line: string) => void): Promise<void> {
-  log(`${member.id.toString(16)} starting initial corruption check`);
+async function initialCorruptionCheck(member: Member, ports: CorruptionCheckPorts, logger: Logger): Promise<void> {
+  const id = { 'local-member-id': member.id.toString(16) };
+  logger.info('starting initial corruption check', id);
   try {
     await ports.linearizableRead();
   } catch (error) {
-    log(`initial corruption check without catching up first: ${(error as Error).message}`);
+    logger.warn('initial corruption check without catching up first', { ...id, error: (error as Error).message });
   }
   await checkInitialHashKV(ports);
-  log(`${member.id.toString(16)} succeeded on initial corruption checking: no corruption`);
+  logger.info('initial corruption checking passed; no corruption', id);
 }

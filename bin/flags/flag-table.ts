@@ -1,105 +1,99 @@
 /**
- * Every flag `cairn` accepts, declared once: the argv parser, the environment reader, the config
- * file reader and the help text all walk this table. Names and defaults are etcd's, except the
- * data directory (`<name>.cairn`) and --listen-client-http-urls, cairn's separate HTTP port.
+ * Every flag `cairn` knows: all of etcd 3.4's and 3.5's, declared once. The argv parser, the
+ * environment reader, the config-file reader, the help text, the check that refuses what cairn
+ * cannot do (bin/unsupported-settings.ts) and docs/flags.md (tests/flags/flags-doc.test.ts) all
+ * walk this table. Names, types, defaults and config-file keys are etcd's, except the data
+ * directory (`<name>.cairn`), --pre-vote (on, as in 3.5) and --logger (zap, as in 3.5).
+ *
+ * Each flag says what cairn does with it (`support`): honours it; accepts it as a no-op because it
+ * tunes a part cairn does not have (bbolt's freelist), warning at start when it is set; refuses
+ * any value but the default, saying why (TLS before #15, the v2 API, discovery); or, for the
+ * flags etcd itself ignores, warns as etcd does. Nothing is accepted and silently ignored.
  */
+import type { FlagValue } from './flag-value.js';
+import { CLUSTERING_FLAGS } from './table/clustering-flags.js';
+import { LEGACY_FLAGS } from './table/legacy-flags.js';
+import { MEMBER_FLAGS } from './table/member-flags.js';
+import { OPERATION_FLAGS } from './table/operation-flags.js';
+import { SECURITY_FLAGS } from './table/security-flags.js';
+
+export { LOG_LEVELS } from '../log/line-logger.js';
 
 /**
- * How a flag's text becomes a value, as Go's flag package types them in etcd: `uint` and `int64`
- * follow strconv (base prefixes allowed), `bool` takes no separate argument, `urls` is a
- * comma-separated URL list, `choice` must be one of `choices`, `duration` is a Go duration (`10m`).
+ * How a flag's text becomes a value, as Go's flag package types them in etcd: `uint`, `uint32`,
+ * `int` and `int64` follow strconv (base prefixes allowed), `bool` takes no separate argument,
+ * `urls` is a comma-separated URL list, `strings` a comma-separated list, `choice` must be one of
+ * `choices`, `duration` is a Go duration (`10m`), `ignored` is etcd's IgnoredFlag (any value).
  */
-export type FlagType = 'string' | 'uint' | 'int64' | 'bool' | 'urls' | 'choice' | 'duration';
+export type FlagType = 'string' | 'uint' | 'uint32' | 'int' | 'int64' | 'bool' | 'urls' | 'strings' | 'choice' | 'duration' | 'ignored';
 
 /** Go field types of etcd's config-file struct; they name the type in a config-file type error. */
-export type GoFieldType = 'string' | 'uint' | 'uint64' | 'int64' | 'bool';
+export type GoFieldType = 'string' | 'uint' | 'uint32' | 'uint64' | 'int' | 'int64' | 'bool' | 'time.Duration' | '[]string';
 
-/** Help-text sections, in the order they are printed. */
-export const HELP_GROUPS = ['Member', 'Clustering', 'Security', 'Logging'] as const;
+/** Help-text sections, in the order etcd prints them. */
+export const HELP_GROUPS = [
+  'Member', 'Clustering', 'Security', 'Auth', 'Profiling and Monitoring', 'Logging', 'v2 Proxy (to be deprecated in v4)',
+  'Experimental feature', 'Unsafe feature', 'TO BE DEPRECATED',
+] as const;
 /** One help-text section. */
 export type HelpGroup = (typeof HELP_GROUPS)[number];
 
-/** Where a TLS flag lives in the config file (etcd nests them under *-transport-security). */
-export type TlsSection = 'client-transport-security' | 'peer-transport-security';
+/** Config-file sections holding nested keys (etcd's securityConfig and 3.5's socket options). */
+export type ConfigSection = 'client-transport-security' | 'peer-transport-security' | 'socket-options';
+
+/** Where a flag lives in etcd's YAML config file. */
+export interface ConfigKey {
+  key: string;
+  type: GoFieldType;
+  section?: ConfigSection;
+}
+
+/** What cairn does with a flag. */
+export type Support =
+  /** The flag means what it means in etcd; `refuse` names a value cairn cannot honour, if any. */
+  | { status: 'honoured'; refuse?: (value: FlagValue) => string | null }
+  /** Accepted with any valid value: it tunes a part cairn does not have (`why`); set, it is warned about. */
+  | { status: 'no-op'; why: string }
+  /**
+   * Any value but the default (or one `accepts` finds equivalent to it) is refused at start:
+   * "--flag is not supported[ yet]: why".
+   */
+  | { status: 'refused'; why: string; yet: boolean; accepts?: (value: FlagValue) => boolean }
+  /** One of etcd's own ignored legacy flags: accepted with etcd's warning. */
+  | { status: 'obsolete' };
 
 /** One flag's declaration. */
 export interface FlagSpec {
   name: string;
   type: FlagType;
-  /** The default as etcd prints it in help, parsed by the same rules as a user's value. */
+  /** The default, parsed by the same rules as a user's value. */
   defaultValue: string;
+  /** The default as help prints it, when it differs from defaultValue ('math.MaxUint32'). */
+  helpDefault?: string;
   group: HelpGroup;
   description: string;
-  /** Go type of the matching config-file field, or null for flags the config file does not hold. */
-  configType: GoFieldType | null;
-  /** For TLS flags: the config-file section and key, since the key drops the `peer-` prefix. */
-  tls?: { section: TlsSection; key: string };
+  /** The config-file key, or null when etcd's config file has none for this flag. */
+  config: ConfigKey | null;
   choices?: readonly string[];
+  /** For a `urls` flag: items taken as they are instead of as URLs (cors' `*`). */
+  urlExceptions?: readonly string[];
+  support: Support;
+  /** The etcd release that added the flag, when later than 3.4. */
+  since?: '3.5';
+  /** What docs/flags.md adds about how cairn honours the flag (values it refuses, where it differs). */
+  note?: string;
 }
 
-/** The port of cairn's HTTP listener (JSON gateway, WebSocket, /metrics, /health). 2381 is the
- * metrics port kubeadm gives etcd, so a cairn member fits beside the usual 2379 (client) and 2380
- * (peer) without a clash. */
-export const DEFAULT_CLIENT_HTTP_URL = 'http://localhost:2381';
-/** etcd's default member name; a cluster left at defaults is one member of this name. */
-export const DEFAULT_NAME = 'default';
-/** The data directory's default: the name, with cairn's suffix where etcd uses `.etcd`. */
-export const DEFAULT_DATA_DIR = '${name}.cairn';
-/** The cluster's default founding list, the same as etcd's. */
-export const DEFAULT_INITIAL_CLUSTER = 'default=http://localhost:2380';
-/** The log levels etcd 3.4 accepts. */
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'panic', 'fatal'] as const;
+export { DEFAULT_DATA_DIR, DEFAULT_INITIAL_CLUSTER, DEFAULT_NAME } from './table/spec.js';
 
-function tlsFlags(prefix: '' | 'peer-', section: TlsSection, who: string): FlagSpec[] {
-  const flag = (key: string, type: 'string' | 'bool', defaultValue: string, description: string): FlagSpec => ({
-    name: `${prefix}${key}`, type, defaultValue, group: 'Security', description,
-    configType: type, tls: { section, key },
-  });
-  return [
-    flag('cert-file', 'string', '', `Certificate file presented to ${who}.`),
-    flag('key-file', 'string', '', `Private key of the ${who} certificate.`),
-    flag('client-cert-auth', 'bool', 'false', `Require ${who} to present a certificate signed by the trusted CA.`),
-    flag('trusted-ca-file', 'string', '', `CA bundle that ${who} certificates must chain to.`),
-    flag('auto-tls', 'bool', 'false', `Generate a self-signed certificate for ${who} when no cert/key is given.`),
-  ];
-}
-
-/** All flags, in help order within each group. */
+/** All flags, grouped as help prints them. */
 export const FLAG_TABLE: readonly FlagSpec[] = [
-  { name: 'name', type: 'string', defaultValue: DEFAULT_NAME, group: 'Member', configType: 'string', description: 'This member\'s name, unique in the cluster.' },
-  { name: 'data-dir', type: 'string', defaultValue: DEFAULT_DATA_DIR, group: 'Member', configType: 'string', description: 'Directory holding this member\'s WAL and MVCC store.' },
-  { name: 'snapshot-count', type: 'uint', defaultValue: '100000', group: 'Member', configType: 'uint64', description: 'Applied entries between two Raft snapshots.' },
-  { name: 'experimental-watch-progress-notify-interval', type: 'duration', defaultValue: '10m0s', group: 'Member', configType: null, description: 'Duration of periodic watch progress notifications.' },
-  { name: 'experimental-snapshot-catchup-entries', type: 'uint', defaultValue: '5000', group: 'Member', configType: 'uint64', description: 'Raft log entries kept below a snapshot for slow followers to catch up from.' },
-  { name: 'experimental-initial-corrupt-check', type: 'bool', defaultValue: 'false', group: 'Member', configType: 'bool', description: 'Enable to check data corruption before serving any client/peer traffic.' },
-  { name: 'experimental-corrupt-check-time', type: 'duration', defaultValue: '0s', group: 'Member', configType: null, description: 'Duration of time between cluster corruption check passes.' },
-  { name: 'heartbeat-interval', type: 'uint', defaultValue: '100', group: 'Member', configType: 'uint', description: 'Milliseconds between two heartbeats of a leader.' },
-  { name: 'election-timeout', type: 'uint', defaultValue: '1000', group: 'Member', configType: 'uint', description: 'Milliseconds without a leader before a follower campaigns.' },
-  { name: 'listen-peer-urls', type: 'urls', defaultValue: 'http://localhost:2380', group: 'Member', configType: 'string', description: 'URLs on which to accept Raft traffic from other members.' },
-  { name: 'listen-client-urls', type: 'urls', defaultValue: 'http://localhost:2379', group: 'Member', configType: 'string', description: 'URLs on which to serve the etcd v3 gRPC API.' },
-  { name: 'listen-client-http-urls', type: 'urls', defaultValue: DEFAULT_CLIENT_HTTP_URL, group: 'Member', configType: 'string', description: 'URLs on which to serve the JSON gateway, the WebSocket API and /health, /livez, /readyz, /version.' },
-  { name: 'quota-backend-bytes', type: 'int64', defaultValue: '0', group: 'Member', configType: 'int64', description: 'Store size that raises the NOSPACE alarm (0: 2 GiB, negative: no quota).' },
-  { name: 'max-txn-ops', type: 'uint', defaultValue: '128', group: 'Member', configType: 'uint', description: 'Most operations one transaction may hold.' },
-  { name: 'max-request-bytes', type: 'uint', defaultValue: '1572864', group: 'Member', configType: 'uint', description: 'Largest client request accepted, in bytes.' },
-  { name: 'listen-metrics-urls', type: 'urls', defaultValue: '', group: 'Member', configType: 'string', description: 'List of URLs to listen on for the metrics and health endpoints.' },
-  { name: 'metrics', type: 'choice', defaultValue: 'basic', group: 'Member', configType: 'string', choices: ['basic', 'extensive'], description: 'Set level of detail for exported metrics, specify \'extensive\' to include server side grpc histogram metrics.' },
-  { name: 'initial-advertise-peer-urls', type: 'urls', defaultValue: 'http://localhost:2380', group: 'Clustering', configType: 'string', description: 'Peer URLs of this member as the other members reach it.' },
-  { name: 'initial-cluster', type: 'string', defaultValue: DEFAULT_INITIAL_CLUSTER, group: 'Clustering', configType: 'string', description: 'Founding members as name=peerURL,... (a name may repeat).' },
-  { name: 'initial-cluster-state', type: 'choice', defaultValue: 'new', group: 'Clustering', configType: 'string', choices: ['new', 'existing'], description: 'new to found a cluster, existing to join one.' },
-  { name: 'initial-cluster-token', type: 'string', defaultValue: 'etcd-cluster', group: 'Clustering', configType: 'string', description: 'Token that keeps clusters founded from the same member list apart.' },
-  { name: 'advertise-client-urls', type: 'urls', defaultValue: 'http://localhost:2379', group: 'Clustering', configType: 'string', description: 'Client URLs of this member as clients reach it.' },
-  { name: 'auto-compaction-retention', type: 'string', defaultValue: '0', group: 'Clustering', configType: 'string', description: 'History kept by auto compaction: hours or a duration (periodic), revisions (revision); 0 disables it.' },
-  { name: 'auto-compaction-mode', type: 'string', defaultValue: 'periodic', group: 'Clustering', configType: 'string', description: 'How to read --auto-compaction-retention: periodic or revision.' },
-  ...tlsFlags('', 'client-transport-security', 'clients'),
-  ...tlsFlags('peer-', 'peer-transport-security', 'peers'),
-  { name: 'log-level', type: 'string', defaultValue: 'info', group: 'Logging', configType: 'string', description: `Least severe level logged: ${LOG_LEVELS.join(', ')}.` },
-  { name: 'config-file', type: 'string', defaultValue: '', group: 'Member', configType: null, description: 'YAML file to read the configuration from; flags and environment are then ignored.' },
-  { name: 'version', type: 'bool', defaultValue: 'false', group: 'Member', configType: null, description: 'Print the version and exit.' },
+  ...MEMBER_FLAGS, ...CLUSTERING_FLAGS, ...SECURITY_FLAGS, ...OPERATION_FLAGS, ...LEGACY_FLAGS,
 ];
 
 const FLAGS_BY_NAME: ReadonlyMap<string, FlagSpec> = new Map(FLAG_TABLE.map((spec) => [spec.name, spec]));
 
-/** The flag of this name, or undefined when cairn has no such flag. */
+/** The flag of this name, or undefined when neither etcd nor cairn has such a flag. */
 export function flagSpec(name: string): FlagSpec | undefined {
   return FLAGS_BY_NAME.get(name);
 }

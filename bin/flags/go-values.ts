@@ -5,8 +5,10 @@
  * "value out of range" for numbers, and time's own messages for durations.
  */
 
+import { goQuote } from '../../net/gotext/quote.js';
+
 export { parseGoDuration } from '../../net/gotext/duration.js';
-export { goQuote } from '../../net/gotext/quote.js';
+export { goQuote };
 
 /** Go's error text for a number that is not a number. */
 export const PARSE_ERROR = 'parse error';
@@ -61,6 +63,18 @@ export function parseGoInt64(text: string): bigint | string {
   if (magnitude === PARSE_ERROR) return PARSE_ERROR;
   const value = negative ? -magnitude : magnitude;
   return value > INT64_MAX || value < INT64_MIN ? RANGE_ERROR : value;
+}
+
+const UINT32_MAX = (1n << 32n) - 1n;
+
+/**
+ * etcd's Uint32Value (--max-concurrent-streams): strconv.ParseUint(text, 0, 32), whose error
+ * reaches the user whole, not cut to its last words as the flag package's own types are.
+ */
+export function parseGoUint32(text: string): bigint | string {
+  const value = parseMagnitude(text);
+  if (value === PARSE_ERROR) return `strconv.ParseUint: parsing ${goQuote(text)}: invalid syntax`;
+  return value > UINT32_MAX ? `strconv.ParseUint: parsing ${goQuote(text)}: value out of range` : value;
 }
 
 const TRUE_TEXTS = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);

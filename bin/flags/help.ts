@@ -1,6 +1,7 @@
 /**
- * `cairn --help`, laid out as etcd lays out its own: a usage block, then the flags by group, each
- * as `--flag 'default'` over an indented one-line description.
+ * `cairn --help`, laid out as etcd lays out its own: a usage block, then the flags by etcd's groups
+ * (Member, Clustering, Security, Auth, ...), each as `--flag 'default'` over an indented one-line
+ * description. docs/flags.md says which flags cairn honours.
  */
 import { envName } from './env.js';
 import { FLAG_TABLE, HELP_GROUPS } from './flag-table.js';
@@ -22,6 +23,9 @@ const USAGE_BLOCK = [
   '',
   `  Every flag can also be set through the environment as ${envName('flag-name')} (for example ${envName('name')});`,
   '  a flag given on the command line wins over its variable.',
+  '',
+  '  docs/flags.md lists every flag with what cairn does with it: flags cairn cannot honour yet',
+  '  (TLS, quota, auto compaction, ...) are refused at start, never silently ignored.',
 ];
 
 /** The full help text, ending with a newline. */
@@ -31,7 +35,7 @@ export function helpText(): string {
     lines.push('', `${group}:`);
     for (const spec of FLAG_TABLE) {
       if (spec.group !== group) continue;
-      lines.push(`  --${spec.name} '${spec.defaultValue}'`, `    ${spec.description}`);
+      lines.push(`  --${spec.name} '${spec.helpDefault ?? spec.defaultValue}'`, `    ${spec.description}`);
     }
   }
   return `${lines.join('\n')}\n`;

@@ -45,7 +45,8 @@ export function parseArgs(argv: readonly string[]): ArgsResult {
     let text: string;
     if (equals >= 0) {
       text = body.slice(equals + 1);
-    } else if (spec.type === 'bool') {
+    } else if (spec.type === 'bool' || spec.type === 'ignored') {
+      // Go's boolean flags, and etcd's IgnoredFlag, take a value only after '='.
       text = 'true';
     } else if (index < argv.length) {
       text = argv[index++]!;

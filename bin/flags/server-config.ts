@@ -7,11 +7,14 @@
  * level is unknown; 1: every later check). etcd writes its help to stdout and exits 0.
  */
 import { readFileSync } from 'node:fs';
+import type { LogLevel } from '../log/line-logger.js';
 import { fatalError, logLevelError, usageError, verifyError, type ConfigError } from './config-error.js';
 import { readConfigFile, type ReadTextFile } from './config-file.js';
 import { envName, readEnv } from './env.js';
 import { DEFAULT_NAME, LOG_LEVELS, flagSpec } from './flag-table.js';
-import { parseFlagValue, type FlagValue } from './flag-value.js';
+import { defaultValueOf, type FlagValue } from './flag-value.js';
+import { checkLogOutputs } from '../log/log-sinks.js';
+import { LOGGER_KINDS, type LoggerKind } from '../log/line-logger.js';
 import { goQuote } from './go-values.js';
 import { helpText } from './help.js';
 import { parseArgs } from './parse-args.js';
@@ -35,8 +38,7 @@ export interface TlsSettings {
   autoTls: boolean;
 }
 
-/** One of etcd's log levels. */
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export type { LogLevel } from '../log/line-logger.js';
 
 /** Everything the server needs to start one member, validated. */
 export interface ServerConfig {
@@ -77,13 +79,44 @@ export interface ServerConfig {
   clientTls: TlsSettings;
   peerTls: TlsSettings;
   logLevel: LogLevel;
+  /** --logger: etcd's JSON lines (zap) or its capnslog text lines. */
+  logger: LoggerKind;
+  /** --log-outputs: 'default', 'stderr', 'stdout' or file paths. */
+  logOutputs: string[];
+  /** A dedicated WAL directory (--wal-dir), or '' for <data-dir>/member/wal. */
+  walDir: string;
+  /** Fast-forward the election clock at start so a restarted cluster elects sooner (--initial-election-tick-advance). */
+  initialElectionTickAdvance: boolean;
+  /** Raft's PreVote phase (--pre-vote). */
+  preVote: boolean;
+  /** Refuse membership changes that would leave too few started members for a quorum (--strict-reconfig-check). */
+  strictReconfigCheck: boolean;
+  /** gRPC keepalive: the least time between client pings, and the server's own ping interval and timeout (0 disables). */
+  grpcKeepAlive: { minTimeMs: number; intervalMs: number; timeoutMs: number };
+  /** HTTP/2 streams one gRPC client connection may have open at once (--max-concurrent-streams). */
+  maxConcurrentStreams: number;
+  /** Origins allowed to make cross-origin HTTP requests ('*': any) (--cors). */
+  cors: string[];
+  /** Host headers the HTTP listener accepts ('*': any) (--host-whitelist). */
+  hostWhitelist: string[];
+  /** An applied batch taking longer than this is logged as "apply request took too long". */
+  warningApplyDurationMs: number;
+  /** Serve etcd's JSON gateway on the HTTP listener (--enable-grpc-gateway). */
+  enableGrpcGateway: boolean;
   /** The config file the values came from, or null when they came from flags and environment. */
   configFile: string | null;
 }
 
 /** What loadServerConfig found: a config (with warnings to log), a request for help or version, or an error. */
 export type LoadResult =
-  | { kind: 'config'; config: ServerConfig; warnings: string[] }
+  | {
+    kind: 'config';
+    config: ServerConfig;
+    /** What to warn about at start (unknown environment variables or config-file keys, shadowed variables). */
+    warnings: string[];
+    /** Every flag given a value (on the command line, in the environment or the config file), by name. */
+    explicit: ReadonlyMap<string, FlagValue>;
+  }
   | { kind: 'help'; text: string }
   | { kind: 'version' }
   | ConfigError;
@@ -93,13 +126,15 @@ interface Settings {
   get(name: string): FlagValue;
   isSet(name: string): boolean;
   fromConfigFile: boolean;
+  explicit: ReadonlyMap<string, FlagValue>;
 }
 
 function settingsOf(values: ReadonlyMap<string, FlagValue>, fromConfigFile: boolean): Settings {
   return {
-    get: (name) => values.get(name) ?? parseFlagValue(flagSpec(name)!, flagSpec(name)!.defaultValue) as FlagValue,
+    get: (name) => values.get(name) ?? defaultValueOf(flagSpec(name)!),
     isSet: (name) => values.has(name),
     fromConfigFile,
+    explicit: values,
   };
 }
 
@@ -119,7 +154,7 @@ export function loadServerConfig(argv: readonly string[], env: Readonly<Record<s
   if (configFile !== '') {
     const file = readConfigFile(configFile, readTextFile);
     if (file.kind === 'error') return file.family === 'verify' ? verifyError(file.message) : fatalError(file.message);
-    return buildConfig(settingsOf(file.values, true), configFile, []);
+    return buildConfig(settingsOf(file.values, true), configFile, file.warnings);
   }
   const fromEnv = readEnv(env, new Set(args.values.keys()));
   if (fromEnv.kind === 'error') return verifyError(fromEnv.message);
@@ -160,6 +195,10 @@ function buildConfig(settings: Settings, configFile: string | null, warnings: st
   const count = (name: string): number => Number(settings.get(name) as bigint);
   const urls = (name: string): ListenAddress[] => settings.get(name) as ListenAddress[];
   if (!(LOG_LEVELS as readonly string[]).includes(text('log-level'))) return logLevelError(text('log-level'));
+  if (!(LOGGER_KINDS as readonly string[]).includes(text('logger'))) return verifyError(`unknown logger option ${goQuote(text('logger'))}`);
+  const logOutputs = logOutputsOf(settings);
+  const outputsFailure = checkLogOutputs(logOutputs, text('logger') as LoggerKind);
+  if (outputsFailure !== null) return verifyError(outputsFailure);
   const failure = verifyFailure(settings);
   if (failure !== null) return failure;
   const tlsFailure = checkPeerTls(urls('listen-peer-urls'), hasCertificate(settings, 'peer-'))
@@ -193,18 +232,44 @@ function buildConfig(settings: Settings, configFile: string | null, warnings: st
     snapshotCount: count('snapshot-count'),
     snapshotCatchUpEntries: count('experimental-snapshot-catchup-entries'),
     initialCorruptCheck: settings.get('experimental-initial-corrupt-check') as boolean,
-    corruptCheckIntervalMs: (settings.get('experimental-corrupt-check-time') as { durationNs: number }).durationNs / 1e6,
-    watchProgressNotifyIntervalMs: (settings.get('experimental-watch-progress-notify-interval') as { durationNs: number }).durationNs / 1e6,
+    corruptCheckIntervalMs: durationMs(settings, 'experimental-corrupt-check-time'),
+    watchProgressNotifyIntervalMs: durationMs(settings, 'experimental-watch-progress-notify-interval'),
     quotaBackendBytes: quota < 0 ? null : quota === 0 ? DEFAULT_QUOTA_BACKEND_BYTES : quota,
     maxRequestBytes: count('max-request-bytes'),
     maxTxnOps: count('max-txn-ops'),
     autoCompaction,
     clientTls: tlsOf(settings, ''),
     peerTls: tlsOf(settings, 'peer-'),
-    logLevel: text('log-level') as LogLevel,
+    logLevel: settings.get('debug') === true ? 'debug' : text('log-level') as LogLevel,
+    logger: text('logger') as LoggerKind,
+    logOutputs,
+    walDir: text('wal-dir'),
+    initialElectionTickAdvance: settings.get('initial-election-tick-advance') as boolean,
+    preVote: settings.get('pre-vote') as boolean,
+    strictReconfigCheck: settings.get('strict-reconfig-check') as boolean,
+    grpcKeepAlive: {
+      minTimeMs: durationMs(settings, 'grpc-keepalive-min-time'),
+      intervalMs: durationMs(settings, 'grpc-keepalive-interval'),
+      timeoutMs: durationMs(settings, 'grpc-keepalive-timeout'),
+    },
+    maxConcurrentStreams: count('max-concurrent-streams'),
+    cors: settings.get('cors') as string[],
+    hostWhitelist: settings.get('host-whitelist') as string[],
+    warningApplyDurationMs: durationMs(settings, 'experimental-warning-apply-duration'),
+    enableGrpcGateway: settings.get('enable-grpc-gateway') as boolean,
     configFile,
   };
-  return { kind: 'config', config, warnings };
+  return { kind: 'config', config, warnings, explicit: settings.explicit };
+}
+
+function durationMs(settings: Settings, name: string): number {
+  return (settings.get(name) as { durationNs: number }).durationNs / 1e6;
+}
+
+/** --log-outputs, or etcd 3.4's older --log-output when only that one is set. */
+function logOutputsOf(settings: Settings): string[] {
+  const name = !settings.isSet('log-outputs') && settings.isSet('log-output') ? 'log-output' : 'log-outputs';
+  return settings.get(name) as string[];
 }
 
 function tlsOf(settings: Settings, prefix: '' | 'peer-'): TlsSettings {

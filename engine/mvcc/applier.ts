@@ -65,7 +65,23 @@ export interface ApplierOptions extends StoreOptions {
   onResult?: (result: ApplyResult) => void;
   /** Called after each applied batch's results, with the store revision it reached. */
   onBatch?: (revision: number) => void;
+  /** A batch taking longer than this to apply is reported to onEvent (default 100 ms, etcd's). */
+  warnApplyMs?: number;
+  /** Notable events of the store, for the member's log. */
+  onEvent?: (event: ApplierEvent) => void;
 }
+
+/** etcd's --experimental-warning-apply-duration default. */
+export const WARN_APPLY_MS_DEFAULT = 100;
+
+/** What the apply worker did that an operator should hear of. */
+export type ApplierEvent =
+  /** A batch of `entries` committed entries took `tookMs` to apply. */
+  | { kind: 'slow-apply'; tookMs: number; entries: number; lastIndex: number }
+  /** A scheduled compaction finished physically. */
+  | { kind: 'compacted'; revision: number; tookMs: number }
+  /** An alarm was raised (`raised`) or disarmed by an applied entry. */
+  | { kind: 'alarm'; raised: boolean; alarm: AlarmMember };
 
 interface Pending {
   entries: readonly Entry[];
@@ -110,6 +126,9 @@ export class Applier {
   private markReady!: () => void;
   private readonly onResult: ((result: ApplyResult) => void) | undefined;
   private readonly onBatch: ((revision: number) => void) | undefined;
+  private readonly onEvent: ((event: ApplierEvent) => void) | undefined;
+  /** The first report carries the alarms already raised at start: only later changes are events. */
+  private reportedOnce = false;
 
   /** The worker's commit durations, busy time, ring depth and MVCC op counts (apply-metrics.ts). */
   readonly metrics: ApplyMetrics = SharedMetrics.create(APPLY_METRICS_SPEC);
@@ -122,6 +141,7 @@ export class Applier {
     this.reports = new ReportReader(this.reportRing);
     this.onResult = options.onResult;
     this.onBatch = options.onBatch;
+    this.onEvent = options.onEvent;
     this.failed = new Promise<never>((_, reject) => { this.rejectFailed = reject; });
     this.failed.catch(() => {});
     const storeOptions: StoreOptions = {};
@@ -130,7 +150,10 @@ export class Applier {
     if (options.compactionKeysPerChunk !== undefined) storeOptions.compactionKeysPerChunk = options.compactionKeysPerChunk;
     if (options.rangeKeysPerStep !== undefined) storeOptions.rangeKeysPerStep = options.rangeKeysPerStep;
     if (options.rangePageBytes !== undefined) storeOptions.rangePageBytes = options.rangePageBytes;
-    const workerData: ApplyWorkerData = { path: options.path, entryRing, reportRing, metrics: this.metrics.buffer, options: storeOptions };
+    const workerData: ApplyWorkerData = {
+      path: options.path, entryRing, reportRing, metrics: this.metrics.buffer, options: storeOptions,
+      warnApplyMs: options.warnApplyMs ?? WARN_APPLY_MS_DEFAULT,
+    };
     this.worker = new Worker(new URL('./apply-worker.js', import.meta.url), { workerData });
     this.ready = new Promise((resolve) => { this.markReady = resolve; });
     this.stopped = new Promise((resolve) => {
@@ -384,9 +407,23 @@ export class Applier {
 
   private onWorkerReport(report: WorkerReport): boolean {
     if ('reads' in report) this.onReadReport(report);
-    else if ('compacted' in report) this.compacted(report.compacted);
+    else if ('compacted' in report) {
+      this.compacted(report.compacted);
+      this.onEvent?.({ kind: 'compacted', revision: report.compacted, tookMs: report.took_ms });
+    }
     else return this.onReport(report);
     return false;
+  }
+
+  /** Takes the raised alarms a report carries; alarms raised or disarmed since the last report are events. */
+  private noteAlarms(alarms: readonly AlarmMember[]): void {
+    const previous = this.alarmsValue;
+    this.alarmsValue = alarms;
+    if (!this.reportedOnce || this.onEvent === undefined) return;
+    const has = (list: readonly AlarmMember[], alarm: AlarmMember): boolean =>
+      list.some((other) => other.memberID === alarm.memberID && other.alarm === alarm.alarm);
+    for (const alarm of alarms) if (!has(previous, alarm)) this.onEvent({ kind: 'alarm', raised: true, alarm });
+    for (const alarm of previous) if (!has(alarms, alarm)) this.onEvent({ kind: 'alarm', raised: false, alarm });
   }
 
   private onReport(report: BatchReport): boolean {
@@ -398,7 +435,11 @@ export class Applier {
     this.applied = report.applied_index;
     this.appliedTermValue = report.applied_term;
     this.revisionValue = report.revision;
-    if (report.alarms !== undefined) this.alarmsValue = report.alarms;
+    if (report.alarms !== undefined) this.noteAlarms(report.alarms);
+    if (report.slow_apply !== undefined) {
+      this.onEvent?.({ kind: 'slow-apply', tookMs: report.slow_apply.took_ms, entries: report.slow_apply.entries, lastIndex: report.applied_index });
+    }
+    this.reportedOnce = true;
     this.onBatch?.(report.revision);
     if (report.restore !== undefined) {
       const waiter = this.restoreWaiters.get(report.restore.path);

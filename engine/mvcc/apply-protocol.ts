@@ -70,6 +70,8 @@ export interface BatchReport {
   restore?: RestoreOutcome;
   /** The raised alarms, set on the worker's first report and whenever they changed since the last. */
   alarms?: AlarmMember[];
+  /** Set when applying the batch took longer than the warning threshold (etcd's "apply request took too long"). */
+  slow_apply?: { took_ms: number; entries: number };
 }
 
 /** What became of a RESTORE request. */
@@ -123,6 +125,8 @@ export interface ReadReport {
 /** A compaction became physically complete up to `compacted` (between batches). */
 export interface CompactedReport {
   compacted: number;
+  /** From the compaction's first step to its last. */
+  took_ms: number;
 }
 
 export type WorkerReport = BatchReport | ReadReport | CompactedReport;

@@ -28,7 +28,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrLeaderChanged, ErrNoLeader, ErrRequestTooLarge, ErrStopped, ErrTimeout, ErrTooManyRequests, EtcdError } from '../errors.js';
-import { Applier, type ApplyResult } from '../mvcc/applier.js';
+import { Applier, WARN_APPLY_MS_DEFAULT, type ApplierEvent, type ApplyResult } from '../mvcc/applier.js';
+import { AlarmType } from '../alarm/alarm-rpc.js';
+import { goDuration, SILENT_LOGGER, type Logger } from '../logger.js';
+import { RaftEventLog } from './raft-event-log.js';
 import { EventsMode } from '../mvcc/write-txn.js';
 import { encodeInternalRequest, type InternalRequest } from '../mvcc/request.js';
 import { etcdRequestBytes } from '../mvcc/request-size.js';
@@ -66,6 +69,9 @@ export const READS_PENDING_MAX = 100_000;
 export const SNAPSHOT_COUNT_DEFAULT = 100_000;
 export const SNAPSHOT_CATCH_UP_ENTRIES_DEFAULT = 5_000;
 const EMPTY_SNAPSHOT_DATA = new Uint8Array(0);
+/** etcd waits up to rafthttp's 5 s connection read timeout for its peers before advancing ticks, polling every 50 ms. */
+const TICK_ADVANCE_WAIT_MS = 5000;
+const TICK_ADVANCE_POLL_MS = 50;
 
 export interface MemberOptions {
   id: number;
@@ -104,8 +110,24 @@ export interface MemberOptions {
   snapshotCount?: number;
   /** Entries kept in memory below a snapshot for slightly lagging followers (etcd: 5,000). */
   snapshotCatchUpEntries?: number;
-  /** Where the member reports notable events (snapshots taken, sent, installed); silent by default. */
-  log?: (line: string) => void;
+  /**
+   * Where the member reports events, with etcd's messages: elections and leader changes, snapshots
+   * taken, sent and installed, slow fdatasyncs and applies, compactions, membership changes,
+   * alarms. Silent by default.
+   */
+  logger?: Logger;
+  /** A dedicated WAL directory (etcd's --wal-dir); default <dataDir>/member/wal. */
+  walDir?: string;
+  /** Raft's PreVote phase (etcd's --pre-vote); on by default. */
+  preVote?: boolean;
+  /**
+   * etcd's --initial-election-tick-advance: once it hears from its peers, a member of a multi-member
+   * cluster fast-forwards its election clock (a restarted cluster elects sooner). A one-member
+   * cluster always does, as in etcd.
+   */
+  initialElectionTickAdvance?: boolean;
+  /** Applying a batch of entries for longer than this is logged (etcd's --experimental-warning-apply-duration; 100 ms). */
+  warningApplyDurationMs?: number;
   /** WAL segment size (default SEGMENT_BYTES_DEFAULT, as etcd's 64 MiB); tests use small ones to roll over soon. */
   walSegmentBytes?: number;
   /** The election-timeout randomness; seeded in tests. */
@@ -169,6 +191,9 @@ export class Member {
   private readonly applyObservers: ApplyObserver[] = [];
   /** Answers lease requests followers forward to this member (see answerLeaseRequests). */
   private leaseRequests: ((body: unknown) => Promise<unknown>) | null = null;
+  private readonly logger: Logger;
+  /** Logs the core's role, term and leader changes as etcd's raft does. */
+  private readonly raftLog: RaftEventLog;
 
   private constructor(
     readonly options: MemberOptions,
@@ -181,6 +206,8 @@ export class Member {
   ) {
     this.term = hardState.term;
     this.commitIndex = hardState.commit;
+    this.logger = options.logger ?? SILENT_LOGGER;
+    this.raftLog = new RaftEventLog(options.id, this.logger.named('raft'), hardState.term);
     this.snapshotCount = options.snapshotCount ?? SNAPSHOT_COUNT_DEFAULT;
     this.snapshotCatchUpEntries = options.snapshotCatchUpEntries ?? SNAPSHOT_CATCH_UP_ENTRIES_DEFAULT;
     this.snapshotIndex = storage.snapshot().meta.index;
@@ -200,12 +227,18 @@ export class Member {
 
   /** Opens (or creates) the member's data, replays its WAL, starts its workers, peers and clock. */
   static async start(options: MemberOptions): Promise<Member> {
-    const walDir = join(options.dataDir, 'member', 'wal');
+    const walDir = options.walDir ?? join(options.dataDir, 'member', 'wal');
+    const logger = options.logger ?? SILENT_LOGGER;
     const kvDir = join(options.dataDir, 'member', 'kv');
     // Both live under member/, as etcd lays out member/wal and member/snap.
     mkdirSync(walDir, { recursive: true });
     mkdirSync(kvDir, { recursive: true });
-    const { wal, replay } = await Wal.open({ dir: walDir, ...(options.walSegmentBytes ? { segmentBytes: options.walSegmentBytes } : {}) });
+    const walLog = logger.named('wal');
+    const { wal, replay } = await Wal.open({
+      dir: walDir,
+      ...(options.walSegmentBytes ? { segmentBytes: options.walSegmentBytes } : {}),
+      onSlowSync: (tookMs, expectedMs) => walLog.warn('slow fdatasync', { took: goDuration(tookMs), 'expected-duration': goDuration(expectedMs) }),
+    });
     let member: Member | null = null;
     // The snapshot pool copies the store for snapshots, beside the apply worker.
     const pool = new SnapshotPool();
@@ -215,6 +248,8 @@ export class Member {
       eventsMode: EventsMode.KV_AND_PREV,
       onResult: (result) => member?.onApplied(result),
       onBatch: (revision) => member?.onAppliedBatch(revision),
+      ...(options.warningApplyDurationMs !== undefined ? { warnApplyMs: options.warningApplyDurationMs } : {}),
+      onEvent: (event) => member?.onApplierEvent(event),
     });
     const { storage, hardState } = await restoreStorage(wal, replay, options, applier.appliedIndex);
     const node = new RawNode({
@@ -224,9 +259,12 @@ export class Member {
       electionTick: Math.max(2, Math.round(options.electionTimeoutMs / options.heartbeatIntervalMs)),
       heartbeatTick: 1,
       applied: applier.appliedIndex,
+      preVote: options.preVote ?? true,
     });
     member = new Member(options, node, storage, wal, applier, pool, hardState);
+    member.raftLog.started();
     await member.startNetworkAndClock();
+    void member.adjustTicks();
     // A worker may fail while the member is idle: it stops then, not at its next write. Subscribed
     // once there is something to stop; a failure while starting still counts (the promises keep it).
     wal.whenFailed().catch((error: Error) => member.fail(error));
@@ -467,7 +505,7 @@ export class Member {
       },
       isMember: (id) => this.appliedConfState.voters.includes(id) || this.appliedConfState.learners.includes(id),
       onSnapshot: (from, term) => (this.isLeaderOfCurrentTerm(from, term) ? this.snapshots.incoming(from) : null),
-      log: (line) => this.options.log?.(line),
+      log: (line) => this.logger.named('rafthttp').warn(line),
       onMembersQuery: () => this.options.answerMembersQuery?.(),
       isMemberPeerUrl: (url) => this.options.isMemberPeerUrl?.(url) === true,
       onLeaseRequest: (body) => (this.leaseRequests === null ? Promise.reject(ErrStopped) : this.leaseRequests(body)),
@@ -480,7 +518,7 @@ export class Member {
       pool: this.pool,
       transport: this.transport,
       install: (message, path) => this.installSnapshot(message, path),
-      log: (line) => this.options.log?.(line),
+      logger: this.logger.named('rafthttp'),
       reportSnapshot: (to, status) => {
         this.node.reportSnapshot(to, status);
         this.scheduleTurn();
@@ -523,11 +561,12 @@ export class Member {
   }
 
   private async processReady(rd: Ready): Promise<void> {
-    if (rd.softState !== null) this.onSoftState(rd.softState.lead, rd.softState.role);
     if (rd.hardState !== null) {
       this.term = rd.hardState.term;
       this.commitIndex = rd.hardState.commit;
     }
+    if (rd.softState !== null) this.onSoftState(rd.softState.lead, rd.softState.role);
+    if (rd.softState !== null || rd.hardState !== null) this.raftLog.observe(this.role, this.leaderId, this.term);
     this.send(rd.messages);
     let lastSeq = 0;
     if (rd.snapshot !== null) {
@@ -579,6 +618,7 @@ export class Member {
   private onMembershipChange(change: ConfChange, index: number): void {
     const context = decodeMemberContext(change.context);
     const self = change.nodeId === this.options.id;
+    this.logMembershipChange(change, context);
     if (change.type === ConfChangeType.RemoveNode) {
       this.removed.add(change.nodeId);
       if (self) {
@@ -598,6 +638,88 @@ export class Member {
     }
   }
 
+  /** etcd's "added member" / "removed member" lines, logged by every member as it applies the change. */
+  private logMembershipChange(change: ConfChange, context: MemberContext): void {
+    const log = this.logger.named('membership');
+    const ids = { 'cluster-id': this.options.clusterId.toString(16), 'local-member-id': this.options.id.toString(16) };
+    if (change.type === ConfChangeType.RemoveNode) {
+      const address = change.nodeId === this.options.id ? this.options.peerListen : this.transport.addressOf(change.nodeId);
+      log.info('removed member', {
+        ...ids, 'removed-remote-peer-id': change.nodeId.toString(16),
+        'removed-remote-peer-urls': address === undefined ? [] : [`http://${address.host}:${address.port}`],
+      });
+    } else if (change.type === ConfChangeType.UpdateNode) {
+      log.info('updated member', { ...ids, 'updated-remote-peer-id': change.nodeId.toString(16), 'updated-remote-peer-urls': context.member?.peer_urls ?? [] });
+    } else if (context.member !== undefined) {
+      log.info('added member', {
+        ...ids, 'added-peer-id': change.nodeId.toString(16), 'added-peer-peer-urls': context.member.peer_urls,
+        ...(change.type === ConfChangeType.AddLearnerNode ? { 'added-peer-is-learner': true } : {}),
+      });
+    } else {
+      log.info('promote member', { ...ids, 'promoted-member-id': change.nodeId.toString(16) });
+    }
+  }
+
+  /** What the apply worker reports, in etcd's words. */
+  private onApplierEvent(event: ApplierEvent): void {
+    switch (event.kind) {
+      case 'slow-apply':
+        this.logger.named('etcdserver').warn('apply request took too long', {
+          took: goDuration(event.tookMs), 'expected-duration': goDuration(this.options.warningApplyDurationMs ?? WARN_APPLY_MS_DEFAULT),
+          prefix: '', request: `${event.entries} committed entries up to index ${event.lastIndex}, applied in one batch`,
+        });
+        break;
+      case 'compacted':
+        this.logger.named('mvcc').info('finished scheduled compaction', { 'compact-revision': event.revision, took: goDuration(event.tookMs) });
+        break;
+      case 'alarm':
+        this.logger.named('etcdserver').warn(event.raised ? 'alarm raised' : 'alarm disarmed',
+          { alarm: AlarmType[event.alarm.alarm] ?? String(event.alarm.alarm), from: event.alarm.memberID.toString(16) });
+        break;
+    }
+  }
+
+  /**
+   * etcd's adjustTicks: a one-member cluster fast-forwards its election clock to one tick before an
+   * election at once; with --initial-election-tick-advance, a member of a larger cluster does so
+   * (less one more tick, for a leader's message in flight) once it is connected to more than one
+   * peer, waiting up to 5 s for them, so a restarted cluster elects without a full timeout.
+   */
+  private async adjustTicks(): Promise<void> {
+    const electionTicks = Math.max(2, Math.round(this.options.electionTimeoutMs / this.options.heartbeatIntervalMs));
+    const server = this.logger.named('etcdserver');
+    const advance = (ticks: number, message: string, extra: Record<string, unknown>): void => {
+      for (let i = 0; i < ticks; i++) this.node.tick();
+      this.scheduleTurn();
+      server.info(message, {
+        'local-member-id': this.options.id.toString(16), 'forward-ticks': ticks,
+        'forward-duration': goDuration(ticks * this.options.heartbeatIntervalMs), 'election-ticks': electionTicks,
+        'election-timeout': goDuration(this.options.electionTimeoutMs), ...extra,
+      });
+    };
+    // Before the bootstrap entries apply, the founding list and the known peers tell the size.
+    const size = Math.max(this.appliedConfState.voters.length, this.options.bootstrap?.members.length ?? 0, this.options.peers.size + 1);
+    if (size === 1) {
+      advance(electionTicks - 1, 'started as single-node; fast-forwarding election ticks', {});
+      return;
+    }
+    if (this.options.initialElectionTickAdvance !== true) {
+      server.info('skipping initial election tick advance', { 'election-ticks': electionTicks });
+      return;
+    }
+    for (let waitedMs = 0; waitedMs < TICK_ADVANCE_WAIT_MS && this.stopping === null; waitedMs += TICK_ADVANCE_POLL_MS) {
+      await new Promise((resolve) => setTimeout(resolve, TICK_ADVANCE_POLL_MS).unref());
+      const active = [...this.options.peers.keys()].filter((id) => this.transport.isConnected(id)).length;
+      if (active > 1) {
+        // Only a follower that has not heard from a leader yet gains anything.
+        if (this.leaderId === 0 && this.stopping === null) {
+          advance(electionTicks - 2, 'initialized peer connections; fast-forwarding election ticks', { 'active-remote-members': active });
+        }
+        return;
+      }
+    }
+  }
+
   /**
    * This member applied its own removal, or a peer refused it as removed: it stops a little later
    * (etcd waits 10 ticks), so a removed leader can still tell the others the removal committed.
@@ -605,7 +727,8 @@ export class Member {
   private onRemovedFromCluster(): void {
     if (this.removedFromCluster) return;
     this.removedFromCluster = true;
-    this.options.log?.('the member has been permanently removed from the cluster');
+    this.logger.named('etcdserver').warn('the member has been permanently removed from the cluster',
+      { 'local-member-id': this.options.id.toString(16) });
     setTimeout(() => this.options.onRemoved?.(), 10 * this.options.heartbeatIntervalMs).unref();
   }
 
@@ -644,6 +767,10 @@ export class Member {
     if (this.snapshotInProgress || this.lastQueuedIndex - this.snapshotIndex < this.snapshotCount) return;
     this.snapshotInProgress = true;
     const index = this.lastQueuedIndex;
+    this.logger.named('etcdserver').info('triggering snapshot', {
+      'local-member-id': this.options.id.toString(16), 'local-member-applied-index': index,
+      'local-member-snapshot-index': this.snapshotIndex, 'local-member-snapshot-count': this.snapshotCount,
+    });
     const confState = this.appliedConfState;
     this.takeSnapshot(index, confState)
       .catch((error: Error) => this.fail(error))
@@ -671,8 +798,12 @@ export class Member {
     await this.wal.whenDurable(seq);
     this.snapshotIndex = Math.max(this.snapshotIndex, index);
     const compactIndex = index - this.snapshotCatchUpEntries;
-    if (compactIndex > this.storage.firstIndex()) this.storage.compact(compactIndex);
-    this.options.log?.(`saved snapshot at index ${index}; compacted the Raft log below index ${this.storage.firstIndex()}`);
+    const server = this.logger.named('etcdserver');
+    server.info('saved snapshot', { 'snapshot-index': index });
+    if (compactIndex > this.storage.firstIndex()) {
+      this.storage.compact(compactIndex);
+      server.info('compacted Raft logs', { 'compact-index': compactIndex });
+    }
     if (this.stopping === null) await this.wal.releaseBefore(this.snapshotIndex + 1);
   }
 
@@ -690,6 +821,12 @@ export class Member {
       throw new Error(`snapshot from ${message.from.toString(16)} at term ${message.term}: not the leader of the current term`);
     }
     if (meta.index > this.commitIndex) {
+      const server = this.logger.named('etcdserver');
+      const fields = {
+        'current-snapshot-index': this.snapshotIndex, 'current-applied-index': this.applier.appliedIndex,
+        'incoming-leader-snapshot-index': meta.index, 'incoming-leader-snapshot-term': meta.term,
+      };
+      server.info('applying snapshot', fields);
       this.restoring = true;
       try {
         while (this.turnRunning) await new Promise((resolve) => setImmediate(resolve));
@@ -698,8 +835,7 @@ export class Member {
         if (this.applier.appliedIndex < meta.index) {
           throw new Error(`snapshot holds applied index ${this.applier.appliedIndex}, below its Raft index ${meta.index}`);
         }
-        this.options.log?.(`applied incoming snapshot from ${message.from.toString(16)} at index ${meta.index} ` +
-          `(store at applied index ${this.applier.appliedIndex})`);
+        server.info('applied snapshot', { ...fields, 'current-applied-index': this.applier.appliedIndex });
       } finally {
         this.restoring = false;
       }

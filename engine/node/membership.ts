@@ -49,9 +49,26 @@ function checkPeerUrls(urls: readonly string[]): void {
 const started = (m: MemberRecord): boolean => m.name !== '';
 const quorumOf = (voters: number): number => Math.floor(voters / 2) + 1;
 
+/** How a member checks membership changes. */
+export interface MembershipOptions {
+  /**
+   * etcd's --strict-reconfig-check (on by default): refuse an add, remove or promotion that would
+   * leave fewer started voters than a quorum. Off, only the learner's progress is still checked.
+   */
+  strictReconfigCheck?: boolean;
+  /** The clock mixed into a new member's id. */
+  now?: () => number;
+}
+
 export class ClusterMembership {
+  private readonly strict: boolean;
+  private readonly now: () => number;
+
   constructor(private readonly member: Member, private readonly reader: MvccReader, private readonly clusterToken: string,
-    private readonly now: () => number = Date.now) {}
+    options: MembershipOptions = {}) {
+    this.strict = options.strictReconfigCheck ?? true;
+    this.now = options.now ?? Date.now;
+  }
 
   list(): MemberInfo[] {
     return this.reader.members().map(infoOf);
@@ -62,7 +79,7 @@ export class ClusterMembership {
     const members = this.reader.members();
     if (members.some((m) => m.peer_urls.some((url) => peerUrls.includes(url)))) throw ErrPeerURLExist;
     if (isLearner && members.filter((m) => m.is_learner).length >= LEARNERS_MAX) throw ErrTooManyLearners;
-    if (!isLearner && !readyToAddVoter(members)) throw ErrMemberNotEnoughStarted;
+    if (this.strict && !isLearner && !readyToAddVoter(members)) throw ErrMemberNotEnoughStarted;
     // As etcd: the id mixes in the time, so a member re-added at the same URLs gets a new id.
     const id = memberIdOf(peerUrls, `${this.clusterToken}/${this.now()}`);
     if (members.some((m) => m.id === id) || this.reader.removedMembers().includes(id)) throw ErrMemberExist;
@@ -75,7 +92,7 @@ export class ClusterMembership {
     const members = this.reader.members();
     const target = members.find((m) => m.id === id);
     if (target === undefined) throw ErrMemberNotFound;
-    if (!target.is_learner) {
+    if (this.strict && !target.is_learner) {
       const voters = members.filter((m) => !m.is_learner && m.id !== id);
       if (voters.filter(started).length < quorumOf(voters.length)) throw ErrMemberNotEnoughStarted;
     }
@@ -101,7 +118,7 @@ export class ClusterMembership {
     if (!target.is_learner) throw ErrMemberNotLearner;
     // Only the leader knows how far the learner's log is; another member lets Raft decide.
     if (this.member.learnerCaughtUp(id) === false) throw ErrLearnerNotReady;
-    if (!readyToAddVoter(members.filter((m) => m.id !== id))) throw ErrMemberNotEnoughStarted;
+    if (this.strict && !readyToAddVoter(members.filter((m) => m.id !== id))) throw ErrMemberNotEnoughStarted;
     await this.member.changeMembership(ConfChangeType.AddNode, id);
     return this.list();
   }

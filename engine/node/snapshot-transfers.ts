@@ -22,6 +22,7 @@ import type { SnapshotPool } from '../snapshot/snapshot-pool.js';
 import { storageFaultMessage } from '../storage-fault.js';
 import { Histogram } from '../metrics/histogram.js';
 import { ETCD_DISK_DURATION_BUCKETS_SECONDS, ETCD_SNAPSHOT_SAVE_BUCKETS_SECONDS } from '../metrics/buckets.js';
+import { goDuration, type Logger } from '../logger.js';
 
 export interface SnapshotTransfersOptions {
   /** Where transfer files are written (member/snap). */
@@ -32,7 +33,8 @@ export interface SnapshotTransfersOptions {
   transport: PeerTransport<Message>;
   /** Replaces the store with a received snapshot file and steps its message; throws to refuse. */
   install(message: Message, path: string): Promise<void>;
-  log(line: string): void;
+  /** Hears of transfers sent and received (etcd's rafthttp lines). */
+  logger: Logger;
   /** Tells the core how an outgoing transfer ended. */
   reportSnapshot(to: number, status: SnapshotStatus): void;
   /** This member's disk failed a transfer (full or failing): the member cannot go on. */
@@ -77,12 +79,16 @@ export class SnapshotTransfers {
         });
         await this.options.transport.sendSnapshot(message, path);
         this.stats.sent++;
-        this.options.log(`sent snapshot to ${message.to.toString(16)}: store at applied index ${info.appliedIndex}, ` +
-          `${info.rows} rows, ${info.bytes} bytes`);
+        this.options.logger.info('sent database snapshot', {
+          'snapshot-index': message.snapshot?.meta.index ?? 0, 'remote-peer-id': message.to.toString(16),
+          bytes: info.bytes, 'store-applied-index': info.appliedIndex, rows: info.rows,
+        });
         status = SnapshotStatus.Finish;
       } catch (error) {
         this.stats.sendFailures++;
-        this.options.log(`failed to send snapshot to ${message.to.toString(16)}: ${(error as Error).message}`);
+        this.options.logger.warn('failed to send database snapshot', {
+          'snapshot-index': message.snapshot?.meta.index ?? 0, 'remote-peer-id': message.to.toString(16), error: (error as Error).message,
+        });
       } finally {
         await rm(path, { force: true });
         this.outgoing.delete(message.to);
@@ -101,6 +107,7 @@ export class SnapshotTransfers {
     const path = join(this.options.dir, `in-${from.toString(16)}-${++this.seq}.snap`);
     const started = performance.now();
     const file: Promise<FileHandle> = open(path, 'w');
+    let bytes = 0;
     let ended = false;
     let finishing = false;
     const end = async (ok: boolean) => {
@@ -116,6 +123,7 @@ export class SnapshotTransfers {
       write: async (chunk) => {
         try {
           await writeWhole(await file, chunk);
+          bytes += chunk.byteLength;
         } catch (error) {
           // Once the transfer ended its file is closed: a late write failing is no fault of the disk.
           throw ended ? error : this.storageFault(`writing the snapshot from ${from.toString(16)} failed`, error as Error);
@@ -136,6 +144,10 @@ export class SnapshotTransfers {
           this.dbSaveSeconds.observe((synced - started) / 1000);
           await this.options.install(message, path);
           ok = true;
+          this.options.logger.info('received and saved database snapshot', {
+            'snapshot-index': message.snapshot?.meta.index ?? 0, 'remote-peer-id': from.toString(16), bytes,
+            took: goDuration(performance.now() - started),
+          });
         } finally {
           await end(ok);
         }

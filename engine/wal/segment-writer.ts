@@ -53,6 +53,10 @@ export class SegmentWriter {
   private readonly commitFrame = new Uint8Array(COMMIT_FRAME_BYTES);
   private readonly commitView = new DataView(this.commitFrame.buffer);
 
+  /** A group fdatasync slower than this is reported to onSlowSync (etcd warns above 1 s). */
+  slowSyncMs = Number.POSITIVE_INFINITY;
+  onSlowSync: ((tookMs: number) => void) | null = null;
+
   private constructor(private readonly dir: string, private readonly segmentBytes: number,
     private readonly status: BigInt64Array, private readonly metrics: WalMetrics, resume: ResumePoint, fd: number) {
     this.segments = resume.segments;
@@ -190,11 +194,16 @@ export class SegmentWriter {
     this.current = current;
   }
 
-  /** fdatasync, timed for etcd_disk_wal_fsync_duration_seconds (etcd times each WAL fsync alone). */
+  /**
+   * fdatasync, timed for etcd_disk_wal_fsync_duration_seconds (etcd times each WAL fsync alone),
+   * and reported when slower than etcd's warning threshold ("slow fdatasync").
+   */
   private timedFdatasync(fd: number): void {
     const start = performance.now();
     fdatasyncSync(fd);
-    this.metrics.observe('fsyncSeconds', (performance.now() - start) / 1000);
+    const syncMs = performance.now() - start;
+    this.metrics.observe('fsyncSeconds', syncMs / 1000);
+    if (syncMs > this.slowSyncMs) this.onSlowSync?.(syncMs);
   }
 
   private headerGroupBytes(): number {

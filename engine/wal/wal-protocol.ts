@@ -15,6 +15,8 @@ export interface WalWorkerData {
   status: SharedArrayBuffer;
   /** The worker's histograms (fsync durations, group sizes), see wal-metrics.ts. */
   metrics: SharedArrayBuffer;
+  /** A group fdatasync slower than this is reported ('slow-sync'). */
+  slowSyncMs: number;
 }
 
 /** Main thread -> worker. */
@@ -28,4 +30,6 @@ export type WalEvent =
   | { type: 'released'; id: number; segments: number }
   | { type: 'release-failed'; id: number; error: WalErrorWire }
   | { type: 'closed' }
+  /** A group fdatasync took `tookMs` (over the slow threshold): rare, so a control message is fine. */
+  | { type: 'slow-sync'; tookMs: number }
   | { type: 'failed'; error: WalErrorWire };

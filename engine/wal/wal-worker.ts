@@ -58,6 +58,8 @@ async function openWal(): Promise<SegmentWriter> {
       segments: replayer.segments, validEnd: lastScan.validEnd, dirtyEnd: lastScan.dirtyEnd, segmentSize: lastSize,
       hardState: replay.hardState, snapshot: replay.snapshot, lastBatchSeq: replayer.lastSeq,
     });
+  writer.slowSyncMs = config.slowSyncMs;
+  writer.onSlowSync = (tookMs) => post({ type: 'slow-sync', tookMs });
   post({ type: 'opened', replay, lastBatchSeq: replayer.lastSeq, batchBytesMax: writer.batchBytesMax() });
   writer.prepareNext();
   return writer;

@@ -45,7 +45,14 @@ export interface WalOptions {
   dir: string;
   segmentBytes?: number;
   ringBytes?: number;
+  /** A group fdatasync slower than this is reported to onSlowSync; etcd's warnSyncDuration, 1 s, by default. */
+  slowSyncMs?: number;
+  /** Hears of each slow fdatasync (etcd logs "slow fdatasync"). */
+  onSlowSync?: (tookMs: number, expectedMs: number) => void;
 }
+
+/** etcd's warnSyncDuration: an fdatasync slower than this is worth a warning. */
+export const SLOW_SYNC_MS_DEFAULT = 1000;
 
 interface DurableWaiter {
   seq: number;
@@ -77,7 +84,8 @@ export class Wal {
   private readonly failed: Promise<never>;
   private rejectFailed!: (error: Error) => void;
 
-  private constructor(private readonly worker: Worker, ring: SharedArrayBuffer, status: SharedArrayBuffer, readonly metrics: WalMetrics,
+  private constructor(private readonly worker: Worker, private readonly onSlowSync: ((tookMs: number) => void) | null,
+    ring: SharedArrayBuffer, status: SharedArrayBuffer, readonly metrics: WalMetrics,
     opened: Extract<WalEvent, { type: 'opened' }>, segmentBytes: number) {
     this.writer = new RingWriter(ring);
     this.status = new BigInt64Array(status);
@@ -111,7 +119,8 @@ export class Wal {
     const ring = createRingBuffer(options.ringBytes ?? RING_BYTES_DEFAULT);
     const status = createStatusBuffer();
     const metrics = SharedMetrics.create(WAL_METRICS_SPEC);
-    const workerData: WalWorkerData = { dir: options.dir, segmentBytes, ring, status, metrics: metrics.buffer };
+    const slowSyncMs = options.slowSyncMs ?? SLOW_SYNC_MS_DEFAULT;
+    const workerData: WalWorkerData = { dir: options.dir, segmentBytes, ring, status, metrics: metrics.buffer, slowSyncMs };
     const worker = new Worker(new URL('./wal-worker.js', import.meta.url), { workerData });
     const opened = await new Promise<WalEvent>((resolve, reject) => {
       const onExit = (code: number): void => reject(new WalFailedError(`worker exited with code ${code} while opening`));
@@ -128,7 +137,8 @@ export class Wal {
       await worker.terminate();
       throw opened.type === 'failed' ? errorFromWire(opened.error) : new WalFailedError(`unexpected ${opened.type} on open`);
     }
-    const wal = new Wal(worker, ring, status, metrics, opened, segmentBytes);
+    const onSlowSync = options.onSlowSync === undefined ? null : (tookMs: number) => options.onSlowSync!(tookMs, slowSyncMs);
+    const wal = new Wal(worker, onSlowSync, ring, status, metrics, opened, segmentBytes);
     return { wal, replay: opened.replay };
   }
 
@@ -305,6 +315,7 @@ export class Wal {
 
   private onEvent(event: WalEvent): void {
     switch (event.type) {
+      case 'slow-sync': this.onSlowSync?.(event.tookMs); break;
       case 'released': this.releases.get(event.id)?.resolve(event.segments); this.releases.delete(event.id); break;
       case 'release-failed': this.releases.get(event.id)?.reject(errorFromWire(event.error)); this.releases.delete(event.id); break;
       case 'closed':

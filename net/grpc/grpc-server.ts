@@ -25,6 +25,8 @@ import { serveKeepAlive } from './raw/keepalive-stream.js';
 import { serveWatch, WATCH_PATH } from './raw/watch-stream.js';
 import { unaryRoutes } from './raw/unary-call.js';
 import { GrpcServerMetrics } from './grpc-metrics.js';
+import { enforcePingPolicy } from './ping-policy.js';
+import type { Http2Server } from 'node:http2';
 
 /** etcd's grpcOverheadBytes. */
 const GRPC_OVERHEAD_BYTES = 512 * 1024;
@@ -41,16 +43,38 @@ export interface GrpcEndpointOptions {
   maxRequestBytes: number;
   /** Also time every call (grpc_server_handling_seconds), as etcd's --metrics extensive. */
   metricsExtensive?: boolean;
+  /** The HTTP/2 connection settings etcd takes from flags; etcd's defaults where absent. */
+  transport?: GrpcTransportSettings;
 }
+
+/** etcd's gRPC connection flags. */
+export interface GrpcTransportSettings {
+  /**
+   * --grpc-keepalive-min-time (clients pinging more often are sent away), --grpc-keepalive-interval
+   * (the server pings an idle connection this often; 0: never) and --grpc-keepalive-timeout (and
+   * closes it when the ping is not answered this soon; 0: gRPC's default, 20 s).
+   */
+  keepAlive?: { minTimeMs: number; intervalMs: number; timeoutMs: number };
+  /** --max-concurrent-streams: HTTP/2 streams one connection may have open at once. */
+  maxConcurrentStreams?: number;
+}
+
+/** etcd's defaults for the keepalive flags: 5 s, 2 h, 20 s. */
+export const GRPC_KEEPALIVE_DEFAULTS = { minTimeMs: 5000, intervalMs: 2 * 60 * 60 * 1000, timeoutMs: 20_000 } as const;
 
 export class GrpcEndpoint {
   private constructor(private readonly server: grpc.Server, readonly port: number, readonly metrics: GrpcServerMetrics) {}
 
   static async listen(options: GrpcEndpointOptions): Promise<GrpcEndpoint> {
     const maxReceiveBytes = options.maxRequestBytes + GRPC_OVERHEAD_BYTES;
+    const keepAlive = options.transport?.keepAlive ?? GRPC_KEEPALIVE_DEFAULTS;
     const server = new grpc.Server({
       'grpc.max_receive_message_length': maxReceiveBytes,
       'grpc.max_send_message_length': 2 ** 31 - 1,
+      // grpc-js pings when the interval is above 0 (and below its own "never").
+      'grpc.keepalive_time_ms': keepAlive.intervalMs,
+      ...(keepAlive.timeoutMs > 0 ? { 'grpc.keepalive_timeout_ms': keepAlive.timeoutMs } : {}),
+      ...(options.transport?.maxConcurrentStreams !== undefined ? { 'grpc.max_concurrent_streams': options.transport.maxConcurrentStreams } : {}),
       ...RAW_ROUTE_SERVER_OPTIONS,
     });
     const metrics = new GrpcServerMetrics(options.metricsExtensive === true);
@@ -69,6 +93,7 @@ export class GrpcEndpoint {
       server.bindAsync(`${options.host}:${options.port}`, grpc.ServerCredentials.createInsecure(),
         (error, boundPort) => (error ? reject(error) : resolve(boundPort)));
     });
+    for (const http2Server of http2ServersOf(server)) enforcePingPolicy(http2Server, keepAlive.minTimeMs);
     return new GrpcEndpoint(server, port, metrics);
   }
 
@@ -85,4 +110,14 @@ export class GrpcEndpoint {
       });
     });
   }
+}
+
+/**
+ * The HTTP/2 servers grpc-js opened (one per bound address). grpc-js does not expose them; a
+ * grpc-js that renames the field fails start-up here rather than silently dropping the ping policy.
+ */
+function http2ServersOf(server: grpc.Server): Http2Server[] {
+  const servers = (server as unknown as { http2Servers?: Map<Http2Server, unknown> }).http2Servers;
+  if (!(servers instanceof Map) || servers.size === 0) throw new Error('cairn: this @grpc/grpc-js keeps no http2Servers map; see net/grpc/grpc-server.ts');
+  return [...servers.keys()];
 }

@@ -51,7 +51,7 @@ test('a diverged member refuses to start with the initial check; without it, the
 
     diverged.extraArgs = ['--experimental-initial-corrupt-check'];
     await assert.rejects(cluster.launch(diverged),
-      new RegExp(`exited with 1 before serving:[^]*cairn: ${BigInt(divergedId).toString(16)} found data inconsistency with peers`));
+      new RegExp(`exited with 1 before serving:[^]*"level":"fatal"[^\n]*"msg":"failed to start","error":"${BigInt(divergedId).toString(16)} found data inconsistency with peers`));
 
     diverged.extraArgs = [];
     await cluster.launch(diverged);

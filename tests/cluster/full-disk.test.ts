@@ -75,11 +75,13 @@ async function writeUntilExit(writer: () => ClusterProcess, victim: ClusterProce
   return acknowledged;
 }
 
-/** Checks the one fatal line: it names the failing store write and that no space is left. */
+/** Checks the one fatal log line: it names the failing store write and that no space is left. */
 function assertOneFatalLine(member: ClusterProcess): void {
-  const fatal = member.output.join('').split('\n').filter((line) => line.startsWith('cairn: fatal: '));
+  const fatal = member.output.join('').split('\n').filter((line) => line.includes('"level":"fatal"'));
   assert.equal(fatal.length, 1, `one fatal line, got:\n${member.output.join('')}`);
-  assert.match(fatal[0]!, /^cairn: fatal: apply worker: applying entries \d+-\d+ to the store failed: .*\(0 bytes free in .*\); exiting$/);
+  const line = JSON.parse(fatal[0]!) as { msg: string; error: string };
+  assert.equal(line.msg, 'storage fault; exiting');
+  assert.match(line.error, /^apply worker: applying entries \d+-\d+ to the store failed: .*\(0 bytes free in .*\)$/);
 }
 
 /** Serializable reads of every acknowledged key from `member`, checked against what was written. */

@@ -62,7 +62,7 @@ test('etcdctl member add / promote / remove against a cairn cluster; the added m
       return got.count === '200' ? true : undefined;
     });
     await eventually('the new member to log the snapshot it installed', async () =>
-      (/applied incoming snapshot/.test(joiner.output.join('')) ? true : undefined), 5000);
+      (/"msg":"applied snapshot"/.test(joiner.output.join('')) ? true : undefined), 5000);
     const listed = await eventually('m4 to be listed as started with its client URL', async () => {
       const out = await etcdctl(leader, 'member', 'list');
       return out.includes(`${id}, started, m4, http://127.0.0.1:${peerPort}, http://127.0.0.1:${clientPort}, true`) ? out : undefined;

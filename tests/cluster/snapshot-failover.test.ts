@@ -48,7 +48,7 @@ test('kill -9 of the leader; the survivors compact their logs past it; restarted
     await writeKeys(cluster, 300, 2000, acknowledged);
     assert.equal(acknowledged.size, 2000, 'every write was acknowledged once a leader was elected');
     const survivors = cluster.members.filter((m) => m !== oldLeader);
-    assert.ok(survivors.some((m) => m.output.join('').includes('saved snapshot at index')), 'the survivors took snapshots');
+    assert.ok(survivors.some((m) => m.output.join('').includes('"msg":"saved snapshot"')), 'the survivors took snapshots');
 
     await cluster.launch(oldLeader);
     const deadline = Date.now() + 15_000;
@@ -57,8 +57,8 @@ test('kill -9 of the leader; the survivors compact their logs past it; restarted
     assert.equal(count, 2000, 'the restarted member serves every acknowledged write from its own store');
     // Both log lines may trail the catch-up: the receiver's store can serve reads a moment before
     // its main thread logs the restore, and the sender logs once the receiver's acknowledgement is back.
-    const appliedLine = /applied incoming snapshot from [0-9a-f]+ at index \d+/;
-    const sentLine = /sent snapshot to [0-9a-f]+: store at applied index \d+/;
+    const appliedLine = /"msg":"applied snapshot","current-snapshot-index":\d+/;
+    const sentLine = /"msg":"sent database snapshot","snapshot-index":\d+,"remote-peer-id":"[0-9a-f]+"/;
     const sentBy = Date.now() + 5000;
     while (!appliedLine.test(oldLeader.output.join('')) && Date.now() < sentBy) await new Promise((resolve) => setTimeout(resolve, 50));
     assert.match(oldLeader.output.join(''), appliedLine);

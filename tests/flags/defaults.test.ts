@@ -37,6 +37,18 @@ test('no flags gives etcd 3.4 defaults, a ./default.cairn data dir and the HTTP 
     clientTls: { certFile: '', keyFile: '', trustedCaFile: '', clientCertAuth: false, autoTls: false },
     peerTls: { certFile: '', keyFile: '', trustedCaFile: '', clientCertAuth: false, autoTls: false },
     logLevel: 'info',
+    logger: 'zap',
+    logOutputs: ['default'],
+    walDir: '',
+    initialElectionTickAdvance: true,
+    preVote: true,
+    strictReconfigCheck: true,
+    grpcKeepAlive: { minTimeMs: 5000, intervalMs: 7_200_000, timeoutMs: 20_000 },
+    maxConcurrentStreams: 4294967295,
+    cors: ['*'],
+    hostWhitelist: ['*'],
+    warningApplyDurationMs: 100,
+    enableGrpcGateway: true,
     configFile: null,
   });
   assert.equal(DEFAULT_QUOTA_BACKEND_BYTES, 2 * 1024 * 1024 * 1024);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrCompacted, ErrKeyNotFound, ErrStopped } from '../../engine/errors.js';
-import { Applier, type ApplyResult } from '../../engine/mvcc/applier.js';
+import { Applier, type ApplierEvent, type ApplyResult } from '../../engine/mvcc/applier.js';
 import { Packr } from 'msgpackr';
 import { decodeInternalRequest, encodeInternalRequest, type InternalRequest } from '../../engine/mvcc/request.js';
 import { EventType, type PutResponse } from '../../engine/mvcc/rpc.js';
@@ -252,6 +252,39 @@ test('reads while the worker applies see whole transactions, never half of one',
     }
     await applier.waitApplied(total);
     assert.equal(s((await applier.read({ op: 'range', request: { key: b('y') } })).response.kvs[0]!.value), `${total - 1}`);
+  } finally {
+    await applier.close();
+    dir.remove();
+  }
+});
+
+test('a batch slower than the warning threshold, a finished compaction and raised or disarmed alarms are events', async () => {
+  const dir = tempDir();
+  const events: ApplierEvent[] = [];
+  const applier = await Applier.open({ path: dir.path, warnApplyMs: 0, onEvent: (event) => events.push(event) });
+  try {
+    await applier.apply([entry(1, { put: { key: b('a'), value: b('1') } }), entry(2, { put: { key: b('a'), value: b('2') } })]);
+    await applier.wait(2);
+    const slow = events.find((event) => event.kind === 'slow-apply');
+    assert.ok(slow !== undefined && slow.kind === 'slow-apply');
+    assert.deepEqual([slow.entries, slow.lastIndex], [2, 2]);
+    assert.ok(slow.tookMs > 0);
+
+    const compaction = applier.wait(3);
+    await applier.apply([entry(3, { compaction: { revision: 2, physical: true } })]);
+    await compaction;
+    assert.ok(events.some((event) => event.kind === 'compacted' && event.revision === 2 && event.tookMs >= 0));
+
+    const raised = applier.wait(4);
+    await applier.apply([entry(4, { alarm: { action: 1, memberID: 7, alarm: 1 } })]);
+    await raised;
+    const disarmed = applier.wait(5);
+    await applier.apply([entry(5, { alarm: { action: 2, memberID: 7, alarm: 1 } })]);
+    await disarmed;
+    assert.deepEqual(events.filter((event) => event.kind === 'alarm'), [
+      { kind: 'alarm', raised: true, alarm: { memberID: 7, alarm: 1 } },
+      { kind: 'alarm', raised: false, alarm: { memberID: 7, alarm: 1 } },
+    ]);
   } finally {
     await applier.close();
     dir.remove();

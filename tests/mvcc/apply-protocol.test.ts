@@ -15,7 +15,7 @@ test('small and split reports come out whole and in order', () => {
   const body = Buffer.alloc(writer.recordBytesMax + 1000);
   for (let i = 0; i < body.length; i++) body[i] = (i * 7) & 0xff;
   const sent: WorkerReport[] = [
-    { compacted: 5 },
+    { compacted: 5, took_ms: 1.5 },
     { reads: [{ id: 1, value: { page: body, last: false } }] },
     { reads: [{ id: 2, error: { code: 11, message: 'etcdserver: mvcc: required revision has been compacted' } }] },
   ];

@@ -2,6 +2,7 @@
  * SnapshotTransfers tells the faults of this member's own disk from a network failure: the first
  * stops the member (onStorageFault), the second only fails the transfer, which the core retries.
  */
+import { SILENT_LOGGER } from '../../engine/logger.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +24,7 @@ function receivingTransfers(dir: string, faults: Error[]): SnapshotTransfers {
     pool: {} as SnapshotPool,
     transport: {} as PeerTransport<Message>,
     install: async () => {},
-    log: () => {},
+    logger: SILENT_LOGGER,
     reportSnapshot: () => {},
     onStorageFault: (error) => faults.push(error),
   });
@@ -47,7 +48,7 @@ test('a snapshot that cannot be written to this member\'s disk is a storage faul
     pool: pool as unknown as SnapshotPool,
     transport: transport as unknown as PeerTransport<Message>,
     install: async () => {},
-    log: () => {},
+    logger: SILENT_LOGGER,
     reportSnapshot: (_to, status) => reports.push(status),
     onStorageFault: (error) => faults.push(error),
   });

@@ -176,3 +176,21 @@ test('batches as large as the limit still get through a busy ring', async () => 
     await reopened.wal.close();
   });
 });
+
+test('an fdatasync slower than the threshold is reported with the threshold (etcd\'s "slow fdatasync")', async () => {
+  await withTempDir(async (dir) => {
+    const slow: [number, number][] = [];
+    const { wal } = await openWal(dir, { slowSyncMs: 0, onSlowSync: (tookMs, expectedMs) => slow.push([tookMs, expectedMs]) });
+    await appendDurably(wal, entries(1, 10, 1));
+    await wal.close();
+    assert.ok(slow.length >= 1, 'every group sync is over a 0 ms threshold');
+    assert.ok(slow.every(([tookMs, expectedMs]) => tookMs > 0 && expectedMs === 0));
+  });
+  await withTempDir(async (dir) => {
+    let reported = 0;
+    const { wal } = await openWal(dir, { onSlowSync: () => { reported++; } });
+    await appendDurably(wal, entries(1, 10, 1));
+    await wal.close();
+    assert.equal(reported, 0, 'at etcd\'s 1 s threshold a healthy disk reports nothing');
+  });
+});
