@@ -86,6 +86,17 @@ reads.add('range: single key (read by the apply worker, round trip)', async () =
   const key = keys[Math.floor(Math.random() * KEY_SPACE)]!;
   if ((await applier.read({ op: 'range', request: { key } })).response.count !== 1) throw new Error('key missing');
 });
+reads.add('range in pages: single key, as gRPC reads it (round trip)', async () => {
+  const key = keys[Math.floor(Math.random() * KEY_SPACE)]!;
+  const pages = await applier.rangeInPages({ key });
+  if (pages.head.count !== 1 || !pages.head.last) throw new Error('key missing');
+});
+reads.add(`range in pages: ${RANGE_KEYS} keys, as gRPC reads it (round trip)`, async () => {
+  const start = Math.floor(Math.random() * (KEY_SPACE - RANGE_KEYS));
+  const pages = await applier.rangeInPages({ key: sortedKeys[start]!, range_end: sortedKeys[start + RANGE_KEYS]! });
+  while (await pages.next() !== undefined);
+  if (pages.head.kvs !== RANGE_KEYS) throw new Error(`range returned ${pages.head.kvs} keys`);
+});
 reads.add(`range: ${RANGE_KEYS} keys (read by the apply worker, round trip)`, async () => {
   const start = Math.floor(Math.random() * (KEY_SPACE - RANGE_KEYS));
   const request = { key: sortedKeys[start]!, range_end: sortedKeys[start + RANGE_KEYS]! };
