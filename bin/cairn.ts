@@ -2,7 +2,8 @@
 /**
  * cairn: the server. Reads etcd's flags (or CAIRN_* environment, or a --config-file) through
  * bin/flags, refuses settings whose features are not built yet, starts one cluster member with
- * its gRPC and HTTP endpoints, prints where it listens, and shuts down cleanly on SIGINT/SIGTERM.
+ * its gRPC and HTTP endpoints (HTTP on the client URL unless --listen-client-http-urls moves it),
+ * prints where it listens, and shuts down cleanly on SIGINT/SIGTERM.
  * Errors and exit codes follow etcd: 2 when the command line does not parse (with usage), 1 when
  * a check fails, and 1 after a fatal storage fault (disk full or failing), logged in one line.
  */
@@ -34,13 +35,13 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const client = config.listenClientUrls[0]!;
-  const http = config.listenClientHttpUrls[0]!;
+  const http = config.listenClientHttpUrls[0];
   const peer = config.listenPeerUrls[0]!;
   server = await CairnServer.start({
     name: config.name,
     dataDir: config.dataDir,
     clientListen: { host: client.host, port: client.port },
-    clientHttpListen: { host: http.host, port: http.port },
+    ...(http !== undefined ? { clientHttpListen: { host: http.host, port: http.port } } : {}),
     peerListen: { host: peer.host, port: peer.port },
     advertiseClientUrls: config.advertiseClientUrls,
     initialCluster: config.initialCluster,
@@ -64,8 +65,8 @@ async function main(): Promise<void> {
   process.stdout.write(
     `cairn: member ${server.member.id.toString(16)} (${config.name}), data dir ${config.dataDir}\n` +
     `cairn: serving peer traffic on ${peerAddress.host}:${peerAddress.port}\n` +
-    `cairn: serving client requests (gRPC) on ${client.host}:${server.grpc.port}\n` +
-    `cairn: serving client requests (HTTP: JSON gateway, WebSocket /ws, /health) on ${http.host}:${server.http.port}\n`);
+    `cairn: serving client requests (gRPC) on ${client.host}:${server.clientPort}\n` +
+    `cairn: serving client requests (HTTP: JSON gateway, WebSocket /ws, /health, /metrics) on ${(http ?? client).host}:${server.httpPort}\n`);
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }

@@ -16,10 +16,10 @@ export function unsupportedSetting(config: ServerConfig): string | null {
   const listeners = [...config.listenClientUrls, ...config.listenClientHttpUrls, ...config.listenPeerUrls];
   const notHttp = listeners.find((address) => address.protocol !== 'http');
   if (notHttp !== undefined) return `${notHttp.url}: only http:// listen URLs are supported yet`;
-  for (const [flag, urls] of [['--listen-client-urls', config.listenClientUrls], ['--listen-client-http-urls', config.listenClientHttpUrls],
-    ['--listen-peer-urls', config.listenPeerUrls]] as const) {
+  for (const [flag, urls] of [['--listen-client-urls', config.listenClientUrls], ['--listen-peer-urls', config.listenPeerUrls]] as const) {
     if (urls.length !== 1) return `${flag} takes exactly one URL for now (got ${urls.length})`;
   }
+  if (config.listenClientHttpUrls.length > 1) return `--listen-client-http-urls takes at most one URL for now (got ${config.listenClientHttpUrls.length})`;
   if (config.quotaBackendBytes !== DEFAULT_QUOTA_BACKEND_BYTES) return '--quota-backend-bytes is not supported yet (no space quota or NOSPACE alarm)';
   if (config.autoCompaction.mode !== 'off') return '--auto-compaction-retention is not supported yet (compact with the Compact API)';
   return null;

@@ -1,7 +1,7 @@
 /**
  * Every flag `cairn` accepts, declared once: the argv parser, the environment reader, the config
  * file reader and the help text all walk this table. Names and defaults are etcd's, except the
- * data directory (`<name>.cairn`) and --listen-client-http-urls, cairn's separate HTTP port.
+ * data directory (`<name>.cairn`).
  */
 
 /**
@@ -37,10 +37,6 @@ export interface FlagSpec {
   choices?: readonly string[];
 }
 
-/** The port of cairn's HTTP listener (JSON gateway, WebSocket, /metrics, /health). 2381 is the
- * metrics port kubeadm gives etcd, so a cairn member fits beside the usual 2379 (client) and 2380
- * (peer) without a clash. */
-export const DEFAULT_CLIENT_HTTP_URL = 'http://localhost:2381';
 /** etcd's default member name; a cluster left at defaults is one member of this name. */
 export const DEFAULT_NAME = 'default';
 /** The data directory's default: the name, with cairn's suffix where etcd uses `.etcd`. */
@@ -76,8 +72,8 @@ export const FLAG_TABLE: readonly FlagSpec[] = [
   { name: 'heartbeat-interval', type: 'uint', defaultValue: '100', group: 'Member', configType: 'uint', description: 'Milliseconds between two heartbeats of a leader.' },
   { name: 'election-timeout', type: 'uint', defaultValue: '1000', group: 'Member', configType: 'uint', description: 'Milliseconds without a leader before a follower campaigns.' },
   { name: 'listen-peer-urls', type: 'urls', defaultValue: 'http://localhost:2380', group: 'Member', configType: 'string', description: 'URLs on which to accept Raft traffic from other members.' },
-  { name: 'listen-client-urls', type: 'urls', defaultValue: 'http://localhost:2379', group: 'Member', configType: 'string', description: 'URLs on which to serve the etcd v3 gRPC API.' },
-  { name: 'listen-client-http-urls', type: 'urls', defaultValue: DEFAULT_CLIENT_HTTP_URL, group: 'Member', configType: 'string', description: 'URLs on which to serve the JSON gateway, the WebSocket API and /health, /livez, /readyz, /version.' },
+  { name: 'listen-client-urls', type: 'urls', defaultValue: 'http://localhost:2379', group: 'Member', configType: 'string', description: 'URLs on which to serve the etcd v3 gRPC API and, unless --listen-client-http-urls is set, HTTP (JSON gateway, WebSocket API, /metrics, /health).' },
+  { name: 'listen-client-http-urls', type: 'urls', defaultValue: '', group: 'Member', configType: 'string', description: 'URLs on which to serve HTTP only (JSON gateway, WebSocket API, /metrics, /health, /livez, /readyz, /version). Enabling this flag removes HTTP services from --listen-client-urls.' },
   { name: 'quota-backend-bytes', type: 'int64', defaultValue: '0', group: 'Member', configType: 'int64', description: 'Store size that raises the NOSPACE alarm (0: 2 GiB, negative: no quota).' },
   { name: 'max-txn-ops', type: 'uint', defaultValue: '128', group: 'Member', configType: 'uint', description: 'Most operations one transaction may hold.' },
   { name: 'max-request-bytes', type: 'uint', defaultValue: '1572864', group: 'Member', configType: 'uint', description: 'Largest client request accepted, in bytes.' },

@@ -1,5 +1,6 @@
 /**
- * The member's gRPC endpoint (--listen-client-urls): etcd's v3 services on @grpc/grpc-js.
+ * The member's gRPC endpoint: etcd's v3 services on @grpc/grpc-js, fed the HTTP/2 connections of
+ * the client URLs (net/client-listener.ts sorts them from HTTP/1.1 ones).
  * The receive limit is --max-request-bytes plus gRPC framing overhead, as etcd sets it, so a
  * request just over the limit reaches the "request is too large" check and a far larger one is
  * refused by gRPC before it is buffered. grpc-js holds the HTTP/2 sessions and answers methods
@@ -9,6 +10,7 @@
  * whose responses to a stream's many watchers go out in one write.
  */
 import * as grpc from '@grpc/grpc-js';
+import type { Socket } from 'node:net';
 import type { MemberInfo } from '../../engine/node/cluster-members.js';
 import type { KvServer } from '../../engine/node/kv-server.js';
 import type { Member } from '../../engine/node/member.js';
@@ -24,6 +26,7 @@ import { addRawRoutes, RAW_ROUTE_SERVER_OPTIONS } from './raw/raw-routes.js';
 import { serveKeepAlive } from './raw/keepalive-stream.js';
 import { serveWatch, WATCH_PATH } from './raw/watch-stream.js';
 import { unaryRoutes } from './raw/unary-call.js';
+import { ClientListener } from '../client-listener.js';
 
 /** etcd's grpcOverheadBytes. */
 const GRPC_OVERHEAD_BYTES = 512 * 1024;
@@ -35,15 +38,23 @@ export interface GrpcEndpointOptions {
   membership: ClusterMembership;
   hub: WatchHub;
   lease: LeaseServer;
-  host: string;
-  port: number;
   maxRequestBytes: number;
 }
 
-export class GrpcEndpoint {
-  private constructor(private readonly server: grpc.Server, readonly port: number) {}
+/** Where a listening endpoint listens (GrpcEndpoint.listen). */
+export interface GrpcListenOptions extends GrpcEndpointOptions {
+  host: string;
+  /** 0 picks a free port; read it back from `port`. */
+  port: number;
+}
 
-  static async listen(options: GrpcEndpointOptions): Promise<GrpcEndpoint> {
+export class GrpcEndpoint {
+  private listener: ClientListener | null = null;
+
+  private constructor(private readonly server: grpc.Server, private readonly injector: grpc.ConnectionInjector) {}
+
+  /** The services, serving the connections given to `serve`. */
+  static create(options: GrpcEndpointOptions): GrpcEndpoint {
     const maxReceiveBytes = options.maxRequestBytes + GRPC_OVERHEAD_BYTES;
     const server = new grpc.Server({
       'grpc.max_receive_message_length': maxReceiveBytes,
@@ -59,16 +70,42 @@ export class GrpcEndpoint {
       // etcd splits a fragmenting watcher's responses at its receive limit.
       [WATCH_PATH, (stream, headers) => serveWatch(stream, headers, options.hub, options.kv, maxReceiveBytes, maxReceiveBytes)],
     ]));
-    const port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(`${options.host}:${options.port}`, grpc.ServerCredentials.createInsecure(),
-        (error, boundPort) => (error ? reject(error) : resolve(boundPort)));
+    // The injector's HTTP/2 server gets the stream handler wrapped above.
+    return new GrpcEndpoint(server, server.createConnectionInjector(grpc.ServerCredentials.createInsecure()));
+  }
+
+  /** The services on a port of their own: every connection to host:port is served as gRPC. */
+  static async listen(options: GrpcListenOptions): Promise<GrpcEndpoint> {
+    const endpoint = GrpcEndpoint.create(options);
+    endpoint.listener = await ClientListener.listen(options.host, options.port, {
+      http2: (socket) => endpoint.serve(socket),
+      other: (socket) => endpoint.refuse(socket),
     });
-    return new GrpcEndpoint(server, port);
+    return endpoint;
+  }
+
+  /** The port `listen` listens on; -1 for an endpoint made by `create`. */
+  get port(): number {
+    return this.listener?.port ?? -1;
+  }
+
+  /** Serves a client connection that opened with the HTTP/2 preface. */
+  serve(socket: Socket): void {
+    this.injector.injectConnection(socket);
+  }
+
+  /**
+   * Answers a connection that is not HTTP/2 (an HTTP/1.1 request where HTTP has a port of its own)
+   * as a gRPC server does: a GOAWAY, and the connection closes.
+   */
+  refuse(socket: Socket): void {
+    this.injector.injectConnection(socket);
   }
 
   /** Stops accepting calls; in-flight calls get a moment to finish, then are cancelled. */
-  close(graceMs = 1000): Promise<void> {
-    return new Promise((resolve) => {
+  async close(graceMs = 1000): Promise<void> {
+    this.listener?.close();
+    await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.server.forceShutdown();
         resolve();
