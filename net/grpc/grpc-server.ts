@@ -27,6 +27,7 @@ import { serveKeepAlive } from './raw/keepalive-stream.js';
 import { serveWatch, WATCH_PATH } from './raw/watch-stream.js';
 import { unaryRoutes } from './raw/unary-call.js';
 import { ClientListener } from '../client-listener.js';
+import { gateAuthority } from './h2/authority-gate.js';
 
 /** etcd's grpcOverheadBytes. */
 const GRPC_OVERHEAD_BYTES = 512 * 1024;
@@ -89,9 +90,12 @@ export class GrpcEndpoint {
     return this.listener?.port ?? -1;
   }
 
-  /** Serves a client connection that opened with the HTTP/2 preface. */
+  /**
+   * Serves a client connection that opened with the HTTP/2 preface, through the authority gate
+   * (h2/authority-gate.ts), so that etcdctl's `http://` authorities are taken as etcd takes them.
+   */
   serve(socket: Socket): void {
-    this.injector.injectConnection(socket);
+    gateAuthority(socket, (connection) => this.injector.injectConnection(connection));
   }
 
   /**
