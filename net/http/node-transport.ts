@@ -37,8 +37,6 @@ export class NodeHttpServer {
   constructor(routes: HttpRoutes, options: NodeServeOptions) {
     this.server = http.createServer({ requestTimeout: 0 }, (req, res) => serveRequest(req, res, routes, options));
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => pipeUpgrade(req, socket, head, options.upgradePort()));
-    // A client that breaks the protocol or vanishes mid-request only loses its own connection.
-    this.server.on('clientError', (_error, socket: Duplex) => socket.destroy());
   }
 
   /** Serves one connection (its first bytes may have been read and put back). */

@@ -90,3 +90,17 @@ test('a client that pings before any request, or idles, is served without waitin
     session.close();
   }
 });
+
+test('a client that sends no request is handed over once it acknowledged the gate\'s SETTINGS', async () => {
+  const handedBefore = handedOver.length;
+  const session = connect();
+  try {
+    const deadline = Date.now() + 5000;
+    while (handedOver.length === handedBefore && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(handedOver.length, handedBefore + 1, 'handed over without a request');
+    assert.ok(handedOver.at(-1) instanceof net.Socket);
+    assert.deepEqual(await authoritiesSeen(session, ['127.0.0.1:2']), ['127.0.0.1:2']);
+  } finally {
+    session.close();
+  }
+});
