@@ -1,11 +1,13 @@
 /**
  * cairn-cluster: a local 3-member cluster on 127.0.0.1 for trying cairn, like etcd's Procfile
- * (same ports: clients on 2379/22379/32379, peers on 2380/22380/32380; cairn's HTTP port, with
- * the JSON gateway, WebSocket protocol and /health, on 2381/22381/32381). Data lives in
- * ./infra1.cairn, ./infra2.cairn, ./infra3.cairn, so a restart keeps it. Ctrl-C (SIGINT) or
- * SIGTERM stops every member cleanly and waits for them.
+ * (same ports: clients on 2379/22379/32379, gRPC and HTTP (JSON gateway, WebSocket protocol,
+ * /health, /metrics) alike; peers on 2380/22380/32380). With --http-ports, HTTP moves to ports of
+ * its own, 2381/22381/32381 (--listen-client-http-urls), where the WebSocket protocol runs at
+ * uWS's full speed instead of through the client port. Data lives in ./infra1.cairn,
+ * ./infra2.cairn, ./infra3.cairn, so a restart keeps it. Ctrl-C (SIGINT) or SIGTERM stops every
+ * member cleanly and waits for them.
  *
- *   cairn-cluster [--data-root DIR]
+ *   cairn-cluster [--data-root DIR] [--http-ports]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -20,6 +22,7 @@ const STOP_TIMEOUT_MS = 10_000;
 
 const dataRootAt = process.argv.indexOf('--data-root');
 const dataRoot = dataRootAt >= 0 ? process.argv[dataRootAt + 1] ?? '.' : '.';
+const httpPorts = process.argv.includes('--http-ports');
 const cairn = fileURLToPath(new URL('./cairn.js', import.meta.url));
 const initialCluster = MEMBERS.map((m) => `${m.name}=http://127.0.0.1:${m.peer}`).join(',');
 
@@ -30,7 +33,7 @@ const children: ChildProcess[] = MEMBERS.map((m) => {
     '--data-dir', join(dataRoot, `${m.name}.cairn`),
     '--listen-client-urls', `http://127.0.0.1:${m.client}`,
     '--advertise-client-urls', `http://127.0.0.1:${m.client}`,
-    '--listen-client-http-urls', `http://127.0.0.1:${m.http}`,
+    ...(httpPorts ? ['--listen-client-http-urls', `http://127.0.0.1:${m.http}`] : []),
     '--listen-peer-urls', `http://127.0.0.1:${m.peer}`,
     '--initial-advertise-peer-urls', `http://127.0.0.1:${m.peer}`,
     '--initial-cluster-token', 'cairn-cluster-1',

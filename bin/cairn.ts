@@ -3,7 +3,8 @@
  * cairn: the server. Reads etcd's flags (or CAIRN_* environment, or a --config-file) through
  * bin/flags, refuses settings cairn cannot honour, sets up the logger (--logger, --log-level,
  * --log-outputs: etcd's JSON lines by default), starts one cluster member with its gRPC and HTTP
- * endpoints, prints where it listens on stdout, and shuts down cleanly on SIGINT/SIGTERM.
+ * endpoints (HTTP on the client URL unless --listen-client-http-urls moves it), prints where it
+ * listens on stdout, and shuts down cleanly on SIGINT/SIGTERM.
  * Errors and exit codes follow etcd: 2 when the command line does not parse (with usage), 1 when
  * a check fails, and 1 after a fatal storage fault, logged as one fatal line.
  */
@@ -43,14 +44,14 @@ async function main(): Promise<void> {
   if (review.refusal !== null) refuse(review.refusal);
   logStarting(logger.named('embed'), config, versionInfo());
   const client = config.listenClientUrls[0]!;
-  const http = config.listenClientHttpUrls[0]!;
+  const http = config.listenClientHttpUrls[0];
   const peer = config.listenPeerUrls[0]!;
   server = await CairnServer.start({
     name: config.name,
     dataDir: config.dataDir,
     ...(config.walDir !== '' ? { walDir: config.walDir } : {}),
     clientListen: { host: client.host, port: client.port },
-    clientHttpListen: { host: http.host, port: http.port },
+    ...(http !== undefined ? { clientHttpListen: { host: http.host, port: http.port } } : {}),
     peerListen: { host: peer.host, port: peer.port },
     advertiseClientUrls: config.advertiseClientUrls,
     initialCluster: config.initialCluster,
@@ -84,13 +85,13 @@ async function main(): Promise<void> {
   process.stdout.write(
     `cairn: member ${server.member.id.toString(16)} (${config.name}), data dir ${config.dataDir}\n` +
     `cairn: serving peer traffic on ${peerAddress.host}:${peerAddress.port}\n` +
-    `cairn: serving client requests (gRPC) on ${client.host}:${server.grpc.port}\n` +
-    `cairn: serving client requests (HTTP: JSON gateway, WebSocket /ws, /health) on ${http.host}:${server.http.port}\n` +
+    `cairn: serving client requests (gRPC) on ${client.host}:${server.clientPort}\n` +
+    `cairn: serving client requests (HTTP: JSON gateway, WebSocket /ws, /health, /metrics) on ${(http ?? client).host}:${server.httpPort}\n` +
     config.listenMetricsUrls.map((address) => `cairn: serving /metrics and /health on ${address.host}:${address.port}\n`).join(''));
   const embed = logger.named('embed');
   embed.info('serving peer traffic', { address: `${peerAddress.host}:${peerAddress.port}` });
-  embed.info('serving client traffic insecurely; this is strongly discouraged!', { address: `${client.host}:${server.grpc.port}` });
-  embed.info('serving client traffic insecurely; this is strongly discouraged!', { address: `${http.host}:${server.http.port}` });
+  embed.info('serving client traffic insecurely; this is strongly discouraged!', { address: `${client.host}:${server.clientPort}` });
+  if (http !== undefined) embed.info('serving client traffic insecurely; this is strongly discouraged!', { address: `${http.host}:${server.httpPort}` });
   for (const address of config.listenMetricsUrls) embed.info('serving metrics', { address: `${address.host}:${address.port}` });
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -37,14 +37,14 @@ export function reviewSettings(config: ServerConfig, explicit: ReadonlyMap<strin
   return { refusal: refusal ?? listenerRefusal(config), warnings };
 }
 
-/** The listeners cairn can open today: one plain-HTTP URL per kind. */
+/** The listeners cairn can open today: one plain-HTTP URL per kind (at most one HTTP-only client URL). */
 function listenerRefusal(config: ServerConfig): string | null {
   const listeners = [...config.listenClientUrls, ...config.listenClientHttpUrls, ...config.listenPeerUrls, ...config.listenMetricsUrls];
   const notHttp = listeners.find((address) => address.protocol !== 'http');
   if (notHttp !== undefined) return `${notHttp.url}: only http:// listen URLs are supported yet`;
-  for (const [flag, urls] of [['--listen-client-urls', config.listenClientUrls], ['--listen-client-http-urls', config.listenClientHttpUrls],
-    ['--listen-peer-urls', config.listenPeerUrls]] as const) {
+  for (const [flag, urls] of [['--listen-client-urls', config.listenClientUrls], ['--listen-peer-urls', config.listenPeerUrls]] as const) {
     if (urls.length !== 1) return `${flag} takes exactly one URL for now (got ${urls.length})`;
   }
+  if (config.listenClientHttpUrls.length > 1) return `--listen-client-http-urls takes at most one URL for now (got ${config.listenClientHttpUrls.length})`;
   return null;
 }

@@ -2,7 +2,9 @@
  * One cairn server process: a cluster member and the endpoints clients reach it on. It derives
  * member and cluster ids from the initial cluster the way etcd does (every member computes the
  * same ids on its own), starts the member, opens a main-thread reader on its MVCC store, and
- * serves etcd's gRPC API and the HTTP app (JSON gateway, WebSocket protocol, health endpoints).
+ * serves etcd's gRPC API and the HTTP app (JSON gateway, WebSocket protocol, health endpoints,
+ * /metrics). As etcd: both on the client URL, or, with --listen-client-http-urls, HTTP there and
+ * only gRPC on the client URL.
  * With the corruption checks on, it compares its store with its peers' before serving (and refuses
  * to start when it differs), and checks the cluster every interval while it leads.
  */
@@ -15,6 +17,7 @@ import type { MemberAttributes } from '../engine/mvcc/members.js';
 import { MvccReader } from '../engine/mvcc/store.js';
 import type { PeerAddress } from './peer/peer-sender.js';
 import { GrpcEndpoint } from './grpc/grpc-server.js';
+import { ClientListener } from './client-listener.js';
 import { registerGateway } from './http/gateway-endpoint.js';
 import { HttpApp } from './http/http-app.js';
 import { serveMetrics } from './http/metrics/metrics-endpoint.js';
@@ -28,10 +31,10 @@ import type { GrpcTransportSettings } from './grpc/grpc-server.js';
 export interface ServerOptions {
   name: string;
   dataDir: string;
-  /** Where gRPC listens (--listen-client-urls); port 0 picks a free port. */
+  /** Where clients connect (--listen-client-urls): gRPC, and HTTP too unless `clientHttpListen` is given; port 0 picks a free port. */
   clientListen: PeerAddress;
-  /** Where the HTTP app listens (--listen-client-http-urls); port 0 picks a free port. */
-  clientHttpListen: PeerAddress;
+  /** Where the HTTP app listens instead of the client URL (--listen-client-http-urls); port 0 picks a free port. */
+  clientHttpListen?: PeerAddress;
   /** Where Raft peers connect (--listen-peer-urls). */
   peerListen: PeerAddress;
   /** This member's client URLs as clients should use them (--advertise-client-urls). */
@@ -104,11 +107,24 @@ export class CairnServer {
     readonly member: Member,
     private readonly reader: MvccReader,
     readonly services: MemberServices,
-    readonly grpc: GrpcEndpoint,
-    readonly http: HttpApp,
+    private readonly grpc: GrpcEndpoint,
+    private readonly http: HttpApp,
+    private readonly clientListener: ClientListener,
+    /** Whether HTTP has a port of its own (--listen-client-http-urls) rather than the client URL's. */
+    private readonly httpApart: boolean,
     readonly name: string,
     private readonly logger: Logger,
   ) {}
+
+  /** The client URL's port: gRPC, and HTTP unless it has a port of its own. */
+  get clientPort(): number {
+    return this.clientListener.port;
+  }
+
+  /** Where HTTP is served: the port of --listen-client-http-urls, else the client URL's. */
+  get httpPort(): number {
+    return this.httpApart ? this.http.port : this.clientListener.port;
+  }
 
   static async start(options: ServerOptions): Promise<CairnServer> {
     const self = options.initialCluster.get(options.name);
@@ -179,20 +195,38 @@ export class CairnServer {
         throw error;
       }
     }
-    const grpc = await GrpcEndpoint.listen({
-      member, kv, members, membership, hub, lease: services.lease, host: options.clientListen.host, port: options.clientListen.port,
-      maxRequestBytes: options.maxRequestBytes, metricsExtensive: options.metricsExtensive === true,
+    const grpc = GrpcEndpoint.create({
+      member, kv, members, membership, hub, lease: services.lease, maxRequestBytes: options.maxRequestBytes,
+      metricsExtensive: options.metricsExtensive === true,
       transport: {
         ...(options.grpcKeepAlive !== undefined ? { keepAlive: options.grpcKeepAlive } : {}),
         ...(options.maxConcurrentStreams !== undefined ? { maxConcurrentStreams: options.maxConcurrentStreams } : {}),
       },
     });
+    // Without a port of its own, the uWS app listens on loopback only to serve the WebSocket
+    // upgrades the client URL pipes to it.
+    const httpListen = options.clientHttpListen ?? { host: '127.0.0.1', port: 0 };
     const http = await HttpApp.listen({
-      host: options.clientHttpListen.host, port: options.clientHttpListen.port, member, kv, hub, lease: services.lease,
+      host: httpListen.host, port: httpListen.port, member, kv, hub, lease: services.lease,
       maxRequestBytes: options.maxRequestBytes,
     });
     if (options.enableGrpcGateway !== false) registerGateway(http, member, kv, members, membership, hub, services.lease);
-    server = new CairnServer(member, reader, services, grpc, http, options.name, logger);
+    const httpApart = options.clientHttpListen !== undefined;
+    let clientListener: ClientListener;
+    try {
+      clientListener = await ClientListener.listen(options.clientListen.host, options.clientListen.port, {
+        http2: (socket) => grpc.serve(socket),
+        other: httpApart ? (socket) => grpc.refuse(socket) : (socket) => http.nodeServer().serve(socket),
+      });
+    } catch (error) {
+      http.close();
+      await grpc.close();
+      closeServices(services);
+      await member.stop();
+      await reader.close();
+      throw error;
+    }
+    server = new CairnServer(member, reader, services, grpc, http, clientListener, httpApart, options.name, logger);
     server.stopMetrics = await serveMetrics(http, {
       member, services, grpc: grpc.metrics, quotaBackendBytes: options.quotaBackendBytes ?? null,
     }, options.metricsListen ?? []);
@@ -237,6 +271,7 @@ export class CairnServer {
   private async shutdown(): Promise<void> {
     await this.stopMetrics();
     this.corruptionMonitor?.stop();
+    this.clientListener.close();
     this.http.close();
     closeServices(this.services);
     await this.grpc.close();

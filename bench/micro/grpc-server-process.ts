@@ -1,13 +1,17 @@
 /**
  * Server process for grpc.bench: a grpc-js server with etcd's KV service whose Put answers at once
  * (no storage), so what the bench measures is the gRPC termination alone: through grpc-js's own
- * unary call (argument 'grpc-js') or through cairn's raw unary route (argument 'raw', as the
- * member serves it). A process of its own, so its CPU time (every thread: main, GC, libuv) can be
+ * unary call on grpc-js's own listener (argument 'grpc-js') or through cairn's raw unary route as
+ * the member serves it (argument 'raw': the client listener, which tells HTTP/2 from HTTP/1.1, and
+ * the authority gate in front of the same grpc-js server). A process of its own, so its CPU time (every thread: main, GC, libuv) can be
  * read apart from the client's; reports that and its event-loop busy time since the last mark.
  */
 import { performance } from 'node:perf_hooks';
+import type { Duplex } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { etcdService } from '../../net/grpc/protos.js';
+import { ClientListener } from '../../net/client-listener.js';
+import { gateAuthority } from '../../net/grpc/h2/authority-gate.js';
 import { addRawRoutes, RAW_ROUTE_SERVER_OPTIONS } from '../../net/grpc/raw/raw-routes.js';
 import { unaryRoutes } from '../../net/grpc/raw/unary-call.js';
 import { GrpcServerMetrics } from '../../net/grpc/grpc-metrics.js';
@@ -21,8 +25,17 @@ if (process.argv[2] === 'raw') {
     Put: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => callback(null, { header }),
   });
 }
-const port = await new Promise<number>((resolve, reject) =>
-  server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))));
+async function listen(): Promise<number> {
+  if (process.argv[2] === 'raw') {
+    const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    const serve = (connection: Duplex): void => injector.injectConnection(connection);
+    const listener = await ClientListener.listen('127.0.0.1', 0, { http2: (socket) => gateAuthority(socket, serve), other: serve });
+    return listener.port;
+  }
+  return new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))));
+}
+const port = await listen();
 let markLoop = performance.eventLoopUtilization();
 let markCpu = process.cpuUsage();
 process.on('message', (message: string) => {

@@ -1,5 +1,6 @@
 /**
- * The member's gRPC endpoint (--listen-client-urls): etcd's v3 services on @grpc/grpc-js.
+ * The member's gRPC endpoint: etcd's v3 services on @grpc/grpc-js, fed the HTTP/2 connections of
+ * the client URLs (net/client-listener.ts sorts them from HTTP/1.1 ones).
  * The receive limit is --max-request-bytes plus gRPC framing overhead, as etcd sets it, so a
  * request just over the limit reaches the "request is too large" check and a far larger one is
  * refused by gRPC before it is buffered. grpc-js holds the HTTP/2 sessions and answers methods
@@ -9,6 +10,7 @@
  * whose responses to a stream's many watchers go out in one write.
  */
 import * as grpc from '@grpc/grpc-js';
+import type { Socket } from 'node:net';
 import type { MemberInfo } from '../../engine/node/cluster-members.js';
 import type { KvServer } from '../../engine/node/kv-server.js';
 import type { Member } from '../../engine/node/member.js';
@@ -24,6 +26,9 @@ import { addRawRoutes, RAW_ROUTE_SERVER_OPTIONS } from './raw/raw-routes.js';
 import { serveKeepAlive } from './raw/keepalive-stream.js';
 import { serveWatch, WATCH_PATH } from './raw/watch-stream.js';
 import { unaryRoutes } from './raw/unary-call.js';
+import { ClientListener } from '../client-listener.js';
+import { gateAuthority } from './h2/authority-gate.js';
+import { prefaceSettingsFrame } from './h2/h2-frames.js';
 import { GrpcServerMetrics } from './grpc-metrics.js';
 import { enforcePingPolicy } from './ping-policy.js';
 import type { Http2Server } from 'node:http2';
@@ -38,8 +43,6 @@ export interface GrpcEndpointOptions {
   membership: ClusterMembership;
   hub: WatchHub;
   lease: LeaseServer;
-  host: string;
-  port: number;
   maxRequestBytes: number;
   /** Also time every call (grpc_server_handling_seconds), as etcd's --metrics extensive. */
   metricsExtensive?: boolean;
@@ -62,10 +65,21 @@ export interface GrpcTransportSettings {
 /** etcd's defaults for the keepalive flags: 5 s, 2 h, 20 s. */
 export const GRPC_KEEPALIVE_DEFAULTS = { minTimeMs: 5000, intervalMs: 2 * 60 * 60 * 1000, timeoutMs: 20_000 } as const;
 
-export class GrpcEndpoint {
-  private constructor(private readonly server: grpc.Server, readonly port: number, readonly metrics: GrpcServerMetrics) {}
+/** Where a listening endpoint listens (GrpcEndpoint.listen). */
+export interface GrpcListenOptions extends GrpcEndpointOptions {
+  host: string;
+  /** 0 picks a free port; read it back from `port`. */
+  port: number;
+}
 
-  static async listen(options: GrpcEndpointOptions): Promise<GrpcEndpoint> {
+export class GrpcEndpoint {
+  private listener: ClientListener | null = null;
+
+  private constructor(private readonly server: grpc.Server, private readonly injector: grpc.ConnectionInjector,
+    readonly metrics: GrpcServerMetrics, private readonly prefaceSettings: Buffer) {}
+
+  /** The services, serving the connections given to `serve`. */
+  static create(options: GrpcEndpointOptions): GrpcEndpoint {
     const maxReceiveBytes = options.maxRequestBytes + GRPC_OVERHEAD_BYTES;
     const keepAlive = options.transport?.keepAlive ?? GRPC_KEEPALIVE_DEFAULTS;
     const server = new grpc.Server({
@@ -89,17 +103,47 @@ export class GrpcEndpoint {
       // etcd splits a fragmenting watcher's responses at its receive limit.
       [WATCH_PATH, (stream, headers) => serveWatch(stream, headers, options.hub, options.kv, maxReceiveBytes, maxReceiveBytes, watchMetrics)],
     ]));
-    const port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(`${options.host}:${options.port}`, grpc.ServerCredentials.createInsecure(),
-        (error, boundPort) => (error ? reject(error) : resolve(boundPort)));
-    });
+    // The injector's HTTP/2 server gets the stream handler wrapped above, and the ping policy.
+    const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
     for (const http2Server of http2ServersOf(server)) enforcePingPolicy(http2Server, keepAlive.minTimeMs);
-    return new GrpcEndpoint(server, port, metrics);
+    return new GrpcEndpoint(server, injector, metrics, prefaceSettingsFrame(options.transport?.maxConcurrentStreams));
+  }
+
+  /** The services on a port of their own: every connection to host:port is served as gRPC. */
+  static async listen(options: GrpcListenOptions): Promise<GrpcEndpoint> {
+    const endpoint = GrpcEndpoint.create(options);
+    endpoint.listener = await ClientListener.listen(options.host, options.port, {
+      http2: (socket) => endpoint.serve(socket),
+      other: (socket) => endpoint.refuse(socket),
+    });
+    return endpoint;
+  }
+
+  /** The port `listen` listens on; -1 for an endpoint made by `create`. */
+  get port(): number {
+    return this.listener?.port ?? -1;
+  }
+
+  /**
+   * Serves a client connection that opened with the HTTP/2 preface, through the authority gate
+   * (h2/authority-gate.ts), so that etcdctl's `http://` authorities are taken as etcd takes them.
+   */
+  serve(socket: Socket): void {
+    gateAuthority(socket, (connection) => this.injector.injectConnection(connection), this.prefaceSettings);
+  }
+
+  /**
+   * Answers a connection that is not HTTP/2 (an HTTP/1.1 request where HTTP has a port of its own)
+   * as a gRPC server does: a GOAWAY, and the connection closes.
+   */
+  refuse(socket: Socket): void {
+    this.injector.injectConnection(socket);
   }
 
   /** Stops accepting calls; in-flight calls get a moment to finish, then are cancelled. */
-  close(graceMs = 1000): Promise<void> {
-    return new Promise((resolve) => {
+  async close(graceMs = 1000): Promise<void> {
+    this.listener?.close();
+    await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.server.forceShutdown();
         resolve();
@@ -113,7 +157,7 @@ export class GrpcEndpoint {
 }
 
 /**
- * The HTTP/2 servers grpc-js opened (one per bound address). grpc-js does not expose them; a
+ * The HTTP/2 servers grpc-js made (the connection injector's). grpc-js does not expose them; a
  * grpc-js that renames the field fails start-up here rather than silently dropping the ping policy.
  */
 function http2ServersOf(server: grpc.Server): Http2Server[] {

@@ -1,5 +1,5 @@
 /**
- * etcd's JSON gateway (/v3/... and /v3beta/...) on the member's uWS app: each route decodes its
+ * etcd's JSON gateway (/v3/... and /v3beta/...) on the member's HTTP routes (http-app.ts): each route decodes its
  * body with the gateway codec, calls the same KvServer or LeaseServer every transport uses, and
  * encodes the answer as etcd's gateway does. POST /v3/watch (gateway-watch.ts) and POST
  * /v3/lease/keepalive (gateway-keepalive.ts) stream. Paths under the gateway prefixes that no
@@ -19,7 +19,7 @@ import { errorReply as gatewayErrorReply, type GatewayReply } from './gateway/ga
 import { GATEWAY_PREFIXES, GATEWAY_ROUTES, GATEWAY_STREAMS, resolveGatewayRequest, type GatewayRoute } from './gateway/routes.js';
 import { serveKeepAlive } from './gateway-keepalive.js';
 import { serveWatch } from './gateway-watch.js';
-import { writeReply, type HttpApp, type HttpReply } from './http-app.js';
+import type { HttpApp, HttpReply } from './http-app.js';
 
 /** The CORS headers etcd's gateway sends with every answer. */
 const CORS_HEADERS: Readonly<Record<string, string>> = {
@@ -111,16 +111,15 @@ export function registerGateway(app: HttpApp, member: Member, kv: KvServer, memb
   for (const [path, route] of GATEWAY_ROUTES) app.post(path, (body) => serve(route, body, services));
   const streamOptions = { maxRequestBytes: app.maxRequestBytes, corsHeaders: CORS_HEADERS };
   for (const [path, stream] of GATEWAY_STREAMS) {
-    app.raw('POST', path, stream === 'Watch'
-      ? (res) => serveWatch(res, { ...streamOptions, hub, kv })
-      : (res) => serveKeepAlive(res, { ...streamOptions, lease }));
+    app.stream(path, stream === 'Watch'
+      ? (exchange) => serveWatch(exchange, { ...streamOptions, hub, kv })
+      : (exchange) => serveKeepAlive(exchange, { ...streamOptions, lease }));
   }
   for (const prefix of GATEWAY_PREFIXES) {
-    // Method-specific routes outrank `any` in uWS's router, so this only sees what no route serves.
-    app.uws.any(`${prefix}*`, (res, req) => {
-      const resolved = resolveGatewayRequest(req.getMethod(), req.getUrl());
+    app.fallback(prefix, (method, url) => {
+      const resolved = resolveGatewayRequest(method, url);
       const reply = 'reply' in resolved ? resolved.reply : { status: 405, contentType: 'text/plain; charset=utf-8', body: 'Method Not Allowed\n' };
-      writeReply(res, toHttpReply(reply), false);
+      return toHttpReply(reply);
     });
   }
 }

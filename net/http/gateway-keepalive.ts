@@ -1,5 +1,5 @@
 /**
- * POST /v3/lease/keepalive: etcd's JSON gateway keep-alive stream on the member's uWS app. Like
+ * POST /v3/lease/keepalive: etcd's JSON gateway keep-alive stream on the member's HTTP routes. Like
  * the gRPC stream it only adapts: the request objects read are renewed with LeaseServer.keepAliveMany.
  * Reading the body, writing lines and flow control are gateway-stream.ts's.
  *
@@ -18,12 +18,12 @@
  * is held back: while KEEPALIVES_READ_AHEAD_MAX wait for an answer, or the response is congested,
  * further objects stay unread in the body (gateway-stream.ts bounds that buffer).
  */
-import type { HttpResponse } from '@trufflesuite/uws-js-unofficial';
 import type { LeaseServer } from '../../engine/lease/lease-server.js';
 import type { GoJsonValue } from './gateway/go-json.js';
 import { decodeLeaseKeepAliveRequest } from './gateway/lease-decode.js';
 import { encodeLeaseKeepAliveLine } from './gateway/lease-encode.js';
 import { GatewayStreamCall, type GatewayStreamOptions } from './gateway-stream.js';
+import type { StreamExchange } from './stream-exchange.js';
 
 /**
  * Keep-alives read from one body and not yet answered. More read ahead would only hold memory; a
@@ -35,9 +35,9 @@ export interface GatewayKeepAliveOptions extends GatewayStreamOptions {
   lease: LeaseServer;
 }
 
-/** Serves one POST /v3/lease/keepalive. Call it from the uWS route handler. */
-export function serveKeepAlive(res: HttpResponse, options: GatewayKeepAliveOptions): void {
-  new GatewayKeepAliveCall(res, options);
+/** Serves one POST /v3/lease/keepalive. Call it from the route's stream handler. */
+export function serveKeepAlive(exchange: StreamExchange, options: GatewayKeepAliveOptions): void {
+  new GatewayKeepAliveCall(exchange, options);
 }
 
 class GatewayKeepAliveCall extends GatewayStreamCall<number> {
@@ -46,8 +46,8 @@ class GatewayKeepAliveCall extends GatewayStreamCall<number> {
   private answering = false;
   private readingDone = false;
 
-  constructor(res: HttpResponse, private readonly keepAlive: GatewayKeepAliveOptions) {
-    super(res, keepAlive);
+  constructor(exchange: StreamExchange, private readonly keepAlive: GatewayKeepAliveOptions) {
+    super(exchange, keepAlive);
   }
 
   protected override get readPaused(): boolean {

@@ -1,5 +1,5 @@
 /**
- * A streaming call of etcd's JSON gateway on the member's uWS app: what POST /v3/watch
+ * A streaming call of etcd's JSON gateway on either HTTP transport (stream-exchange.ts): what POST /v3/watch
  * (gateway-watch.ts) and POST /v3/lease/keepalive (gateway-keepalive.ts) share. A call reads its
  * request objects from the body and writes its responses as lines; what a request does is the
  * subclass's.
@@ -21,12 +21,17 @@
  *   whose JSON passes 4 times that limit (its JSON size named as the message's), where etcd would
  *   keep reading.
  *
- * Flow control. uWS (v20.30) takes every write, buffering what the socket refuses; write() returns
+ * Flow control. The transport takes every write, buffering what the socket refuses; write() returns
  * false when it had to. From then on lines wait in this call's queue, and onWritable (the socket
- * drained) writes them. A write drains uWS's buffer before adding to it; when onWritable finds the
- * queue empty, an empty cork drains it (with an onWritable handler registered, v20.30 does not
- * drain on its own). The call counts as congested while queued bytes plus what uWS may still hold
- * exceed GATEWAY_STREAM_SEND_BYTES_MAX, and is told once they are back below half.
+ * drained) writes them. On uWS (v20.30) a write drains its buffer before adding to it; when
+ * onWritable finds the queue empty, an empty cork drains it (with an onWritable handler
+ * registered, v20.30 does not drain on its own). The call counts as congested while queued bytes
+ * plus what the transport may still hold exceed GATEWAY_STREAM_SEND_BYTES_MAX, and is told once
+ * they are back below half.
+ *
+ * Each line is one chunk, written with its status line and headers when it is the first. On node's
+ * transport (the client URL) a chunk's closing CRLF leaves in the same write as its data, as etcd
+ * writes it; uWS puts it in front of the next chunk (see uws-transport.ts).
  *
  * A call may hold back its reading (`readPaused`): request objects then stay in the body buffer,
  * unparsed, until it reads again. Since the client may keep sending, a held-back body that grows
@@ -34,21 +39,20 @@
  * gateway would stop reading the socket instead; uWS's pause also stops writes, so cairn cannot).
  *
  * Where cairn differs, knowingly:
- * - uWS limits the gateway cannot lift: a client that reads nothing for 10 s while its response is
- *   backed up is disconnected (HTTP_TIMEOUT_S), as is one that leaves a chunked request body open
- *   with nothing sent on it for 10 s (etcd waits in both cases).
+ * - uWS limits the gateway cannot lift on the HTTP port of its own (--listen-client-http-urls): a
+ *   client that reads nothing for 10 s while its response is backed up is disconnected
+ *   (HTTP_TIMEOUT_S), as is one that leaves a chunked request body open with nothing sent on it
+ *   for 10 s (etcd waits in both cases).
  * - etcd's Go server (net/http, Go 1.19) holds the headers and first line of an answer while the
  *   request body is still coming, until the body ends (or 256 KiB more of it arrive): it reads the
  *   rest of a body before it starts a response. cairn answers each request object as it arrives.
- * - An empty answer (a keep-alive body with no object) says Content-Length: 0 where etcd's is an
- *   empty chunked body: uWS starts chunking only with a chunk to send.
+ * - On uWS, an empty answer (a keep-alive body with no object) says Content-Length: 0 where etcd's
+ *   is an empty chunked body: uWS starts chunking only with a chunk to send.
  */
-import type { HttpResponse } from '@trufflesuite/uws-js-unofficial';
-import { STATUS_CODES } from 'node:http';
 import { ErrTooManyRequests, etcdErrorFrom, EtcdError, GrpcCode } from '../../engine/errors.js';
 import { JSON_CONTENT_TYPE, messageTooLarge, streamErrorChunk, streamRequestErrorReply } from './gateway/gateway-errors.js';
 import { GoJsonStream, type GoJsonValue } from './gateway/go-json.js';
-import { writeReply } from './http-app.js';
+import type { StreamExchange } from './stream-exchange.js';
 
 /** Unsent bytes one streaming response may hold before its call counts as congested. */
 export const GATEWAY_STREAM_SEND_BYTES_MAX = 4 * 1024 * 1024;
@@ -80,25 +84,25 @@ export abstract class GatewayStreamCall<Request> {
   private bodyEnded = false;
   private requestsRead = 0;
   private reading = true;
-  /** The client went (uWS's onAborted): nothing may touch `res` any more. */
+  /** The client went (onAborted): nothing may touch the exchange any more. */
   private aborted = false;
   /** This side ended the response. */
   private ended = false;
   private headerWritten = false;
-  /** uWS refused part of a write and buffers it: new lines wait in `queue`. */
+  /** The transport had to buffer a write: new lines wait in `queue`. */
   private blocked = false;
   private readonly queue: string[] = [];
   private queuedBytes = 0;
-  /** At most what uWS buffers: the lines written since a write last went through. */
+  /** At most what the transport buffers: the lines written since a write last went through. */
   private backlogBytes = 0;
   /** Unsent bytes went over the bound and have not yet come back below half of it. */
   private congested = false;
 
-  constructor(private readonly res: HttpResponse, private readonly options: GatewayStreamOptions) {
+  constructor(private readonly exchange: StreamExchange, private readonly options: GatewayStreamOptions) {
     this.messageBytesMax = options.maxRequestBytes + GRPC_OVERHEAD_BYTES;
-    res.onAborted(() => this.abort());
-    res.onWritable(() => this.onWritable());
-    res.onData((chunk, isLast) => this.onBody(new Uint8Array(chunk), isLast));
+    exchange.onAborted(() => this.abort());
+    exchange.onWritable(() => this.onWritable());
+    exchange.onData((chunk, isLast) => this.onBody(chunk, isLast));
   }
 
   /** Decodes one request object; throws what its decoder throws (an EtcdError fails the stream). */
@@ -179,7 +183,7 @@ export abstract class GatewayStreamCall<Request> {
     } else if (this.requestsRead === 0) {
       this.ended = true;
       this.closed();
-      writeReply(this.res, { ...streamRequestErrorReply(error), contentType: JSON_CONTENT_TYPE, headers: this.options.corsHeaders }, false);
+      this.exchange.reply({ ...streamRequestErrorReply(error), contentType: JSON_CONTENT_TYPE, headers: this.options.corsHeaders });
     } else {
       this.readingEnded();
     }
@@ -188,7 +192,7 @@ export abstract class GatewayStreamCall<Request> {
   /** Writes (or queues) response lines; returns false while the response is congested. */
   protected writeLines(lines: readonly string[]): boolean {
     if (this.finished) return true;
-    this.res.cork(() => {
+    this.exchange.cork(() => {
       this.writeHeaderOnce(200, true);
       for (const line of lines) this.writeLine(line);
     });
@@ -203,7 +207,7 @@ export abstract class GatewayStreamCall<Request> {
       this.queuedBytes += line.length;
       return;
     }
-    if (this.res.write(line)) {
+    if (this.exchange.write(line)) {
       this.backlogBytes = 0;
     } else {
       this.blocked = true;
@@ -212,10 +216,10 @@ export abstract class GatewayStreamCall<Request> {
   }
 
   /** The socket drained: the queue goes out until uWS refuses again. */
-  private onWritable(): boolean {
-    if (this.finished) return true;
+  private onWritable(): void {
+    if (this.finished) return;
     // With an empty queue the cork alone drains uWS's buffer (its uncork writes the buffer off).
-    this.res.cork(() => {
+    this.exchange.cork(() => {
       this.blocked = false;
       this.backlogBytes = 0;
       while (this.queue.length > 0 && !this.blocked) {
@@ -228,21 +232,20 @@ export abstract class GatewayStreamCall<Request> {
       this.congested = false;
       this.drained();
     }
-    return true;
   }
 
   /**
-   * The call is over: the response ends after what is queued (uWS buffers it). With nothing sent,
+   * The call is over: the response ends after what is queued (the transport buffers it). With nothing sent,
    * the answer is 200 with an empty body and no gRPC metadata.
    */
   protected end(): void {
     if (this.finished) return;
     this.ended = true;
     this.reading = false;
-    this.res.cork(() => {
+    this.exchange.cork(() => {
       this.writeHeaderOnce(200, false);
-      for (const line of this.queue.splice(0)) this.res.write(line);
-      this.res.end();
+      for (const line of this.queue.splice(0)) this.exchange.write(line);
+      this.exchange.end();
     });
   }
 
@@ -257,11 +260,11 @@ export abstract class GatewayStreamCall<Request> {
     this.ended = true;
     this.reading = false;
     this.closed();
-    this.res.cork(() => {
+    this.exchange.cork(() => {
       this.writeHeaderOnce(error.httpStatus, false);
-      for (const line of this.queue.splice(0)) this.res.write(line);
-      this.res.write(streamErrorChunk(error));
-      this.res.end();
+      for (const line of this.queue.splice(0)) this.exchange.write(line);
+      this.exchange.write(streamErrorChunk(error));
+      this.exchange.end();
     });
   }
 
@@ -272,10 +275,11 @@ export abstract class GatewayStreamCall<Request> {
   private writeHeaderOnce(status: number, withMetadata: boolean): void {
     if (this.headerWritten) return;
     this.headerWritten = true;
-    this.res.writeStatus(status === 200 ? '200 OK' : `${status} ${STATUS_CODES[status] ?? ''}`);
-    for (const [name, value] of Object.entries(this.options.corsHeaders)) this.res.writeHeader(name, value);
-    this.res.writeHeader('Content-Type', JSON_CONTENT_TYPE);
-    if (withMetadata) this.res.writeHeader('Grpc-Metadata-Content-Type', 'application/grpc');
+    this.exchange.writeHead(status, {
+      ...this.options.corsHeaders,
+      'Content-Type': JSON_CONTENT_TYPE,
+      ...(withMetadata ? { 'Grpc-Metadata-Content-Type': 'application/grpc' } : {}),
+    });
   }
 
   private abort(): void {

@@ -1,5 +1,5 @@
 /**
- * POST /v3/watch: etcd's JSON gateway watch stream on the member's uWS app. Like
+ * POST /v3/watch: etcd's JSON gateway watch stream on the member's HTTP routes. Like
  * net/grpc/raw/watch-stream.ts it only adapts: one request is one stream of the member's watch hub.
  * Reading the body, writing lines and flow control are gateway-stream.ts's.
  *
@@ -12,7 +12,6 @@
  *   GATEWAY_STREAM_SEND_BYTES_MAX unsent, and that it drained below half; its watchers wait in the
  *   hub meanwhile (and catch up from history).
  */
-import type { HttpResponse } from '@trufflesuite/uws-js-unofficial';
 import type { KvServer } from '../../engine/node/kv-server.js';
 import type { WatchHub } from '../../engine/watch/watch-hub.js';
 import type { WatchStream } from '../../engine/watch/watch-stream.js';
@@ -21,6 +20,7 @@ import type { GoJsonValue } from './gateway/go-json.js';
 import { decodeWatchRequest, type WatchRequestUnion } from './gateway/watch-decode.js';
 import { encodeWatchResponseLines } from './gateway/watch-encode.js';
 import { GatewayStreamCall, type GatewayStreamOptions } from './gateway-stream.js';
+import type { StreamExchange } from './stream-exchange.js';
 
 /** A watch stream's servers: the member's watch hub, and its KV server for response headers. */
 export interface GatewayWatchOptions extends GatewayStreamOptions {
@@ -28,16 +28,16 @@ export interface GatewayWatchOptions extends GatewayStreamOptions {
   kv: KvServer;
 }
 
-/** Serves one POST /v3/watch. Call it from the uWS route handler. */
-export function serveWatch(res: HttpResponse, options: GatewayWatchOptions): void {
-  new GatewayWatchCall(res, options);
+/** Serves one POST /v3/watch. Call it from the route's stream handler. */
+export function serveWatch(exchange: StreamExchange, options: GatewayWatchOptions): void {
+  new GatewayWatchCall(exchange, options);
 }
 
 class GatewayWatchCall extends GatewayStreamCall<WatchRequestUnion> {
   private stream: WatchStream | undefined;
 
-  constructor(res: HttpResponse, private readonly watch: GatewayWatchOptions) {
-    super(res, watch);
+  constructor(exchange: StreamExchange, private readonly watch: GatewayWatchOptions) {
+    super(exchange, watch);
   }
 
   protected override decode(value: GoJsonValue): WatchRequestUnion {

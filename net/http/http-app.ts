@@ -1,48 +1,31 @@
 /**
- * The member's HTTP port (--listen-client-http-urls) on uWebSockets.js. It hosts the health
- * endpoints (health.ts), the native WebSocket protocol on /ws (ws/), and whatever routes the JSON
- * gateway registers through `get`/`post`. Every other path answers 404, and a known path asked with
- * the wrong method 405, with a grpc-gateway-style JSON error body.
+ * The member's HTTP services: the health endpoints (health.ts), the native WebSocket protocol on
+ * /ws (ws/), and whatever the JSON gateway and /metrics register through `get`, `post`, `stream`
+ * and `fallback`. Every other path answers 404, and a known path asked with the wrong method 405,
+ * with a grpc-gateway-style JSON error body (http-routes.ts).
  *
- * uWS rules this file keeps in one place: an HttpResponse that is not answered synchronously needs
- * onAborted; request bodies arrive as onData chunks whose ArrayBuffers are neutered after the
- * callback (so they are copied); writes after an await are corked so headers and body leave in one
- * syscall; HttpRequest is only valid during the handler, so what a handler needs is read up front.
+ * The routes are served twice over, from one table: by a uWebSockets.js app listening on a port
+ * (uws-transport.ts), which also runs the WebSocket protocol, and by `nodeServer()` for the
+ * HTTP/1.1 connections of the client URL (node-transport.ts), which pipes WebSocket upgrades to
+ * the uWS app. With --listen-client-http-urls the uWS app listens there; without, on loopback.
  */
 import uWS from '@trufflesuite/uws-js-unofficial';
-import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
-import { STATUS_CODES } from 'node:http';
-import { ErrRequestTooLarge, EtcdError, GrpcCode } from '../../engine/errors.js';
+import type { TemplatedApp, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
 import type { LeaseServer } from '../../engine/lease/lease-server.js';
 import type { KvServer } from '../../engine/node/kv-server.js';
 import { MAX_REQUEST_BYTES_DEFAULT, type Member } from '../../engine/node/member.js';
 import type { WatchHub } from '../../engine/watch/watch-hub.js';
 import { registerHealth, HEALTH_TIMEOUT_MS_DEFAULT } from './health.js';
+import { HttpRoutes, type FallbackHandler, type GetHandler, type PostHandler, type StreamHandler } from './http-routes.js';
+import { NodeHttpServer } from './node-transport.js';
+import { serveRoutesOnUws } from './uws-transport.js';
 import { WsEndpoint } from './ws/ws-endpoint.js';
 import { WS_IN_FLIGHT_MAX_DEFAULT, WS_PATH } from './ws/protocol.js';
 
-/** What a handler learns about its request: read eagerly, because uWS's HttpRequest dies with the callback. */
-export interface RequestInfo {
-  method: string;
-  url: string;
-  query: string;
-  /** Lower-cased header name -> value. */
-  headers: ReadonlyMap<string, string>;
-}
-
-/** A complete HTTP answer. */
-export interface HttpReply {
-  status: number;
-  contentType: string;
-  body: string | Uint8Array;
-  headers?: Readonly<Record<string, string>>;
-}
-
-export type GetHandler = (request: RequestInfo) => HttpReply | Promise<HttpReply>;
-export type PostHandler = (body: Uint8Array, request: RequestInfo) => HttpReply | Promise<HttpReply>;
-type Method = 'GET' | 'POST';
+export { errorReply, jsonErrorReply, type HttpReply, type RequestInfo } from './http-routes.js';
 
 export interface HttpAppOptions {
+  /** Where the uWS app listens. */
   host: string;
   /** 0 picks a free port; read it back from `port`. */
   port: number;
@@ -58,17 +41,6 @@ export interface HttpAppOptions {
   hub?: WatchHub;
   /** The member's lease server, for the WebSocket protocol's lease ops (UNIMPLEMENTED without it). */
   lease?: LeaseServer;
-}
-
-/** The JSON body grpc-gateway v1 (etcd's /v3 gateway) answers errors with. */
-export function jsonErrorReply(status: number, code: GrpcCode, message: string): HttpReply {
-  return { status, contentType: 'application/json', body: JSON.stringify({ error: message, code, message }) };
-}
-
-/** The reply for a handler's failure: etcd's code, message and HTTP status, or a 500. */
-export function errorReply(error: unknown): HttpReply {
-  if (error instanceof EtcdError) return jsonErrorReply(error.httpStatus, error.code, error.message);
-  return jsonErrorReply(500, GrpcCode.UNKNOWN, error instanceof Error ? error.message : String(error));
 }
 
 /** Makes a second listen on a taken port fail (uWS otherwise shares it); the typings declare it only as an enum. */
@@ -87,14 +59,13 @@ export function requireNativeUws(): void {
 }
 
 export class HttpApp {
-  /** Registered path -> methods, for telling 405 from 404. */
-  private readonly routes = new Map<string, Set<Method>>();
+  private readonly routes = new HttpRoutes();
   private listenSocket: us_listen_socket | null = null;
   private closing = false;
+  private node: NodeHttpServer | null = null;
 
   private constructor(
-    /** The underlying uWS app, for routes that stream (register them with `raw`). */
-    readonly uws: TemplatedApp,
+    private readonly uws: TemplatedApp,
     readonly maxRequestBytes: number,
     private readonly ws: WsEndpoint,
   ) {}
@@ -107,11 +78,10 @@ export class HttpApp {
       maxRequestBytes, inFlightMax: options.wsInFlightMax ?? WS_IN_FLIGHT_MAX_DEFAULT,
     }, { hub: options.hub, lease: options.lease });
     const app = new HttpApp(uWS.App(), maxRequestBytes, ws);
-    // /ws is not in the 405 table: a GET there without an upgrade is simply not found.
+    // WebSocket routes outrank the catch-all that serves the route table.
     app.uws.ws(WS_PATH, ws.behavior());
+    serveRoutesOnUws(app.uws, app.routes, { maxRequestBytes, closing: () => app.closing });
     registerHealth(app, options.member, options.kv, options.healthTimeoutMs ?? HEALTH_TIMEOUT_MS_DEFAULT);
-    // Method-specific routes outrank `any` in uWS's router, even when registered later.
-    app.uws.any('/*', (res, req) => app.answerUnrouted(res, req));
     app.listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
       // The 4-argument listen(host, port, options, cb) exists natively; the typings omit it.
       const listen = app.uws.listen as unknown as (host: string, port: number, options: number,
@@ -124,115 +94,50 @@ export class HttpApp {
     return app;
   }
 
-  /** The port the app listens on (the ephemeral one when started on port 0). */
+  /** The port the uWS app listens on (the ephemeral one when started on port 0). */
   get port(): number {
     return this.listenSocket === null ? -1 : uWS.us_socket_local_port(this.listenSocket as never);
   }
 
   /** Adds a GET route. */
   get(path: string, handler: GetHandler): void {
-    this.markRoute('GET', path);
-    this.uws.get(path, (res, req) => {
-      const info = requestInfo(req);
-      this.respond(res, () => handler(info));
-    });
+    this.routes.add('GET', path, { kind: 'get', handler });
+  }
+
+  /** Adds a POST route whose handler gets the whole body (413 beyond max-request-bytes). */
+  post(path: string, handler: PostHandler): void {
+    this.routes.add('POST', path, { kind: 'post', handler });
+  }
+
+  /** Adds a POST route that reads its body and writes its answer as they go. */
+  stream(path: string, handler: StreamHandler): void {
+    this.routes.add('POST', path, { kind: 'stream', handler });
+  }
+
+  /** Answers every request under `prefix` that no route serves. */
+  fallback(prefix: string, handler: FallbackHandler): void {
+    this.routes.addFallback(prefix, handler);
   }
 
   /**
-   * Adds a POST route whose handler gets the whole body. Bodies longer than max-request-bytes
-   * (by Content-Length or as they stream in) are answered 413 and the connection is closed, so
-   * no more than the bound is ever buffered.
+   * The same routes on node's http module, for the HTTP/1.1 connections of a client URL; its
+   * WebSocket upgrades are piped to this app's uWS port. Made once.
    */
-  post(path: string, handler: PostHandler): void {
-    this.markRoute('POST', path);
-    this.uws.post(path, (res, req) => {
-      const info = requestInfo(req);
-      const state = { aborted: false, done: false };
-      res.onAborted(() => { state.aborted = true; });
-      const tooLarge = (): void => {
-        state.done = true;
-        writeReply(res, jsonErrorReply(413, ErrRequestTooLarge.code, ErrRequestTooLarge.message), true);
-      };
-      if (Number(info.headers.get('content-length') ?? 0) > this.maxRequestBytes) return tooLarge();
-      const chunks: Uint8Array[] = [];
-      let bodyBytes = 0;
-      res.onData((chunk, isLast) => {
-        if (state.done || state.aborted) return;
-        bodyBytes += chunk.byteLength;
-        if (bodyBytes > this.maxRequestBytes) return tooLarge();
-        chunks.push(new Uint8Array(chunk.slice(0)));
-        if (!isLast) return;
-        state.done = true;
-        const body = Buffer.concat(chunks, bodyBytes);
-        this.run(res, state, () => handler(body, info));
-      });
-    });
+  nodeServer(): NodeHttpServer {
+    this.node ??= new NodeHttpServer(this.routes, { maxRequestBytes: this.maxRequestBytes, upgradePort: () => this.port });
+    return this.node;
   }
 
-  /** Registers a raw uWS handler (streaming routes such as /v3/watch) and its method for the 405 table. */
-  raw(method: Method, path: string, handler: (res: HttpResponse, req: HttpRequest) => void): void {
-    this.markRoute(method, path);
-    if (method === 'GET') this.uws.get(path, handler);
-    else this.uws.post(path, handler);
-  }
-
-  /** Stops listening and closes every WebSocket (1001). Idle HTTP keep-alive sockets expire on uWS's own timer. */
+  /**
+   * Stops listening, closes every WebSocket (1001) and every connection of the node server. Idle
+   * HTTP keep-alive sockets of the uWS app expire on uWS's own timer.
+   */
   close(): void {
     if (this.closing) return;
     this.closing = true;
     if (this.listenSocket !== null) uWS.us_listen_socket_close(this.listenSocket);
     this.listenSocket = null;
     this.ws.closeAll();
+    this.node?.close();
   }
-
-  private markRoute(method: Method, path: string): void {
-    let methods = this.routes.get(path);
-    if (methods === undefined) this.routes.set(path, methods = new Set());
-    methods.add(method);
-  }
-
-  private respond(res: HttpResponse, handle: () => HttpReply | Promise<HttpReply>): void {
-    const state = { aborted: false };
-    res.onAborted(() => { state.aborted = true; });
-    this.run(res, state, handle);
-  }
-
-  private run(res: HttpResponse, state: { aborted: boolean }, handle: () => HttpReply | Promise<HttpReply>): void {
-    let reply: HttpReply | Promise<HttpReply>;
-    try {
-      reply = handle();
-    } catch (error) {
-      reply = errorReply(error);
-    }
-    Promise.resolve(reply).then(
-      (answer) => { if (!state.aborted) writeReply(res, answer, this.closing); },
-      (error: unknown) => { if (!state.aborted) writeReply(res, errorReply(error), this.closing); },
-    );
-  }
-
-  private answerUnrouted(res: HttpResponse, req: HttpRequest): void {
-    const methods = this.routes.get(req.getUrl());
-    if (methods === undefined) {
-      writeReply(res, jsonErrorReply(404, GrpcCode.NOT_FOUND, 'Not Found'), this.closing);
-      return;
-    }
-    const reply = jsonErrorReply(405, GrpcCode.UNIMPLEMENTED, 'Method Not Allowed');
-    writeReply(res, { ...reply, headers: { Allow: [...methods].join(', ') } }, this.closing);
-  }
-}
-
-function requestInfo(req: HttpRequest): RequestInfo {
-  const headers = new Map<string, string>();
-  req.forEach((key, value) => headers.set(key, value));
-  return { method: req.getMethod().toUpperCase(), url: req.getUrl(), query: req.getQuery(), headers };
-}
-
-/** Writes a whole reply in one corked batch. */
-export function writeReply(res: HttpResponse, reply: HttpReply, closeConnection: boolean): void {
-  res.cork(() => {
-    res.writeStatus(`${reply.status} ${STATUS_CODES[reply.status] ?? ''}`);
-    if (reply.contentType !== '') res.writeHeader('Content-Type', reply.contentType);
-    for (const [name, value] of Object.entries(reply.headers ?? {})) res.writeHeader(name, value);
-    res.end(reply.body, closeConnection);
-  });
 }

@@ -29,7 +29,7 @@ export interface ClusterProcess {
   dataDir: string;
   process: ChildProcess | null;
   clientPort: number;
-  /** The HTTP app's port: JSON gateway, WebSocket /ws, /health. */
+  /** Where HTTP is served (JSON gateway, WebSocket /ws, /health, /metrics): the client port, as etcd. */
   httpPort: number;
   clients: EtcdClients | null;
   output: string[];
@@ -78,7 +78,6 @@ export class ProcessCluster {
     const child = spawn(process.execPath, [
       CAIRN, '--name', member.name, '--data-dir', member.dataDir,
       '--listen-client-urls', `http://127.0.0.1:${member.clientPort}`, '--advertise-client-urls', `http://127.0.0.1:${member.clientPort}`,
-      '--listen-client-http-urls', 'http://127.0.0.1:0',
       '--listen-peer-urls', `http://127.0.0.1:${member.peerPort}`,
       '--initial-advertise-peer-urls', `http://127.0.0.1:${member.peerPort}`,
       '--initial-cluster', initialCluster, '--initial-cluster-token', 'process-cluster',

@@ -9,12 +9,12 @@ function configOf(argv: string[], env: Record<string, string> = {}): ServerConfi
   return result.config;
 }
 
-test('no flags gives etcd 3.4 defaults, a ./default.cairn data dir and the HTTP port on 2381', () => {
+test('no flags gives etcd\'s defaults, a ./default.cairn data dir and HTTP on the client URL (no --listen-client-http-urls)', () => {
   assert.deepEqual(configOf([]), {
     name: 'default',
     dataDir: 'default.cairn',
     listenClientUrls: [{ protocol: 'http', host: 'localhost', port: 2379, url: 'http://localhost:2379' }],
-    listenClientHttpUrls: [{ protocol: 'http', host: 'localhost', port: 2381, url: 'http://localhost:2381' }],
+    listenClientHttpUrls: [],
     listenMetricsUrls: [],
     metrics: 'basic',
     advertiseClientUrls: ['http://localhost:2379'],

@@ -4,9 +4,6 @@ import { DEFAULT_DATA_DIR, DEFAULT_NAME, group, honoured, key, noOp, OPERATIONS_
 
 const row = group('Member');
 
-/** The port of cairn's HTTP listener (JSON gateway, WebSocket, /metrics, /health): 2381, the metrics port kubeadm gives etcd. */
-export const DEFAULT_CLIENT_HTTP_URL = 'http://localhost:2381';
-
 /** etcd's backend quota when --quota-backend-bytes is 0: 2 GiB (asking for it is asking for the default). */
 const ETCD_DEFAULT_QUOTA_BYTES = 2n * 1024n ** 3n;
 
@@ -25,9 +22,10 @@ export const MEMBER_FLAGS: readonly FlagSpec[] = [
   row('initial-election-tick-advance', 'bool', 'true', 'Whether to fast-forward initial election ticks on boot for faster election.', key('bool'), honoured(),
     { note: 'as etcd: a one-member cluster always advances; a larger one once connected to more than one peer (waiting up to 5 s)' }),
   row('listen-peer-urls', 'urls', 'http://localhost:2380', 'List of URLs to listen on for peer traffic.', key('string'), honoured(), { note: 'one http:// URL for now' }),
-  row('listen-client-urls', 'urls', 'http://localhost:2379', 'List of URLs to listen on for client traffic.', key('string'), honoured(), { note: 'one http:// URL for now (gRPC)' }),
-  row('listen-client-http-urls', 'urls', DEFAULT_CLIENT_HTTP_URL, 'List of URLs to listen on for the JSON gateway, the WebSocket API and /health, /livez, /readyz, /version.', key('string'), honoured(),
-    { since: '3.5', note: 'one http:// URL for now; cairn\'s default 2381 (etcd 3.5 has no default and serves HTTP on the client URL)' }),
+  row('listen-client-urls', 'urls', 'http://localhost:2379', 'List of URLs to listen on for client traffic.', key('string'), honoured(),
+    { note: 'one http:// URL for now: gRPC and, unless --listen-client-http-urls is set, HTTP/1.1 (JSON gateway, WebSocket API, /metrics, /health) on the same port, as etcd' }),
+  row('listen-client-http-urls', 'urls', '', 'List of URLs to listen on for http only client traffic. Enabling this flag removes http services from --listen-client-urls.', key('string'), honoured(),
+    { since: '3.5', note: 'one http:// URL at most for now; served by uWebSockets.js (cairn\'s fastest WebSocket path)' }),
   row('max-snapshots', 'uint', '5', 'Maximum number of snapshot files to retain (0 is unlimited).', key('uint'),
     noOp('cairn writes no snapshot files to retain: a Raft snapshot is a marker in the WAL over the LMDB store')),
   row('max-wals', 'uint', '5', 'Maximum number of wal files to retain (0 is unlimited).', key('uint'), honoured(refuseUnlimitedWals),
