@@ -11,12 +11,14 @@ import { EtcdError, GrpcCode } from '../../engine/errors.js';
 import { requestedMemberId, type ClusterMembership } from '../../engine/node/membership.js';
 import { memberMessageOf, type MemberInfo } from '../../engine/node/cluster-members.js';
 import type { LeaseServer } from '../../engine/lease/lease-server.js';
+import type { RangeRequest } from '../../engine/mvcc/rpc.js';
 import type { KvServer } from '../../engine/node/kv-server.js';
 import { memberStatus } from '../../engine/node/maintenance.js';
 import type { Member } from '../../engine/node/member.js';
 import type { WatchHub } from '../../engine/watch/watch-hub.js';
 import { errorReply as gatewayErrorReply, type GatewayReply } from './gateway/gateway-errors.js';
 import { GATEWAY_PREFIXES, GATEWAY_ROUTES, GATEWAY_STREAMS, resolveGatewayRequest, type GatewayRoute } from './gateway/routes.js';
+import { rangeResponseAround } from './gateway/kv-encode.js';
 import { serveKeepAlive } from './gateway-keepalive.js';
 import { serveWatch } from './gateway-watch.js';
 import type { HttpApp, HttpReply } from './http-app.js';
@@ -56,7 +58,7 @@ async function serve(route: GatewayRoute, body: Uint8Array, services: GatewaySer
   const { member, kv, members, membership, lease } = services;
   try {
     switch (route.method) {
-      case 'Range': return ok(route.encode(await kv.range(route.decode(body))));
+      case 'Range': return await rangeReply(kv, route.decode(body));
       case 'Put': return ok(route.encode(await kv.put(route.decode(body))));
       case 'DeleteRange': return ok(route.encode(await kv.deleteRange(route.decode(body))));
       case 'Txn': return ok(route.encode(await kv.txn(route.decode(body))));
@@ -97,6 +99,19 @@ async function serve(route: GatewayRoute, body: Uint8Array, services: GatewaySer
   } catch (error) {
     return toHttpReply(gatewayErrorReply(error));
   }
+}
+
+/**
+ * A Range as the apply worker writes its kvs in JSON, page by page: one body when they fit a page
+ * (nearly always), else sent chunked, each page read as the client takes the one before, so a
+ * full-keyspace range costs this thread a copy of each page and no JSON of its own.
+ */
+async function rangeReply(kv: KvServer, request: RangeRequest): Promise<HttpReply> {
+  const { header, pages } = await kv.rangeInPages(request, 'json');
+  const { more, count, kvs, page, last } = pages.head;
+  const { head, tail } = rangeResponseAround(header, more, count, kvs);
+  if (!last) return { status: 200, contentType: 'application/json', body: { head, pages, tail }, headers: GATEWAY_HEADERS };
+  return ok(`${head}${Buffer.from(page.buffer, page.byteOffset, page.byteLength).toString('latin1')}${tail}`);
 }
 
 /** A Cluster call's answer: etcd's cluster header (no revision) and every member. */

@@ -17,11 +17,21 @@ export interface RequestInfo {
   headers: ReadonlyMap<string, string>;
 }
 
-/** A complete HTTP answer. */
+/**
+ * A body sent as the client takes it (a large range, in the apply worker's pages): `head`, every
+ * page `pages` gives, then `tail`, chunked. The transport closes `pages` if the client goes first.
+ */
+export interface PagedBody {
+  head: string;
+  pages: { next(): Promise<Uint8Array | undefined>; close(): void };
+  tail: string;
+}
+
+/** An HTTP answer: whole, or in pages. */
 export interface HttpReply {
   status: number;
   contentType: string;
-  body: string | Uint8Array;
+  body: string | Uint8Array | PagedBody;
   headers?: Readonly<Record<string, string>>;
 }
 
@@ -39,6 +49,10 @@ export type Route =
   | { kind: 'get'; handler: GetHandler }
   | { kind: 'post'; handler: PostHandler }
   | { kind: 'stream'; handler: StreamHandler };
+
+export function isPagedBody(body: HttpReply['body']): body is PagedBody {
+  return typeof body === 'object' && !(body instanceof Uint8Array);
+}
 
 /** The JSON body grpc-gateway v1 (etcd's /v3 gateway) answers errors with. */
 export function jsonErrorReply(status: number, code: GrpcCode, message: string): HttpReply {

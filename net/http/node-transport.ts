@@ -13,7 +13,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ErrRequestTooLarge } from '../../engine/errors.js';
-import { errorReply, jsonErrorReply, type HttpReply, type HttpRoutes, type RequestInfo } from './http-routes.js';
+import { errorReply, isPagedBody, jsonErrorReply, type HttpReply, type HttpRoutes, type PagedBody, type RequestInfo } from './http-routes.js';
 import type { StreamExchange } from './stream-exchange.js';
 
 /** What the node server needs besides the routes. */
@@ -129,14 +129,50 @@ function run(res: ServerResponse, handle: () => HttpReply | Promise<HttpReply>):
   );
 }
 
-/** Writes a whole reply, unless the client went. */
+/** Writes a reply, unless the client went. */
 function writeReply(res: ServerResponse, reply: HttpReply): void {
+  if (isPagedBody(reply.body)) {
+    const body = reply.body;
+    if (res.destroyed || res.writableEnded) return body.pages.close();
+    writePaged(res, reply, body).catch(() => res.destroy());
+    return;
+  }
   if (res.destroyed || res.writableEnded) return;
   const body = typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
   const headers: Record<string, string | number> = { ...reply.headers, 'Content-Length': body.byteLength };
   if (reply.contentType !== '') headers['Content-Type'] = reply.contentType;
   res.writeHead(reply.status, headers);
   res.end(body);
+}
+
+/** Resolves once the response's buffer has room again, or the response is gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/**
+ * Writes a paged body chunked, each page once the one before has left node's buffer. A page that
+ * fails half way (the read was dropped) can only cut the answer off: the caller destroys it.
+ */
+async function writePaged(res: ServerResponse, reply: HttpReply, body: PagedBody): Promise<void> {
+  res.once('close', () => body.pages.close());
+  const headers: Record<string, string> = { ...reply.headers };
+  if (reply.contentType !== '') headers['Content-Type'] = reply.contentType;
+  res.writeHead(reply.status, headers);
+  res.write(body.head);
+  for (let page = await body.pages.next(); page !== undefined; page = await body.pages.next()) {
+    if (res.destroyed) return;
+    if (!res.write(page)) await drained(res);
+  }
+  if (!res.destroyed) res.end(body.tail);
 }
 
 /**

@@ -15,7 +15,7 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from '@trufflesuite/uws-js-unofficial';
 import { STATUS_CODES } from 'node:http';
 import { ErrRequestTooLarge } from '../../engine/errors.js';
-import { errorReply, jsonErrorReply, type HttpReply, type HttpRoutes, type RequestInfo } from './http-routes.js';
+import { errorReply, isPagedBody, jsonErrorReply, type HttpReply, type HttpRoutes, type PagedBody, type RequestInfo } from './http-routes.js';
 import type { StreamExchange } from './stream-exchange.js';
 
 /** What the uWS app needs besides the routes. */
@@ -87,18 +87,57 @@ function run(res: HttpResponse, state: { aborted: boolean }, options: UwsServeOp
     reply = errorReply(error);
   }
   Promise.resolve(reply).then(
-    (answer) => { if (!state.aborted) writeReply(res, answer, options.closing()); },
+    (answer) => {
+      if (!isPagedBody(answer.body)) {
+        if (!state.aborted) writeReply(res, answer, options.closing());
+      } else if (state.aborted) {
+        answer.body.pages.close();
+      } else {
+        const body = answer.body;
+        writePaged(res, state, answer, body, options.closing()).catch(() => { if (!state.aborted) res.close(); });
+      }
+    },
     (error: unknown) => { if (!state.aborted) writeReply(res, errorReply(error), options.closing()); },
   );
 }
 
+/**
+ * Writes a paged body chunked, each page once uWS has sent what it buffered of the one before. A
+ * page that fails half way (the read was dropped) can only cut the answer off: the caller closes.
+ */
+async function writePaged(res: HttpResponse, state: { aborted: boolean }, reply: HttpReply, body: PagedBody,
+  closeConnection: boolean): Promise<void> {
+  res.onAborted(() => {
+    state.aborted = true;
+    body.pages.close();
+  });
+  res.cork(() => {
+    writeHead(res, reply);
+    res.write(body.head);
+  });
+  for (let page = await body.pages.next(); page !== undefined; page = await body.pages.next()) {
+    if (state.aborted) return;
+    let sent = true;
+    res.cork(() => { sent = res.write(page); });
+    if (!sent) await new Promise<void>((resolve) => res.onWritable(() => { resolve(); return true; }));
+    if (state.aborted) return;
+  }
+  res.cork(() => res.end(body.tail, closeConnection));
+}
+
+function writeHead(res: HttpResponse, reply: HttpReply): void {
+  res.writeStatus(statusLine(reply.status));
+  if (reply.contentType !== '') res.writeHeader('Content-Type', reply.contentType);
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.writeHeader(name, value);
+}
+
 /** Writes a whole reply in one corked batch. */
 function writeReply(res: HttpResponse, reply: HttpReply, closeConnection: boolean): void {
+  if (isPagedBody(reply.body)) throw new Error('writeReply: a paged body is written by writePaged');
+  const body = reply.body;
   res.cork(() => {
-    res.writeStatus(statusLine(reply.status));
-    if (reply.contentType !== '') res.writeHeader('Content-Type', reply.contentType);
-    for (const [name, value] of Object.entries(reply.headers ?? {})) res.writeHeader(name, value);
-    res.end(reply.body, closeConnection);
+    writeHead(res, reply);
+    res.end(body, closeConnection);
   });
 }
 

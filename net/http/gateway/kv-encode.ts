@@ -72,6 +72,24 @@ export function encodeRangeResponse(response: WithResponseHeader<RangeResponse>)
   return rangeBody(encodeHeader(response.header), response);
 }
 
+/**
+ * A RangeResponse around kvs written elsewhere (the apply worker's JSON pages, range-pages.ts):
+ * what comes before the first kv and after the last. With no kvs the field is left out, so the
+ * head is the whole response.
+ */
+export function rangeResponseAround(header: ResponseHeader, more: boolean, count: number, kvs: number): { head: string; tail: string } {
+  const hole = '\u0000';
+  const whole = jsonObject([
+    ['header', encodeHeader(header)],
+    ['kvs', kvs > 0 ? hole : undefined],
+    ['more', boolJson(more)],
+    ['count', int64Json(count)],
+  ]);
+  if (kvs === 0) return { head: whole, tail: '' };
+  const at = whole.indexOf(hole);
+  return { head: `${whole.slice(0, at)}[`, tail: `]${whole.slice(at + hole.length)}` };
+}
+
 /** POST /v3/kv/put. */
 export function encodePutResponse(response: WithResponseHeader<PutResponse>): string {
   return putBody(encodeHeader(response.header), response);
