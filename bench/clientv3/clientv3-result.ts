@@ -155,6 +155,12 @@ function runTable(result: ClientV3Result): string[] {
   return lines;
 }
 
+/** "from 1.20 to 3.40" over every row's load average at its start. */
+function loadAverageRange(rounds: readonly RoundRun[]): string {
+  const averages = rounds.flatMap((round) => round.rows.map((run) => run.load_average_at_start));
+  return averages.length === 0 ? 'no row ran' : `from ${fixed(Math.min(...averages), 2)} to ${fixed(Math.max(...averages), 2)}`;
+}
+
 export function clientV3Markdown(result: ClientV3Result): string {
   const { workload: w, machine } = result;
   const errorKinds = result.rounds.flatMap((round) => round.rows.flatMap((run) =>
@@ -164,8 +170,8 @@ export function clientV3Markdown(result: ClientV3Result): string {
     '',
     `Machine: ${machine.cpu_count} x ${machine.cpu_model}, ${fixed(Number(machine.memory_bytes) / 2 ** 30, 0)} GiB, Linux ${machine.kernel}; ` +
       'clusters and the load generator on the same machine (127.0.0.1). 1-minute load average when each round began: ' +
-      `${result.rounds.map((round) => `${round.server} ${round.round} ${fixed(round.load_average_at_start, 2)}`).join(', ')} ` +
-      '(anything above 0 is other work sharing the machine; per row below).',
+      `${result.rounds.map((round) => `${round.server} ${round.round} ${fixed(round.load_average_at_start, 2)}`).join(', ')}; ` +
+      `${loadAverageRange(result.rounds)} when the rows began (anything above 0 is other work sharing the machine; per row below).`,
     '',
     `Command: \`${result.command}\``,
     '',

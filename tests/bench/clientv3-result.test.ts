@@ -75,4 +75,5 @@ test('the markdown shows each row\'s rounds side by side with the ratio, every r
   assert.match(markdown, /\| 2 \| etcd \| txn-8 \| 1,600 \|/);
   assert.match(markdown, /cairn round 2, txn-8: 2 x `etcdserver: request timed out`/);
   assert.match(markdown, /Rounds alternate servers: cairn 1, etcd 1, cairn 2, etcd 2\./);
+  assert.match(markdown, /cairn 1 2\.00, etcd 1 2\.00, cairn 2 2\.00, etcd 2 2\.00; from 1\.50 to 1\.50 when the rows began/);
 });
