@@ -26,7 +26,7 @@ const BUILD_TIMEOUT_MS = 10 * 60_000;
 const INSTALL_HINT = 'Debian: apt-get install golang-go golang-etcd-server-dev';
 
 /** The `go version` line, or null when no go is on the PATH. */
-function goVersion(): string | null {
+export function goVersion(): string | null {
   try {
     return execFileSync('go', ['version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
@@ -67,6 +67,8 @@ export async function testClientV3Load(cacheDir = GO_CACHE_DIR): Promise<string>
 
 export interface GoBuild {
   binary: string;
+  /** The source hash the binary was built from (sourceHash). */
+  hash: string;
   /** False when the cached binary of this source was reused. */
   built: boolean;
   seconds: number;
@@ -82,7 +84,7 @@ export async function buildClientV3Load(cacheDir = GO_CACHE_DIR): Promise<GoBuil
   if (missing !== null) throw new Error(`cannot build ${BINARY_NAME}: ${missing}`);
   const hash = sourceHash();
   const binary = join(cacheDir, hash, BINARY_NAME);
-  if (existsSync(binary)) return { binary, built: false, seconds: 0 };
+  if (existsSync(binary)) return { binary, hash, built: false, seconds: 0 };
   mkdirSync(join(cacheDir, hash), { recursive: true });
   const partial = `${binary}.${process.pid}.partial`;
   const startedMs = Date.now();
@@ -99,5 +101,5 @@ export async function buildClientV3Load(cacheDir = GO_CACHE_DIR): Promise<GoBuil
   for (const entry of readdirSync(cacheDir)) {
     if (/^[0-9a-f]{16}$/.test(entry) && entry !== hash) rmSync(join(cacheDir, entry), { recursive: true, force: true });
   }
-  return { binary, built: true, seconds: (Date.now() - startedMs) / 1000 };
+  return { binary, hash, built: true, seconds: (Date.now() - startedMs) / 1000 };
 }

@@ -9,7 +9,6 @@
  *
  * Clusters are ended by PID (also on Ctrl-C); the generator is killed by PID past its deadline.
  */
-import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import type { BenchCluster } from '../cluster/bench-cluster.js';
 import { summarizeMembers } from '../cluster/bench-result.js';
@@ -20,7 +19,7 @@ import { machineInfo } from '../micro/report.js';
 import { parseClientV3Args, scheduleOf, USAGE, wantsHelp, type ClientV3Plan, type RoundSlot } from './clientv3-args.js';
 import type { MatrixRow } from './clientv3-matrix.js';
 import { clientV3Markdown, summarizeRows, workloadOf, type ClientV3Result, type RoundRun, type RowRun } from './clientv3-result.js';
-import { buildClientV3Load, sourceHash } from './go-build.js';
+import { buildClientV3Load, goVersion } from './go-build.js';
 import { preloadArgs, rowArgs, runGo, type GoLoadResult, type GoLoadShape, type GoPreloadResult } from './go-load.js';
 
 /** Quiet time after the preload and between rows, so one's aftermath (GC, WAL segment work) does not land in the next. */
@@ -65,10 +64,6 @@ async function runRound(binary: string, plan: ClientV3Plan, slot: RoundSlot): Pr
   }
 }
 
-function goVersion(): string {
-  return execFileSync('go', ['version'], { encoding: 'utf8' }).trim();
-}
-
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (wantsHelp(argv)) {
@@ -87,7 +82,7 @@ async function main(): Promise<void> {
   const name = `clientv3-${plan.name}`;
   const result: ClientV3Result = {
     name, date, started_at: startedAt.toISOString(), finished_at: new Date().toISOString(), command: commandLine(), source, machine,
-    workload: workloadOf(plan), generator: { source_hash: sourceHash(), go_version: goVersion() },
+    workload: workloadOf(plan), generator: { source_hash: build.hash, go_version: goVersion() ?? 'unknown' },
     rows: summarizeRows(plan.rows, rounds), rounds,
   };
   const base = writeResultFiles(plan.resultsDir, date, name, result, clientV3Markdown(result));

@@ -9,7 +9,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -69,7 +68,7 @@ func dial(cfg config) ([]*clientv3.Client, error) {
 	for i := 0; i < cfg.conns; i++ {
 		conn, err := clientv3.New(clientv3.Config{
 			Endpoints: cfg.endpoints, DialTimeout: cfg.dialTimeout, DialOptions: []grpc.DialOption{grpc.WithBlock()},
-			Context: context.Background(), LogConfig: &logConfig,
+			LogConfig: &logConfig,
 		})
 		if err != nil {
 			for _, opened := range conns {
