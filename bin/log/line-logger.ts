@@ -64,7 +64,7 @@ function fdStream(fds: readonly number[]): DestinationStream {
 }
 
 /** etcd 3.4's capnslog text of one of pino's JSON lines: `date time.micros L | caller: msg key=value ...`. */
-export function capnslogLine(json: string): string {
+function capnslogLine(json: string): string {
   const { level, ts, caller, msg, ...fields } = JSON.parse(json) as Record<string, unknown>;
   const iso = String(ts);
   const pairs = Object.entries(fields).map(([key, value]) => ` ${key}=${JSON.stringify(value)}`).join('');
