@@ -8,7 +8,9 @@
  * One registry for the whole process, made on first use and merged into each member's: these
  * figures are the process's, not a member's, and prom-client's collectors (an event-loop delay
  * monitor, a GC observer) cannot be stopped, so a registry per member would leave one more of
- * each running for every member a process (a test) starts.
+ * each running for every member a process (a test) starts. As with any prom-client service, the
+ * event-loop delay figures cover the span since the last scrape (prom-client resets the sampler in
+ * each collect()), of any member when a test runs several in one process.
  */
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
