@@ -1,10 +1,10 @@
 /**
  * What logging costs the write path: a one-member cluster (the real member: Raft, WAL worker with
  * fdatasync, apply worker) taking puts of 256-byte values on 100k random 8-byte keys, 64 in
- * flight, with the server's real logger at --log-level info writing JSON lines to a file (B) and
- * with the silent logger (A), alternated A B, B A, ... on fresh data directories. Logging is events
- * only (no line per request), so the difference should be within noise; the lines each run wrote
- * while loaded are counted to show it.
+ * flight, with the server's real logger (bin/log, on pino) at --log-level info writing JSON lines
+ * to a file (B) and with the silent logger (A), alternated A B, B A, ... on fresh data directories.
+ * Logging is events only (no line per request), so the difference should be within noise; the
+ * lines each run wrote while loaded are counted to show it.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -39,15 +39,14 @@ export class GrpcMethodMetrics {
   readonly handled: number[] = new Array<number>(CODES.length).fill(0);
   /** Call durations, with --metrics extensive only. */
   readonly handlingSeconds: Histogram | null;
+  /** The grpc_method, grpc_service and grpc_type labels of its series, in name order. */
+  readonly labels: Readonly<{ grpc_method: string; grpc_service: string; grpc_type: GrpcType }>;
 
   constructor(readonly type: GrpcType, readonly service: string, readonly method: string, extensive: boolean) {
     this.handlingSeconds = extensive ? new Histogram(PROMETHEUS_DEFAULT_BUCKETS_SECONDS) : null;
+    this.labels = { grpc_method: method, grpc_service: service, grpc_type: type };
   }
 
-  /** The grpc_type, grpc_service and grpc_method labels, in name order. */
-  get labels(): [string, string][] {
-    return [['grpc_method', this.method], ['grpc_service', this.service], ['grpc_type', this.type]];
-  }
 }
 
 function grpcType(method: grpc.MethodDefinition<unknown, unknown>): GrpcType {

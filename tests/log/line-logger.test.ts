@@ -91,6 +91,27 @@ test('a log file is appended to, and an output that cannot be opened reads as et
   assert.match(checkLogOutputs(['journal'], 'zap')!, /^--log-outputs=journal is not supported/);
 });
 
+test('every output gets each line; a message is written as given, never as a format string', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-log-'));
+  const paths = [join(dir, 'a.log'), join(dir, 'b.log')];
+  const sinks = openLogSinks(paths);
+  assert.ok(typeof sinks !== 'string');
+  try {
+    const logger = createLineLogger({ kind: 'zap', level: 'info', fds: sinks.fds, now: NOW }, 'etcdserver');
+    logger.info('100%s done %d %j', { 'took': '1s' });
+    logger.named('raft').warn('w');
+    for (const path of paths) {
+      assert.deepEqual(readFileSync(path, 'utf8').split('\n').filter((line) => line !== ''), [
+        '{"level":"info","ts":"2026-12-07T20:08:04.901Z","caller":"etcdserver","msg":"100%s done %d %j","took":"1s"}',
+        '{"level":"warn","ts":"2026-12-07T20:08:04.901Z","caller":"raft","msg":"w"}',
+      ], path);
+    }
+  } finally {
+    sinks.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('durations read as Go prints them', () => {
   assert.deepEqual([goDuration(0), goDuration(0.0005), goDuration(2.5), goDuration(1000), goDuration(90_000), goDuration(7_200_000)],
     ['0s', '500ns', '2.5ms', '1s', '1m30s', '2h0m0s']);

@@ -1,13 +1,13 @@
 /**
  * /metrics on a real 3-member cairn cluster (separate processes): etcd's content type, every family
  * a member exports, values that move after writes, one leader; and, against a real etcd 3.4 when
- * it is installed, the same HELP and TYPE lines for every etcd_* and process_* family cairn shares
- * with it.
+ * it is installed, the same HELP and TYPE lines (and bucket bounds) for every etcd_* and process_*
+ * family cairn shares with it.
  */
 import { freePort } from '../free-port.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,16 +47,38 @@ const ETCD_PEER_FAMILIES = [
   ['etcd_network_peer_sent_bytes_total', 'The total number of bytes sent to peers.', 'counter'],
 ] as const;
 
-/** cairn's own families (and Node's, in place of etcd's go_*): exactly these, no more. */
+/** cairn's own families: exactly these, no more. */
 const CAIRN_FAMILIES = [
   'cairn_apply_busy_seconds', 'cairn_apply_ring_depth_records', 'cairn_lease_total', 'cairn_peer_connections_refused_total',
   'cairn_peer_messages_dropped_total', 'cairn_server_term', 'cairn_wal_batches_total', 'cairn_wal_busy_seconds',
   'cairn_wal_bytes_written_total', 'cairn_wal_entries_total', 'cairn_wal_fsyncs_total', 'cairn_wal_group_commit_entries',
-  'cairn_wal_ring_depth_records', 'cairn_watch_slow_moved_total', 'nodejs_eventloop_lag_max_seconds', 'nodejs_eventloop_lag_mean_seconds',
-  'nodejs_eventloop_lag_p99_seconds', 'nodejs_external_memory_bytes', 'nodejs_gc_duration_seconds', 'nodejs_heap_size_total_bytes',
-  'nodejs_heap_size_used_bytes', 'nodejs_version_info',
+  'cairn_wal_ring_depth_records', 'cairn_watch_slow_moved_total',
 ];
 
+/**
+ * Node's runtime in place of etcd's go_*: prom-client's default metrics. A family with no series
+ * yet (GC durations before the first collection, requests when none is pending) is left out.
+ */
+const NODE_FAMILIES = [
+  'nodejs_active_handles', 'nodejs_active_handles_total', 'nodejs_active_requests', 'nodejs_active_requests_total',
+  'nodejs_active_resources', 'nodejs_active_resources_total', 'nodejs_eventloop_lag_max_seconds', 'nodejs_eventloop_lag_mean_seconds',
+  'nodejs_eventloop_lag_min_seconds', 'nodejs_eventloop_lag_p50_seconds', 'nodejs_eventloop_lag_p90_seconds',
+  'nodejs_eventloop_lag_p99_seconds', 'nodejs_eventloop_lag_seconds', 'nodejs_eventloop_lag_stddev_seconds',
+  'nodejs_external_memory_bytes', 'nodejs_gc_duration_seconds', 'nodejs_heap_size_total_bytes', 'nodejs_heap_size_used_bytes',
+  'nodejs_heap_space_size_available_bytes', 'nodejs_heap_space_size_total_bytes', 'nodejs_heap_space_size_used_bytes',
+  'nodejs_version_info',
+];
+/** What the dashboard and the alert rules read of them: always there. */
+const NODE_FAMILIES_ALWAYS = ['nodejs_eventloop_lag_p99_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_version_info'];
+/** prom-client's process_* families that etcd's client_golang does not have. */
+const NODE_PROCESS_FAMILIES = ['process_cpu_system_seconds_total', 'process_cpu_user_seconds_total', 'process_heap_bytes'];
+
+/** `promtool check metrics`' exit status when the text parses but lint rules flag names. */
+const PROMTOOL_LINT_PROBLEMS = 3;
+
+function onPath(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
+}
 
 async function scrape(port: number): Promise<{ contentType: string | null; text: string }> {
   const response = await fetch(`http://127.0.0.1:${port}/metrics`);
@@ -74,6 +96,10 @@ function headers(text: string): Map<string, string> {
   return byName;
 }
 
+/** The `le` labels of a histogram family without other labels, as written. */
+function bucketBounds(text: string, name: string): string[] {
+  return [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} `, 'gm'))].map((match) => match[1]!);
+}
 
 /** A one-member real etcd's /metrics text, or null when etcd is not installed. */
 async function realEtcdMetrics(): Promise<string | null> {
@@ -129,8 +155,10 @@ test('every member serves /metrics in text format 0.0.4; counters move after put
       const families = [...headers(text).keys()];
       assert.deepEqual(families, [...families].sort(), `${member.name}'s families come sorted`);
       for (const name of ETCD_FAMILIES) assert.ok(families.includes(name), `${member.name} serves etcd's ${name}`);
-      assert.deepEqual(families.filter((name) => !name.startsWith('etcd_') && !name.startsWith('grpc_') && !name.startsWith('process_')),
-        CAIRN_FAMILIES, `${member.name}'s own families`);
+      assert.deepEqual(families.filter((name) => name.startsWith('cairn_')), CAIRN_FAMILIES, `${member.name}'s own families`);
+      const node = families.filter((name) => !/^(etcd|grpc|process|cairn)_/.test(name));
+      assert.deepEqual(node.filter((name) => !NODE_FAMILIES.includes(name)), [], `${member.name}: only prom-client's runtime families`);
+      for (const name of NODE_FAMILIES_ALWAYS) assert.ok(node.includes(name), `${member.name} serves ${name}`);
       // Two peers each, named by id; every member probed both when it connected.
       assert.equal(text.match(/^etcd_network_active_peers\{Local="[0-9a-f]{16}",Remote="[0-9a-f]{16}"\} 1$/gm)?.length, 2, member.name);
       assert.equal(text.match(/^etcd_network_peer_round_trip_time_seconds_count\{To="[0-9a-f]{16}"\} [1-9]/gm)?.length, 2, member.name);
@@ -150,6 +178,12 @@ test('every member serves /metrics in text format 0.0.4; counters move after put
       assert.equal(headers(leaderText).get(name), `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n`);
     }
     assert.equal(leaderText.match(/^etcd_network_peer_sent_bytes_total\{To="[0-9a-f]{16}"\} [1-9]/gm)?.length, 2, 'the leader sent to both');
+    if (onPath('promtool')) {
+      // Prometheus' own parser reads the whole body; what it lints (gauges named *_total) is etcd's naming, kept as etcd has it.
+      const check = spawnSync('promtool', ['check', 'metrics'], { input: leaderText, encoding: 'utf8' });
+      assert.ok(check.status === 0 || check.status === PROMTOOL_LINT_PROBLEMS, `${check.status}: ${check.stdout}${check.stderr}`);
+      assert.doesNotMatch(`${check.stdout}${check.stderr}`, /parsing error|error while linting/);
+    }
     await waitFor('the 5 events to reach the watch', () => events >= 5);
     const after = parseExposition((await scrape(leader.httpPort)).text);
     assert.equal(after.get('etcd_debugging_mvcc_watch_stream_total'), 1);
@@ -187,18 +221,28 @@ test('every member serves /metrics in text format 0.0.4; counters move after put
   }
 });
 
-test('the etcd_* and process_* families cairn exports have a real etcd 3.4\'s HELP and TYPE lines', async (t) => {
+test('the etcd_* and process_* families cairn exports have a real etcd 3.4\'s HELP and TYPE lines and bucket bounds', async (t) => {
   const etcd = await realEtcdMetrics();
   if (etcd === null) return t.skip(`${ETCD} is not installed`);
   const cluster = new ProcessCluster(1);
   try {
     await cluster.start();
     await cluster.leader();
-    const ours = headers((await scrape(cluster.members[0]!.httpPort)).text);
+    const cairnText = (await scrape(cluster.members[0]!.httpPort)).text;
+    const ours = headers(cairnText);
     const theirs = headers(etcd);
     for (const [name, lines] of ours) {
       if (!name.startsWith('etcd_') && !name.startsWith('process_')) continue;
+      if (NODE_PROCESS_FAMILIES.includes(name)) {
+        assert.equal(theirs.has(name), false, `${name} is prom-client's own`);
+        continue;
+      }
       assert.equal(lines, theirs.get(name), `${name} as etcd writes it`);
+      // A histogram's bucket bounds read as etcd's (prom-client spells numbers as JavaScript does, etcd as Go does).
+      if (lines.endsWith(' histogram\n')) {
+        assert.ok(bucketBounds(etcd, name).length > 0, name);
+        assert.deepEqual(bucketBounds(cairnText, name), bucketBounds(etcd, name), `${name}'s le labels`);
+      }
     }
   } finally {
     await cluster.close();

@@ -1,36 +1,17 @@
-/** The metrics registry's rules, and leader changes counted the way etcd counts them. */
+/** Buckets, label values as etcd prints them, and leader changes and failed proposals counted the way etcd counts them. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clusterVersion, memberIdHex } from '../../net/http/metrics/member-metrics.js';
 import { ServerMetrics } from '../../engine/node/server-metrics.js';
 import { ErrKeyNotFound, ErrNoLeader, ErrTimeout } from '../../engine/errors.js';
-import { MetricRegistry } from '../../net/http/metrics/registry.js';
 import { ETCD_DISK_DURATION_BUCKETS_SECONDS, exponentialBuckets } from '../../engine/metrics/buckets.js';
 import { Histogram } from '../../engine/metrics/histogram.js';
-import { formatGoFloat } from '../../net/http/metrics/exposition.js';
 
 test('etcd\'s disk duration buckets run from 1 ms to 8.192 s, doubling', () => {
-  assert.deepEqual(ETCD_DISK_DURATION_BUCKETS_SECONDS.map(formatGoFloat),
+  assert.deepEqual(ETCD_DISK_DURATION_BUCKETS_SECONDS.map(String),
     ['0.001', '0.002', '0.004', '0.008', '0.016', '0.032', '0.064', '0.128', '0.256', '0.512', '1.024', '2.048', '4.096', '8.192']);
   assert.throws(() => exponentialBuckets(0, 2, 3));
   assert.throws(() => exponentialBuckets(1, 1, 3));
-});
-
-test('a name registered twice, or not a Prometheus name, is refused', () => {
-  const registry = new MetricRegistry();
-  registry.gaugeFunc('up', 'up', () => 1);
-  assert.throws(() => registry.counterFunc('up', 'again', () => 1), /registered twice/);
-  assert.throws(() => registry.gaugeFunc('bad-name', 'x', () => 1), /invalid metric name/);
-  assert.throws(() => registry.gaugeFunc('9lives', 'x', () => 1), /invalid metric name/);
-});
-
-test('functions are read at collection time, so a scrape sees the current value', () => {
-  const registry = new MetricRegistry();
-  let value = 1;
-  registry.counterFunc('reads_total', 'reads', () => value);
-  assert.equal(registry.collect()[0]!.samples[0]!.value, 1);
-  value = 7;
-  assert.equal(registry.collect()[0]!.samples[0]!.value, 7);
 });
 
 test('histogram buckets must increase', () => {
@@ -57,13 +38,4 @@ test('the cluster version label is the API version\'s major.minor, as etcd shows
 
 test('member ids print as 16 hex digits, as etcd labels them', () => {
   assert.equal(memberIdHex(0x12a2ed4f459e98), '0012a2ed4f459e98');
-});
-
-test('a counter by label has one series per key, read at collection time', () => {
-  const registry = new MetricRegistry();
-  const refused = { not_a_member: 0, wrong_cluster: 2 };
-  registry.counterFuncByLabel('refused_total', 'refused', 'reason', () => refused);
-  refused.not_a_member = 3;
-  assert.deepEqual(registry.collect()[0]!.samples.map((sample) => [sample.labels, sample.value]),
-    [[[['reason', 'not_a_member']], 3], [[['reason', 'wrong_cluster']], 2]]);
 });

@@ -1,76 +1,36 @@
 /**
- * Prometheus text exposition format 0.0.4, written the way etcd's client_golang writes it, so
- * tools that scrape etcd (and diffs against a real etcd's /metrics) see the same text:
+ * The body of /metrics: a prom-client Registry's families in Prometheus text format 0.0.4, each
+ * family's text as prom-client writes it, laid out as etcd's client_golang lays them out:
+ * families sorted by name, no blank line between them, a family without series left out (etcd
+ * shows no peer families on a member alone, prom-client would print their HELP and TYPE).
  *
- *   # HELP name help text (backslash and newline escaped)
- *   # TYPE name counter|gauge|histogram
- *   name{label="value"} 12
- *   name_bucket{le="0.001"} 3 ... name_bucket{le="+Inf"} 5   name_sum 0.004   name_count 5
- *
- * Families come out sorted by name, as client_golang's gatherer sorts them; one without samples is left out. Numbers use Go's
- * strconv.FormatFloat(v, 'g', -1, 64): shortest round-trip digits, exponent form below 1e-4 or
- * from 1e6 up (25006080 is written 2.500608e+07, as etcd writes its RSS).
+ * Numbers are prom-client's (JavaScript's) spelling, not Go's strconv.FormatFloat: a 2 GiB quota
+ * reads `2147483648` where etcd writes `2.147483648e+09`, 1e-5 reads `0.00001` where Go writes
+ * `1e-05`, and NaN is `Nan`. The text format takes any float spelling (Prometheus and promtool
+ * parse both with Go's ParseFloat), and etcd's own bucket bounds (1 ms .. 51.2 s, 100 us ..
+ * 3.2768 s) read the same in both, so histogram_quantile over etcd's `le` labels is unchanged.
  */
+import { Registry } from 'prom-client';
 
 /** The Content-Type of this format (what etcd 3.4 answers on /metrics). */
-export const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+export const EXPOSITION_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 
-export type MetricType = 'counter' | 'gauge' | 'histogram';
-
-export interface Sample {
-  /** The suffix after the family name (`_bucket`, `_sum`, `_count`) or ''. */
-  suffix: string;
-  labels: ReadonlyArray<readonly [string, string]>;
-  value: number;
+/** `registry`'s exposition text, families sorted by name. */
+export async function renderExposition(registry: Registry): Promise<string> {
+  const names = registry.getMetricsAsArray().map((metric) => metric.name);
+  // Read in registration order, as registry.metrics() reads: some of prom-client's default
+  // metrics set several families from the collect() of the first one registered (that of
+  // nodejs_heap_size_total_bytes sets nodejs_external_memory_bytes, which sorts before it and
+  // would read a scrape late).
+  const texts = await Promise.all(names.map((name) => registry.getSingleMetricAsString(name)));
+  const families = names.map((name, i) => ({ name, text: texts[i]! }))
+    .filter(({ text }) => hasSeries(text))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return families.map(({ text }) => `${text}\n`).join('');
 }
 
-export interface MetricFamily {
-  name: string;
-  help: string;
-  type: MetricType;
-  samples: Sample[];
-}
-
-/** A number as Go's strconv.FormatFloat(value, 'g', -1, 64) writes it, with Prometheus' spellings of the infinities. */
-export function formatGoFloat(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
-  if (value === Infinity) return '+Inf';
-  if (value === -Infinity) return '-Inf';
-  if (value === 0) return Object.is(value, -0) ? '-0' : '0';
-  // toExponential() without digits gives the shortest digits that round-trip, as Go's -1 precision does.
-  const [mantissa, exponentText] = value.toExponential().split('e') as [string, string];
-  const exponent = Number(exponentText);
-  if (exponent < -4 || exponent >= 6) {
-    const sign = exponent < 0 ? '-' : '+';
-    return `${mantissa}e${sign}${String(Math.abs(exponent)).padStart(2, '0')}`;
-  }
-  // Within that window JS's own formatting is positional with the same shortest digits.
-  return String(value);
-}
-
-function escapeHelp(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-}
-
-function escapeLabelValue(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
-
-function sampleLine(name: string, sample: Sample): string {
-  const labels = sample.labels.length === 0 ? ''
-    : `{${sample.labels.map(([label, value]) => `${label}="${escapeLabelValue(value)}"`).join(',')}}`;
-  return `${name}${sample.suffix}${labels} ${formatGoFloat(sample.value)}\n`;
-}
-
-/** The exposition text of `families`, sorted by name. */
-export function renderExposition(families: readonly MetricFamily[]): string {
-  const sorted = [...families].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  let text = '';
-  for (const family of sorted) {
-    // client_golang leaves out a family with no series (a vector nothing was recorded in yet).
-    if (family.samples.length === 0) continue;
-    text += `# HELP ${family.name} ${escapeHelp(family.help)}\n# TYPE ${family.name} ${family.type}\n`;
-    for (const sample of family.samples) text += sampleLine(family.name, sample);
-  }
-  return text;
+/** A family's text has a line after its `# HELP` and `# TYPE` lines (neither can hold a newline: prom-client escapes them). */
+function hasSeries(text: string): boolean {
+  const afterHelp = text.indexOf('\n');
+  return afterHelp !== -1 && text.indexOf('\n', afterHelp + 1) !== -1;
 }

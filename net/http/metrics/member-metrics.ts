@@ -7,7 +7,8 @@
 import { ETCD_API_VERSION } from '../../../engine/node/cluster-members.js';
 import type { Member } from '../../../engine/node/member.js';
 import { StateRole } from '../../../engine/raft/raft.js';
-import type { MetricRegistry } from './registry.js';
+import type { Registry } from 'prom-client';
+import { counterFunc, gaugeFunc, infoGauge } from './collected-metrics.js';
 
 /** The member's id as etcd prints it in labels: 16 lower-case hex digits. */
 export function memberIdHex(id: number): string {
@@ -20,32 +21,32 @@ export function clusterVersion(apiVersion: string): string {
 }
 
 /** `quotaBackendBytes`: the NOSPACE threshold, null when the quota is disabled (etcd then leaves the gauge at 0). */
-export function registerMemberMetrics(registry: MetricRegistry, member: Member, quotaBackendBytes: number | null): void {
+export function registerMemberMetrics(registry: Registry, member: Member, quotaBackendBytes: number | null): void {
   const status = (): ReturnType<Member['status']> => member.status();
   const server = member.serverMetrics;
-  registry.gaugeFunc('etcd_server_has_leader', 'Whether or not a leader exists. 1 is existence, 0 is not.',
+  gaugeFunc(registry, 'etcd_server_has_leader', 'Whether or not a leader exists. 1 is existence, 0 is not.',
     () => (status().leader !== 0 ? 1 : 0));
-  registry.gaugeFunc('etcd_server_is_leader', 'Whether or not this member is a leader. 1 if is, 0 otherwise.',
+  gaugeFunc(registry, 'etcd_server_is_leader', 'Whether or not this member is a leader. 1 if is, 0 otherwise.',
     () => (status().role === StateRole.Leader ? 1 : 0));
-  registry.gaugeFunc('etcd_server_is_learner', 'Whether or not this member is a learner. 1 if is, 0 otherwise.', () => 0);
-  registry.infoGauge('etcd_server_id', "Server or member ID in hexadecimal format. 1 for 'server_id' label with current ID.",
-    [['server_id', memberIdHex(member.id)]]);
-  registry.infoGauge('etcd_server_version', "Which version is running. 1 for 'server_version' label with current version.",
-    [['server_version', ETCD_API_VERSION]]);
-  registry.infoGauge('etcd_cluster_version', "Which version is running. 1 for 'cluster_version' label with current cluster version",
-    [['cluster_version', clusterVersion(ETCD_API_VERSION)]]);
+  gaugeFunc(registry, 'etcd_server_is_learner', 'Whether or not this member is a learner. 1 if is, 0 otherwise.', () => 0);
+  infoGauge(registry, 'etcd_server_id', "Server or member ID in hexadecimal format. 1 for 'server_id' label with current ID.",
+    { server_id: memberIdHex(member.id) });
+  infoGauge(registry, 'etcd_server_version', "Which version is running. 1 for 'server_version' label with current version.",
+    { server_version: ETCD_API_VERSION });
+  infoGauge(registry, 'etcd_cluster_version', "Which version is running. 1 for 'cluster_version' label with current cluster version",
+    { cluster_version: clusterVersion(ETCD_API_VERSION) });
   // etcd exports these two as gauges set to the commit and applied index, despite the _total names.
-  registry.gaugeFunc('etcd_server_proposals_committed_total', 'The total number of consensus proposals committed.',
+  gaugeFunc(registry, 'etcd_server_proposals_committed_total', 'The total number of consensus proposals committed.',
     () => status().commitIndex);
-  registry.gaugeFunc('etcd_server_proposals_applied_total', 'The total number of consensus proposals applied.',
+  gaugeFunc(registry, 'etcd_server_proposals_applied_total', 'The total number of consensus proposals applied.',
     () => status().appliedIndex);
-  registry.gaugeFunc('etcd_server_proposals_pending', 'The current number of pending proposals to commit.', () => member.proposalsPending);
-  registry.counterFunc('etcd_server_proposals_failed_total', 'The total number of failed proposals seen.', () => server.proposalsFailed);
-  registry.counterFunc('etcd_server_leader_changes_seen_total', 'The number of leader changes seen.', () => server.leaderChanges);
-  registry.counterFunc('etcd_server_heartbeat_send_failures_total',
+  gaugeFunc(registry, 'etcd_server_proposals_pending', 'The current number of pending proposals to commit.', () => member.proposalsPending);
+  counterFunc(registry, 'etcd_server_proposals_failed_total', 'The total number of failed proposals seen.', () => server.proposalsFailed);
+  counterFunc(registry, 'etcd_server_leader_changes_seen_total', 'The number of leader changes seen.', () => server.leaderChanges);
+  counterFunc(registry, 'etcd_server_heartbeat_send_failures_total',
     'The total number of leader heartbeat send failures (likely overloaded from slow disk).', () => server.heartbeatSendFailures);
-  registry.counterFunc('etcd_server_slow_apply_total', 'The total number of slow apply requests (likely overloaded from slow disk).',
+  counterFunc(registry, 'etcd_server_slow_apply_total', 'The total number of slow apply requests (likely overloaded from slow disk).',
     () => member.applier.metrics.get('slowApplies'));
-  registry.gaugeFunc('etcd_server_quota_backend_bytes', 'Current backend storage quota size in bytes.', () => quotaBackendBytes ?? 0);
-  registry.gaugeFunc('cairn_server_term', 'The current Raft term of this member.', () => status().term);
+  gaugeFunc(registry, 'etcd_server_quota_backend_bytes', 'Current backend storage quota size in bytes.', () => quotaBackendBytes ?? 0);
+  gaugeFunc(registry, 'cairn_server_term', 'The current Raft term of this member.', () => status().term);
 }

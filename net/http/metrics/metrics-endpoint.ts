@@ -1,9 +1,11 @@
 /**
  * GET /metrics, as etcd serves it: on the client HTTP port, and on each --listen-metrics-urls
- * listener (with /health) when given. One registry holds every family: the member's (server,
- * storage, network), the gRPC server's, the watch hub's and lessor's, the process's and Node's
- * runtime; each is read at scrape time, in Prometheus text format 0.0.4.
+ * listener (with /health) when given. A prom-client Registry of the member's own (not prom-client's
+ * global one: tests run several members in one process) holds every family: the member's (server,
+ * storage, network), the gRPC server's, the watch hub's and lessor's, merged with the process's
+ * runtime registry; each is read at scrape time, in Prometheus text format 0.0.4.
  */
+import { Registry } from 'prom-client';
 import type { Member } from '../../../engine/node/member.js';
 import type { MemberServices } from '../../../engine/node/member-services.js';
 import type { GrpcServerMetrics } from '../../grpc/grpc-metrics.js';
@@ -15,9 +17,7 @@ import { registerGrpcServerMetrics } from './grpc-server-metrics.js';
 import { registerMemberMetrics } from './member-metrics.js';
 import { MetricsListener } from './metrics-listener.js';
 import { registerNetworkMetrics } from './network-metrics.js';
-import { registerProcessMetrics } from './process-metrics.js';
-import { MetricRegistry } from './registry.js';
-import { registerRuntimeMetrics } from './runtime-metrics.js';
+import { runtimeRegistry } from './runtime-metrics.js';
 import { registerStorageMetrics } from './storage-metrics.js';
 import { registerWatchLeaseMetrics } from './watch-lease-metrics.js';
 
@@ -31,27 +31,24 @@ export interface MetricsSources {
   quotaBackendBytes: number | null;
 }
 
-/** Every family of one member, registered once. Returns the registry and the function that stops its samplers. */
-export function memberRegistry(sources: MetricsSources): { registry: MetricRegistry; stop: () => void } {
-  const registry = new MetricRegistry();
+/** Every family of one member, registered once, with the process's runtime families. */
+export function memberRegistry(sources: MetricsSources): Registry {
+  const registry = new Registry();
   registerMemberMetrics(registry, sources.member, sources.quotaBackendBytes);
   registerStorageMetrics(registry, sources.member, sources.services.kv);
   registerNetworkMetrics(registry, sources.member);
   registerGrpcServerMetrics(registry, sources.grpc);
   registerWatchLeaseMetrics(registry, sources.services);
-  registerProcessMetrics(registry);
-  const stop = registerRuntimeMetrics(registry);
-  return { registry, stop };
+  return Registry.merge([registry, runtimeRegistry()]);
 }
 
 /**
  * Serves /metrics on the client HTTP app, and /metrics and /health on a listener per `listen`
- * address (--listen-metrics-urls). Resolves to the function that closes the listeners and stops
- * the samplers.
+ * address (--listen-metrics-urls). Resolves to the function that closes the listeners.
  */
 export async function serveMetrics(app: HttpApp, sources: MetricsSources, listen: readonly PeerAddress[]): Promise<() => Promise<void>> {
-  const { registry, stop } = memberRegistry(sources);
-  const metrics = (): HttpReply => ({ status: 200, contentType: EXPOSITION_CONTENT_TYPE, body: renderExposition(registry.collect()) });
+  const registry = memberRegistry(sources);
+  const metrics = async (): Promise<HttpReply> => ({ status: 200, contentType: EXPOSITION_CONTENT_TYPE, body: await renderExposition(registry) });
   app.get(METRICS_PATH, metrics);
   const probe = new LinearizableProbe(sources.member, sources.services.kv, HEALTH_TIMEOUT_MS_DEFAULT);
   const routes = new Map<string, () => HttpReply | Promise<HttpReply>>([[METRICS_PATH, metrics], ['/health', () => healthReply(probe)]]);
@@ -59,12 +56,10 @@ export async function serveMetrics(app: HttpApp, sources: MetricsSources, listen
   try {
     for (const address of listen) listeners.push(await MetricsListener.listen(address, routes));
   } catch (error) {
-    stop();
     await Promise.all(listeners.map((listener) => listener.close()));
     throw error;
   }
   return async () => {
-    stop();
     await Promise.all(listeners.map((listener) => listener.close()));
   };
 }

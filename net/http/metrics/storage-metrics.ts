@@ -11,45 +11,47 @@
 import type { KvServer } from '../../../engine/node/kv-server.js';
 import { memberStatus } from '../../../engine/node/maintenance.js';
 import type { Member } from '../../../engine/node/member.js';
-import type { MetricRegistry } from './registry.js';
+import type { Registry } from 'prom-client';
+import { counterFunc, gaugeFunc } from './collected-metrics.js';
+import { SnapshotHistogram } from './snapshot-histogram.js';
 
-export function registerStorageMetrics(registry: MetricRegistry, member: Member, kv: KvServer): void {
+export function registerStorageMetrics(registry: Registry, member: Member, kv: KvServer): void {
   const wal = member.walMetrics;
   const apply = member.applier.metrics;
-  registry.histogramFunc('etcd_disk_wal_fsync_duration_seconds', 'The latency distributions of fsync called by WAL.',
+  SnapshotHistogram.registerOne(registry, 'etcd_disk_wal_fsync_duration_seconds', 'The latency distributions of fsync called by WAL.',
     () => wal.snapshot('fsyncSeconds'));
-  registry.histogramFunc('etcd_disk_backend_commit_duration_seconds', 'The latency distributions of commit called by backend.',
+  SnapshotHistogram.registerOne(registry, 'etcd_disk_backend_commit_duration_seconds', 'The latency distributions of commit called by backend.',
     () => apply.snapshot('commitSeconds'));
-  registry.gaugeFunc('etcd_disk_wal_write_bytes_total', 'Total number of bytes written in WAL.', () => member.walStats().bytesWritten);
-  registry.histogramFunc('etcd_snap_db_fsync_duration_seconds', 'The latency distributions of fsyncing .snap.db file',
+  gaugeFunc(registry, 'etcd_disk_wal_write_bytes_total', 'Total number of bytes written in WAL.', () => member.walStats().bytesWritten);
+  SnapshotHistogram.registerOne(registry, 'etcd_snap_db_fsync_duration_seconds', 'The latency distributions of fsyncing .snap.db file',
     () => member.snapshotSaveMetrics().dbFsyncSeconds);
-  registry.histogramFunc('etcd_snap_db_save_total_duration_seconds', 'The total latency distributions of v3 snapshot save',
+  SnapshotHistogram.registerOne(registry, 'etcd_snap_db_save_total_duration_seconds', 'The total latency distributions of v3 snapshot save',
     () => member.snapshotSaveMetrics().dbSaveSeconds);
 
-  registry.counterFunc('etcd_mvcc_put_total', 'Total number of puts seen by this member.', () => apply.get('puts'));
-  registry.counterFunc('etcd_mvcc_range_total', 'Total number of ranges seen by this member.', () => apply.get('ranges'));
-  registry.counterFunc('etcd_mvcc_delete_total', 'Total number of deletes seen by this member.', () => apply.get('deletes'));
-  registry.counterFunc('etcd_mvcc_txn_total', 'Total number of txns seen by this member.', () => apply.get('txns'));
-  registry.gaugeFunc('etcd_debugging_mvcc_keys_total', 'Total number of keys.', () => apply.get('liveKeys'));
-  registry.gaugeFunc('etcd_debugging_mvcc_current_revision', 'The current revision of store.', () => member.status().revision);
-  registry.gaugeFunc('etcd_mvcc_db_total_size_in_bytes', 'Total size of the underlying database physically allocated in bytes.',
+  counterFunc(registry, 'etcd_mvcc_put_total', 'Total number of puts seen by this member.', () => apply.get('puts'));
+  counterFunc(registry, 'etcd_mvcc_range_total', 'Total number of ranges seen by this member.', () => apply.get('ranges'));
+  counterFunc(registry, 'etcd_mvcc_delete_total', 'Total number of deletes seen by this member.', () => apply.get('deletes'));
+  counterFunc(registry, 'etcd_mvcc_txn_total', 'Total number of txns seen by this member.', () => apply.get('txns'));
+  gaugeFunc(registry, 'etcd_debugging_mvcc_keys_total', 'Total number of keys.', () => apply.get('liveKeys'));
+  gaugeFunc(registry, 'etcd_debugging_mvcc_current_revision', 'The current revision of store.', () => member.status().revision);
+  gaugeFunc(registry, 'etcd_mvcc_db_total_size_in_bytes', 'Total size of the underlying database physically allocated in bytes.',
     () => memberStatus(member, kv).dbSize);
-  registry.gaugeFunc('etcd_mvcc_db_total_size_in_use_in_bytes', 'Total size of the underlying database logically in use in bytes.',
+  gaugeFunc(registry, 'etcd_mvcc_db_total_size_in_use_in_bytes', 'Total size of the underlying database logically in use in bytes.',
     () => memberStatus(member, kv).dbSizeInUse);
 
-  registry.counterFunc('cairn_wal_fsyncs_total', 'fdatasync calls on WAL segment files (one per group commit, one per new segment).',
+  counterFunc(registry, 'cairn_wal_fsyncs_total', 'fdatasync calls on WAL segment files (one per group commit, one per new segment).',
     () => member.walStats().fsyncs);
-  registry.counterFunc('cairn_wal_batches_total', 'Append batches the WAL made durable.', () => member.walStats().batches);
-  registry.counterFunc('cairn_wal_entries_total', 'Raft entries the WAL made durable.', () => member.walStats().entries);
-  registry.counterFunc('cairn_wal_bytes_written_total', 'Frame bytes written to WAL segments.', () => member.walStats().bytesWritten);
-  registry.histogramFunc('cairn_wal_group_commit_entries', 'Raft entries made durable by one group commit (one fdatasync).',
+  counterFunc(registry, 'cairn_wal_batches_total', 'Append batches the WAL made durable.', () => member.walStats().batches);
+  counterFunc(registry, 'cairn_wal_entries_total', 'Raft entries the WAL made durable.', () => member.walStats().entries);
+  counterFunc(registry, 'cairn_wal_bytes_written_total', 'Frame bytes written to WAL segments.', () => member.walStats().bytesWritten);
+  SnapshotHistogram.registerOne(registry, 'cairn_wal_group_commit_entries', 'Raft entries made durable by one group commit (one fdatasync).',
     () => wal.snapshot('groupCommitEntries'));
-  registry.histogramFunc('cairn_wal_ring_depth_records', 'Append batches waiting in the ring each time the WAL worker drained it.',
+  SnapshotHistogram.registerOne(registry, 'cairn_wal_ring_depth_records', 'Append batches waiting in the ring each time the WAL worker drained it.',
     () => wal.snapshot('ringDepthRecords'));
-  registry.histogramFunc('cairn_wal_busy_seconds', "The WAL worker's time per group commit: sealing, writing and fdatasync.",
+  SnapshotHistogram.registerOne(registry, 'cairn_wal_busy_seconds', "The WAL worker's time per group commit: sealing, writing and fdatasync.",
     () => wal.snapshot('busySeconds'));
-  registry.histogramFunc('cairn_apply_ring_depth_records', 'Entries and reads waiting in the ring each time the apply worker drained it.',
+  SnapshotHistogram.registerOne(registry, 'cairn_apply_ring_depth_records', 'Entries and reads waiting in the ring each time the apply worker drained it.',
     () => apply.snapshot('ringDepthRecords'));
-  registry.histogramFunc('cairn_apply_busy_seconds', "The apply worker's time per batch of entries, its LMDB transaction included.",
+  SnapshotHistogram.registerOne(registry, 'cairn_apply_busy_seconds', "The apply worker's time per batch of entries, its LMDB transaction included.",
     () => apply.snapshot('busySeconds'));
 }
