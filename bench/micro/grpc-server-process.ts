@@ -25,11 +25,13 @@ if (process.argv[2] === 'raw') {
     Put: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => callback(null, { header }),
   });
 }
+/** The raw mode's listener: closed on 'stop' with the server, or the process would not exit. */
+let listener: ClientListener | null = null;
 async function listen(): Promise<number> {
   if (process.argv[2] === 'raw') {
     const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
     const serve = (connection: Duplex): void => injector.injectConnection(connection);
-    const listener = await ClientListener.listen('127.0.0.1', 0, { http2: (socket) => gateAuthority(socket, serve), other: serve });
+    listener = await ClientListener.listen('127.0.0.1', 0, { http2: (socket) => gateAuthority(socket, serve), other: serve });
     return listener.port;
   }
   return new Promise<number>((resolve, reject) =>
@@ -47,6 +49,7 @@ process.on('message', (message: string) => {
     const cpu = process.cpuUsage(markCpu);
     process.send!({ activeMs: performance.eventLoopUtilization(markLoop).active, cpuMs: (cpu.user + cpu.system) / 1000 });
   } else if (message === 'stop') {
+    listener?.close();
     server.forceShutdown();
     process.disconnect();
   }
