@@ -17,7 +17,7 @@
  */
 import { decodeGoBase64 } from './go-base64.js';
 import { type GoJsonValue, parseGoJsonDocument } from './go-json.js';
-import { goQuote } from '../../../engine/jsonpb/go-quote.js';
+import { goQuoteBytes } from '../../../engine/gotext/quote.js';
 
 /** A decoding failure with jsonpb's message; the gateway answers it with INVALID_ARGUMENT. */
 export class JsonpbError extends Error {
@@ -134,7 +134,7 @@ function decodeEnum(value: GoJsonValue, goType: string, values: Readonly<Record<
   if (value.kind === 'string') {
     const name = value.raw.subarray(1, value.raw.length - 1);
     const number = values[Buffer.from(name).toString('latin1')];
-    if (number === undefined) throw new JsonpbError(`unknown value ${goQuote(name)} for enum ${goType}`);
+    if (number === undefined) throw new JsonpbError(`unknown value ${goQuoteBytes(name)} for enum ${goType}`);
     return number;
   }
   if (value.kind === 'null') return 0;
