@@ -5,7 +5,7 @@
  */
 import type { ServerKind } from '../cluster/bench-cluster.js';
 import type { MemberSummary } from '../cluster/bench-result.js';
-import type { BenchRunHeader } from '../common/cluster-session.js';
+import { codeSentence, type BenchRunHeader } from '../common/cluster-session.js';
 import type { ClientV3Plan, RoundSlot } from './clientv3-args.js';
 import type { MatrixRow } from './clientv3-matrix.js';
 import type { GoLoadResult, GoPreloadResult } from './go-load.js';
@@ -175,9 +175,7 @@ export function clientV3Markdown(result: ClientV3Result): string {
     '',
     `Command: \`${result.command}\``,
     '',
-    `Code: commit ${result.source.commit.slice(0, 12)}` +
-      (result.source.modified.length === 0 ? ', clean working tree.' : `, with ${result.source.modified.length} server file(s) modified in the working tree ` +
-        `(${result.source.modified.map((line) => line.slice(3)).join(', ')}).`) +
+    codeSentence(result.source) +
       ` Generator: bench/go/clientv3-load (source ${result.generator.source_hash}), etcd 3.4's clientv3 built by ${result.generator.go_version}.`,
     '',
     `Workload: per round and server a fresh ${w.members}-member cluster; ${w.key_space.toLocaleString('en-US')} keys of ${w.key_size} B ` +

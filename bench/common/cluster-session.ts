@@ -98,6 +98,13 @@ export function sourceState(): { commit: string; modified: string[] } {
   return { commit: git(['rev-parse', 'HEAD']) || 'unknown', modified };
 }
 
+/** The "Code: commit ..." sentence of a results file: the commit and the server files modified over it. */
+export function codeSentence(source: { commit: string; modified: readonly string[] }): string {
+  return `Code: commit ${source.commit.slice(0, 12)}` +
+    (source.modified.length === 0 ? ', clean working tree.' : `, with ${source.modified.length} server file(s) modified in the working tree ` +
+      `(${source.modified.map((line) => line.slice(3)).join(', ')}).`);
+}
+
 /** Epoch milliseconds with performance.now()'s resolution, comparable across processes of one machine. */
 export function nowEpochMs(): number {
   return performance.timeOrigin + performance.now();

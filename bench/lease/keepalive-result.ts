@@ -8,7 +8,7 @@ import type { MemberSample } from '../cluster/member-sampler.js';
 import type { LatencySummary } from '../load/latency.js';
 import type { LoadResult } from '../load/load-runner.js';
 import type { KeepAliveBenchPlan } from './keepalive-args.js';
-import type { BenchRunHeader } from '../common/cluster-session.js';
+import { codeSentence, type BenchRunHeader } from '../common/cluster-session.js';
 
 export interface KeepAliveFigures {
   leases_granted: number;
@@ -116,9 +116,7 @@ export function keepAliveMarkdown(result: KeepAliveBenchResult): string {
     '',
     `Command: \`${result.command}\``,
     '',
-    `Code: commit ${result.source.commit.slice(0, 12)}` +
-      (result.source.modified.length === 0 ? ', clean working tree.' : `, with ${result.source.modified.length} server file(s) modified in the working tree ` +
-        `(${result.source.modified.map((line) => line.slice(3)).join(', ')}).`) +
+    codeSentence(result.source) +
       (w.server === 'etcd' ? ' The server is etcd\'s own binary: only the clients are this repository\'s code.' : ''),
     '',
     `Workload: a fresh ${w.members}-member ${serverName(w.server, phases)} cluster per phase; the load generator (bench/load) over ` +

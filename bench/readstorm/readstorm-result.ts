@@ -7,7 +7,7 @@
 import type { ServerKind } from '../cluster/bench-cluster.js';
 import type { MemberSummary } from '../cluster/bench-result.js';
 import type { MemberSample } from '../cluster/member-sampler.js';
-import type { BenchRunHeader } from '../common/cluster-session.js';
+import { codeSentence, type BenchRunHeader } from '../common/cluster-session.js';
 import type { MemberCounter } from './member-counter.js';
 import type { RaftStatus } from './raft-status.js';
 import type { ReadStormPlan } from './readstorm-args.js';
@@ -134,9 +134,7 @@ export function readStormMarkdown(result: ReadStormResult): string {
     '',
     `Command: \`${result.command}\``,
     '',
-    `Code: commit ${result.source.commit.slice(0, 12)}` +
-      (result.source.modified.length === 0 ? ', clean working tree.' : `, with ${result.source.modified.length} server file(s) modified in the working tree ` +
-        `(${result.source.modified.map((line) => line.slice(3)).join(', ')}).`) +
+    codeSentence(result.source) +
       (kinds.has('etcd') ? ' etcd is its own binary: only the clients are this repository\'s code.' : ''),
     '',
     `Workload: per server a fresh ${w.members}-member cluster; ${w.keys.toLocaleString('en-US')} keys of ${w.value_size} B loaded over gRPC (Txns of 128 puts); ` +

@@ -7,7 +7,7 @@ import type { MemberSample } from '../cluster/member-sampler.js';
 import type { MemberSummary } from '../cluster/bench-result.js';
 import type { LatencySummary } from '../load/latency.js';
 import type { WatchPlan } from './watch-args.js';
-import type { BenchRunHeader } from '../common/cluster-session.js';
+import { codeSentence, type BenchRunHeader } from '../common/cluster-session.js';
 
 export interface WatchRunResult {
   target: string;
@@ -118,9 +118,7 @@ export function watchMarkdown(result: WatchBenchResult): string {
     '',
     `Command: \`${result.command}\``,
     '',
-    `Code: commit ${result.source.commit.slice(0, 12)}` +
-      (result.source.modified.length === 0 ? ', clean working tree.' : `, with ${result.source.modified.length} server file(s) modified in the working tree ` +
-        `(${result.source.modified.map((line) => line.slice(3)).join(', ')}).`),
+    codeSentence(result.source),
     '',
     `Workload: a fresh ${workload.members}-member cluster per target; ${workload.watchers} watchers on the one key "${workload.key}", ` +
       `created as ${workload.streams} gRPC Watch streams (one TCP connection each) served by ${workload.watch_on === 'all' ? 'all members, round robin' : `the ${workload.watch_on}`}, ` +

@@ -59,6 +59,15 @@ export function jsonErrorReply(status: number, code: GrpcCode, message: string):
   return { status, contentType: 'application/json', body: JSON.stringify({ error: message, code, message }) };
 }
 
+/** A handler's reply; its failure (thrown or rejected) as the error reply below. */
+export async function settledReply(handle: () => HttpReply | Promise<HttpReply>): Promise<HttpReply> {
+  try {
+    return await handle();
+  } catch (error) {
+    return errorReply(error);
+  }
+}
+
 /** The reply for a handler's failure: etcd's code, message and HTTP status, or a 500. */
 export function errorReply(error: unknown): HttpReply {
   if (error instanceof EtcdError) return jsonErrorReply(error.httpStatus, error.code, error.message);

@@ -13,7 +13,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ErrRequestTooLarge } from '../../engine/errors.js';
-import { errorReply, isPagedBody, jsonErrorReply, type HttpReply, type HttpRoutes, type PagedBody, type RequestInfo } from './http-routes.js';
+import { isPagedBody, jsonErrorReply, settledReply, type HttpReply, type HttpRoutes, type PagedBody, type RequestInfo } from './http-routes.js';
 import type { StreamExchange } from './stream-exchange.js';
 
 /** What the node server needs besides the routes. */
@@ -117,16 +117,7 @@ function readBody(req: IncomingMessage, res: ServerResponse, info: RequestInfo, 
 }
 
 function run(res: ServerResponse, handle: () => HttpReply | Promise<HttpReply>): void {
-  let reply: HttpReply | Promise<HttpReply>;
-  try {
-    reply = handle();
-  } catch (error) {
-    reply = errorReply(error);
-  }
-  Promise.resolve(reply).then(
-    (answer) => writeReply(res, answer),
-    (error: unknown) => writeReply(res, errorReply(error)),
-  );
+  void settledReply(handle).then((answer) => writeReply(res, answer));
 }
 
 /** Writes a reply, unless the client went. */

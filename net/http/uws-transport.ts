@@ -15,7 +15,7 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from '@trufflesuite/uws-js-unofficial';
 import { STATUS_CODES } from 'node:http';
 import { ErrRequestTooLarge } from '../../engine/errors.js';
-import { errorReply, isPagedBody, jsonErrorReply, type HttpReply, type HttpRoutes, type PagedBody, type RequestInfo } from './http-routes.js';
+import { isPagedBody, jsonErrorReply, settledReply, type HttpReply, type HttpRoutes, type PagedBody, type RequestInfo } from './http-routes.js';
 import type { StreamExchange } from './stream-exchange.js';
 
 /** What the uWS app needs besides the routes. */
@@ -80,25 +80,15 @@ function readBody(res: HttpResponse, info: RequestInfo, options: UwsServeOptions
 }
 
 function run(res: HttpResponse, state: { aborted: boolean }, options: UwsServeOptions, handle: () => HttpReply | Promise<HttpReply>): void {
-  let reply: HttpReply | Promise<HttpReply>;
-  try {
-    reply = handle();
-  } catch (error) {
-    reply = errorReply(error);
-  }
-  Promise.resolve(reply).then(
-    (answer) => {
-      if (!isPagedBody(answer.body)) {
-        if (!state.aborted) writeReply(res, answer, options.closing());
-      } else if (state.aborted) {
-        answer.body.pages.close();
-      } else {
-        const body = answer.body;
-        writePaged(res, state, answer, body, options.closing()).catch(() => { if (!state.aborted) res.close(); });
-      }
-    },
-    (error: unknown) => { if (!state.aborted) writeReply(res, errorReply(error), options.closing()); },
-  );
+  void settledReply(handle).then((answer) => {
+    if (!isPagedBody(answer.body)) {
+      if (!state.aborted) writeReply(res, answer, options.closing());
+    } else if (state.aborted) {
+      answer.body.pages.close();
+    } else {
+      writePaged(res, state, answer, answer.body, options.closing()).catch(() => { if (!state.aborted) res.close(); });
+    }
+  });
 }
 
 /**
