@@ -8,22 +8,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { ClusterMembership } from '../../engine/node/membership.js';
 import type { RangeRequest } from '../../engine/mvcc/rpc.js';
-import { ClientListener } from '../../net/client-listener.js';
-import { registerGateway } from '../../net/http/gateway-endpoint.js';
 import { encodeRangeResponse } from '../../net/http/gateway/kv-encode.js';
-import { HttpApp } from '../../net/http/http-app.js';
-import { TestCluster, type RunningMember } from '../node/cluster-harness.js';
+import type { RunningMember } from '../node/cluster-harness.js';
+import { startGatewayMember, type GatewayMember } from './gateway-member.js';
 
 /** 2,000 values of 4 KiB: about 11 MB of JSON, 42 pages, more than loopback socket buffers hold. */
 const KEYS = 2000;
 const VALUE_BYTES = 4096;
 
-let cluster: TestCluster;
+let gateway: GatewayMember;
 let running: RunningMember;
-let app: HttpApp;
-let listener: ClientListener;
 
 function keyName(i: number): string {
   return `big/${String(i).padStart(5, '0')}`;
@@ -34,13 +29,8 @@ function b64(text: string): string {
 }
 
 before(async () => {
-  cluster = new TestCluster(1);
-  running = await cluster.start(1);
-  await cluster.leader();
-  const membership = new ClusterMembership(running.member, running.reader, 'test-cluster');
-  app = await HttpApp.listen({ host: '127.0.0.1', port: 0, member: running.member, kv: running.kv });
-  registerGateway(app, running.member, running.kv, () => [], membership, running.hub, running.lease);
-  listener = await ClientListener.listen('127.0.0.1', 0, { http2: (socket) => socket.destroy(), other: (socket) => app.nodeServer().serve(socket) });
+  gateway = await startGatewayMember();
+  running = gateway.running;
   for (let i = 0; i < KEYS; i += 100) {
     const success = Array.from({ length: 100 }, (_, j) => ({
       request_put: { key: Buffer.from(keyName(i + j)), value: Buffer.alloc(VALUE_BYTES, 97 + ((i + j) % 26)) },
@@ -50,9 +40,7 @@ before(async () => {
 });
 
 after(async () => {
-  listener.close();
-  app.close();
-  await cluster.close();
+  await gateway.close();
 });
 
 /** POSTs a body; resolves with the status, the headers and the whole body. */
@@ -83,7 +71,7 @@ const cases: { name: string; json: string; request: RangeRequest; paged: boolean
 
 for (const transport of ['client port (node http)', 'HTTP port of its own (uWS)'] as const) {
   test(`on the ${transport} a range of many pages is sent chunked, byte for byte the gateway's JSON`, { timeout: 60_000 }, async () => {
-    const port = transport.startsWith('client') ? listener.port : app.port;
+    const port = transport.startsWith('client') ? gateway.listener.port : gateway.app.port;
     for (const { name, json, request, paged } of cases) {
       const answer = await post(port, '/v3/kv/range', json);
       assert.equal(answer.status, 200, name);
@@ -99,7 +87,7 @@ for (const transport of ['client port (node http)', 'HTTP port of its own (uWS)'
 }
 
 test('a gateway client that stops reading a paged range holds compaction back only until it goes away', { timeout: 60_000 }, async () => {
-  const request = http.request({ host: '127.0.0.1', port: listener.port, path: '/v3/kv/range', method: 'POST', agent: false });
+  const request = http.request({ host: '127.0.0.1', port: gateway.listener.port, path: '/v3/kv/range', method: 'POST', agent: false });
   const responded = new Promise<http.IncomingMessage>((resolve) => request.once('response', resolve));
   request.end(JSON.stringify({ key: b64('big/'), range_end: b64('big0') }));
   const response = await responded;

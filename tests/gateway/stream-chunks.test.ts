@@ -8,33 +8,20 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { ClusterMembership } from '../../engine/node/membership.js';
-import { ClientListener } from '../../net/client-listener.js';
-import { registerGateway } from '../../net/http/gateway-endpoint.js';
-import { HttpApp } from '../../net/http/http-app.js';
-import { TestCluster, type RunningMember } from '../node/cluster-harness.js';
+import type { RunningMember } from '../node/cluster-harness.js';
+import { startGatewayMember, type GatewayMember } from './gateway-member.js';
 import { within } from './watch-client.js';
 
-let cluster: TestCluster;
+let gateway: GatewayMember;
 let running: RunningMember;
-let app: HttpApp;
-let listener: ClientListener;
 
 before(async () => {
-  cluster = new TestCluster(1);
-  running = await cluster.start(1);
-  await cluster.leader();
-  const membership = new ClusterMembership(running.member, running.reader, 'test-cluster');
-  app = await HttpApp.listen({ host: '127.0.0.1', port: 0, member: running.member, kv: running.kv });
-  registerGateway(app, running.member, running.kv, () => [], membership, running.hub, running.lease);
-  // The client port's HTTP side, as the server wires it (no gRPC needed here).
-  listener = await ClientListener.listen('127.0.0.1', 0, { http2: (socket) => socket.destroy(), other: (socket) => app.nodeServer().serve(socket) });
+  gateway = await startGatewayMember();
+  running = gateway.running;
 });
 
 after(async () => {
-  listener.close();
-  app.close();
-  await cluster.close();
+  await gateway.close();
 });
 
 /**
@@ -90,7 +77,7 @@ class ChunkReader {
 }
 
 test('a single watch event arrives as a complete chunk, its CRLF included, with no event after it', async () => {
-  const reader = new ChunkReader(listener.port, '/v3/watch', '{"create_request":{"key":"c2luZ2xl"}}');
+  const reader = new ChunkReader(gateway.listener.port, '/v3/watch', '{"create_request":{"key":"c2luZ2xl"}}');
   try {
     assert.match(await within(reader.next(), 'the created response'), /"created":true/);
     await running.kv.put({ key: Buffer.from('single'), value: Buffer.from('1') });
@@ -103,7 +90,7 @@ test('a single watch event arrives as a complete chunk, its CRLF included, with 
 
 test('a keep-alive answer arrives as a complete chunk while the request body is still open', async () => {
   const { ID } = await running.lease.grant({ TTL: 60, ID: 0 });
-  const reader = new ChunkReader(listener.port, '/v3/lease/keepalive', `{"ID":"${ID}"}`);
+  const reader = new ChunkReader(gateway.listener.port, '/v3/lease/keepalive', `{"ID":"${ID}"}`);
   try {
     const answer = await within(reader.next(), 'the keep-alive answer', 5000);
     assert.match(answer, new RegExp(`^\\{"result":\\{"header":\\{.*\\},"ID":"${ID}","TTL":"60"\\}\\}\\n$`));

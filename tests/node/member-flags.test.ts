@@ -8,21 +8,12 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrMemberNotEnoughStarted } from '../../engine/errors.js';
-import type { Logger } from '../../engine/logger.js';
+import { recordingLogger } from '../recording-logger.js';
 import { ClusterMembership } from '../../engine/node/membership.js';
 import { freePort } from '../free-port.js';
 import { TestCluster, bytes, text } from './cluster-harness.js';
 
 /** A Logger that keeps every message. */
-function recorder(): { logger: Logger; messages: string[] } {
-  const messages: string[] = [];
-  const logger: Logger = {
-    debug: (msg) => messages.push(msg), info: (msg) => messages.push(msg), warn: (msg) => messages.push(msg),
-    error: (msg) => messages.push(msg), enabled: () => true, named: () => logger,
-  };
-  return { logger, messages };
-}
-
 test('--strict-reconfig-check refuses a voter the started members could not make a quorum with; off, it is added', async () => {
   const cluster = new TestCluster(3);
   try {
@@ -64,7 +55,7 @@ test('--wal-dir puts the WAL in its own directory, and a restart replays it from
 
 test('--pre-vote: on, the first election goes through a pre-candidate; off, straight to candidate', async () => {
   for (const preVote of [true, false]) {
-    const { logger, messages } = recorder();
+    const { logger, messages } = recordingLogger();
     const cluster = new TestCluster(3, { preVote, logger });
     try {
       await cluster.startAll();

@@ -1,21 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Logger } from '../../engine/logger.js';
+import { recordingLogger } from '../recording-logger.js';
 import { RaftEventLog } from '../../engine/node/raft-event-log.js';
 import { StateRole } from '../../engine/raft/raw-node.js';
 
-/** A Logger that keeps the messages it is given. */
-function recorder(): { logger: Logger; messages: string[] } {
-  const messages: string[] = [];
-  const logger: Logger = {
-    debug: (msg) => messages.push(msg), info: (msg) => messages.push(msg), warn: (msg) => messages.push(msg),
-    error: (msg) => messages.push(msg), enabled: () => true, named: () => logger,
-  };
-  return { logger, messages };
-}
-
 test('role, term and leader changes are logged in etcd raft\'s words, and nothing when they stay', () => {
-  const { logger, messages } = recorder();
+  const { logger, messages } = recordingLogger();
   const log = new RaftEventLog(0xa1, logger, 1);
   log.started();
   log.observe(StateRole.PreCandidate, 0, 1);
