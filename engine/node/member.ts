@@ -980,10 +980,10 @@ async function appendInBatches(wal: Wal, entries: readonly Entry[], hardState: H
 }
 
 /** Maps the core's refusals to the errors etcd clients know. */
-function etcdErrorOf(error: RaftError | null, leaderId: number): EtcdError | null {
+export function etcdErrorOf(error: RaftError | null, leaderId: number): EtcdError | null {
   if (error === null) return null;
-  if (error.message.endsWith('no leader') || leaderId === 0) return ErrNoLeader;
-  if (error.message.endsWith('leader transfer in progress')) return ErrLeaderChanged;
-  if (error.message.endsWith('log too large') || error.message.endsWith('too many pending requests')) return ErrTooManyRequests;
+  if (error.reason === 'no leader' || leaderId === 0) return ErrNoLeader;
+  if (error.reason === 'leader transfer in progress') return ErrLeaderChanged;
+  if (error.reason === 'log too large' || error.reason === 'too many pending requests') return ErrTooManyRequests;
   return ErrTimeout;
 }

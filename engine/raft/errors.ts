@@ -9,6 +9,8 @@
 export interface RaftError {
   readonly code: RaftErrorCode;
   readonly message: string;
+  /** For a dropped proposal or ReadIndex request: why, to switch on (never parsed from the message). */
+  readonly reason?: DropReason;
 }
 
 export enum RaftErrorCode {
@@ -39,7 +41,7 @@ export type ProposalDropReason =
 
 /** A proposal was dropped for the given reason. */
 export function errProposalDropped(reason: ProposalDropReason): RaftError {
-  return { code: RaftErrorCode.ProposalDropped, message: `raft: proposal dropped: ${reason}` };
+  return { code: RaftErrorCode.ProposalDropped, message: `raft: proposal dropped: ${reason}`, reason };
 }
 
 /** Why a ReadIndex request was dropped. */
@@ -47,8 +49,11 @@ export type ReadIndexDropReason = 'no leader' | 'too many pending requests' | 'd
 
 /** A ReadIndex request was dropped for the given reason. */
 export function errReadIndexDropped(reason: ReadIndexDropReason): RaftError {
-  return { code: RaftErrorCode.ReadIndexDropped, message: `raft: read index dropped: ${reason}` };
+  return { code: RaftErrorCode.ReadIndexDropped, message: `raft: read index dropped: ${reason}`, reason };
 }
+
+/** Why a proposal or a ReadIndex request was dropped. */
+export type DropReason = ProposalDropReason | ReadIndexDropReason;
 
 export const ERR_COMPACTED: RaftError = Object.freeze({
   code: RaftErrorCode.Compacted, message: 'raft: requested index is unavailable due to compaction',
