@@ -5,8 +5,7 @@
  * instead of a hundred thousand objects, and the main thread only adds the header it owns in front
  * and `more` and `count` behind (fields may come in any order; etcd's come in this one).
  */
-import { encodeKeyValue, varintBytes, writeVarint } from './kv-codec.js';
-import type { RangeResponse } from './rpc.js';
+import { varintBytes, writeVarint } from './kv-codec.js';
 
 const KVS_TAG = (2 << 3) | 2;
 const MORE_TAG = (3 << 3) | 0;
@@ -31,16 +30,5 @@ export function encodeRangeTail(more: boolean, count: number): Buffer {
   let offset = 0;
   if (more) { out[offset++] = MORE_TAG; out[offset++] = 1; }
   if (count !== 0) { out[offset++] = COUNT_TAG; offset = writeVarint(out, offset, count); }
-  return out;
-}
-
-/** Fields 2-4 of etcdserverpb.RangeResponse in one buffer (a response already held whole). */
-export function encodeRangeBody(response: RangeResponse): Buffer {
-  const kvs = response.kvs.map((kv) => encodeKeyValue(kv));
-  const tail = encodeRangeTail(response.more, response.count);
-  const out = Buffer.allocUnsafe(kvs.reduce((total, kv) => total + kvsFieldBytes(kv.length), 0) + tail.length);
-  let offset = 0;
-  for (const kv of kvs) offset = writeKvsField(out, offset, kv);
-  out.set(tail, offset);
   return out;
 }

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeRangeBody } from '../../engine/mvcc/range-encode.js';
+import { encodeRangeBody } from '../range-body.js';
 import type { RangeResponse } from '../../engine/mvcc/rpc.js';
 import { etcdService } from '../../net/grpc/protos.js';
 import { encodeResponseHeader } from '../../net/grpc/proto-writer.js';

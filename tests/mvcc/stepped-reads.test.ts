@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Applier } from '../../engine/mvcc/applier.js';
-import { encodeRangeBody, encodeRangeTail } from '../../engine/mvcc/range-encode.js';
+import { encodeRangeTail } from '../../engine/mvcc/range-encode.js';
+import { encodeRangeBody } from '../range-body.js';
 import type { PagedRange, RangeHead, RangePage } from '../../engine/mvcc/range-pages.js';
 import { LONG_READS_RUNNING_MAX } from '../../engine/mvcc/read-jobs.js';
 import { encodeInternalRequest, type InternalRequest } from '../../engine/mvcc/request.js';
