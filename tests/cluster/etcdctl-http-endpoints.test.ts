@@ -9,7 +9,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { ProcessCluster } from './process-cluster.js';
+import * as grpc from '@grpc/grpc-js';
+import { ProcessCluster, call } from './process-cluster.js';
+import { etcdClient } from '../../net/grpc/protos.js';
 
 const run = promisify(execFile);
 
@@ -22,7 +24,29 @@ before(async () => {
   await cluster.start();
   await cluster.leader();
   urls = cluster.members.map((member) => `http://127.0.0.1:${member.clientPort}`);
+  await everyMemberPublished();
 });
+
+/**
+ * --cluster dials the client URLs the member list names, and a member's URLs are in that list only
+ * once its publish has applied; cairn serves clients before that, so the tests wait for it here.
+ */
+async function everyMemberPublished(): Promise<void> {
+  const Cluster = etcdClient('Cluster');
+  const client = new Cluster(`127.0.0.1:${cluster.members[0]!.clientPort}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & Record<string, Function>;
+  try {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const list = await call<{ members: { clientURLs: string[] }[] }>(client, 'MemberList', {}).catch(() => null);
+      const published = list?.members.flatMap((member) => member.clientURLs).sort() ?? [];
+      if (published.join() === [...urls].sort().join()) return;
+      if (Date.now() > deadline) throw new Error(`the members did not all publish their client URLs: ${published.join()}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    client.close();
+  }
+}
 
 after(async () => {
   await cluster.close();
