@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     onRemoved: () => stop('removal from the cluster', 1),
     onFatal: exitOnFatal,
   });
-  const peerAddress = server.member.peerAddress();
+  const peerAddress = server.wired.network.address();
   process.stdout.write(
     `cairn: member ${server.member.id.toString(16)} (${config.name}), data dir ${config.dataDir}\n` +
     `cairn: serving peer traffic on ${peerAddress.host}:${peerAddress.port}\n` +

@@ -11,8 +11,8 @@
 import { ETCD_API_VERSION, type MemberInfo } from '../engine/node/cluster-members.js';
 import { ClusterMembership } from '../engine/node/membership.js';
 import { resolveIdentity, type MembersAnswer } from './member-identity.js';
-import { addressOfUrl } from './peer/peer-url.js';
-import { Member } from '../engine/node/member.js';
+import type { Member } from '../engine/node/member.js';
+import { attachWiredServices, closeWiredServices, startMember, type WiredMember, type WiredServices } from './member-wiring.js';
 import type { MemberAttributes } from '../engine/mvcc/members.js';
 import { MvccReader } from '../engine/mvcc/store.js';
 import type { PeerAddress } from './peer/peer-sender.js';
@@ -21,7 +21,6 @@ import { ClientListener } from './client-listener.js';
 import { registerGateway } from './http/gateway-endpoint.js';
 import { HttpApp } from './http/http-app.js';
 import { serveMetrics } from './http/metrics/metrics-endpoint.js';
-import { attachServices, closeServices, type MemberServices } from '../engine/node/member-services.js';
 import { checkInitialHashKV, type CorruptionCheckPorts } from '../engine/node/corruption-check.js';
 import { CorruptionMonitor, memberCheckPorts } from '../engine/node/corruption-monitor.js';
 import { peerHashesOverGrpc } from './grpc/peer-hashes.js';
@@ -104,9 +103,9 @@ export class CairnServer {
   private corruptionMonitor: CorruptionMonitor | null = null;
 
   private constructor(
-    readonly member: Member,
+    readonly wired: WiredMember,
     private readonly reader: MvccReader,
-    readonly services: MemberServices,
+    readonly services: WiredServices,
     private readonly grpc: GrpcEndpoint,
     private readonly http: HttpApp,
     private readonly clientListener: ClientListener,
@@ -115,6 +114,10 @@ export class CairnServer {
     readonly name: string,
     private readonly logger: Logger,
   ) {}
+
+  get member(): Member {
+    return this.wired.member;
+  }
 
   /** The client URL's port: gRPC, and HTTP unless it has a port of its own. */
   get clientPort(): number {
@@ -133,7 +136,7 @@ export class CairnServer {
     const logger = options.logger ?? SILENT_LOGGER;
     let reader: MvccReader | null = null;
     let server: CairnServer | null = null;
-    const member = await Member.start({
+    const wired = await startMember({
       id: identity.memberId,
       clusterId: identity.clusterId,
       clusterToken: options.clusterToken,
@@ -162,8 +165,9 @@ export class CairnServer {
         : { cluster_id: identity.clusterId, members: reader.members() } satisfies MembersAnswer),
       isMemberPeerUrl: (url) => reader !== null && reader.members().some((record) => record.peer_urls.includes(url)),
     });
+    const { member } = wired;
     reader = new MvccReader(member.kvPath);
-    const services = attachServices(member, reader, {
+    const services = attachWiredServices(wired, reader, options.clusterToken, {
       maxTxnOps: options.maxTxnOps,
       ...(options.watchProgressNotifyIntervalMs ? { watchProgressNotifyIntervalMs: options.watchProgressNotifyIntervalMs } : {}),
     });
@@ -171,7 +175,7 @@ export class CairnServer {
     // After a restart the replicated membership is the truth about where the others are.
     member.noteRemovedMembers(reader.removedMembers());
     for (const record of reader.members()) {
-      if (record.id !== member.id && record.peer_urls.length > 0) member.setPeer(record.id, addressOfUrl(record.peer_urls[0]!));
+      if (record.id !== member.id) wired.network.setPeer(record.id, record.peer_urls);
     }
     // The cluster version cairn speaks is fixed: its capabilities are on from the start.
     logger.named('api').info('enabled capabilities for version', { 'cluster-version': CLUSTER_VERSION });
@@ -189,7 +193,7 @@ export class CairnServer {
       try {
         await initialCorruptionCheck(member, checkPorts, server0);
       } catch (error) {
-        closeServices(services);
+        closeWiredServices(services);
         await member.stop();
         await reader.close();
         throw error;
@@ -221,14 +225,14 @@ export class CairnServer {
     } catch (error) {
       http.close();
       await grpc.close();
-      closeServices(services);
+      closeWiredServices(services);
       await member.stop();
       await reader.close();
       throw error;
     }
-    server = new CairnServer(member, reader, services, grpc, http, clientListener, httpApart, options.name, logger);
+    server = new CairnServer(wired, reader, services, grpc, http, clientListener, httpApart, options.name, logger);
     server.stopMetrics = await serveMetrics(http, {
-      member, services, grpc: grpc.metrics, quotaBackendBytes: options.quotaBackendBytes ?? null,
+      member, network: wired.network, log: wired.log, services, grpc: grpc.metrics, quotaBackendBytes: options.quotaBackendBytes ?? null,
     }, options.metricsListen ?? []);
     if (options.corruptCheckIntervalMs !== undefined && options.corruptCheckIntervalMs > 0) {
       server0.info('enabled corruption checking', { 'local-member-id': member.id.toString(16), interval: goDuration(options.corruptCheckIntervalMs) });
@@ -273,7 +277,7 @@ export class CairnServer {
     this.corruptionMonitor?.stop();
     this.clientListener.close();
     this.http.close();
-    closeServices(this.services);
+    closeWiredServices(this.services);
     await this.grpc.close();
     await this.member.stop();
     await this.reader.close();

@@ -11,8 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SILENT_LOGGER, type Logger } from '../../engine/logger.js';
-import { Member } from '../../engine/node/member.js';
-import { attachServices, closeServices } from '../../engine/node/member-services.js';
+import { attachWiredServices, closeWiredServices, startMember } from '../../net/member-wiring.js';
 import { MvccReader } from '../../engine/mvcc/store.js';
 import { StateRole } from '../../engine/raft/raw-node.js';
 import { createLineLogger } from '../../bin/log/line-logger.js';
@@ -29,12 +28,13 @@ const value = randomBytes(256);
 /** Puts for PHASE_MS on a fresh member logging to `logger`; returns puts/s. */
 async function phase(logger: Logger): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'logging-bench-'));
-  const member = await Member.start({
+  const wired = await startMember({
     id: 1, clusterId: 42, clusterToken: 'bench', dataDir: dir, bootstrap: { members: [{ id: 1, name: 'm1', peerUrls: [] }] },
     peerListen: { host: '127.0.0.1', port: 0 }, peers: new Map(), heartbeatIntervalMs: 100, electionTimeoutMs: 1000, logger,
   });
+  const { member } = wired;
   const reader = new MvccReader(member.kvPath);
-  const services = attachServices(member, reader);
+  const services = attachWiredServices(wired, reader, 'bench');
   try {
     while (member.status().role !== StateRole.Leader) await new Promise((resolve) => setTimeout(resolve, 20));
     let puts = 0;
@@ -48,7 +48,7 @@ async function phase(logger: Logger): Promise<number> {
     }));
     return puts / ((performance.now() - startedMs) / 1000);
   } finally {
-    closeServices(services);
+    closeWiredServices(services);
     await member.stop();
     await reader.close();
     rmSync(dir, { recursive: true, force: true });

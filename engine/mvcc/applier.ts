@@ -71,6 +71,9 @@ export interface ApplierOptions extends StoreOptions {
   onEvent?: (event: ApplierEvent) => void;
 }
 
+/** Who hears of what the worker applied (see Applier.listen). */
+export type ApplyListener = Required<Pick<ApplierOptions, 'onResult' | 'onBatch' | 'onEvent'>>;
+
 /** etcd's --experimental-warning-apply-duration default. */
 export const WARN_APPLY_MS_DEFAULT = 100;
 
@@ -124,9 +127,9 @@ export class Applier {
   private rejectFailed!: (error: Error) => void;
   private readonly ready: Promise<void>;
   private markReady!: () => void;
-  private readonly onResult: ((result: ApplyResult) => void) | undefined;
-  private readonly onBatch: ((revision: number) => void) | undefined;
-  private readonly onEvent: ((event: ApplierEvent) => void) | undefined;
+  private onResult: ((result: ApplyResult) => void) | undefined;
+  private onBatch: ((revision: number) => void) | undefined;
+  private onEvent: ((event: ApplierEvent) => void) | undefined;
   /** The first report carries the alarms already raised at start: only later changes are events. */
   private reportedOnce = false;
 
@@ -173,6 +176,16 @@ export class Applier {
     await Promise.race([applier.ready, applier.stopped]);
     if (applier.failure !== undefined) throw applier.failure;
     return applier;
+  }
+
+  /**
+   * Has `listener` hear of every result, batch and event reported from now on, in place of the
+   * callbacks given to open (the member attaches itself once it is built around this applier).
+   */
+  listen(listener: ApplyListener): void {
+    this.onResult = listener.onResult;
+    this.onBatch = listener.onBatch;
+    this.onEvent = listener.onEvent;
   }
 
   /**

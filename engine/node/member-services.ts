@@ -7,16 +7,13 @@ import type { MvccReader } from '../mvcc/store.js';
 import { MAX_TXN_OPS_DEFAULT } from '../mvcc/validate.js';
 import { WatchHub } from '../watch/watch-hub.js';
 import { KvServer } from './kv-server.js';
-import { LeaseServer, minLeaseTtlSeconds } from '../lease/lease-server.js';
-import { isForwardedLeaseRequest, LeaseForwarder } from '../../net/peer/lease-forward.js';
-import { EtcdError, GrpcCode } from '../errors.js';
+import { LeaseServer, minLeaseTtlSeconds, type LeaderForwarder } from '../lease/lease-server.js';
 import type { Member } from './member.js';
 
 export interface MemberServices {
   kv: KvServer;
   hub: WatchHub;
   lease: LeaseServer;
-  forwarder: LeaseForwarder;
 }
 
 export interface MemberServicesOptions {
@@ -29,9 +26,10 @@ export interface MemberServicesOptions {
 
 /**
  * Attaches the services. Call it in the turn Member.start resolved in, before any entry applies,
- * so the hub misses nothing.
+ * so the hub misses nothing. A follower's lease server reaches the leader through `forwarder`.
  */
-export function attachServices(member: Member, reader: MvccReader, options: MemberServicesOptions = {}): MemberServices {
+export function attachServices(member: Member, reader: MvccReader, forwarder: LeaderForwarder,
+  options: MemberServicesOptions = {}): MemberServices {
   const kv = new KvServer(member, options.maxTxnOps ?? MAX_TXN_OPS_DEFAULT);
   const hub = new WatchHub(member.applier, {
     revision: member.applier.revision,
@@ -41,13 +39,7 @@ export function attachServices(member: Member, reader: MvccReader, options: Memb
     minTtlSeconds: minLeaseTtlSeconds(member.options.electionTimeoutMs), electionTimeoutMs: member.options.electionTimeoutMs,
     ...(options.leaseCheckpointIntervalMs !== undefined ? { checkpointIntervalMs: options.leaseCheckpointIntervalMs } : {}),
   });
-  const forwarder = new LeaseForwarder({
-    cluster: member.options.clusterToken, clusterId: member.options.clusterId, localId: member.id, addressOf: (id) => member.peerAddressOf(id),
-  });
   lease.setForwarder(forwarder);
-  member.answerLeaseRequests((body) => (isForwardedLeaseRequest(body)
-    ? lease.answerForwarded(body)
-    : Promise.reject(new EtcdError(GrpcCode.INVALID_ARGUMENT, 'cairn: malformed forwarded lease request'))));
   member.observeApplies({
     onResult: (result) => {
       hub.onEvents(result.events);
@@ -55,12 +47,11 @@ export function attachServices(member: Member, reader: MvccReader, options: Memb
     },
     onBatch: (revision) => hub.onRevision(revision),
   });
-  return { kv, hub, lease, forwarder };
+  return { kv, hub, lease };
 }
 
 /** Closes what attachServices opened. */
 export function closeServices(services: MemberServices): void {
   services.hub.close();
   services.lease.close();
-  services.forwarder.close();
 }

@@ -1,7 +1,8 @@
 /**
- * Member: one cluster member. It drives the pure Raft core with a real clock, persists through
- * the WAL worker, talks to peers through the peer transport, and applies committed entries
- * through the apply worker. Clients reach it through `propose` (writes) and `readIndex`
+ * Member: one cluster member. It drives the pure Raft core over the ports it is given
+ * (ports.ts): a clock, a peer network, a log store (the WAL), a state machine (the apply worker's
+ * Applier) and a snapshot writer. It opens none of them itself: net/member-wiring.ts wires the
+ * real ones, the simulator its own. Clients reach it through `propose` (writes) and `readIndex`
  * (linearizable reads); kv-server.ts turns those into etcd's KV API.
  *
  * One turn of the loop (processReady), following the core's contract (engine/raft/raw-node.ts):
@@ -25,37 +26,26 @@
  * for good and reports the fault once (onFatal; the server process then exits). What it had
  * acknowledged is durable: restarted once the cause is gone, it replays its WAL over the store.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrLeaderChanged, ErrNoLeader, ErrRequestTooLarge, ErrStopped, ErrTimeout, ErrTooManyRequests, EtcdError } from '../errors.js';
 import { Applier, WARN_APPLY_MS_DEFAULT, type ApplierEvent, type ApplyResult } from '../mvcc/applier.js';
 import { AlarmType } from '../alarm/alarm-rpc.js';
 import { goDuration, SILENT_LOGGER, type Logger } from '../logger.js';
 import { RaftEventLog } from './raft-event-log.js';
-import { EventsMode } from '../mvcc/write-txn.js';
 import { encodeInternalRequest, type InternalRequest } from '../mvcc/request.js';
 import { etcdRequestBytes } from '../mvcc/request-size.js';
 import { ConfChangeType, decodeConfChange, encodeConfChange, type ConfChange } from '../raft/confchange.js';
 import { decodeMemberContext, encodeMemberContext, type MemberContext } from '../mvcc/members.js';
-import { addressOfUrl } from '../../net/peer/peer-url.js';
 import type { RaftError } from '../raft/errors.js';
 import { MemoryStorage } from '../raft/memory-storage.js';
 import { MessageType, type Message } from '../raft/message.js';
 import { RawNode, StateRole, type Ready } from '../raft/raw-node.js';
-import { EntryType, type ConfState, type Entry, type HardState, type SnapshotMeta } from '../raft/types.js';
+import { EntryType, type ConfState, type Entry, type HardState } from '../raft/types.js';
 import { isRaftError } from '../raft/errors.js';
-import { entryFrameBytes } from '../wal/frame.js';
-import { batchBytes, Wal, type WalReplay } from '../wal/wal.js';
-import type { WalStats } from '../wal/wal-status.js';
-import type { WalMetrics } from '../wal/wal-metrics.js';
 import { ServerMetrics } from './server-metrics.js';
 import type { HistogramSnapshot } from '../metrics/shared-metrics.js';
-import { PeerTransport, type PeerTraffic } from '../../net/peer/peer-transport.js';
-import { SnapshotPool } from '../snapshot/snapshot-pool.js';
 import { SnapshotTransfers, type SnapshotTransferStats } from './snapshot-transfers.js';
-import type { PeerAddress } from '../../net/peer/peer-sender.js';
-import type { PeerStats } from '../../net/peer/peer-stats.js';
-import { isRaftMessage, raftMessageBytes } from './raft-message-shape.js';
+import type { Clock, LogReplay, LogStore, PeerHandler, PeerNetwork, SnapshotWriter, TimerHandle } from './ports.js';
 import { ReadIndexBatcher } from './read-index-batcher.js';
 import { RequestIdGenerator } from './request-id.js';
 import { RequestWaiters } from './request-waiters.js';
@@ -76,8 +66,6 @@ const TICK_ADVANCE_POLL_MS = 50;
 export interface MemberOptions {
   id: number;
   clusterId: number;
-  /** Identifies the cluster on peer connections (--initial-cluster-token). */
-  clusterToken: string;
   dataDir: string;
   /**
    * The founding members, when this member founds the cluster (--initial-cluster-state new): with
@@ -86,10 +74,6 @@ export interface MemberOptions {
    * Absent when joining a running cluster (existing): the log then comes from the leader.
    */
   bootstrap?: { members: { id: number; name: string; peerUrls: string[] }[] };
-  /** Answers a joining member's membership query on the peer port (see net/peer/members-query.ts). */
-  answerMembersQuery?: () => unknown;
-  /** True when `url` is a current member's peer URL: only such a member's membership query is answered. */
-  isMemberPeerUrl?: (url: string) => boolean;
   /** Called once this member applied its own removal from the cluster. */
   onRemoved?: () => void;
   /**
@@ -100,9 +84,6 @@ export interface MemberOptions {
    * same data dir once the cause is gone, the member recovers from its WAL and store.
    */
   onFatal?: (error: Error) => void;
-  peerListen: PeerAddress;
-  /** Every other member's peer address. */
-  peers: ReadonlyMap<number, PeerAddress>;
   heartbeatIntervalMs: number;
   electionTimeoutMs: number;
   maxRequestBytes?: number;
@@ -116,8 +97,6 @@ export interface MemberOptions {
    * alarms. Silent by default.
    */
   logger?: Logger;
-  /** A dedicated WAL directory (etcd's --wal-dir); default <dataDir>/member/wal. */
-  walDir?: string;
   /** Raft's PreVote phase (etcd's --pre-vote); on by default. */
   preVote?: boolean;
   /**
@@ -128,10 +107,20 @@ export interface MemberOptions {
   initialElectionTickAdvance?: boolean;
   /** Applying a batch of entries for longer than this is logged (etcd's --experimental-warning-apply-duration; 100 ms). */
   warningApplyDurationMs?: number;
-  /** WAL segment size (default SEGMENT_BYTES_DEFAULT, as etcd's 64 MiB); tests use small ones to roll over soon. */
-  walSegmentBytes?: number;
   /** The election-timeout randomness; seeded in tests. */
   random?: () => number;
+}
+
+/** What the member drives Raft over (ports.ts); the composition root opens them. */
+export interface MemberPorts {
+  clock: Clock;
+  network: PeerNetwork;
+  /** The Raft log on disk, and what it held when opened. */
+  log: LogStore;
+  replay: LogReplay;
+  /** The state machine: the MVCC store behind the apply worker, opened on <dataDir>/member/kv. */
+  applier: Applier;
+  snapshotWriter: SnapshotWriter;
 }
 
 /**
@@ -161,7 +150,7 @@ export class Member {
   private readonly waiters: RequestWaiters<ApplyResult>;
   private readonly reads: ReadIndexBatcher;
   private readonly maxRequestBytes: number;
-  private ticker: NodeJS.Timeout | null = null;
+  private ticker: TimerHandle | null = null;
   private turnScheduled = false;
   private turnRunning = false;
   private stopping: Promise<void> | null = null;
@@ -169,12 +158,11 @@ export class Member {
   private failure: Error | null = null;
   private leaderId = 0;
   /** Requests that arrived while no leader was known; released when one is (see whenLeader). */
-  private leaderWaiters: { resolve: () => void; reject: (error: Error) => void; timer: NodeJS.Timeout }[] = [];
+  private leaderWaiters: { resolve: () => void; reject: (error: Error) => void; timer: TimerHandle }[] = [];
   private role: StateRole = StateRole.Follower;
   private term: number;
   private commitIndex: number;
-  private transport!: PeerTransport<Message>;
-  private snapshots!: SnapshotTransfers;
+  private readonly snapshots: SnapshotTransfers;
   private readonly snapshotCount: number;
   private readonly snapshotCatchUpEntries: number;
   /** The newest Raft snapshot saved (taken here or installed from the leader). */
@@ -189,9 +177,12 @@ export class Member {
   /** Set while an incoming snapshot replaces the store: no Ready is processed meanwhile. */
   private restoring = false;
   private readonly applyObservers: ApplyObserver[] = [];
-  /** Answers lease requests followers forward to this member (see answerLeaseRequests). */
-  private leaseRequests: ((body: unknown) => Promise<unknown>) | null = null;
   private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly network: PeerNetwork;
+  private readonly log: LogStore;
+  readonly applier: Applier;
+  private readonly snapshotWriter: SnapshotWriter;
   /** Logs the core's role, term and leader changes as etcd's raft does. */
   private readonly raftLog: RaftEventLog;
 
@@ -199,11 +190,14 @@ export class Member {
     readonly options: MemberOptions,
     private readonly node: RawNode,
     private readonly storage: MemoryStorage,
-    private readonly wal: Wal,
-    readonly applier: Applier,
-    private readonly pool: SnapshotPool,
+    ports: MemberPorts,
     hardState: HardState,
   ) {
+    this.clock = ports.clock;
+    this.network = ports.network;
+    this.log = ports.log;
+    this.applier = ports.applier;
+    this.snapshotWriter = ports.snapshotWriter;
     this.term = hardState.term;
     this.commitIndex = hardState.commit;
     this.logger = options.logger ?? SILENT_LOGGER;
@@ -212,63 +206,62 @@ export class Member {
     this.snapshotCatchUpEntries = options.snapshotCatchUpEntries ?? SNAPSHOT_CATCH_UP_ENTRIES_DEFAULT;
     this.snapshotIndex = storage.snapshot().meta.index;
     this.appliedConfState = node.status().confState;
-    this.lastQueuedIndex = applier.appliedIndex;
+    this.lastQueuedIndex = ports.applier.appliedIndex;
     this.maxRequestBytes = options.maxRequestBytes ?? MAX_REQUEST_BYTES_DEFAULT;
     // etcd's request timeout: 5 s plus two election timeouts.
     const requestTimeoutMs = 5000 + 2 * options.electionTimeoutMs;
-    this.ids = new RequestIdGenerator(options.id, Date.now());
-    this.waiters = new RequestWaiters(PROPOSALS_PENDING_MAX, requestTimeoutMs);
+    this.ids = new RequestIdGenerator(options.id, this.clock.now());
+    this.waiters = new RequestWaiters(PROPOSALS_PENDING_MAX, requestTimeoutMs, this.clock);
     // etcd re-sends an unanswered ReadIndex every 500 ms; never slower than an election timeout.
     const readRetryMs = Math.min(500, options.electionTimeoutMs);
     this.reads = new ReadIndexBatcher(options.id, requestTimeoutMs, readRetryMs, READS_PENDING_MAX,
       (context) => etcdErrorOf(this.node.readIndex(context), this.leaderId),
-      (index) => this.applier.waitApplied(index));
+      (index) => this.applier.waitApplied(index), this.clock);
+    this.snapshots = new SnapshotTransfers({
+      dir: join(options.dataDir, 'member', 'snap'),
+      kvPath: this.kvPath,
+      writer: this.snapshotWriter,
+      network: this.network,
+      clock: this.clock,
+      install: (message, path) => this.installSnapshot(message, path),
+      logger: this.logger.named('rafthttp'),
+      reportSnapshot: (to, status) => {
+        this.node.reportSnapshot(to, status);
+        this.scheduleTurn();
+      },
+      onStorageFault: (error) => this.fail(error),
+    });
   }
 
-  /** Opens (or creates) the member's data, replays its WAL, starts its workers, peers and clock. */
-  static async start(options: MemberOptions): Promise<Member> {
-    const walDir = options.walDir ?? join(options.dataDir, 'member', 'wal');
-    const logger = options.logger ?? SILENT_LOGGER;
-    const kvDir = join(options.dataDir, 'member', 'kv');
-    // Both live under member/, as etcd lays out member/wal and member/snap.
-    mkdirSync(walDir, { recursive: true });
-    mkdirSync(kvDir, { recursive: true });
-    const walLog = logger.named('wal');
-    const { wal, replay } = await Wal.open({
-      dir: walDir,
-      ...(options.walSegmentBytes ? { segmentBytes: options.walSegmentBytes } : {}),
-      onSlowSync: (tookMs, expectedMs) => walLog.warn('slow fdatasync', { took: goDuration(tookMs), 'expected-duration': goDuration(expectedMs) }),
-    });
-    let member: Member | null = null;
-    // The snapshot pool copies the store for snapshots, beside the apply worker.
-    const pool = new SnapshotPool();
-    const applier = await Applier.open({
-      path: kvDir,
-      // Watchers need each change and the value it replaced (prev_kv).
-      eventsMode: EventsMode.KV_AND_PREV,
-      onResult: (result) => member?.onApplied(result),
-      onBatch: (revision) => member?.onAppliedBatch(revision),
-      ...(options.warningApplyDurationMs !== undefined ? { warnApplyMs: options.warningApplyDurationMs } : {}),
-      onEvent: (event) => member?.onApplierEvent(event),
-    });
-    const { storage, hardState } = await restoreStorage(wal, replay, options, applier.appliedIndex);
+  /**
+   * Builds the member over its ports (the log already replayed, the applier open on the store),
+   * then starts its clock and takes peer messages. A founding member with an empty log writes its
+   * bootstrap entries first.
+   */
+  static async start(options: MemberOptions, ports: MemberPorts): Promise<Member> {
+    const { storage, hardState } = await restoreStorage(ports.log, ports.replay, options, ports.applier.appliedIndex);
     const node = new RawNode({
       id: options.id,
       storage,
       random: options.random ?? Math.random,
       electionTick: Math.max(2, Math.round(options.electionTimeoutMs / options.heartbeatIntervalMs)),
       heartbeatTick: 1,
-      applied: applier.appliedIndex,
+      applied: ports.applier.appliedIndex,
       preVote: options.preVote ?? true,
     });
-    member = new Member(options, node, storage, wal, applier, pool, hardState);
+    const member = new Member(options, node, storage, ports, hardState);
+    ports.applier.listen({
+      onResult: (result) => member.onApplied(result),
+      onBatch: (revision) => member.onAppliedBatch(revision),
+      onEvent: (event) => member.onApplierEvent(event),
+    });
     member.raftLog.started();
-    await member.startNetworkAndClock();
+    member.startNetworkAndClock();
     void member.adjustTicks();
     // A worker may fail while the member is idle: it stops then, not at its next write. Subscribed
     // once there is something to stop; a failure while starting still counts (the promises keep it).
-    wal.whenFailed().catch((error: Error) => member.fail(error));
-    applier.whenFailed().catch((error: Error) => member.fail(error));
+    ports.log.whenFailed().catch((error: Error) => member.fail(error));
+    ports.applier.whenFailed().catch((error: Error) => member.fail(error));
     return member;
   }
 
@@ -276,31 +269,11 @@ export class Member {
     return this.options.id;
   }
 
-  /** The peer listener's address (its port, when started on port 0). */
-  peerAddress(): PeerAddress {
-    return this.transport.address();
-  }
-
-  /** Adds a peer or moves it to a new address (a member started on an ephemeral port, MemberUpdate). */
-  setPeer(id: number, address: PeerAddress): void {
-    this.transport.setPeer(id, address);
-  }
-
-  /** Where peer `id`'s peer port is, when it is a known peer (a follower forwards lease requests there). */
-  peerAddressOf(id: number): PeerAddress | undefined {
-    return this.transport.addressOf(id);
-  }
-
-  /** Has `handler` answer the lease requests followers forward to this member over the peer port. */
-  answerLeaseRequests(handler: (body: unknown) => Promise<unknown>): void {
-    this.leaseRequests = handler;
-  }
-
   /** Members removed before this start (from the membership table): nothing they send is stepped. */
   noteRemovedMembers(ids: readonly number[]): void {
     for (const id of ids) {
       this.removed.add(id);
-      this.transport.removePeer(id);
+      this.network.removePeer(id);
     }
   }
 
@@ -326,29 +299,9 @@ export class Member {
     return this.waiters.size;
   }
 
-  /** What the WAL worker measures: fsync durations, group-commit sizes (for /metrics). */
-  get walMetrics(): WalMetrics {
-    return this.wal.metrics;
-  }
-
-  /** The WAL's write-path counters: fsyncs, batches, entries (for /metrics and benchmarks). */
-  walStats(): WalStats {
-    return this.wal.stats();
-  }
-
   /** The newest Raft snapshot's index (taken here or installed from the leader). */
   get snapshotIndexValue(): number {
     return this.snapshotIndex;
-  }
-
-  /** Each peer's traffic: bytes each way, whether a connection is up, probe round trips. */
-  peerTraffic(): PeerTraffic[] {
-    return this.transport.peerTraffic();
-  }
-
-  /** The peer transport's counters: traffic, drops and refused connections by reason. */
-  peerStats(): PeerStats {
-    return structuredClone(this.transport.stats);
   }
 
   /** Durations of received store snapshots: their fsync, and the whole save. */
@@ -434,7 +387,7 @@ export class Member {
     return new Promise<void>((resolve, reject) => {
       const waiter = {
         resolve, reject,
-        timer: setTimeout(() => {
+        timer: this.clock.setTimeout(() => {
           this.leaderWaiters = this.leaderWaiters.filter((w) => w !== waiter);
           reject(ErrNoLeader);
         }, 3 * this.options.electionTimeoutMs),
@@ -447,7 +400,7 @@ export class Member {
     const waiters = this.leaderWaiters;
     this.leaderWaiters = [];
     for (const waiter of waiters) {
-      clearTimeout(waiter.timer);
+      this.clock.clear(waiter.timer);
       if (error === null) waiter.resolve();
       else waiter.reject(error);
     }
@@ -473,26 +426,21 @@ export class Member {
   }
 
   private async shutdown(): Promise<void> {
-    if (this.ticker !== null) clearInterval(this.ticker);
+    if (this.ticker !== null) this.clock.clear(this.ticker);
     this.releaseLeaderWaiters(ErrStopped);
     this.waiters.failAll(ErrStopped);
     this.reads.failAll(ErrStopped);
-    await this.transport.close();
-    while (this.turnRunning || this.snapshotInProgress) await new Promise((resolve) => setImmediate(resolve));
+    await this.network.close();
+    while (this.turnRunning || this.snapshotInProgress) await new Promise<void>((resolve) => this.clock.soon(resolve));
     await this.snapshots.close();
-    await Promise.allSettled([this.wal.close(), this.applier.close()]);
-    await this.pool.close();
+    await Promise.allSettled([this.log.close(), this.applier.close()]);
+    await this.snapshotWriter.close();
   }
 
-  private async startNetworkAndClock(): Promise<void> {
-    this.transport = await PeerTransport.listen<Message>({
-      localId: this.options.id,
-      cluster: this.options.clusterToken,
-      clusterId: this.options.clusterId,
-      listen: this.options.peerListen,
-      isMessage: isRaftMessage,
-      sizeOf: raftMessageBytes,
-      // The transport delivers only a current member's messages, each from that member and to us.
+  /** Takes peer messages from now on, and starts the Raft clock. */
+  private startNetworkAndClock(): void {
+    const handler: PeerHandler = {
+      // The network delivers only a current member's messages, each from that member and to us.
       onMessage: (message) => {
         // A snapshot counts only with its data, so it must come through a snapshot stream.
         if (message.type === MessageType.MsgSnap) return;
@@ -504,29 +452,12 @@ export class Member {
         this.node.reportUnreachable(to);
       },
       isMember: (id) => this.appliedConfState.voters.includes(id) || this.appliedConfState.learners.includes(id),
+      isRemoved: (id) => this.removed.has(id),
       onSnapshot: (from, term) => (this.isLeaderOfCurrentTerm(from, term) ? this.snapshots.incoming(from) : null),
-      log: (line) => this.logger.named('rafthttp').warn(line),
-      onMembersQuery: () => this.options.answerMembersQuery?.(),
-      isMemberPeerUrl: (url) => this.options.isMemberPeerUrl?.(url) === true,
-      onLeaseRequest: (body) => (this.leaseRequests === null ? Promise.reject(ErrStopped) : this.leaseRequests(body)),
-      isRemoved: (from) => this.removed.has(from),
       onRemovedByPeer: () => this.onRemovedFromCluster(),
-    });
-    this.snapshots = new SnapshotTransfers({
-      dir: join(this.options.dataDir, 'member', 'snap'),
-      kvPath: this.kvPath,
-      pool: this.pool,
-      transport: this.transport,
-      install: (message, path) => this.installSnapshot(message, path),
-      logger: this.logger.named('rafthttp'),
-      reportSnapshot: (to, status) => {
-        this.node.reportSnapshot(to, status);
-        this.scheduleTurn();
-      },
-      onStorageFault: (error) => this.fail(error),
-    });
-    for (const [id, address] of this.options.peers) this.transport.setPeer(id, address);
-    this.ticker = setInterval(() => {
+    };
+    this.network.attach(handler);
+    this.ticker = this.clock.setInterval(() => {
       this.node.tick();
       this.scheduleTurn();
     }, this.options.heartbeatIntervalMs);
@@ -536,7 +467,7 @@ export class Member {
   private scheduleTurn(): void {
     if (this.turnScheduled || this.stopping !== null) return;
     this.turnScheduled = true;
-    setImmediate(() => {
+    this.clock.soon(() => {
       this.turnScheduled = false;
       void this.runTurns();
     });
@@ -573,15 +504,15 @@ export class Member {
       // The store already holds the snapshot's state (installSnapshot restored it before the
       // message reached the core); the log restarts after it, and the WAL records where.
       this.storage.applySnapshot(rd.snapshot);
-      lastSeq = await saveSnapshotMarker(this.wal, rd.snapshot.meta);
+      lastSeq = await this.log.saveSnapshot(rd.snapshot.meta);
       this.snapshotIndex = rd.snapshot.meta.index;
       this.appliedConfState = rd.snapshot.meta.confState;
       this.lastQueuedIndex = Math.max(this.lastQueuedIndex, rd.snapshot.meta.index);
     }
     if (rd.entries.length > 0) this.storage.append(rd.entries);
     if (rd.hardState !== null) this.storage.setHardState(rd.hardState);
-    if (rd.entries.length > 0 || rd.hardState !== null) lastSeq = await appendInBatches(this.wal, rd.entries, rd.hardState ?? undefined);
-    if (rd.mustSync && lastSeq > 0) await this.wal.whenDurable(lastSeq);
+    if (rd.entries.length > 0 || rd.hardState !== null) lastSeq = await this.log.append(rd.entries, rd.hardState ?? undefined);
+    if (rd.mustSync && lastSeq > 0) await this.log.whenDurable(lastSeq);
     this.send(rd.messagesAfterPersist);
     if (rd.committedEntries.length > 0) await this.applyCommitted(rd.committedEntries);
     for (const state of rd.readStates) this.reads.onReadState(state.requestCtx, state.index);
@@ -591,10 +522,10 @@ export class Member {
 
   /** Sends messages to peers; a snapshot goes as a stream of the store (SnapshotTransfers). */
   private send(messages: Message[]): void {
-    if (!messages.some((m) => m.type === MessageType.MsgSnap)) return this.transport.send(messages);
+    if (!messages.some((m) => m.type === MessageType.MsgSnap)) return this.network.send(messages);
     for (const message of messages) {
       if (message.type === MessageType.MsgSnap) this.snapshots.send(message);
-      else this.transport.send([message]);
+      else this.network.send([message]);
     }
   }
 
@@ -624,11 +555,11 @@ export class Member {
       if (self) {
         this.onRemovedFromCluster();
       } else {
-        this.transport.removePeer(change.nodeId);
+        this.network.removePeer(change.nodeId);
       }
     } else if (!self && context.member !== undefined && context.member.peer_urls.length > 0) {
-      // A known peer at the same address keeps its connection (PeerSender.redirect).
-      this.transport.setPeer(change.nodeId, addressOfUrl(context.member.peer_urls[0]!));
+      // A known peer at the same address keeps its connection.
+      this.network.setPeer(change.nodeId, context.member.peer_urls);
     }
     const requestId = context.request_id;
     if (requestId !== undefined && this.waiters.has(requestId)) {
@@ -643,10 +574,9 @@ export class Member {
     const log = this.logger.named('membership');
     const ids = { 'cluster-id': this.options.clusterId.toString(16), 'local-member-id': this.options.id.toString(16) };
     if (change.type === ConfChangeType.RemoveNode) {
-      const address = change.nodeId === this.options.id ? this.options.peerListen : this.transport.addressOf(change.nodeId);
+      const url = change.nodeId === this.options.id ? this.network.localUrl() : this.network.peerUrlOf(change.nodeId);
       log.info('removed member', {
-        ...ids, 'removed-remote-peer-id': change.nodeId.toString(16),
-        'removed-remote-peer-urls': address === undefined ? [] : [`http://${address.host}:${address.port}`],
+        ...ids, 'removed-remote-peer-id': change.nodeId.toString(16), 'removed-remote-peer-urls': url === undefined ? [] : [url],
       });
     } else if (change.type === ConfChangeType.UpdateNode) {
       log.info('updated member', { ...ids, 'updated-remote-peer-id': change.nodeId.toString(16), 'updated-remote-peer-urls': context.member?.peer_urls ?? [] });
@@ -698,7 +628,8 @@ export class Member {
       });
     };
     // Before the bootstrap entries apply, the founding list and the known peers tell the size.
-    const size = Math.max(this.appliedConfState.voters.length, this.options.bootstrap?.members.length ?? 0, this.options.peers.size + 1);
+    const peers = this.network.peerIds();
+    const size = Math.max(this.appliedConfState.voters.length, this.options.bootstrap?.members.length ?? 0, peers.length + 1);
     if (size === 1) {
       advance(electionTicks - 1, 'started as single-node; fast-forwarding election ticks', {});
       return;
@@ -708,8 +639,8 @@ export class Member {
       return;
     }
     for (let waitedMs = 0; waitedMs < TICK_ADVANCE_WAIT_MS && this.stopping === null; waitedMs += TICK_ADVANCE_POLL_MS) {
-      await new Promise((resolve) => setTimeout(resolve, TICK_ADVANCE_POLL_MS).unref());
-      const active = [...this.options.peers.keys()].filter((id) => this.transport.isConnected(id)).length;
+      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, TICK_ADVANCE_POLL_MS, true));
+      const active = peers.filter((id) => this.network.isConnected(id)).length;
       if (active > 1) {
         // Only a follower that has not heard from a leader yet gains anything.
         if (this.leaderId === 0 && this.stopping === null) {
@@ -729,7 +660,7 @@ export class Member {
     this.removedFromCluster = true;
     this.logger.named('etcdserver').warn('the member has been permanently removed from the cluster',
       { 'local-member-id': this.options.id.toString(16) });
-    setTimeout(() => this.options.onRemoved?.(), 10 * this.options.heartbeatIntervalMs).unref();
+    this.clock.setTimeout(() => this.options.onRemoved?.(), 10 * this.options.heartbeatIntervalMs, true);
   }
 
   /**
@@ -788,14 +719,10 @@ export class Member {
     const snapshot = this.storage.createSnapshot(index, confState, EMPTY_SNAPSHOT_DATA);
     // A newer snapshot arrived from the leader meanwhile: it covers this one.
     if (isRaftError(snapshot)) return;
-    let seq = this.wal.saveSnapshot(snapshot.meta);
-    while (seq === null) {
-      await this.wal.whenWritable(1024);
-      // A newer snapshot arrived from the leader while this one waited for room.
-      if (this.snapshotIndex >= index || this.stopping !== null) return;
-      seq = this.wal.saveSnapshot(snapshot.meta);
-    }
-    await this.wal.whenDurable(seq);
+    const seq = await this.log.saveSnapshot(snapshot.meta);
+    // A newer snapshot arrived from the leader while this one waited for room.
+    if (this.snapshotIndex >= index || this.stopping !== null) return;
+    await this.log.whenDurable(seq);
     this.snapshotIndex = Math.max(this.snapshotIndex, index);
     const compactIndex = index - this.snapshotCatchUpEntries;
     const server = this.logger.named('etcdserver');
@@ -804,7 +731,7 @@ export class Member {
       this.storage.compact(compactIndex);
       server.info('compacted Raft logs', { 'compact-index': compactIndex });
     }
-    if (this.stopping === null) await this.wal.releaseBefore(this.snapshotIndex + 1);
+    if (this.stopping === null) await this.log.releaseBefore(this.snapshotIndex + 1);
   }
 
   /**
@@ -829,7 +756,7 @@ export class Member {
       server.info('applying snapshot', fields);
       this.restoring = true;
       try {
-        while (this.turnRunning) await new Promise((resolve) => setImmediate(resolve));
+        while (this.turnRunning) await new Promise<void>((resolve) => this.clock.soon(resolve));
         const outcome = await this.applier.restoreSnapshot(path);
         if (outcome.error !== undefined) throw new Error(`snapshot refused: ${outcome.error}`);
         if (this.applier.appliedIndex < meta.index) {
@@ -902,7 +829,7 @@ export class Member {
  * the member's JSON and the cluster id as context (identical on every founding member). A joining
  * member with an empty data dir starts with an empty log and no membership: the leader sends both.
  */
-async function restoreStorage(wal: Wal, replay: WalReplay, options: MemberOptions, appliedIndex: number):
+async function restoreStorage(log: LogStore, replay: LogReplay, options: MemberOptions, appliedIndex: number):
   Promise<{ storage: MemoryStorage; hardState: HardState }> {
   const fresh = replay.snapshot === null && replay.entries.length === 0 && replay.hardState.term === 0;
   const noMembers: ConfState = { voters: [], learners: [] };
@@ -921,7 +848,7 @@ async function restoreStorage(wal: Wal, replay: WalReplay, options: MemberOption
       }),
     }));
     const hardState: HardState = { term: 1, vote: 0, commit: entries.length };
-    await wal.whenDurable(await appendInBatches(wal, entries, hardState));
+    await log.whenDurable(await log.append(entries, hardState));
     storage.append(entries);
     storage.setHardState(hardState);
     return { storage, hardState };
@@ -937,46 +864,6 @@ async function restoreStorage(wal: Wal, replay: WalReplay, options: MemberOption
   const hardState = { ...replay.hardState, commit: Math.min(Math.max(replay.hardState.commit, appliedIndex), lastIndex) };
   storage.setHardState(hardState);
   return { storage, hardState };
-}
-
-/** Writes a snapshot marker into the WAL (waiting for ring space); returns its batch seq. */
-async function saveSnapshotMarker(wal: Wal, meta: SnapshotMeta): Promise<number> {
-  let seq = wal.saveSnapshot(meta);
-  while (seq === null) {
-    await wal.whenWritable(1024);
-    seq = wal.saveSnapshot(meta);
-  }
-  return seq;
-}
-
-/**
- * Appends a Ready's entries in WAL-sized batches (the hard state rides with the last); returns the
- * last batch seq. A Ready normally fits one batch; only a very large one is split.
- */
-async function appendInBatches(wal: Wal, entries: readonly Entry[], hardState: HardState | undefined): Promise<number> {
-  const fixedBytes = batchBytes([], hardState);
-  let start = 0;
-  let lastSeq = 0;
-  do {
-    let end = start;
-    let bytes = fixedBytes;
-    while (end < entries.length) {
-      const entryBytes = entryFrameBytes(entries[end]!);
-      if (end > start && bytes + entryBytes > wal.batchBytesMax) break;
-      bytes += entryBytes;
-      end++;
-    }
-    const batch = start === 0 && end === entries.length ? entries : entries.slice(start, end);
-    const withHardState = end === entries.length ? hardState : undefined;
-    let seq = wal.append(batch, withHardState);
-    while (seq === null) {
-      await wal.whenWritable(bytes);
-      seq = wal.append(batch, withHardState);
-    }
-    lastSeq = seq;
-    start = end;
-  } while (start < entries.length);
-  return lastSeq;
 }
 
 /** Maps the core's refusals to the errors etcd clients know. */

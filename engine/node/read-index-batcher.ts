@@ -11,6 +11,7 @@
  * 500 ms; once `timeoutMs` has passed since the first ask, its reads fail with "request timed out".
  */
 import { ErrTimeout, ErrTooManyRequests } from '../errors.js';
+import type { Clock, TimerHandle } from './ports.js';
 
 export interface PendingRead {
   run: () => void;
@@ -21,7 +22,7 @@ interface Round {
   reads: PendingRead[];
   /** When the round's reads give up. */
   deadlineMs: number;
-  retryTimer: NodeJS.Timeout;
+  retryTimer: TimerHandle;
 }
 
 const CONTEXT_BYTES = 16;
@@ -42,6 +43,7 @@ export class ReadIndexBatcher {
     private readonly requestReadIndex: (context: Uint8Array) => Error | null,
     /** Resolves once the state machine has applied `index`. */
     private readonly waitApplied: (index: number) => Promise<void>,
+    private readonly clock: Clock,
   ) {}
 
   /** Queues a read for the next round, or rejects it at once when too many reads are pending. */
@@ -67,11 +69,11 @@ export class ReadIndexBatcher {
       this.settle(reads, (read) => read.reject(refused));
       return;
     }
-    this.track(contextKey(context), reads, Date.now() + this.timeoutMs);
+    this.track(contextKey(context), reads, this.clock.now() + this.timeoutMs);
   }
 
   private track(key: string, reads: PendingRead[], deadlineMs: number): void {
-    const retryTimer = setTimeout(() => this.retry(key), Math.max(1, Math.min(this.retryMs, deadlineMs - Date.now())));
+    const retryTimer = this.clock.setTimeout(() => this.retry(key), Math.max(1, Math.min(this.retryMs, deadlineMs - this.clock.now())));
     this.rounds.set(key, { reads, deadlineMs, retryTimer });
   }
 
@@ -80,7 +82,7 @@ export class ReadIndexBatcher {
     const round = this.rounds.get(key);
     if (round === undefined) return;
     this.rounds.delete(key);
-    if (Date.now() >= round.deadlineMs) {
+    if (this.clock.now() >= round.deadlineMs) {
       this.settle(round.reads, (read) => read.reject(ErrTimeout));
       return;
     }
@@ -96,7 +98,7 @@ export class ReadIndexBatcher {
     const round = this.rounds.get(key);
     if (round === undefined) return;
     this.rounds.delete(key);
-    clearTimeout(round.retryTimer);
+    this.clock.clear(round.retryTimer);
     this.waitApplied(index).then(
       () => this.settle(round.reads, (read) => read.run()),
       (error: Error) => this.settle(round.reads, (read) => read.reject(error)),
@@ -108,7 +110,7 @@ export class ReadIndexBatcher {
     for (const read of this.queued) read.reject(error);
     this.queued = [];
     for (const round of this.rounds.values()) {
-      clearTimeout(round.retryTimer);
+      this.clock.clear(round.retryTimer);
       for (const read of round.reads) read.reject(error);
     }
     this.rounds.clear();

@@ -4,17 +4,18 @@
  * which is backpressure a client can see, instead of memory that grows until the process dies.
  */
 import { ErrTimeout, ErrTooManyRequests, type EtcdError } from '../errors.js';
+import type { Clock, TimerHandle } from './ports.js';
 
 interface Waiter<T> {
   resolve: (value: T) => void;
   reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
+  timer: TimerHandle;
 }
 
 export class RequestWaiters<T> {
   private readonly waiters = new Map<number, Waiter<T>>();
 
-  constructor(private readonly pendingMax: number, private readonly timeoutMs: number) {}
+  constructor(private readonly pendingMax: number, private readonly timeoutMs: number, private readonly clock: Clock) {}
 
   get size(): number {
     return this.waiters.size;
@@ -24,7 +25,7 @@ export class RequestWaiters<T> {
   register(id: number): Promise<T> {
     if (this.waiters.size >= this.pendingMax) return Promise.reject(ErrTooManyRequests);
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         this.waiters.delete(id);
         reject(ErrTimeout);
       }, this.timeoutMs);
@@ -56,7 +57,7 @@ export class RequestWaiters<T> {
     const waiter = this.waiters.get(id);
     if (waiter === undefined) return undefined;
     this.waiters.delete(id);
-    clearTimeout(waiter.timer);
+    this.clock.clear(waiter.timer);
     return waiter;
   }
 }

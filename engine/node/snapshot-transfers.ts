@@ -1,7 +1,7 @@
 /**
  * Snapshot transfers of one member, both ways:
- * - out: when the core asks to send a follower a snapshot (MsgSnap), the snapshot pool copies the
- *   store into a file and the peer transport streams it with the message; the core then hears
+ * - out: when the core asks to send a follower a snapshot (MsgSnap), the snapshot writer copies
+ *   the store into a file and the peer network streams it with the message; the core then hears
  *   whether it arrived (reportSnapshot). One transfer per follower at a time.
  * - in:  a leader's stream is written to a file under member/snap, then handed to the member to
  *   replace its store and step the message. One incoming transfer at a time. The member opens a
@@ -14,11 +14,9 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PeerTransport } from '../../net/peer/peer-transport.js';
-import type { SnapshotSink } from '../../net/peer/snapshot-stream.js';
+import type { Clock, PeerNetwork, SnapshotSink, SnapshotWriter } from './ports.js';
 import type { Message } from '../raft/message.js';
 import { SnapshotStatus } from '../raft/raw-node.js';
-import type { SnapshotPool } from '../snapshot/snapshot-pool.js';
 import { storageFaultMessage } from '../storage-fault.js';
 import { Histogram } from '../metrics/histogram.js';
 import { ETCD_DISK_DURATION_BUCKETS_SECONDS, ETCD_SNAPSHOT_SAVE_BUCKETS_SECONDS } from '../metrics/buckets.js';
@@ -29,8 +27,10 @@ export interface SnapshotTransfersOptions {
   dir: string;
   /** The member's MVCC store, copied for outgoing snapshots. */
   kvPath: string;
-  pool: SnapshotPool;
-  transport: PeerTransport<Message>;
+  writer: SnapshotWriter;
+  network: PeerNetwork;
+  /** Times received snapshots (for /metrics and the log). */
+  clock: Clock;
   /** Replaces the store with a received snapshot file and steps its message; throws to refuse. */
   install(message: Message, path: string): Promise<void>;
   /** Hears of transfers sent and received (etcd's rafthttp lines). */
@@ -74,10 +74,10 @@ export class SnapshotTransfers {
     const transfer = (async () => {
       let status = SnapshotStatus.Failure;
       try {
-        const info = await this.options.pool.writeSnapshot(this.options.kvPath, path).catch((error: Error) => {
+        const info = await this.options.writer.writeSnapshot(this.options.kvPath, path).catch((error: Error) => {
           throw this.storageFault(`writing a snapshot for ${message.to.toString(16)} failed`, error);
         });
-        await this.options.transport.sendSnapshot(message, path);
+        await this.options.network.sendSnapshot(message, path);
         this.stats.sent++;
         this.options.logger.info('sent database snapshot', {
           'snapshot-index': message.snapshot?.meta.index ?? 0, 'remote-peer-id': message.to.toString(16),
@@ -105,7 +105,7 @@ export class SnapshotTransfers {
     if (this.closed || this.incomingActive) return null;
     this.incomingActive = true;
     const path = join(this.options.dir, `in-${from.toString(16)}-${++this.seq}.snap`);
-    const started = performance.now();
+    const started = this.options.clock.monotonicMs();
     const file: Promise<FileHandle> = open(path, 'w');
     let bytes = 0;
     let ended = false;
@@ -135,18 +135,18 @@ export class SnapshotTransfers {
         try {
           if (message.from !== from) throw new Error(`snapshot message from ${message.from} on a stream from ${from}`);
           const handle = await file;
-          const syncStarted = performance.now();
+          const syncStarted = this.options.clock.monotonicMs();
           await handle.sync().catch((error: Error) => {
             throw this.storageFault(`syncing the snapshot from ${from.toString(16)} failed`, error);
           });
-          const synced = performance.now();
+          const synced = this.options.clock.monotonicMs();
           this.dbFsyncSeconds.observe((synced - syncStarted) / 1000);
           this.dbSaveSeconds.observe((synced - started) / 1000);
           await this.options.install(message, path);
           ok = true;
           this.options.logger.info('received and saved database snapshot', {
             'snapshot-index': message.snapshot?.meta.index ?? 0, 'remote-peer-id': from.toString(16), bytes,
-            took: goDuration(performance.now() - started),
+            took: goDuration(this.options.clock.monotonicMs() - started),
           });
         } finally {
           await end(ok);
@@ -164,7 +164,7 @@ export class SnapshotTransfers {
     return error;
   }
 
-  /** Refuses new transfers and waits for outgoing ones to end (the transport is closed first). */
+  /** Refuses new transfers and waits for outgoing ones to end (the network is closed first). */
   async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled(this.outgoing.values());

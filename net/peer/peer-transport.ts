@@ -158,6 +158,11 @@ export class PeerTransport<M extends PeerMessage> {
     return this.senders.get(id)?.address;
   }
 
+  /** The known peers' ids. */
+  peerIds(): number[] {
+    return [...this.senders.keys()];
+  }
+
   /** True when the outbound connection to `id` is established. */
   isConnected(id: number): boolean {
     return this.senders.get(id)?.connected ?? false;

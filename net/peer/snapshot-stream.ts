@@ -15,20 +15,14 @@ import { open } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { encodeFrame, FrameDecoder, type Hello } from './frame-codec.js';
 import type { PeerAddress } from './peer-sender.js';
+import type { SnapshotSink } from '../../engine/node/ports.js';
+
+export type { SnapshotSink };
 
 /** A chunk carries this many file bytes: well under the frame limit, large enough to stream fast. */
 export const SNAPSHOT_CHUNK_BYTES = 1 << 20;
 /** A transfer that makes no progress for this long is abandoned. */
 export const SNAPSHOT_IDLE_TIMEOUT_MS = 30_000;
-
-/** Where the receiving member puts an incoming snapshot. */
-export interface SnapshotSink<M> {
-  write(chunk: Uint8Array): Promise<void>;
-  /** All bytes arrived with the Raft message they belong to: persist and use them, or throw to refuse. */
-  finish(message: M, bytes: number): Promise<void>;
-  /** The transfer broke off: discard what was written. */
-  abort(): void;
-}
 
 interface ChunkFrame { chunk: Uint8Array }
 interface EndFrame { end: unknown; bytes: number }

@@ -5,9 +5,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Member, type MemberOptions } from '../../engine/node/member.js';
+import type { Member } from '../../engine/node/member.js';
 import type { KvServer } from '../../engine/node/kv-server.js';
-import { attachServices, closeServices } from '../../engine/node/member-services.js';
+import { attachWiredServices, closeWiredServices, startMember, type WiredMember, type WiredMemberOptions } from '../../net/member-wiring.js';
+import type { TcpPeerNetwork } from '../../net/peer/peer-network.js';
 import type { WatchHub } from '../../engine/watch/watch-hub.js';
 import type { LeaseServer } from '../../engine/lease/lease-server.js';
 import type { LeaseForwarder } from '../../net/peer/lease-forward.js';
@@ -27,6 +28,9 @@ export const ETCD_TIMINGS = { heartbeatIntervalMs: 100, electionTimeoutMs: 1000 
 
 export interface RunningMember {
   member: Member;
+  /** The member's peer network (its address, its counters). */
+  network: TcpPeerNetwork;
+  wired: WiredMember;
   kv: KvServer;
   hub: WatchHub;
   lease: LeaseServer;
@@ -41,7 +45,7 @@ export class TestCluster {
   readonly ids: number[];
 
   /** `extra` options apply to every member (e.g. a small snapshotCount). */
-  constructor(size: number, private readonly extra: Partial<MemberOptions> = {}) {
+  constructor(size: number, private readonly extra: Partial<WiredMemberOptions> = {}) {
     this.ids = Array.from({ length: size }, (_, i) => i + 1);
   }
 
@@ -52,18 +56,19 @@ export class TestCluster {
   async start(id: number, joining?: { peerPort: number }): Promise<RunningMember> {
     const dataDir = join(this.root, `m${id}`);
     const peers = new Map<number, { host: string; port: number }>();
-    for (const [otherId, other] of this.members) peers.set(otherId, other.member.peerAddress());
-    const options: MemberOptions = {
+    for (const [otherId, other] of this.members) peers.set(otherId, other.network.address());
+    const options: WiredMemberOptions = {
       id, clusterId: 42, clusterToken: 'test-cluster', dataDir,
       ...(joining === undefined ? { bootstrap: { members: this.ids.map((memberId) => ({ id: memberId, name: `m${memberId}`, peerUrls: [] })) } } : {}),
       peerListen: { host: '127.0.0.1', port: joining?.peerPort ?? 0 }, peers,
       heartbeatIntervalMs: HEARTBEAT_MS, electionTimeoutMs: ELECTION_MS,
       ...this.extra,
     };
-    const member = await Member.start(options);
-    for (const other of this.members.values()) other.member.setPeer(id, member.peerAddress());
+    const wired = await startMember(options);
+    const { member, network } = wired;
+    for (const other of this.members.values()) other.network.setPeerAddress(id, network.address());
     const reader = new MvccReader(member.kvPath);
-    const running = { member, ...attachServices(member, reader), reader, dataDir };
+    const running = { member, network, wired, ...attachWiredServices(wired, reader, options.clusterToken), reader, dataDir };
     this.members.set(id, running);
     return running;
   }
@@ -76,7 +81,7 @@ export class TestCluster {
     const running = this.members.get(id);
     if (running === undefined) return;
     this.members.delete(id);
-    closeServices(running);
+    closeWiredServices(running);
     await running.member.stop();
     await running.reader.close();
   }

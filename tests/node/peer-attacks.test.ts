@@ -30,7 +30,7 @@ const ACCEPTED_AFTER_MS = 1000;
  */
 async function attack(member: RunningMember, from: number, frames: unknown[],
   hello: Record<string, unknown> = {}): Promise<'refused' | 'accepted'> {
-  const { host, port } = member.member.peerAddress();
+  const { host, port } = member.network.address();
   const socket = connect({ host, port });
   socket.on('error', () => {});
   await once(socket, 'connect');
@@ -101,7 +101,7 @@ test('a forged append from a non-member at the victim\'s term is refused: nothin
     await settled(cluster);
     await assertSameEverywhere(cluster, 'next');
     assert.equal(outcome, 'refused');
-    assert.equal(victim.member.peerStats().refused.not_a_member, 1);
+    assert.equal(victim.network.peerStats().refused.not_a_member, 1);
   } finally {
     await cluster.close();
   }
@@ -112,7 +112,7 @@ test('a member cannot speak for another: a connection as one follower carrying t
   try {
     const append = forgedAppend(leader.member.id, victim, 'forged-2');
     assert.equal(await attack(victim, other.member.id, [[append]]), 'refused');
-    assert.equal(victim.member.peerStats().refused.forged_sender, 1);
+    assert.equal(victim.network.peerStats().refused.forged_sender, 1);
     await leader.kv.put({ key: bytes('next'), value: bytes('real') });
     await settled(cluster);
     await assertSameEverywhere(cluster, 'next');
@@ -127,7 +127,7 @@ test('a Hello with a wrong cluster token or cluster id is refused and counted', 
     const append = forgedAppend(leader.member.id, victim, 'forged-3');
     assert.equal(await attack(victim, leader.member.id, [[append]], { cluster: 'etcd-cluster' }), 'refused');
     assert.equal(await attack(victim, leader.member.id, [[append]], { clusterId: CLUSTER_ID + 1 }), 'refused');
-    assert.equal(victim.member.peerStats().refused.wrong_cluster, 2);
+    assert.equal(victim.network.peerStats().refused.wrong_cluster, 2);
     await leader.kv.put({ key: bytes('next'), value: bytes('real') });
     await settled(cluster);
     await assertSameEverywhere(cluster, 'next');
@@ -169,7 +169,7 @@ test('a snapshot stream from a non-member, or from a member that does not lead t
     const hashBefore = (await victim.kv.hashKV({ revision: 0 })).hash;
     const { term } = victim.member.status();
     const send = (from: number) => sendSnapshotStream({
-      address: victim.member.peerAddress(),
+      address: victim.network.address(),
       hello: { cluster: CLUSTER_TOKEN, clusterId: CLUSTER_ID, from, to: victim.member.id, term },
       message: makeMessage({
         type: MessageType.MsgSnap, from, to: victim.member.id, term,
@@ -184,7 +184,7 @@ test('a snapshot stream from a non-member, or from a member that does not lead t
     const fromFollower = await outcome(other.member.id);
     assert.equal((await victim.kv.hashKV({ revision: 0 })).hash, hashBefore, 'the store is unchanged');
     assert.deepEqual([fromStranger, fromFollower], ['refused', 'refused']);
-    const stats = victim.member.peerStats();
+    const stats = victim.network.peerStats();
     assert.equal(stats.refused.not_a_member, 1);
     assert.equal(stats.refused.stream_refused, 1);
     assert.equal(victim.member.snapshotTransferStats().received, 0);

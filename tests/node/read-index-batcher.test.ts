@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrNoLeader, ErrTimeout, ErrTooManyRequests } from '../../engine/errors.js';
 import { ReadIndexBatcher, type PendingRead } from '../../engine/node/read-index-batcher.js';
+import { SYSTEM_CLOCK } from '../../engine/node/system-clock.js';
 
 interface Harness {
   batcher: ReadIndexBatcher;
@@ -14,7 +15,7 @@ function harness(options: { retryMs?: number; timeoutMs?: number; pendingMax?: n
   const applied: number[] = [];
   const batcher = new ReadIndexBatcher(7, options.timeoutMs ?? 10_000, options.retryMs ?? 10_000, options.pendingMax ?? 100,
     (context) => { asked.push(context); return options.refuse ?? null; },
-    (index) => { applied.push(index); return Promise.resolve(); });
+    (index) => { applied.push(index); return Promise.resolve(); }, SYSTEM_CLOCK);
   return { batcher, asked, applied };
 }
 

@@ -9,11 +9,11 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SnapshotTransfers } from '../../engine/node/snapshot-transfers.js';
-import { MessageType, makeMessage, type Message } from '../../engine/raft/message.js';
+import { MessageType, makeMessage } from '../../engine/raft/message.js';
 import { SnapshotStatus } from '../../engine/raft/raw-node.js';
-import type { SnapshotPool } from '../../engine/snapshot/snapshot-pool.js';
 import type { StoreSnapshotInfo } from '../../engine/snapshot/store-snapshot.js';
-import type { PeerTransport } from '../../net/peer/peer-transport.js';
+import type { PeerNetwork, SnapshotWriter } from '../../engine/node/ports.js';
+import { SYSTEM_CLOCK } from '../../engine/node/system-clock.js';
 import { mountTmpfs, tmpfsUnavailable, unmountTmpfs } from '../tmpfs.js';
 import { waitFor } from './cluster-harness.js';
 
@@ -21,8 +21,9 @@ import { waitFor } from './cluster-harness.js';
 function receivingTransfers(dir: string, faults: Error[]): SnapshotTransfers {
   return new SnapshotTransfers({
     dir, kvPath: join(dir, 'kv'),
-    pool: {} as SnapshotPool,
-    transport: {} as PeerTransport<Message>,
+    writer: {} as SnapshotWriter,
+    network: {} as PeerNetwork,
+    clock: SYSTEM_CLOCK,
     install: async () => {},
     logger: SILENT_LOGGER,
     reportSnapshot: () => {},
@@ -35,18 +36,20 @@ test('a snapshot that cannot be written to this member\'s disk is a storage faul
   const faults: Error[] = [];
   const reports: SnapshotStatus[] = [];
   let diskFull = true;
-  const pool = {
+  const writer: SnapshotWriter = {
+    close: async () => {},
     writeSnapshot: async (_kvPath: string, outPath: string): Promise<StoreSnapshotInfo> => {
       if (diskFull) throw new Error('ENOSPC: no space left on device, write');
       writeFileSync(outPath, 'snapshot');
       return { path: outPath, appliedIndex: 1, appliedTerm: 1, bytes: 8, rows: 0 };
     },
   };
-  const transport = { sendSnapshot: async (): Promise<void> => { throw new Error('connection reset by peer'); } };
+  const network = { sendSnapshot: async (): Promise<void> => { throw new Error('connection reset by peer'); } };
   const transfers = new SnapshotTransfers({
     dir, kvPath: join(dir, 'kv'),
-    pool: pool as unknown as SnapshotPool,
-    transport: transport as unknown as PeerTransport<Message>,
+    writer,
+    network: network as unknown as PeerNetwork,
+    clock: SYSTEM_CLOCK,
     install: async () => {},
     logger: SILENT_LOGGER,
     reportSnapshot: (_to, status) => reports.push(status),

@@ -7,6 +7,8 @@
  */
 import { Registry } from 'prom-client';
 import type { Member } from '../../../engine/node/member.js';
+import type { WalLogStore } from '../../../engine/wal/wal-log-store.js';
+import type { TcpPeerNetwork } from '../../peer/peer-network.js';
 import type { MemberServices } from '../../../engine/node/member-services.js';
 import type { GrpcServerMetrics } from '../../grpc/grpc-metrics.js';
 import type { PeerAddress } from '../../peer/peer-sender.js';
@@ -25,6 +27,9 @@ export const METRICS_PATH = '/metrics';
 
 export interface MetricsSources {
   member: Member;
+  /** The member's peer network and WAL: their counters. */
+  network: TcpPeerNetwork;
+  log: WalLogStore;
   services: MemberServices;
   grpc: GrpcServerMetrics;
   /** --quota-backend-bytes as applied (null: disabled). */
@@ -35,8 +40,8 @@ export interface MetricsSources {
 export function memberRegistry(sources: MetricsSources): Registry {
   const registry = new Registry();
   registerMemberMetrics(registry, sources.member, sources.quotaBackendBytes);
-  registerStorageMetrics(registry, sources.member, sources.services.kv);
-  registerNetworkMetrics(registry, sources.member);
+  registerStorageMetrics(registry, sources.member, sources.services.kv, sources.log);
+  registerNetworkMetrics(registry, sources.member.id, sources.network);
   registerGrpcServerMetrics(registry, sources.grpc);
   registerWatchLeaseMetrics(registry, sources.services);
   return Registry.merge([registry, runtimeRegistry()]);

@@ -5,24 +5,24 @@
  * misconfigured member.
  */
 import type { Registry } from 'prom-client';
-import type { Member } from '../../../engine/node/member.js';
+import type { TcpPeerNetwork } from '../../peer/peer-network.js';
 import { counterByLabel, counterVecFunc, gaugeVecFunc } from './collected-metrics.js';
 import { memberIdHex } from './member-metrics.js';
 import { SnapshotHistogram } from './snapshot-histogram.js';
 
-export function registerNetworkMetrics(registry: Registry, member: Member): void {
-  const local = memberIdHex(member.id);
+export function registerNetworkMetrics(registry: Registry, localId: number, network: TcpPeerNetwork): void {
+  const local = memberIdHex(localId);
   counterVecFunc(registry, 'etcd_network_peer_sent_bytes_total', 'The total number of bytes sent to peers.', ['To'],
-    () => member.peerTraffic().map((peer) => ({ labels: { To: memberIdHex(peer.id) }, value: peer.bytesSent })));
+    () => network.peerTraffic().map((peer) => ({ labels: { To: memberIdHex(peer.id) }, value: peer.bytesSent })));
   counterVecFunc(registry, 'etcd_network_peer_received_bytes_total', 'The total number of bytes received from peers.', ['From'],
-    () => member.peerTraffic().map((peer) => ({ labels: { From: memberIdHex(peer.id) }, value: peer.bytesReceived })));
+    () => network.peerTraffic().map((peer) => ({ labels: { From: memberIdHex(peer.id) }, value: peer.bytesReceived })));
   gaugeVecFunc(registry, 'etcd_network_active_peers', 'The current number of active peer connections.', ['Local', 'Remote'],
-    () => member.peerTraffic().map((peer) => ({ labels: { Local: local, Remote: memberIdHex(peer.id) }, value: peer.active ? 1 : 0 })));
+    () => network.peerTraffic().map((peer) => ({ labels: { Local: local, Remote: memberIdHex(peer.id) }, value: peer.active ? 1 : 0 })));
   SnapshotHistogram.register(registry, 'etcd_network_peer_round_trip_time_seconds', 'Round-Trip-Time histogram between peers',
-    () => member.peerTraffic().map((peer) => ({ labels: { To: memberIdHex(peer.id) }, histogram: peer.roundTripSeconds })));
+    () => network.peerTraffic().map((peer) => ({ labels: { To: memberIdHex(peer.id) }, histogram: peer.roundTripSeconds })));
   counterByLabel(registry, 'cairn_peer_connections_refused_total',
     'Inbound peer connections refused, by reason (not a member, wrong cluster, forged sender, ...).', 'reason',
-    () => member.peerStats().refused);
+    () => network.peerStats().refused);
   counterByLabel(registry, 'cairn_peer_messages_dropped_total', 'Raft messages to peers dropped before sending, by reason.', 'reason',
-    () => member.peerStats().dropped);
+    () => network.peerStats().dropped);
 }

@@ -11,18 +11,19 @@
 import type { KvServer } from '../../../engine/node/kv-server.js';
 import { memberStatus } from '../../../engine/node/maintenance.js';
 import type { Member } from '../../../engine/node/member.js';
+import type { WalLogStore } from '../../../engine/wal/wal-log-store.js';
 import type { Registry } from 'prom-client';
 import { counterFunc, gaugeFunc } from './collected-metrics.js';
 import { SnapshotHistogram } from './snapshot-histogram.js';
 
-export function registerStorageMetrics(registry: Registry, member: Member, kv: KvServer): void {
-  const wal = member.walMetrics;
+export function registerStorageMetrics(registry: Registry, member: Member, kv: KvServer, log: WalLogStore): void {
+  const wal = log.metrics;
   const apply = member.applier.metrics;
   SnapshotHistogram.registerOne(registry, 'etcd_disk_wal_fsync_duration_seconds', 'The latency distributions of fsync called by WAL.',
     () => wal.snapshot('fsyncSeconds'));
   SnapshotHistogram.registerOne(registry, 'etcd_disk_backend_commit_duration_seconds', 'The latency distributions of commit called by backend.',
     () => apply.snapshot('commitSeconds'));
-  gaugeFunc(registry, 'etcd_disk_wal_write_bytes_total', 'Total number of bytes written in WAL.', () => member.walStats().bytesWritten);
+  gaugeFunc(registry, 'etcd_disk_wal_write_bytes_total', 'Total number of bytes written in WAL.', () => log.stats().bytesWritten);
   SnapshotHistogram.registerOne(registry, 'etcd_snap_db_fsync_duration_seconds', 'The latency distributions of fsyncing .snap.db file',
     () => member.snapshotSaveMetrics().dbFsyncSeconds);
   SnapshotHistogram.registerOne(registry, 'etcd_snap_db_save_total_duration_seconds', 'The total latency distributions of v3 snapshot save',
@@ -40,10 +41,10 @@ export function registerStorageMetrics(registry: Registry, member: Member, kv: K
     () => memberStatus(member, kv).dbSizeInUse);
 
   counterFunc(registry, 'cairn_wal_fsyncs_total', 'fdatasync calls on WAL segment files (one per group commit, one per new segment).',
-    () => member.walStats().fsyncs);
-  counterFunc(registry, 'cairn_wal_batches_total', 'Append batches the WAL made durable.', () => member.walStats().batches);
-  counterFunc(registry, 'cairn_wal_entries_total', 'Raft entries the WAL made durable.', () => member.walStats().entries);
-  counterFunc(registry, 'cairn_wal_bytes_written_total', 'Frame bytes written to WAL segments.', () => member.walStats().bytesWritten);
+    () => log.stats().fsyncs);
+  counterFunc(registry, 'cairn_wal_batches_total', 'Append batches the WAL made durable.', () => log.stats().batches);
+  counterFunc(registry, 'cairn_wal_entries_total', 'Raft entries the WAL made durable.', () => log.stats().entries);
+  counterFunc(registry, 'cairn_wal_bytes_written_total', 'Frame bytes written to WAL segments.', () => log.stats().bytesWritten);
   SnapshotHistogram.registerOne(registry, 'cairn_wal_group_commit_entries', 'Raft entries made durable by one group commit (one fdatasync).',
     () => wal.snapshot('groupCommitEntries'));
   SnapshotHistogram.registerOne(registry, 'cairn_wal_ring_depth_records', 'Append batches waiting in the ring each time the WAL worker drained it.',
