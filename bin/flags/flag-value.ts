@@ -2,16 +2,11 @@
  * Turns a flag's text into its typed value by the flag's type, with the error detail etcd prints
  * after "for flag -x: ". One function serves argv, the environment and the defaults.
  */
-import type { FlagSpec } from './flag-table.js';
+import type { FlagSpec, FlagValue } from './flag-spec.js';
 import { parseGoBool, parseGoDuration, parseGoInt64, parseGoUint, parseGoUint32 } from './go-values.js';
-import { parseUrl, parseUrlList, type ListenAddress } from './urls.js';
+import { parseUrl, parseUrlList } from './urls.js';
 
-/**
- * A parsed flag value: text, integer (Go's 64-bit ranges, hence bigint), switch, URL list, list of
- * texts (a `strings` flag, or a `urls` flag with exceptions such as cors' `*`), or a duration in
- * nanoseconds.
- */
-export type FlagValue = string | bigint | boolean | ListenAddress[] | string[] | { durationNs: number };
+export type { FlagValue } from './flag-spec.js';
 
 /** The error detail etcd gives for a value outside a choice flag's set. */
 const CHOICE_ERROR = 'invalid value';

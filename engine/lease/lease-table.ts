@@ -13,7 +13,6 @@
  */
 import { ErrLeaseExist, ErrLeaseNotFound } from '../errors.js';
 import type { Backend, ReadOptions } from '../mvcc/backend.js';
-import type { WriteTxn } from '../mvcc/write-txn.js';
 
 /** etcd's lease.NoLease. */
 export const NO_LEASE = 0;
@@ -92,11 +91,17 @@ export function grantLease(backend: Backend, id: number, ttl: number): void {
   backend.lease.putSync(idBytes(id), encodeLease(ttl, 0));
 }
 
+/** What revoking needs of the write transaction (mvcc/write-txn.ts's WriteTxn, which imports this table). */
+export interface LeaseKeyDeleter {
+  leaseKeys(id: number): Uint8Array[];
+  deleteRange(key: Uint8Array, rangeEnd: Uint8Array | undefined, withPrevKvs: boolean): unknown;
+}
+
 /**
  * etcd's lessor.Revoke, applied: deletes every attached key through `w` (one revision, a DELETE
  * event each), then the lease. Fails when the lease does not exist.
  */
-export function revokeLease(backend: Backend, w: WriteTxn, id: number): void {
+export function revokeLease(backend: Backend, w: LeaseKeyDeleter, id: number): void {
   if (!leaseExists(backend, id)) throw ErrLeaseNotFound;
   // Collected first: deleting detaches, and the set must not change while it is walked.
   for (const key of w.leaseKeys(id)) w.deleteRange(key, undefined, false);

@@ -16,7 +16,7 @@ import { decodeKeyValue, encodeKeyValue, keyValueBytes } from './kv-codec.js';
 import { kvsFieldBytes, writeKvsField } from './range-encode.js';
 import { RangeScan, type KvSink, type ReadView, type ScanPosition } from './range.js';
 import type { KeyValue, RangeRequest } from './rpc.js';
-import type { SteppedRead } from './store.js';
+import type { SteppedRead } from './stepped-read.js';
 
 /**
  * How a page holds its kvs: `protobuf`, as RangeResponse kvs fields (gRPC); `msgpack`, as maps of

@@ -26,6 +26,9 @@ import { decodeKeyValue } from './kv-codec.js';
 import { applyDeleteRange, applyPut } from './ops.js';
 import { RangeScan, range, type ReadView } from './range.js';
 import { PagedRange, RANGE_PAGE_BYTES, type RangePageFormat } from './range-pages.js';
+import type { SteppedRead } from './stepped-read.js';
+
+export type { SteppedRead } from './stepped-read.js';
 import { bytesToRevision } from './revision.js';
 import { decodeInternalRequest, type InternalRequest } from './request.js';
 import type {
@@ -105,22 +108,6 @@ export interface StoreOptions {
   rangeKeysPerStep?: number;
   /** Bytes of kvs per page of a range read in pages (RANGE_PAGE_BYTES). */
   rangePageBytes?: number;
-}
-
-/**
- * A read the store's owner runs in bounded steps between its other work: `step` does one bounded
- * piece and says whether the read is done; `result` answers it then. Compaction must wait while a
- * stepped read that started below the scheduled compaction revision runs (its rows must stay).
- */
-export interface SteppedRead<T> {
-  readonly compactRev: number;
-  step(): boolean;
-  result(): T;
-  /**
-   * For a read answered in parts (a range in pages): true when the part `result` just gave is
-   * not the last, so the read waits to be asked for the next one.
-   */
-  readonly resumable?: boolean;
 }
 
 /** Keys a range visits, and kv rows a HashKV hashes, per step: about a millisecond or two of work. */

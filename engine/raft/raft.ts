@@ -16,18 +16,12 @@ import { ProgressState } from './progress.js';
 import type { Progress } from './progress.js';
 import { VoteResult } from './quorum.js';
 import { ReadOnly, READ_INDEX_PENDING_MAX } from './read-only.js';
-import type { ProgressStatus, ReadState, SoftState, Status } from './raw-node.js';
+import { StateRole, type ProgressStatus, type ReadState, type SoftState, type Status } from './status.js';
 import { ProgressTracker } from './tracker.js';
 import type { ConfState, Entry, HardState } from './types.js';
 import { EntryType, payloadSizeBytes } from './types.js';
 
-/** A member's role. PreCandidate: running a pre-election (PreVote) that raises no term. */
-export enum StateRole {
-  Follower = 'Follower',
-  PreCandidate = 'PreCandidate',
-  Candidate = 'Candidate',
-  Leader = 'Leader',
-}
+export { StateRole } from './status.js';
 
 /** Marks a MsgVote sent on the leader's request (MsgTimeoutNow): voters ignore their lease for it. */
 export const CAMPAIGN_TRANSFER_CONTEXT = new TextEncoder().encode('CampaignTransfer');

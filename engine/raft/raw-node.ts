@@ -35,24 +35,13 @@ import type { RaftError } from './errors.js';
 import { assert, errInvalidRequest } from './errors.js';
 import type { Message, Snapshot } from './message.js';
 import { MessageType, isLocalMessage, isResponseMessage, makeMessage } from './message.js';
-import type { ProgressState } from './progress.js';
-import { Raft, StateRole } from './raft.js';
+import { Raft } from './raft.js';
+import type { ReadState, SoftState, Status } from './status.js';
 import type { ConfState, Entry, HardState } from './types.js';
 import { EntryType, isHardStateEqual, payloadSizeBytes } from './types.js';
 
-export { StateRole } from './raft.js';
-
-/** Volatile state worth telling the driver about when it changes: who leads, and our role. */
-export interface SoftState {
-  lead: number;
-  role: StateRole;
-}
-
-/** A confirmed ReadIndex request: reads for requestCtx are linearizable once applied >= index. */
-export interface ReadState {
-  index: number;
-  requestCtx: Uint8Array;
-}
+export { StateRole } from './status.js';
+export type { ProgressStatus, ReadState, SoftState, Status } from './status.js';
 
 /** Everything the driver must do in one turn of the loop; see the file comment for the order. */
 export interface Ready {
@@ -74,32 +63,6 @@ export interface Ready {
   messagesAfterPersist: Message[];
   /** True if a snapshot, entries or term/vote changed: the persistence must be synced (fdatasync). */
   mustSync: boolean;
-}
-
-/** What a leader knows of one member's replication. */
-export interface ProgressStatus {
-  id: number;
-  match: number;
-  next: number;
-  state: ProgressState;
-  isLearner: boolean;
-  recentActive: boolean;
-  inflightCount: number;
-}
-
-/** A snapshot of the member's Raft state for diagnostics and tests. */
-export interface Status {
-  id: number;
-  term: number;
-  vote: number;
-  lead: number;
-  role: StateRole;
-  commit: number;
-  applied: number;
-  leadTransferee: number;
-  /** One row per member if this member leads, otherwise empty. */
-  progress: ProgressStatus[];
-  confState: ConfState;
 }
 
 /** Whether a snapshot sent with MsgSnap reached its follower (reportSnapshot). */

@@ -25,7 +25,7 @@ import type { Event } from '../mvcc/rpc.js';
 import type { WatchSink } from './watch-types.js';
 import { WatcherIndex } from './watcher-index.js';
 import type { Watcher } from './watcher.js';
-import { WatchStream } from './watch-stream.js';
+import { WatchStream, type WatchRegistry } from './watch-stream.js';
 
 /** Events read from history for one watcher in one step (a revision is never split). */
 export const HISTORY_EVENTS_PER_READ = 1000;
@@ -61,7 +61,7 @@ export interface WatchHubStats {
   eventsSent: number;
 }
 
-export class WatchHub {
+export class WatchHub implements WatchRegistry {
   private revisionValue: number;
   private readonly synced = new WatcherIndex();
   /** Insertion order is the round-robin order: a watcher that read goes to the back. */

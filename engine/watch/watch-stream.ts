@@ -12,8 +12,7 @@ import { compareBytes } from '../mvcc/backend.js';
 import { keyInterval } from '../mvcc/range.js';
 import type { Event } from '../mvcc/rpc.js';
 import { INVALID_WATCH_ID, type WatchCreateRequest, type WatchResponse, type WatchSink } from './watch-types.js';
-import { Watcher } from './watcher.js';
-import type { WatchHub } from './watch-hub.js';
+import { Watcher, type WatcherStream } from './watcher.js';
 
 /** Watchers one stream may hold: bounds a stream's memory and its share of the hub. */
 export const WATCHERS_PER_STREAM_MAX = 100_000;
@@ -23,14 +22,27 @@ export const ERR_WATCHER_DUPLICATE_ID = 'mvcc: duplicate watch ID provided on th
 export const ERR_EMPTY_WATCHER_RANGE = 'mvcc: watcher range is empty';
 export const ERR_TOO_MANY_WATCHERS = `cairn: a watch stream holds at most ${WATCHERS_PER_STREAM_MAX} watchers`;
 
-export class WatchStream {
+/** The hub a stream registers its watchers with (WatchHub implements it). */
+export interface WatchRegistry {
+  /** The store revision the hub has seen applied. */
+  readonly revision: number;
+  add(watcher: Watcher): void;
+  remove(watcher: Watcher): void;
+  /** True once `watcher` has caught up with the applied revision. */
+  isSynced(watcher: Watcher): boolean;
+  /** Something a congested stream held back may go now. */
+  wake(): void;
+  dropStream(stream: WatchStream): void;
+}
+
+export class WatchStream implements WatcherStream {
   private readonly watchers = new Map<number, Watcher>();
   private nextId = 0;
   private congestedValue = false;
   private progressRequested = false;
   private closed = false;
 
-  constructor(private readonly hub: WatchHub, private readonly sink: WatchSink) {}
+  constructor(private readonly hub: WatchRegistry, private readonly sink: WatchSink) {}
 
   /** True while the transport's buffer is over its bound (see the file header). */
   get congested(): boolean {

@@ -6,7 +6,18 @@
 import { intervalContains, keyInterval, type KeyInterval } from '../mvcc/range.js';
 import { EventType, type Event } from '../mvcc/rpc.js';
 import { FilterType, type WatchCreateRequest } from './watch-types.js';
-import type { WatchStream } from './watch-stream.js';
+
+/** The stream a watcher belongs to, as the hub drives it (WatchStream implements it). */
+export interface WatcherStream {
+  /** True while the transport's buffer is over its bound: the hub holds events back. */
+  readonly congested: boolean;
+  /** Events for `watcher`: false when the stream is congested and took nothing. */
+  deliver(watcher: Watcher, events: Event[], revision: number): boolean;
+  /** `watcher` fell below the compaction: it is canceled with the compact revision. */
+  compacted(watcher: Watcher, compactRevision: number): void;
+  /** Sends a requested progress answer once no watcher of the stream is catching up. */
+  answerProgress(): void;
+}
 
 export class Watcher {
   readonly interval: KeyInterval;
@@ -23,7 +34,7 @@ export class Watcher {
   sentSinceProgress = false;
   canceled = false;
 
-  constructor(readonly id: number, readonly stream: WatchStream, request: WatchCreateRequest, startRev: number) {
+  constructor(readonly id: number, readonly stream: WatcherStream, request: WatchCreateRequest, startRev: number) {
     this.interval = keyInterval(request.key, request.range_end);
     this.prevKv = request.prev_kv === true;
     this.progressNotify = request.progress_notify === true;

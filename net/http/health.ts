@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { ETCD_API_VERSION } from '../../engine/node/cluster-members.js';
 import type { KvServer } from '../../engine/node/kv-server.js';
 import type { Member } from '../../engine/node/member.js';
-import type { HttpApp, HttpReply } from './http-app.js';
+import type { GetRoutes, HttpReply } from './http-routes.js';
 
 /** etcd 3.4 bounds its /health linearizable read by one second. */
 export const HEALTH_TIMEOUT_MS_DEFAULT = 1000;
@@ -24,7 +24,7 @@ const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../../package.json'
   { version: string }).version;
 
 /** Registers /health, /version, /livez and /readyz on `app`. */
-export function registerHealth(app: HttpApp, member: Member, kv: KvServer, timeoutMs: number): void {
+export function registerHealth(app: GetRoutes, member: Member, kv: KvServer, timeoutMs: number): void {
   const probe = new LinearizableProbe(member, kv, timeoutMs);
   app.get('/health', () => healthReply(probe));
   app.get('/version', () => ({

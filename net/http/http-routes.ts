@@ -6,6 +6,9 @@
  */
 import { EtcdError, GrpcCode } from '../../engine/errors.js';
 import type { StreamExchange } from './stream-exchange.js';
+import type { HttpReply } from './http-reply.js';
+
+export { isPagedBody, type HttpReply, type PagedBody } from './http-reply.js';
 
 /** What a handler learns about its request: read eagerly, because uWS's HttpRequest dies with the callback. */
 export interface RequestInfo {
@@ -17,24 +20,6 @@ export interface RequestInfo {
   headers: ReadonlyMap<string, string>;
 }
 
-/**
- * A body sent as the client takes it (a large range, in the apply worker's pages): `head`, every
- * page `pages` gives, then `tail`, chunked. The transport closes `pages` if the client goes first.
- */
-export interface PagedBody {
-  head: string;
-  pages: { next(): Promise<Uint8Array | undefined>; close(): void };
-  tail: string;
-}
-
-/** An HTTP answer: whole, or in pages. */
-export interface HttpReply {
-  status: number;
-  contentType: string;
-  body: string | Uint8Array | PagedBody;
-  headers?: Readonly<Record<string, string>>;
-}
-
 export type GetHandler = (request: RequestInfo) => HttpReply | Promise<HttpReply>;
 /** Gets the whole body, at most --max-request-bytes of it (the transports answer 413 beyond). */
 export type PostHandler = (body: Uint8Array, request: RequestInfo) => HttpReply | Promise<HttpReply>;
@@ -43,16 +28,17 @@ export type StreamHandler = (exchange: StreamExchange, request: RequestInfo) => 
 /** Answers what no route under a prefix serves (the gateway's own 404 and 405 answers). */
 export type FallbackHandler = (method: string, url: string) => HttpReply;
 
+/** Where GET routes are registered (HttpApp): what a module that only adds GET routes needs. */
+export interface GetRoutes {
+  get(path: string, handler: GetHandler): void;
+}
+
 export type Method = 'GET' | 'POST';
 
 export type Route =
   | { kind: 'get'; handler: GetHandler }
   | { kind: 'post'; handler: PostHandler }
   | { kind: 'stream'; handler: StreamHandler };
-
-export function isPagedBody(body: HttpReply['body']): body is PagedBody {
-  return typeof body === 'object' && !(body instanceof Uint8Array);
-}
 
 /** The JSON body grpc-gateway v1 (etcd's /v3 gateway) answers errors with. */
 export function jsonErrorReply(status: number, code: GrpcCode, message: string): HttpReply {

@@ -7,7 +7,7 @@
  * Writing follows uWS's model, which node's streams share: a write is always taken, and returns
  * false when the transport had to buffer it; `onWritable` runs once what it buffered has gone.
  */
-import type { HttpReply } from './http-routes.js';
+import type { HttpReply } from './http-reply.js';
 
 export interface StreamExchange {
   /** The client went (or the connection broke): nothing may be written after. */

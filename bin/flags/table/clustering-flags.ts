@@ -1,5 +1,5 @@
 /** The Clustering section of the flag table: founding or joining a cluster, reconfiguration, compaction, the v2 API. */
-import type { FlagSpec } from '../flag-table.js';
+import type { FlagSpec } from '../flag-spec.js';
 import { DEFAULT_INITIAL_CLUSTER, group, honoured, key, noOp, OPERATIONS_ISSUE, refused, refusedYet } from './spec.js';
 
 const row = group('Clustering');

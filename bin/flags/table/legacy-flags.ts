@@ -2,7 +2,7 @@
  * The v2 Proxy, Experimental, Unsafe and TO BE DEPRECATED sections of the flag table, and the
  * legacy flags etcd itself accepts and ignores with a warning.
  */
-import type { FlagSpec } from '../flag-table.js';
+import type { FlagSpec } from '../flag-spec.js';
 import { group, honoured, key, noOp, OBSOLETE, OPERATIONS_ISSUE, refused, refusedYet } from './spec.js';
 
 const proxy = group('v2 Proxy (to be deprecated in v4)');

@@ -1,5 +1,5 @@
 /** The Member section of the flag table: this member's identity, storage, timers, listeners and limits. */
-import type { FlagSpec } from '../flag-table.js';
+import type { FlagSpec } from '../flag-spec.js';
 import { DEFAULT_DATA_DIR, DEFAULT_NAME, group, honoured, key, noOp, OPERATIONS_ISSUE, refused, refusedYet } from './spec.js';
 
 const row = group('Member');

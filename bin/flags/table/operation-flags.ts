@@ -1,5 +1,5 @@
 /** The Auth, Profiling and Monitoring, and Logging sections of the flag table. */
-import type { FlagSpec } from '../flag-table.js';
+import type { FlagSpec } from '../flag-spec.js';
 import { group, honoured, key, noOp, refused, refusedYet } from './spec.js';
 
 const auth = group('Auth');

@@ -3,7 +3,7 @@
  * member asked for TLS must never quietly serve plaintext. CORS and the host whitelist are refused
  * (anything but '*') until the HTTP listener applies them.
  */
-import type { FlagSpec } from '../flag-table.js';
+import type { FlagSpec } from '../flag-spec.js';
 import { group, key, refusedYet, TLS_ISSUE } from './spec.js';
 
 const row = group('Security');

@@ -2,7 +2,7 @@
  * Builders the flag-table sections use, so each row reads as etcd declares its flag: name, type,
  * default, description, then where the config file keeps it and what cairn does with it.
  */
-import type { ConfigKey, ConfigSection, FlagSpec, FlagType, GoFieldType, HelpGroup, Support } from '../flag-table.js';
+import type { ConfigKey, ConfigSection, FlagSpec, FlagType, GoFieldType, HelpGroup, Support } from '../flag-spec.js';
 import type { FlagValue } from '../flag-value.js';
 
 /** etcd's default member name; a cluster left at defaults is one member of this name. */

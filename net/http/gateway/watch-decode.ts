@@ -9,13 +9,9 @@ import { messageTooLarge } from './gateway-errors.js';
 import type { GoJsonValue } from './go-json.js';
 import { type DecodedMessage, type MessageSchema, decodeMessage } from './json-codec.js';
 import { watchRequestBytes } from './watch-proto-size.js';
+import type { WatchRequestUnion } from './watch-request.js';
 
-/** One WatchRequest: which member of its request_union is set. */
-export type WatchRequestUnion =
-  | { kind: 'create'; request: WatchCreateRequest }
-  | { kind: 'cancel'; watchId: number }
-  | { kind: 'progress' }
-  | { kind: 'none' };
+export type { WatchRequestUnion } from './watch-request.js';
 
 const FILTER_TYPES: Readonly<Record<string, number>> = { NOPUT: FilterType.NOPUT, NODELETE: FilterType.NODELETE };
 

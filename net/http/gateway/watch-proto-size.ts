@@ -15,7 +15,7 @@
  */
 import type { Event, KeyValue } from '../../../engine/mvcc/rpc.js';
 import type { ResponseHeader } from './cluster-types.js';
-import type { WatchRequestUnion } from './watch-decode.js';
+import type { WatchRequestUnion } from './watch-request.js';
 
 const TAG_BYTES = 1;
 const BOOL_FIELD_BYTES = 2;
