@@ -6,6 +6,10 @@
  * (`wait`), to an `onResult` callback, and as the advancing `appliedIndex`. `read` has the worker
  * answer what needs the key index (Range, HashKV, watch history, a lease's keys): the main thread
  * never reads the store's data itself.
+ *
+ * Inline (ApplierOptions.inline, for the simulator): the same apply loop runs on this thread, one
+ * turn each time the scheduler given gets to it after something was written to the ring, and its
+ * reports are drained right after. Everything else (rings, records, reports) is what ships.
  */
 import { Worker } from 'node:worker_threads';
 import { ErrStopped, ErrTooManyRequests, EtcdError, etcdErrorFrom } from '../errors.js';
@@ -16,6 +20,7 @@ import {
   type BatchReport, type ReadReport, type RestoreOutcome, type ResultRecord, type StoreRead, type StoreReadResults, type WorkerReport,
 } from './apply-protocol.js';
 import type { ApplyWorkerData } from './apply-worker.js';
+import { ApplyLoop } from './apply-loop.js';
 import { RangePageReader } from './range-page-reader.js';
 import type { RangePageFormat } from './range-pages.js';
 import { SharedMetrics } from '../metrics/shared-metrics.js';
@@ -69,6 +74,17 @@ export interface ApplierOptions extends StoreOptions {
   warnApplyMs?: number;
   /** Notable events of the store, for the member's log. */
   onEvent?: (event: ApplierEvent) => void;
+  /**
+   * Runs the apply loop on this thread instead of a worker: a turn whenever `soon` gets to it
+   * (the simulator's scheduler); `now` is its wall clock (parked reads expire by it).
+   */
+  inline?: InlineScheduler;
+}
+
+/** What the inline apply loop runs on: the simulator's clock. */
+export interface InlineScheduler {
+  soon(fn: () => void): void;
+  now(): number;
 }
 
 /** Who hears of what the worker applied (see Applier.listen). */
@@ -95,7 +111,11 @@ interface Pending {
 
 /** The main thread's side of the apply worker; see the file header. Open with `Applier.open`. */
 export class Applier {
-  private readonly worker: Worker;
+  /** The apply loop, when it runs on this thread (inline). */
+  private readonly loop: ApplyLoop | null = null;
+  private readonly inline: InlineScheduler | null = null;
+  private turnScheduled = false;
+  private markStopped: () => void = () => {};
   private readonly entryWriter: RingWriter;
   private readonly reports: ReportReader;
   private readonly reportRing: RingReader;
@@ -157,17 +177,92 @@ export class Applier {
       path: options.path, entryRing, reportRing, metrics: this.metrics.buffer, options: storeOptions,
       warnApplyMs: options.warnApplyMs ?? WARN_APPLY_MS_DEFAULT,
     };
-    this.worker = new Worker(new URL('./apply-worker.js', import.meta.url), { workerData });
     this.ready = new Promise((resolve) => { this.markReady = resolve; });
+    if (options.inline !== undefined) {
+      this.inline = options.inline;
+      this.stopped = new Promise((resolve) => { this.markStopped = resolve; });
+      // Opening the store here throws to open()'s caller, as a worker that failed to start does.
+      this.loop = new ApplyLoop(workerData, options.inline.now);
+      this.drainReports();
+      return;
+    }
+    const worker = new Worker(new URL('./apply-worker.js', import.meta.url), { workerData });
     this.stopped = new Promise((resolve) => {
-      this.worker.once('error', (error) => this.fail(error));
-      this.worker.once('exit', (code) => {
+      worker.once('error', (error) => this.fail(error));
+      worker.once('exit', (code) => {
         this.exited = true;
         if (!this.closing || code !== 0) this.fail(new Error(`apply worker exited with code ${code}`));
         resolve();
       });
     });
     this.pump().catch((error: Error) => this.fail(error));
+  }
+
+  /** Publishes what was written to the entry ring; inline, the loop takes a turn soon. */
+  private publish(): void {
+    this.entryWriter.publish();
+    this.kick();
+  }
+
+  /** Resolves once the entry ring may have `bytes` free: the worker freed some, or (inline) the loop took a turn. */
+  private waitForRoom(bytes: number): Promise<void> {
+    if (this.inline === null) return this.entryWriter.waitForSpaceAsync(bytes);
+    return new Promise<void>((resolve) => this.inline!.soon(() => {
+      this.runTurn();
+      resolve();
+    }));
+  }
+
+  /** Inline: has the loop take a turn soon, once. */
+  private kick(): void {
+    if (this.inline === null || this.turnScheduled || this.exited) return;
+    this.turnScheduled = true;
+    this.inline.soon(() => {
+      this.turnScheduled = false;
+      this.runTurn();
+    });
+  }
+
+  /**
+   * Inline: one turn of the loop, then its reports. A throw is the store's fault, as a dead
+   * worker's is; a busy loop takes another turn soon, as the worker would at once.
+   */
+  private runTurn(): void {
+    const loop = this.loop;
+    if (loop === null || this.exited) return;
+    let outcome;
+    try {
+      outcome = loop.turn();
+    } catch (error) {
+      this.exited = true;
+      this.fail(error as Error);
+      void loop.close().catch(() => {}).finally(() => this.markStopped());
+      return;
+    }
+    this.drainReports();
+    if (outcome === 'busy') this.kick();
+    if (outcome === 'stopped') {
+      this.exited = true;
+      void loop.close().then(() => this.markStopped(), (error: Error) => {
+        this.fail(error);
+        this.markStopped();
+      });
+    }
+  }
+
+  /**
+   * For the simulator: stops at once, as a killed process would. Nothing more is applied or
+   * reported; every waiter fails with ErrStopped; the store is closed as it stands (what its
+   * transactions committed stays, as after a kill -9).
+   */
+  async crash(): Promise<void> {
+    if (this.loop === null) throw new Error('only an inline applier can be crashed');
+    if (this.exited) return this.stopped;
+    this.exited = true;
+    this.closing = true;
+    this.fail(ErrStopped);
+    await this.loop.close();
+    this.markStopped();
   }
 
   /** Starts the worker on the store at `options.path` and waits until it reports its position. */
@@ -225,7 +320,7 @@ export class Applier {
     if (this.closing) return Promise.reject(new Error('applier is closed'));
     if (this.queue.length === 0) {
       const written = this.writeEntries(entries, 0);
-      this.entryWriter.publish();
+      this.publish();
       if (written === entries.length) return Promise.resolve();
       return this.enqueue(entries, written);
     }
@@ -327,10 +422,10 @@ export class Applier {
       if (this.failure !== undefined) throw this.failure;
       if (this.queue.length > 0) continue;
       if (this.entryWriter.tryWrite(record)) break;
-      this.entryWriter.publish();
-      await Promise.race([this.entryWriter.waitForSpaceAsync(bytesToWaitFor(this.entryWriter, record.length)), this.stopped]);
+      this.publish();
+      await Promise.race([this.waitForRoom(bytesToWaitFor(this.entryWriter, record.length)), this.stopped]);
     }
-    this.entryWriter.publish();
+    this.publish();
   }
 
   /**
@@ -344,10 +439,10 @@ export class Applier {
     // A fault outside the worker (a failed compaction) leaves it running: it is asked to stop too.
     const stop = new Uint8Array([KIND_STOP]);
     while (!this.exited && !this.entryWriter.tryWrite(stop)) {
-      this.entryWriter.publish();
-      await Promise.race([this.entryWriter.waitForSpaceAsync(16), this.stopped]);
+      this.publish();
+      await Promise.race([this.waitForRoom(16), this.stopped]);
     }
-    this.entryWriter.publish();
+    this.publish();
     await this.stopped;
     this.fail(ErrStopped);
   }
@@ -392,7 +487,7 @@ export class Applier {
       while (this.queue.length > 0 && this.failure === undefined) {
         const head = this.queue[0]!;
         head.offset = this.writeEntries(head.entries, head.offset);
-        this.entryWriter.publish();
+        this.publish();
         if (head.offset === head.entries.length) {
           this.queue.shift();
           head.resolve();
@@ -400,7 +495,7 @@ export class Applier {
         }
         const next = head.entries[head.offset]!;
         const waitBytes = bytesToWaitFor(this.entryWriter, ENTRY_HEADER_BYTES + next.data.length);
-        await Promise.race([this.entryWriter.waitForSpaceAsync(waitBytes), this.stopped]);
+        await Promise.race([this.waitForRoom(waitBytes), this.stopped]);
       }
     } finally {
       this.flushing = false;
@@ -412,10 +507,15 @@ export class Applier {
     for (;;) {
       if (!this.reportRing.hasData()) await Promise.race([this.reportRing.waitForDataAsync(), this.stopped]);
       if (!this.reportRing.hasData() && this.failure !== undefined) return;
-      let closed = false;
-      this.reports.drain((report) => { closed = this.onWorkerReport(report) || closed; });
-      if (closed) return;
+      if (this.drainReports()) return;
     }
+  }
+
+  /** Takes every report the ring holds; true once the worker reported it closed. */
+  private drainReports(): boolean {
+    let closed = false;
+    this.reports.drain((report) => { closed = this.onWorkerReport(report) || closed; });
+    return closed;
   }
 
   private onWorkerReport(report: WorkerReport): boolean {
