@@ -10,7 +10,7 @@ import { EventsMode } from '../engine/mvcc/write-txn.js';
 import { goDuration, SILENT_LOGGER } from '../engine/logger.js';
 import { Member, type MemberOptions } from '../engine/node/member.js';
 import { SYSTEM_CLOCK } from '../engine/node/system-clock.js';
-import { SnapshotPool } from '../engine/snapshot/snapshot-pool.js';
+import { PooledSnapshotStore } from '../engine/snapshot/snapshot-store.js';
 import { Wal } from '../engine/wal/wal.js';
 import { WalLogStore } from '../engine/wal/wal-log-store.js';
 import type { PeerAddress } from './peer/peer-sender.js';
@@ -67,8 +67,8 @@ export async function startMember(options: WiredMemberOptions): Promise<WiredMem
     });
     opened.push(applier);
     // The snapshot pool copies the store for snapshots, beside the apply worker.
-    const pool = new SnapshotPool();
-    opened.push(pool);
+    const snapshotStore = new PooledSnapshotStore();
+    opened.push(snapshotStore);
     const network = await TcpPeerNetwork.listen({
       localId: options.id, clusterToken: options.clusterToken, clusterId: options.clusterId,
       listen: options.peerListen, peers: options.peers,
@@ -78,7 +78,7 @@ export async function startMember(options: WiredMemberOptions): Promise<WiredMem
     });
     opened.push(network);
     const log = new WalLogStore(wal);
-    const member = await Member.start(options, { clock: SYSTEM_CLOCK, network, log, replay, applier, snapshotWriter: pool });
+    const member = await Member.start(options, { clock: SYSTEM_CLOCK, network, log, replay, applier, snapshotStore });
     return { member, network, log };
   } catch (error) {
     await Promise.allSettled(opened.map((port) => port.close()));

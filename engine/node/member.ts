@@ -1,7 +1,7 @@
 /**
  * Member: one cluster member. It drives the pure Raft core over the ports it is given
  * (ports.ts): a clock, a peer network, a log store (the WAL), a state machine (the apply worker's
- * Applier) and a snapshot writer. It opens none of them itself: net/member-wiring.ts wires the
+ * Applier) and a snapshot store. It opens none of them itself: net/member-wiring.ts wires the
  * real ones, the simulator its own. Clients reach it through `propose` (writes) and `readIndex`
  * (linearizable reads); kv-server.ts turns those into etcd's KV API.
  *
@@ -45,7 +45,7 @@ import { isRaftError } from '../raft/errors.js';
 import { ServerMetrics } from './server-metrics.js';
 import type { HistogramSnapshot } from '../metrics/shared-metrics.js';
 import { SnapshotTransfers, type SnapshotTransferStats } from './snapshot-transfers.js';
-import type { Clock, LogReplay, LogStore, PeerHandler, PeerNetwork, SnapshotWriter, TimerHandle } from './ports.js';
+import type { Clock, LogReplay, LogStore, PeerHandler, PeerNetwork, SnapshotStore, TimerHandle } from './ports.js';
 import { ReadIndexBatcher } from './read-index-batcher.js';
 import { RequestIdGenerator } from './request-id.js';
 import { RequestWaiters } from './request-waiters.js';
@@ -120,7 +120,8 @@ export interface MemberPorts {
   replay: LogReplay;
   /** The state machine: the MVCC store behind the apply worker, opened on <dataDir>/member/kv. */
   applier: Applier;
-  snapshotWriter: SnapshotWriter;
+  /** Snapshot files: the store copied for a lagging follower, and incoming snapshots. */
+  snapshotStore: SnapshotStore;
 }
 
 /**
@@ -182,7 +183,7 @@ export class Member {
   private readonly network: PeerNetwork;
   private readonly log: LogStore;
   readonly applier: Applier;
-  private readonly snapshotWriter: SnapshotWriter;
+  private readonly snapshotStore: SnapshotStore;
   /** Logs the core's role, term and leader changes as etcd's raft does. */
   private readonly raftLog: RaftEventLog;
 
@@ -197,7 +198,7 @@ export class Member {
     this.network = ports.network;
     this.log = ports.log;
     this.applier = ports.applier;
-    this.snapshotWriter = ports.snapshotWriter;
+    this.snapshotStore = ports.snapshotStore;
     this.term = hardState.term;
     this.commitIndex = hardState.commit;
     this.logger = options.logger ?? SILENT_LOGGER;
@@ -220,7 +221,7 @@ export class Member {
     this.snapshots = new SnapshotTransfers({
       dir: join(options.dataDir, 'member', 'snap'),
       kvPath: this.kvPath,
-      writer: this.snapshotWriter,
+      store: this.snapshotStore,
       network: this.network,
       clock: this.clock,
       install: (message, path) => this.installSnapshot(message, path),
@@ -434,7 +435,7 @@ export class Member {
     while (this.turnRunning || this.snapshotInProgress) await new Promise<void>((resolve) => this.clock.soon(resolve));
     await this.snapshots.close();
     await Promise.allSettled([this.log.close(), this.applier.close()]);
-    await this.snapshotWriter.close();
+    await this.snapshotStore.close();
   }
 
   /** Takes peer messages from now on, and starts the Raft clock. */

@@ -97,8 +97,24 @@ export interface LogStore {
   close(): Promise<void>;
 }
 
-/** Copies the MVCC store into a snapshot file (for a follower the log can no longer catch up). */
-export interface SnapshotWriter {
+/** A snapshot file being written as it streams in. */
+export interface SnapshotFileHandle {
+  /** Appends all of `chunk`. */
+  write(chunk: Uint8Array): Promise<void>;
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Snapshot files: the MVCC store copied into one for a follower the log can no longer catch up,
+ * and the files incoming snapshots are written to (engine/snapshot/snapshot-store.ts).
+ */
+export interface SnapshotStore {
+  /** Copies the MVCC store at `kvPath` into a snapshot file at `outPath`. */
   writeSnapshot(kvPath: string, outPath: string): Promise<StoreSnapshotInfo>;
+  /** Creates (or truncates) the file at `path` for an incoming snapshot. */
+  create(path: string): Promise<SnapshotFileHandle>;
+  /** Removes the file at `path`, if it is there. */
+  remove(path: string): Promise<void>;
   close(): Promise<void>;
 }

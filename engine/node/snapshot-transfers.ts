@@ -12,9 +12,8 @@
  * the store, writing or syncing a file) is a storage fault, reported through onStorageFault.
  */
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Clock, PeerNetwork, SnapshotSink, SnapshotWriter } from './ports.js';
+import type { Clock, PeerNetwork, SnapshotFileHandle, SnapshotSink, SnapshotStore } from './ports.js';
 import type { Message } from '../raft/message.js';
 import { SnapshotStatus } from '../raft/raw-node.js';
 import { storageFaultMessage } from '../storage-fault.js';
@@ -27,7 +26,8 @@ export interface SnapshotTransfersOptions {
   dir: string;
   /** The member's MVCC store, copied for outgoing snapshots. */
   kvPath: string;
-  writer: SnapshotWriter;
+  /** Copies the store into files, and writes and removes transfer files. */
+  store: SnapshotStore;
   network: PeerNetwork;
   /** Times received snapshots (for /metrics and the log). */
   clock: Clock;
@@ -74,7 +74,7 @@ export class SnapshotTransfers {
     const transfer = (async () => {
       let status = SnapshotStatus.Failure;
       try {
-        const info = await this.options.writer.writeSnapshot(this.options.kvPath, path).catch((error: Error) => {
+        const info = await this.options.store.writeSnapshot(this.options.kvPath, path).catch((error: Error) => {
           throw this.storageFault(`writing a snapshot for ${message.to.toString(16)} failed`, error);
         });
         await this.options.network.sendSnapshot(message, path);
@@ -90,7 +90,7 @@ export class SnapshotTransfers {
           'snapshot-index': message.snapshot?.meta.index ?? 0, 'remote-peer-id': message.to.toString(16), error: (error as Error).message,
         });
       } finally {
-        await rm(path, { force: true });
+        await this.options.store.remove(path);
         this.outgoing.delete(message.to);
       }
       // Reported only once the transfer is gone: the core may send the next snapshot at once, and
@@ -106,7 +106,7 @@ export class SnapshotTransfers {
     this.incomingActive = true;
     const path = join(this.options.dir, `in-${from.toString(16)}-${++this.seq}.snap`);
     const started = this.options.clock.monotonicMs();
-    const file: Promise<FileHandle> = open(path, 'w');
+    const file: Promise<SnapshotFileHandle> = this.options.store.create(path);
     let bytes = 0;
     let ended = false;
     let finishing = false;
@@ -116,13 +116,13 @@ export class SnapshotTransfers {
       if (ok) this.stats.received++;
       else this.stats.receiveFailures++;
       await file.then((handle) => handle.close()).catch(() => {});
-      await rm(path, { force: true });
+      await this.options.store.remove(path);
       this.incomingActive = false;
     };
     return {
       write: async (chunk) => {
         try {
-          await writeWhole(await file, chunk);
+          await (await file).write(chunk);
           bytes += chunk.byteLength;
         } catch (error) {
           // Once the transfer ended its file is closed: a late write failing is no fault of the disk.
@@ -168,17 +168,5 @@ export class SnapshotTransfers {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled(this.outgoing.values());
-  }
-}
-
-/**
- * Appends all of `chunk`: a write to a nearly full disk may write only part of it and report how
- * much, without an error (the next write fails with ENOSPC), and the rest must not go missing.
- */
-async function writeWhole(handle: FileHandle, chunk: Uint8Array): Promise<void> {
-  for (let at = 0; at < chunk.length;) {
-    const { bytesWritten } = await handle.write(chunk, at, chunk.length - at);
-    if (bytesWritten === 0) throw new Error(`wrote 0 of ${chunk.length - at} bytes`);
-    at += bytesWritten;
   }
 }

@@ -12,7 +12,8 @@ import { SnapshotTransfers } from '../../engine/node/snapshot-transfers.js';
 import { MessageType, makeMessage } from '../../engine/raft/message.js';
 import { SnapshotStatus } from '../../engine/raft/raw-node.js';
 import type { StoreSnapshotInfo } from '../../engine/snapshot/store-snapshot.js';
-import type { PeerNetwork, SnapshotWriter } from '../../engine/node/ports.js';
+import type { PeerNetwork, SnapshotStore } from '../../engine/node/ports.js';
+import { PooledSnapshotStore } from '../../engine/snapshot/snapshot-store.js';
 import { SYSTEM_CLOCK } from '../../engine/node/system-clock.js';
 import { mountTmpfs, tmpfsUnavailable, unmountTmpfs } from '../tmpfs.js';
 import { waitFor } from './cluster-harness.js';
@@ -21,7 +22,7 @@ import { waitFor } from './cluster-harness.js';
 function receivingTransfers(dir: string, faults: Error[]): SnapshotTransfers {
   return new SnapshotTransfers({
     dir, kvPath: join(dir, 'kv'),
-    writer: {} as SnapshotWriter,
+    store: new PooledSnapshotStore(),
     network: {} as PeerNetwork,
     clock: SYSTEM_CLOCK,
     install: async () => {},
@@ -36,8 +37,11 @@ test('a snapshot that cannot be written to this member\'s disk is a storage faul
   const faults: Error[] = [];
   const reports: SnapshotStatus[] = [];
   let diskFull = true;
-  const writer: SnapshotWriter = {
-    close: async () => {},
+  const files = new PooledSnapshotStore();
+  const store: SnapshotStore = {
+    create: (path) => files.create(path),
+    remove: (path) => files.remove(path),
+    close: () => files.close(),
     writeSnapshot: async (_kvPath: string, outPath: string): Promise<StoreSnapshotInfo> => {
       if (diskFull) throw new Error('ENOSPC: no space left on device, write');
       writeFileSync(outPath, 'snapshot');
@@ -47,7 +51,7 @@ test('a snapshot that cannot be written to this member\'s disk is a storage faul
   const network = { sendSnapshot: async (): Promise<void> => { throw new Error('connection reset by peer'); } };
   const transfers = new SnapshotTransfers({
     dir, kvPath: join(dir, 'kv'),
-    writer,
+    store,
     network: network as unknown as PeerNetwork,
     clock: SYSTEM_CLOCK,
     install: async () => {},
