@@ -116,6 +116,8 @@ export class Applier {
   private readonly inline: InlineScheduler | null = null;
   private turnScheduled = false;
   private markStopped: () => void = () => {};
+  /** Inline: settles once the loop's store is closed (see storeClosed). */
+  private storeClosing: Promise<void> = Promise.resolve();
   private readonly entryWriter: RingWriter;
   private readonly reports: ReportReader;
   private readonly reportRing: RingReader;
@@ -236,18 +238,29 @@ export class Applier {
     } catch (error) {
       this.exited = true;
       this.fail(error as Error);
-      void loop.close().catch(() => {}).finally(() => this.markStopped());
+      this.closeInlineStore(loop);
       return;
     }
     this.drainReports();
     if (outcome === 'busy') this.kick();
     if (outcome === 'stopped') {
       this.exited = true;
-      void loop.close().then(() => this.markStopped(), (error: Error) => {
-        this.fail(error);
-        this.markStopped();
-      });
+      this.closeInlineStore(loop);
     }
+  }
+
+  /**
+   * Inline: the loop stopped. Stopped now (at a point of the scheduler's, not of LMDB's own
+   * timers, so a simulated run replays); the store finishes closing in the background: see storeClosed.
+   */
+  private closeInlineStore(loop: ApplyLoop): void {
+    this.storeClosing = loop.close().catch(() => {});
+    this.markStopped();
+  }
+
+  /** Inline: settles once the store is closed, so it may be opened again (a restarted member). */
+  storeClosed(): Promise<void> {
+    return this.storeClosing;
   }
 
   /**
@@ -261,8 +274,8 @@ export class Applier {
     this.exited = true;
     this.closing = true;
     this.fail(ErrStopped);
-    await this.loop.close();
-    this.markStopped();
+    this.closeInlineStore(this.loop);
+    await this.storeClosing;
   }
 
   /** Starts the worker on the store at `options.path` and waits until it reports its position. */

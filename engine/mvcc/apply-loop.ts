@@ -72,7 +72,7 @@ export class ApplyLoop {
     this.store = new MvccStore(data.path, data.options);
     this.entries = new RingReader(data.entryRing);
     this.reports = new RingWriter(data.reportRing);
-    this.reads = new ReadJobs(this.store);
+    this.reads = new ReadJobs(this.store, now);
     this.metrics = new SharedMetrics(APPLY_METRICS_SPEC, data.metrics);
     this.store.commitObserver = (seconds) => this.metrics.observe('commitSeconds', seconds);
     this.applyAndReport([], false);

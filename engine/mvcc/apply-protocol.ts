@@ -25,6 +25,7 @@ import type { RangeHead, RangePage, RangePageFormat } from './range-pages.js';
 import type { Revisioned, WriteResponse } from './store.js';
 import type { LeaseChange } from '../lease/lease-rpc.js';
 import type { AlarmMember } from '../alarm/alarm-rpc.js';
+import type { MemberRecord } from './members.js';
 
 export const KIND_ENTRY = 1;
 export const KIND_STOP = 2;
@@ -95,7 +96,9 @@ export type StoreRead =
   | { op: 'hash_kv'; request: HashKVRequest }
   | { op: 'txn'; request: TxnRequest }
   | { op: 'history'; from_rev: number; to_rev: number; events_max: number; prev_kv: boolean }
-  | { op: 'lease_keys'; id: number };
+  | { op: 'lease_keys'; id: number }
+  /** The membership table: who is a member (with peer URLs) and who was removed for good. */
+  | { op: 'members' };
 
 /** What each read answers. */
 export interface StoreReadResults {
@@ -108,6 +111,7 @@ export interface StoreReadResults {
   txn: Revisioned<TxnResponse>;
   history: HistoryChunk | { compactRevision: number };
   lease_keys: Uint8Array[];
+  members: { members: MemberRecord[]; removed: number[] };
 }
 
 /** The answer to one READ record: its value, or the etcd error it failed with. */

@@ -52,6 +52,7 @@ function stepped(store: MvccStore, request: StoreRead): Answerable {
     case 'txn': return immediate(store.readOnlyTxn(request.request));
     case 'history': return immediate(store.history(request.from_rev, request.to_rev, request.events_max, request.prev_kv));
     case 'lease_keys': return immediate(store.leaseKeys(request.id));
+    case 'members': return immediate({ members: store.members(), removed: store.removedMembers() });
     case 'range_page': case 'range_cancel':
       throw new Error(`read jobs: ${request.op} names a read, it does not start one`);
   }
@@ -75,7 +76,8 @@ export class ReadJobs {
   /** Paged reads waiting to be asked for their next page, by the id of the read that started them. */
   private readonly parked = new Map<number, Job>();
 
-  constructor(private readonly store: MvccStore) {}
+  /** `now` is the wall clock parked reads are timed by (the simulator gives its own). */
+  constructor(private readonly store: MvccStore, private readonly now: () => number = Date.now) {}
 
   /** Reads with steps left. */
   get size(): number {
@@ -179,7 +181,7 @@ export class ReadJobs {
     if (!stepped.value) return undefined;
     const answer = { id: job.id, value: job.read.result() };
     if (job.read.resumable === true) {
-      job.parkedAt = Date.now();
+      job.parkedAt = this.now();
       this.parked.set(job.first, job);
     }
     return answer;

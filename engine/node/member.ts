@@ -154,6 +154,8 @@ export class Member {
   private ticker: TimerHandle | null = null;
   private turnScheduled = false;
   private turnRunning = false;
+  /** Settles when the turn loop running now ends (waited on, not polled: nothing spins). */
+  private turnDone: Promise<void> = Promise.resolve();
   private stopping: Promise<void> | null = null;
   /** The storage fault that stopped this member, once one did. */
   private failure: Error | null = null;
@@ -169,6 +171,8 @@ export class Member {
   /** The newest Raft snapshot saved (taken here or installed from the leader). */
   private snapshotIndex: number;
   private snapshotInProgress = false;
+  /** Settles when the snapshot being taken now is done (or abandoned). */
+  private snapshotDone: Promise<void> = Promise.resolve();
   /** The membership as of the last committed entry handed to the apply worker. */
   private appliedConfState: ConfState;
   private lastQueuedIndex: number;
@@ -293,6 +297,11 @@ export class Member {
       appliedIndex: this.applier.appliedIndex,
       revision: this.applier.revision,
     };
+  }
+
+  /** The membership as of the last committed entry handed to the state machine. */
+  get appliedMembership(): ConfState {
+    return this.appliedConfState;
   }
 
   /** Proposals waiting to be applied here (etcd_server_proposals_pending). */
@@ -432,7 +441,7 @@ export class Member {
     this.waiters.failAll(ErrStopped);
     this.reads.failAll(ErrStopped);
     await this.network.close();
-    while (this.turnRunning || this.snapshotInProgress) await new Promise<void>((resolve) => this.clock.soon(resolve));
+    while (this.turnRunning || this.snapshotInProgress) await Promise.all([this.turnDone, this.snapshotDone]);
     await this.snapshots.close();
     await Promise.allSettled([this.log.close(), this.applier.close()]);
     await this.snapshotStore.close();
@@ -478,6 +487,8 @@ export class Member {
   private async runTurns(): Promise<void> {
     if (this.turnRunning || this.restoring || this.failure !== null) return;
     this.turnRunning = true;
+    let markDone!: () => void;
+    this.turnDone = new Promise((resolve) => { markDone = resolve; });
     try {
       for (;;) {
         if (this.stopping !== null || this.restoring) return;
@@ -489,6 +500,7 @@ export class Member {
       this.fail(error as Error);
     } finally {
       this.turnRunning = false;
+      markDone();
     }
   }
 
@@ -509,6 +521,7 @@ export class Member {
       this.snapshotIndex = rd.snapshot.meta.index;
       this.appliedConfState = rd.snapshot.meta.confState;
       this.lastQueuedIndex = Math.max(this.lastQueuedIndex, rd.snapshot.meta.index);
+      this.adoptSnapshotMembership();
     }
     if (rd.entries.length > 0) this.storage.append(rd.entries);
     if (rd.hardState !== null) this.storage.setHardState(rd.hardState);
@@ -568,6 +581,28 @@ export class Member {
         () => this.waiters.trigger(requestId, { index, revision: this.applier.revision, events: [] }),
         (error: Error) => this.waiters.fail(requestId, error));
     }
+  }
+
+  /**
+   * A snapshot replaced the store, and with it the membership table: the membership changes it
+   * covers never pass through onMembershipChange here. As etcd's applySnapshot does, the peers
+   * are set from the table: members added meanwhile become reachable (a member that later leads
+   * must reach them), members removed are dropped, and this member stops if it was removed.
+   */
+  private adoptSnapshotMembership(): void {
+    this.applier.read({ op: 'members' }).then(({ members, removed }) => {
+      if (this.stopping !== null) return;
+      for (const id of removed) {
+        this.removed.add(id);
+        if (id === this.options.id) this.onRemovedFromCluster();
+        else this.network.removePeer(id);
+      }
+      for (const record of members) {
+        if (record.id !== this.options.id && record.peer_urls.length > 0) this.network.setPeer(record.id, record.peer_urls);
+      }
+    }, (error: Error) => {
+      if (error !== ErrStopped) this.fail(error);
+    });
   }
 
   /** etcd's "added member" / "removed member" lines, logged by every member as it applies the change. */
@@ -653,15 +688,21 @@ export class Member {
   }
 
   /**
-   * This member applied its own removal, or a peer refused it as removed: it stops a little later
-   * (etcd waits 10 ticks), so a removed leader can still tell the others the removal committed.
+   * This member applied its own removal, or a peer refused it as removed: it stops a little later,
+   * so a removed leader can still tell the others the removal committed. etcd waits 10 ticks; this
+   * member also waits out two election timeouts, long enough for a voter that missed the commit
+   * (its news lost, then a leadership hand-over that started its campaign) to ask for this
+   * member's vote once and learn the commit index from the refusal (raft.ts learnCommitFromVoter).
+   * Stopped sooner, a remaining voter may count it for ever: the simulator found such a cluster
+   * of one voter that could never elect itself.
    */
   private onRemovedFromCluster(): void {
     if (this.removedFromCluster) return;
     this.removedFromCluster = true;
     this.logger.named('etcdserver').warn('the member has been permanently removed from the cluster',
       { 'local-member-id': this.options.id.toString(16) });
-    this.clock.setTimeout(() => this.options.onRemoved?.(), 10 * this.options.heartbeatIntervalMs, true);
+    const lingerMs = Math.max(10 * this.options.heartbeatIntervalMs, 2 * this.options.electionTimeoutMs);
+    this.clock.setTimeout(() => this.options.onRemoved?.(), lingerMs, true);
   }
 
   /**
@@ -704,7 +745,7 @@ export class Member {
       'local-member-snapshot-index': this.snapshotIndex, 'local-member-snapshot-count': this.snapshotCount,
     });
     const confState = this.appliedConfState;
-    this.takeSnapshot(index, confState)
+    this.snapshotDone = this.takeSnapshot(index, confState)
       .catch((error: Error) => this.fail(error))
       .finally(() => { this.snapshotInProgress = false; });
   }
@@ -757,7 +798,7 @@ export class Member {
       server.info('applying snapshot', fields);
       this.restoring = true;
       try {
-        while (this.turnRunning) await new Promise<void>((resolve) => this.clock.soon(resolve));
+        while (this.turnRunning) await this.turnDone;
         const outcome = await this.applier.restoreSnapshot(path);
         if (outcome.error !== undefined) throw new Error(`snapshot refused: ${outcome.error}`);
         if (this.applier.appliedIndex < meta.index) {

@@ -63,6 +63,8 @@ export function validateHistory(ops: readonly Operation<unknown, unknown>[]): vo
 export class HistoryRecorder<Input, Output> {
   private readonly ops: Operation<Input, Output>[] = [];
   private readonly pending = new Set<number>();
+  /** Operations that turned out never to have happened (refused before they took effect). */
+  private readonly forgotten = new Set<number>();
 
   /** Records an invocation and returns its handle for `complete`. */
   invoke(clientId: number, input: Input, invokeTime: number): number {
@@ -84,8 +86,14 @@ export class HistoryRecorder<Input, Output> {
     if (!this.pending.delete(handle)) throw new Error(`operation ${handle} is not pending`);
   }
 
+  /** Drops a pending operation that certainly did not happen (the server refused it before it took effect). */
+  forget(handle: number): void {
+    if (!this.pending.delete(handle)) throw new Error(`operation ${handle} is not pending`);
+    this.forgotten.add(handle);
+  }
+
   /** The history so far; pending operations appear as unknown. */
   finish(): Operation<Input, Output>[] {
-    return this.ops.map((op) => ({ ...op }));
+    return this.ops.filter((_, handle) => !this.forgotten.has(handle)).map((op) => ({ ...op }));
   }
 }

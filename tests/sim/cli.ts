@@ -62,7 +62,7 @@ function replayCommand(seed: number, args: Arguments): string {
   return `npm run sim -- ${flags} --verbose`;
 }
 
-function main(): number {
+async function main(): Promise<number> {
   let args: Arguments;
   try {
     args = parseArguments(process.argv.slice(2));
@@ -76,7 +76,7 @@ function main(): number {
   let undecided = 0;
   const trace = args.verbose ? (line: string) => console.log(line) : undefined;
   for (let seed = args.firstSeed; seed < args.firstSeed + args.seeds; seed++) {
-    const result = runPlan(planFor(seed, args), trace);
+    const result = await runPlan(planFor(seed, args), trace);
     operations += result.operationsChecked;
     if (result.linearizability === 'unknown') undecided++;
     if (result.violations.length === 0) continue;
@@ -94,4 +94,4 @@ function main(): number {
   return failed > 0 ? 1 : 0;
 }
 
-process.exitCode = main();
+process.exitCode = await main();

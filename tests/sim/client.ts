@@ -1,16 +1,21 @@
 /**
  * The simulated clients: a fixed number of client slots, each with at most one request in flight,
  * issuing puts, gets, deletes, compare-and-swaps and (in some seeds) two-key transactions over a
- * few keys, each to a random running member. Writes and some reads go through the log (propose);
- * the other reads go through ReadIndex. Every request is recorded in the history:
+ * few keys, each to a random running member, through that member's etcd KV server (the one
+ * engine/node/kv-server.ts every transport calls): writes go through Raft, reads through
+ * ReadIndex (linearizable) unless a test asks for serializable ones. Every request is recorded:
  *
- *   answered           the output and the tick it arrived
+ *   answered           the output and the time it arrived
  *   timed out / lost   unknown (it may or may not have taken effect); the slot continues as a new
  *                      client id, because the old one still has that request in flight forever
- *   refused at once    not recorded: the core said it dropped the proposal, so it never happened
+ *   refused            not recorded when the error says it was never proposed (no leader, too
+ *                      many requests, leader transfer); any other error is unknown
  */
+import { ErrLeaderChanged, ErrNoLeader, ErrRequestTooLarge, ErrTooManyRequests } from '../../engine/errors.js';
+import { CompareResult, CompareTarget, type Compare, type RequestOp } from '../../engine/mvcc/rpc.js';
+import type { KvServer } from '../../engine/node/kv-server.js';
 import { HistoryRecorder, type Operation } from '../lin/history.js';
-import type { KvInput, KvOutput } from '../lin/kv-model.js';
+import type { KvCompare, KvInput, KvOutput, KvWrite } from '../lin/kv-model.js';
 import type { SimCluster } from './cluster.js';
 import type { Prng } from './prng.js';
 import type { Trace } from './trace.js';
@@ -21,15 +26,13 @@ export interface ClientOptions {
   keys: number;
   /** Chance per tick that an idle client sends a request. */
   requestProbability: number;
-  /** Ticks after which a client gives up on a request (its outcome becomes unknown). */
-  timeoutTicks: number;
-  /** Chance that a get goes through the log instead of ReadIndex. */
-  logReadProbability: number;
+  /** Simulated milliseconds after which a client gives up on a request (its outcome becomes unknown). */
+  timeoutMs: number;
   /** Issue two-key transactions (which make the history non-partitionable by key). */
   transactions: boolean;
   /**
-   * Chance that a get is served from the member's local state at once, like etcd's serializable
-   * reads. Not linearizable: the runs keep it at 0, and a test turns it on to see the checker object.
+   * Chance that a get is a serializable read (the member's local state, no ReadIndex). Not
+   * linearizable: the runs keep it at 0, and a test turns it on to see the checker object.
    */
   serializableReadProbability: number;
 }
@@ -38,7 +41,7 @@ interface InFlight {
   opId: number;
   handle: number;
   memberId: number;
-  sentTicks: number;
+  sentMs: number;
 }
 
 interface Slot {
@@ -75,21 +78,19 @@ export class ClientPool {
     if (options.transactions && options.keys < 2) throw new Error('two-key transactions need at least two keys');
     this.slots = Array.from({ length: options.clients }, (_, i) => ({ clientId: i + 1, inFlight: undefined }));
     this.nextClientId = options.clients + 1;
-    cluster.onResponse = (opId, output) => this.answer(opId, output);
-    cluster.onLost = (opIds) => {
-      for (const opId of opIds) this.giveUp(opId, 'lost');
+    cluster.onCrash = (memberId) => {
+      for (const slot of this.slots) if (slot.inFlight?.memberId === memberId) this.giveUp(slot.inFlight.opId, 'lost');
     };
   }
 
   /** One tick: time out old requests, and let idle clients send new ones (unless `sending` is off). */
   step(sending: boolean): void {
-    const now = this.cluster.nowTicks;
+    const now = this.cluster.nowMs;
     for (const slot of this.slots) {
       const inFlight = slot.inFlight;
       if (inFlight !== undefined) {
-        if (now - inFlight.sentTicks >= this.options.timeoutTicks) {
-          this.trace?.(`t=${now} op#${inFlight.opId} times out`);
-          this.cluster.members.get(inFlight.memberId)?.forget(inFlight.opId);
+        if (now - inFlight.sentMs >= this.options.timeoutMs) {
+          this.trace?.(`${now} ms op#${inFlight.opId} times out`);
           this.giveUp(inFlight.opId, 'timedOut');
         }
         continue;
@@ -112,44 +113,46 @@ export class ClientPool {
     const serving = this.cluster.serving();
     if (serving.length === 0) return;
     const member = this.prng.pick(serving);
+    const kv = member.incarnation!.kv;
     const input = this.randomInput();
+    const serializable = input.type === 'get' && this.prng.chance(this.options.serializableReadProbability);
     const opId = this.nextOpId++;
-    if (input.type === 'get' && this.prng.chance(this.options.serializableReadProbability)) {
-      const handle = this.recorder.invoke(slot.clientId, input, now);
-      this.recorder.complete(handle, { type: 'get', value: member.readLocal(input.key) }, now);
-      this.stats.sent++;
-      this.stats.answered++;
-      return;
-    }
-    const viaReadIndex = input.type === 'get' && !this.prng.chance(this.options.logReadProbability);
-    const error = viaReadIndex && input.type === 'get' ? member.readIndex(opId, input.key) : member.propose(opId, input);
-    if (error !== null) {
-      this.stats.refused++;
-      return;
-    }
     this.stats.sent++;
-    this.trace?.(`t=${now} op#${opId} client ${slot.clientId} -> m${member.id}${viaReadIndex ? ' (ReadIndex)' : ''}: ${JSON.stringify(input)}`);
+    this.trace?.(`${now} ms op#${opId} client ${slot.clientId} -> m${member.id}: ${JSON.stringify(input)}${serializable ? ' (serializable)' : ''}`);
     const handle = this.recorder.invoke(slot.clientId, input, now);
-    slot.inFlight = { opId, handle, memberId: member.id, sentTicks: now };
+    slot.inFlight = { opId, handle, memberId: member.id, sentMs: now };
     this.slotByOpId.set(opId, slot);
+    call(kv, input, serializable).then((output) => this.answer(opId, output), (error: Error) => this.refuse(opId, error));
   }
 
   private answer(opId: number, output: KvOutput): void {
     const slot = this.slotByOpId.get(opId);
     if (slot === undefined || slot.inFlight?.opId !== opId) return;
     this.slotByOpId.delete(opId);
-    this.trace?.(`t=${this.cluster.nowTicks} op#${opId} answered: ${JSON.stringify(output)}`);
-    this.recorder.complete(slot.inFlight.handle, output, this.cluster.nowTicks);
+    this.trace?.(`${this.cluster.nowMs} ms op#${opId} answered: ${JSON.stringify(output)}`);
+    this.recorder.complete(slot.inFlight.handle, output, this.cluster.nowMs);
     slot.inFlight = undefined;
     this.stats.answered++;
     if (output.type === 'get' && output.value !== null) this.remember(this.keyOfValue(output.value), output.value);
+  }
+
+  /** An error: a request never proposed did not happen; any other may or may not have. */
+  private refuse(opId: number, error: Error): void {
+    const slot = this.slotByOpId.get(opId);
+    if (slot === undefined || slot.inFlight?.opId !== opId) return;
+    this.trace?.(`${this.cluster.nowMs} ms op#${opId} failed: ${error.message}`);
+    if (!NEVER_PROPOSED.has(error)) return this.giveUp(opId, 'lost');
+    this.slotByOpId.delete(opId);
+    this.recorder.forget(slot.inFlight.handle);
+    slot.inFlight = undefined;
+    this.stats.refused++;
   }
 
   private giveUp(opId: number, why: 'timedOut' | 'lost'): void {
     const slot = this.slotByOpId.get(opId);
     if (slot === undefined || slot.inFlight?.opId !== opId) return;
     this.slotByOpId.delete(opId);
-    if (why === 'lost') this.trace?.(`t=${this.cluster.nowTicks} op#${opId} lost with its member`);
+    if (why === 'lost') this.trace?.(`${this.cluster.nowMs} ms op#${opId}'s outcome is unknown`);
     this.recorder.abandon(slot.inFlight.handle);
     slot.inFlight = undefined;
     slot.clientId = this.nextClientId++;
@@ -200,4 +203,52 @@ export class ClientPool {
     if (values === undefined || this.prng.chance(0.2)) return null;
     return this.prng.pick(values);
   }
+}
+
+/** Errors that say the request was refused before it reached the Raft log. */
+const NEVER_PROPOSED: ReadonlySet<Error> = new Set([ErrNoLeader, ErrLeaderChanged, ErrTooManyRequests, ErrRequestTooLarge]);
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Sends one input as etcd's KV request and maps the answer back. */
+async function call(kv: KvServer, input: KvInput, serializable: boolean): Promise<KvOutput> {
+  switch (input.type) {
+    case 'put':
+      await kv.put({ key: encoder.encode(input.key), value: encoder.encode(input.value) });
+      return { type: 'put' };
+    case 'get': {
+      const { kvs } = await kv.range({ key: encoder.encode(input.key), ...(serializable ? { serializable: true } : {}) });
+      return { type: 'get', value: kvs[0]?.value === undefined ? null : decoder.decode(kvs[0].value) };
+    }
+    case 'delete':
+      await kv.deleteRange({ key: encoder.encode(input.key) });
+      return { type: 'delete' };
+    case 'cas': {
+      const { succeeded } = await kv.txn({
+        compare: [compareOf({ key: input.key, expected: input.expected })],
+        success: [writeOf({ type: 'put', key: input.key, value: input.value })],
+      });
+      return { type: 'cas', succeeded: succeeded === true };
+    }
+    case 'txn': {
+      const { succeeded } = await kv.txn({
+        compare: input.compares.map(compareOf), success: input.success.map(writeOf), failure: input.failure.map(writeOf),
+      });
+      return { type: 'txn', succeeded: succeeded === true };
+    }
+  }
+}
+
+/** The key holds `expected`, or (null) is absent: its create revision is 0. */
+function compareOf(compare: KvCompare): Compare {
+  const key = encoder.encode(compare.key);
+  return compare.expected === null
+    ? { key, result: CompareResult.EQUAL, target: CompareTarget.CREATE, create_revision: 0 }
+    : { key, result: CompareResult.EQUAL, target: CompareTarget.VALUE, value: encoder.encode(compare.expected) };
+}
+
+function writeOf(write: KvWrite): RequestOp {
+  const key = encoder.encode(write.key);
+  return write.type === 'put' ? { request_put: { key, value: encoder.encode(write.value) } } : { request_delete_range: { key } };
 }

@@ -1,81 +1,125 @@
 /**
- * The simulated cluster: members, the network between them, the clock, and the fault injector.
- * One tick of simulated time is advanceClock(), then the clients act, then handleReadies():
+ * The simulated cluster: production Members over the seed's clock, network and disks, and the
+ * fault injector. Time moves in fault ticks; in each one the injector may act, clients act, and
+ * then every event due in the tick runs (timers, deliveries, fsyncs, apply turns):
  *
- *   deliver the messages due -> tick every running member -> inject faults -> (clients act)
- *   -> every running member handles its Readies
+ *   inject faults -> clients send -> run the tick's events -> note who leads
  *
- * Everything random comes from the one seeded Prng, and members are visited in id order, so a
- * seed replays exactly.
- *
- * Every member starts from the same genesis membership (the initial voters, at index 0), as
- * etcd's members all start from --initial-cluster: a member added later replays the log's
- * membership changes on top of it, or takes a snapshot's membership instead.
+ * The network moves messages every NET_TICK_MS. Everything random comes from the one seeded Prng
+ * and members are visited in id order, so a seed replays exactly.
  */
-import { ConfChangeType, type ConfChange } from '../../engine/raft/confchange.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfChangeType } from '../../engine/raft/confchange.js';
 import type { ConfState } from '../../engine/raft/types.js';
-import type { KvOutput } from '../lin/kv-model.js';
 import type { FaultProfile } from './faults.js';
 import { InvariantChecker } from './invariants.js';
-import { SimMember, type MemberEnvironment, type MemberTuning } from './member.js';
 import { SimNetwork } from './network.js';
 import type { Prng } from './prng.js';
+import { SimScheduler } from './scheduler.js';
+import { SimMember, type MemberTuning, type MemberWorld } from './sim-member.js';
+import type { SimPeerWorld } from './sim-peer-network.js';
 import type { Trace } from './trace.js';
 
+/** The network's delivery granularity: delays are whole network ticks. */
+export const NET_TICK_MS = 10;
+/** One fault tick: the injector and the clients act once per tick. */
+export const FAULT_TICK_MS = 50;
 /** Members ever created in one run (initial ones included): bounds membership churn. */
 export const MEMBERS_CREATED_MAX = 12;
 /** Voters and learners at once, beyond which no member is added. */
 export const MEMBERS_CONFIGURED_MAX = 7;
+/** Where members' stores live: tmpfs, so LMDB's syncs cost nothing (the simulated disk is the WAL). */
+const SIM_ROOT = '/dev/shm';
 
 /** Counters for the summary and for tests that a profile really exercised its faults. */
 export interface ClusterStats {
   restarts: number;
   pauses: number;
   partitions: number;
+  diskFaults: number;
   confChangesProposed: number;
-  leadershipTransfers: number;
+  confChangesApplied: number;
+  /** Snapshot transfers started (followers the log could no longer catch up). */
+  snapshotsSent: number;
+  /** Members that stopped themselves (fail-stop on a storage fault, or removed). */
+  selfStops: number;
 }
 
-/** The simulated cluster. */
 export class SimCluster {
-  nowTicks = 0;
+  readonly scheduler = new SimScheduler();
   readonly network: SimNetwork;
   readonly invariants = new InvariantChecker();
   readonly members = new Map<number, SimMember>();
-  readonly stats: ClusterStats = { restarts: 0, pauses: 0, partitions: 0, confChangesProposed: 0, leadershipTransfers: 0 };
-  /** Where answers to client requests go (the client pool sets it). */
-  onResponse: (opId: number, output: KvOutput) => void = () => {};
-  /** Where op ids whose outcome became unknown go (the client pool sets it). */
-  onLost: (opIds: number[]) => void = () => {};
+  readonly stats: ClusterStats = { restarts: 0, pauses: 0, partitions: 0, diskFaults: 0, confChangesProposed: 0, confChangesApplied: 0, snapshotsSent: 0, selfStops: 0 };
+  readonly root = mkdtempSync(join(SIM_ROOT, 'cairn-sim-'));
+  /** Members that failed to start, with why: each is a violation. */
+  readonly startFailures: string[] = [];
+  /** Op ids whose member crashed: their outcome is unknown (the client pool sets it). */
+  onCrash: (memberId: number) => void = () => {};
   private nextMemberId: number;
-  private readonly environment: MemberEnvironment;
-  private readonly genesis: ConfState;
+  private readonly world: MemberWorld;
+  private readonly founders: number[];
+  /** The highest term each member was seen leading in (election safety is checked on each new one). */
+  private readonly seenLeading = new Map<number, number>();
 
   constructor(
     private readonly prng: Prng,
     size: number,
     private profile: FaultProfile,
     private readonly tuning: MemberTuning,
-    trace: Trace,
+    traceSink: Trace,
   ) {
     this.network = new SimNetwork(prng, profile.network);
-    this.environment = {
-      prng,
-      network: this.network,
-      invariants: this.invariants,
-      nowTicks: () => this.nowTicks,
-      crashInReadyProbability: () => this.profile.crashInReadyProbability,
-      respond: (opId, output) => this.onResponse(opId, output),
-      trace: trace === undefined ? undefined : (line) => trace(`t=${this.nowTicks} ${line}`),
+    const peers: SimPeerWorld = {
+      send: (message) => this.network.send(message, this.netTick()),
+      reachable: (from, to) => this.network.isConnected(from, to) && this.members.get(to)?.isUp() === true,
+      receiver: (to) => {
+        const incarnation = this.members.get(to)?.incarnation;
+        if (incarnation === null || incarnation === undefined || incarnation.network.handler === null) return null;
+        return { handler: incarnation.network.handler, network: incarnation.network, clock: incarnation.clock };
+      },
+      snapshotTransferMs: (bytes) => {
+        this.stats.snapshotsSent++;
+        return NET_TICK_MS * (2 + Math.ceil(bytes / (1 << 20)));
+      },
     };
-    const voters = Array.from({ length: size }, (_, i) => i + 1);
-    this.genesis = { voters, learners: [] };
+    this.world = {
+      scheduler: this.scheduler, prng, invariants: this.invariants, peers, root: this.root,
+      trace: traceSink === undefined ? undefined : (line) => traceSink(`${this.scheduler.nowMs} ms ${line}`),
+      onStopped: (member, why) => {
+        this.stats.selfStops++;
+        this.world.trace?.(`m${member.id} stopped: ${why}`);
+        this.onCrash(member.id);
+      },
+      onStartFailed: (member, error) => {
+        this.startFailures.push(`m${member.id} failed to start at ${this.scheduler.nowMs} ms: ${error.stack ?? error.message}`);
+      },
+    };
+    this.founders = Array.from({ length: size }, (_, i) => i + 1);
     this.nextMemberId = size + 1;
-    for (const id of voters) this.addMemberObject(id).start();
+    for (const id of this.founders) void this.addMember(id, this.founders).start();
+    const deliver = (): void => {
+      for (const message of this.network.takeDue(this.netTick())) {
+        const incarnation = this.members.get(message.to)?.incarnation;
+        // A paused member's clock holds the delivery until it resumes.
+        incarnation?.clock.after(0, () => incarnation.network.deliver(message));
+      }
+      this.scheduler.at(this.scheduler.nowMs + NET_TICK_MS, deliver);
+    };
+    this.scheduler.at(NET_TICK_MS, deliver);
   }
 
-  private addMemberObject(id: number): SimMember {
-    const member = new SimMember(id, this.genesis, this.tuning, this.environment);
+  get nowMs(): number {
+    return this.scheduler.nowMs;
+  }
+
+  private netTick(): number {
+    return Math.floor(this.scheduler.nowMs / NET_TICK_MS);
+  }
+
+  private addMember(id: number, founders: readonly number[] | null): SimMember {
+    const member = new SimMember(id, founders, () => [...this.members.keys()], this.tuning, this.world);
     this.members.set(id, member);
     return member;
   }
@@ -86,23 +130,18 @@ export class SimCluster {
     this.network.setProfile(profile.network);
   }
 
-  /** Running, responsive members still in the configuration as they know it: where clients send requests. */
+  /** Running, responsive members not removed: where clients send requests. */
   serving(): SimMember[] {
-    return this.running().filter((member) => !member.removed && !member.isPaused());
-  }
-
-  /** Members that run now, in id order. */
-  running(): SimMember[] {
-    return [...this.members.values()].filter((member) => member.isUp());
+    return [...this.members.values()].filter((member) => member.isUp() && !member.removed && !member.isPaused());
   }
 
   /** The running leader with the highest term, if any. */
   leader(): SimMember | undefined {
     let best: SimMember | undefined;
     let bestTerm = -1;
-    for (const member of this.running()) {
-      if (!member.isLeader() || member.isPaused()) continue;
-      const term = member.raw()!.status().term;
+    for (const member of this.members.values()) {
+      if (!member.isLeader()) continue;
+      const term = member.incarnation!.member.status().term;
       if (term > bestTerm) {
         best = member;
         bestTerm = term;
@@ -111,48 +150,45 @@ export class SimCluster {
     return best;
   }
 
-  /** Delivers due messages and ticks every running member. Clients act after this, then handleReadies. */
-  advanceClock(): void {
-    this.nowTicks++;
-    for (const message of this.network.takeDue(this.nowTicks)) this.members.get(message.to)?.receive(message);
-    for (const member of this.running()) {
-      // A skipped tick is a member whose clock runs slow (or a scheduler hiccup).
-      if (!this.prng.chance(this.profile.tickSkipProbability)) member.tick();
-    }
-    this.injectFaults();
+  /** One fault tick: faults, then `clients` act, then the tick's events run. */
+  async tick(clients: () => void): Promise<void> {
+    await this.injectFaults();
+    clients();
+    await this.scheduler.runUntil(this.scheduler.nowMs + FAULT_TICK_MS);
+    this.noteLeaders();
   }
 
-  /** Every running member handles its Readies; crashes part-way report their lost requests. */
-  handleReadies(): void {
-    for (const member of this.running()) {
-      const lost = member.handleReadies();
-      if (lost.length > 0) this.onLost(lost);
+  /** Election safety: every member seen leading a term is the only one for that term. */
+  private noteLeaders(): void {
+    for (const member of this.members.values()) {
+      if (!member.isUp()) continue;
+      const status = member.incarnation!.member.status();
+      if (status.role !== 'Leader' || this.seenLeading.get(member.id) === status.term) continue;
+      this.seenLeading.set(member.id, status.term);
+      this.invariants.observeLeader(member.id, status.term);
+      this.world.trace?.(`m${member.id} leads term ${status.term}`);
     }
   }
 
-  private injectFaults(): void {
+  private async injectFaults(): Promise<void> {
     const prng = this.prng;
     const profile = this.profile;
-    if (prng.chance(profile.crashProbability)) this.crashOne();
-    if (prng.chance(profile.restartProbability)) this.restartOne();
+    if (prng.chance(profile.crashProbability)) await this.crashOne();
+    if (prng.chance(profile.restartProbability)) await this.restartOne();
     if (prng.chance(profile.pauseProbability)) this.pauseOne();
+    if (prng.chance(profile.diskFullProbability)) this.fillOneDisk();
     if (this.network.isPartitioned()) {
       if (prng.chance(profile.healProbability)) {
         this.network.heal();
-        this.environment.trace?.('network heals');
+        this.world.trace?.('network heals');
       }
     } else if (prng.chance(profile.partitionProbability)) {
       this.partition();
     }
     if (prng.chance(profile.membershipChangeProbability)) this.changeMembership();
-    if (prng.chance(profile.transferLeadershipProbability)) this.transferLeadership();
   }
 
-  /**
-   * A victim for a fault: the leader half the time (leader failures exercise elections, stale
-   * leaders and uncommitted tails; a random member would hit it only 1/N of the time), otherwise
-   * any of the candidates.
-   */
+  /** A victim: the leader half the time (leader faults exercise elections and uncommitted tails), else any candidate. */
   private victim(candidates: SimMember[]): SimMember | undefined {
     if (candidates.length === 0) return undefined;
     const leader = this.leader();
@@ -160,32 +196,47 @@ export class SimCluster {
     return this.prng.pick(candidates);
   }
 
-  private crashOne(): void {
-    const lost = this.victim(this.running())?.crash() ?? [];
-    if (lost.length > 0) this.onLost(lost);
+  private running(): SimMember[] {
+    return [...this.members.values()].filter((member) => member.isUp());
   }
 
-  /** Crashes so far, between ticks and part-way through Readies alike. */
+  private async crashOne(): Promise<void> {
+    const victim = this.victim(this.running());
+    if (victim === undefined) return;
+    await victim.crash();
+    this.onCrash(victim.id);
+  }
+
+  /** Crashes so far. */
   crashCount(): number {
     let crashes = 0;
     for (const member of this.members.values()) crashes += member.crashes;
     return crashes;
   }
 
+  private async restartOne(): Promise<void> {
+    const down = [...this.members.values()].filter((member) => member.isDown() && !member.removed);
+    if (down.length === 0) return;
+    await this.prng.pick(down).start();
+    this.stats.restarts++;
+  }
+
   /** Freezes a running member for one to three election timeouts. */
   private pauseOne(): void {
     const victim = this.victim(this.running().filter((member) => !member.isPaused()));
     if (victim === undefined) return;
-    const electionTicks = this.tuning.electionTicks;
-    victim.pause(this.nowTicks + this.prng.between(electionTicks, 3 * electionTicks));
+    const electionMs = this.tuning.electionMs;
+    victim.pause(this.scheduler.nowMs + this.prng.between(electionMs, 3 * electionMs));
     this.stats.pauses++;
   }
 
-  private restartOne(): void {
-    const down = [...this.members.values()].filter((member) => !member.isUp());
-    if (down.length === 0) return;
-    this.prng.pick(down).start();
-    this.stats.restarts++;
+  /** The next write or fsync of one member's WAL fails (disk full): it must stop, and is restarted later. */
+  private fillOneDisk(): void {
+    const victim = this.victim(this.running());
+    if (victim === undefined) return;
+    victim.disk.full = true;
+    this.stats.diskFaults++;
+    this.world.trace?.(`m${victim.id}'s disk fills up`);
   }
 
   private partition(): void {
@@ -196,71 +247,79 @@ export class SimCluster {
     if (kind === 0) {
       const member = this.victim([...this.members.values()])!.id;
       this.network.isolate(member, ids);
-      this.environment.trace?.(`network isolates m${member}`);
+      this.world.trace?.(`network isolates m${member}`);
       return;
     }
     if (kind === 1) {
       const from = this.prng.pick(ids);
       const to = this.prng.pick(ids.filter((id) => id !== from));
       this.network.cut(from, to);
-      this.environment.trace?.(`network cuts m${from} -> m${to} (one way)`);
+      this.world.trace?.(`network cuts m${from} -> m${to} (one way)`);
       return;
     }
     const side = ids.filter(() => this.prng.chance(0.5));
     const rest = ids.filter((id) => !side.includes(id));
     this.network.partition([side, rest]);
-    this.environment.trace?.(`network splits [${side.join(',')}] | [${rest.join(',')}]`);
+    this.world.trace?.(`network splits [${side.join(',')}] | [${rest.join(',')}]`);
+  }
+
+  /** The membership as the leader applied it. */
+  private membershipOf(leader: SimMember): ConfState {
+    return leader.incarnation!.member.appliedMembership;
   }
 
   /** Proposes one single-step membership change through the leader (etcd's ConfChange v1). */
   private changeMembership(): void {
     const leader = this.leader();
     if (leader === undefined) return;
-    const { voters, learners } = leader.membership();
-    const configured = voters.length + learners.length;
-    const canAdd = configured < MEMBERS_CONFIGURED_MAX && this.nextMemberId <= MEMBERS_CREATED_MAX;
-    const choices: ConfChange[] = [];
+    const { voters, learners } = this.membershipOf(leader);
+    const canAdd = voters.length + learners.length < MEMBERS_CONFIGURED_MAX && this.nextMemberId <= MEMBERS_CREATED_MAX;
+    const choices: { type: ConfChangeType; nodeId: number; adds: boolean }[] = [];
     if (canAdd) {
-      choices.push({ type: ConfChangeType.AddLearnerNode, nodeId: this.nextMemberId });
-      choices.push({ type: ConfChangeType.AddNode, nodeId: this.nextMemberId });
+      choices.push({ type: ConfChangeType.AddLearnerNode, nodeId: this.nextMemberId, adds: true });
+      choices.push({ type: ConfChangeType.AddNode, nodeId: this.nextMemberId, adds: true });
     }
-    for (const learner of learners) choices.push({ type: ConfChangeType.AddNode, nodeId: learner });
-    for (const learner of learners) choices.push({ type: ConfChangeType.RemoveNode, nodeId: learner });
-    if (voters.length > 1) for (const voter of voters) choices.push({ type: ConfChangeType.RemoveNode, nodeId: voter });
+    for (const learner of learners) choices.push({ type: ConfChangeType.AddNode, nodeId: learner, adds: false });
+    for (const learner of learners) choices.push({ type: ConfChangeType.RemoveNode, nodeId: learner, adds: false });
+    if (voters.length > 1) for (const voter of voters) choices.push({ type: ConfChangeType.RemoveNode, nodeId: voter, adds: false });
     if (choices.length === 0) return;
     const change = this.prng.pick(choices);
-    const isNewMember = !this.members.has(change.nodeId);
-    if (isNewMember) this.addMemberObject(change.nodeId).start();
-    const error = leader.raw()!.proposeConfChange(change);
-    this.environment.trace?.(`m${leader.id} proposes ${ConfChangeType[change.type]} ${change.nodeId}: ${error === null ? 'accepted' : error.message}`);
-    if (error !== null) {
-      if (isNewMember) this.members.delete(change.nodeId);
-      return;
+    if (change.adds) {
+      this.nextMemberId++;
+      // Started first, as an operator starts the new member right after MemberAdd.
+      void this.addMember(change.nodeId, null).start();
     }
-    if (isNewMember) this.nextMemberId++;
     this.stats.confChangesProposed++;
+    this.world.trace?.(`m${leader.id} proposes ${ConfChangeType[change.type]} ${change.nodeId}`);
+    leader.changeMembership(change.type, change.nodeId, change.adds).then(
+      () => {
+        this.stats.confChangesApplied++;
+        this.world.trace?.(`${ConfChangeType[change.type]} ${change.nodeId} applied`);
+      },
+      (error: Error) => this.world.trace?.(`${ConfChangeType[change.type]} ${change.nodeId} failed: ${error.message}`));
   }
 
-  private transferLeadership(): void {
-    const leader = this.leader();
-    if (leader === undefined) return;
-    const others = leader.membership().voters.filter((id) => id !== leader.id);
-    if (others.length === 0) return;
-    const to = this.prng.pick(others);
-    this.environment.trace?.(`m${leader.id} asked to transfer leadership to m${to}`);
-    leader.raw()!.transferLeadership(to);
-    this.stats.leadershipTransfers++;
-  }
-
-  /** Ends the faults: heals the network, restarts every crashed member, calms the profile. */
-  quiesce(quiet: FaultProfile): void {
+  /**
+   * Ends the faults: heals the network, frees the full disks, resumes and restarts every member
+   * not removed, calms the profile. Called on every quiet tick: a member that stopped itself on a
+   * fault injected just before is restarted too, as an operator would.
+   */
+  async quiesce(quiet: FaultProfile): Promise<void> {
     this.setProfile(quiet);
     this.network.heal();
     for (const member of this.members.values()) {
-      if (!member.isUp()) {
-        member.start();
+      member.disk.full = false;
+      if (member.isDown() && !member.removed) {
+        await member.start();
         this.stats.restarts++;
       }
+      if (member.isPaused()) member.pause(this.scheduler.nowMs);
     }
+  }
+
+  /** Crashes what still runs and removes the members' files. */
+  async close(): Promise<void> {
+    for (const member of this.members.values()) await member.crash();
+    rmSync(this.root, { recursive: true, force: true });
   }
 }

@@ -15,18 +15,14 @@ export interface FaultProfile {
   restartProbability: number;
   /** Chance per tick that one running member freezes for a while (SIGSTOP, a long GC pause). */
   pauseProbability: number;
-  /** Chance per tick and member that the member misses a tick (a slow clock). */
-  tickSkipProbability: number;
-  /** Chance per Ready that the member crashes part-way through handling it. */
-  crashInReadyProbability: number;
+  /** Chance per tick that one running member's disk fills up: its next WAL write or fsync fails. */
+  diskFullProbability: number;
   /** Chance per tick of a new partition (full, one-way or isolation) while none is active. */
   partitionProbability: number;
   /** Chance per tick that an active partition heals. */
   healProbability: number;
   /** Chance per tick that the leader is asked for a membership change. */
   membershipChangeProbability: number;
-  /** Chance per tick that the leader is asked to hand leadership to another voter. */
-  transferLeadershipProbability: number;
 }
 
 const LOSSY_NETWORK: NetworkProfile = {
@@ -41,18 +37,16 @@ const QUIET: Omit<FaultProfile, 'name' | 'network'> = {
   crashProbability: 0,
   restartProbability: 0,
   pauseProbability: 0,
-  tickSkipProbability: 0,
-  crashInReadyProbability: 0,
+  diskFullProbability: 0,
   partitionProbability: 0,
   healProbability: 0,
   membershipChangeProbability: 0,
-  transferLeadershipProbability: 0,
 };
 
 /** Every profile; a seed picks one by index. */
 export const FAULT_PROFILES: readonly FaultProfile[] = [
   { name: 'calm', network: RELIABLE_NETWORK, ...QUIET },
-  { name: 'lossy-network', network: LOSSY_NETWORK, ...QUIET, transferLeadershipProbability: 0.002 },
+  { name: 'lossy-network', network: LOSSY_NETWORK, ...QUIET },
   {
     name: 'partitions',
     network: { ...LOSSY_NETWORK, dropProbability: 0.01 },
@@ -60,9 +54,8 @@ export const FAULT_PROFILES: readonly FaultProfile[] = [
     partitionProbability: 0.01,
     healProbability: 0.02,
     pauseProbability: 0.003,
-    tickSkipProbability: 0.1,
   },
-  { name: 'crashes', network: RELIABLE_NETWORK, ...QUIET, crashProbability: 0.004, restartProbability: 0.03, crashInReadyProbability: 0.002 },
+  { name: 'crashes', network: RELIABLE_NETWORK, ...QUIET, crashProbability: 0.006, restartProbability: 0.03, diskFullProbability: 0.001 },
   {
     name: 'membership',
     network: { ...LOSSY_NETWORK, dropProbability: 0.02 },
@@ -70,7 +63,6 @@ export const FAULT_PROFILES: readonly FaultProfile[] = [
     crashProbability: 0.001,
     restartProbability: 0.03,
     membershipChangeProbability: 0.01,
-    transferLeadershipProbability: 0.002,
   },
   {
     name: 'chaos',
@@ -78,12 +70,10 @@ export const FAULT_PROFILES: readonly FaultProfile[] = [
     crashProbability: 0.004,
     restartProbability: 0.03,
     pauseProbability: 0.003,
-    tickSkipProbability: 0.05,
-    crashInReadyProbability: 0.003,
+    diskFullProbability: 0.001,
     partitionProbability: 0.01,
     healProbability: 0.02,
     membershipChangeProbability: 0.005,
-    transferLeadershipProbability: 0.002,
   },
 ];
 

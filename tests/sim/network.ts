@@ -3,8 +3,10 @@
  * so messages are delayed and reordered; some are dropped or duplicated; links can be cut one way
  * or both ways (partitions) and healed. Nothing is delivered to a member while it is down.
  *
- * Messages are queued in per-tick buckets: delivering is O(messages due), and within a tick the
- * bucket is shuffled when reordering is on, so two messages sent on one link in one tick may swap.
+ * Messages are queued in per-tick buckets: delivering is O(messages due). Each link is first in,
+ * first out, as the members' one TCP connection per peer is: a message is never delivered before
+ * one sent earlier on its link (it may be delayed to the same tick). Across links, messages due
+ * in one tick are shuffled when reordering is on.
  */
 import { MessageType, type Message } from '../../engine/raft/message.js';
 import type { Prng } from './prng.js';
@@ -45,6 +47,8 @@ export interface NetworkStats {
 /** The simulated network. */
 export class SimNetwork {
   private readonly buckets = new Map<number, Message[]>();
+  /** The latest delivery tick given on each link ("from>to"): a later message is not due before it. */
+  private readonly linkDue = new Map<string, number>();
   /** Directed links that are cut, as "from>to". */
   private readonly cutLinks = new Set<string>();
   private inFlight = 0;
@@ -77,7 +81,11 @@ export class SimNetwork {
       return false;
     }
     this.enqueue(message, nowTicks);
-    if (this.prng.chance(this.profile.duplicateProbability)) {
+    // A forwarded proposal is never duplicated: the members' TCP transport delivers a message at
+    // most once, and Raft (as etcd's) does not tell two copies of one proposal apart, so a copy
+    // would apply the request twice. Raft's own messages must survive copies (a retransmission
+    // after a reconnect, a stale resend), so those are duplicated.
+    if (message.type !== MessageType.MsgProp && this.prng.chance(this.profile.duplicateProbability)) {
       this.stats.duplicated++;
       this.enqueue(message, nowTicks);
     }
@@ -86,7 +94,9 @@ export class SimNetwork {
 
   private enqueue(message: Message, nowTicks: number): void {
     if (++this.inFlight > IN_FLIGHT_MESSAGES_MAX) throw new Error(`more than ${IN_FLIGHT_MESSAGES_MAX} messages in flight`);
-    const dueTicks = nowTicks + this.prng.between(this.profile.delayTicksMin, this.profile.delayTicksMax);
+    const link = `${message.from}>${message.to}`;
+    const dueTicks = Math.max(nowTicks + this.prng.between(this.profile.delayTicksMin, this.profile.delayTicksMax), this.linkDue.get(link) ?? 0);
+    this.linkDue.set(link, dueTicks);
     const bucket = this.buckets.get(dueTicks);
     if (bucket === undefined) this.buckets.set(dueTicks, [message]);
     else bucket.push(message);
@@ -108,10 +118,23 @@ export class SimNetwork {
     return due;
   }
 
+  /** Shuffles across links; each link's messages keep their order (in the slots the shuffle gave that link). */
   private shuffle(items: Message[]): void {
+    const order = new Map(items.map((message, i) => [message, i]));
     for (let i = items.length - 1; i > 0; i--) {
       const j = this.prng.int(i + 1);
-      [items[i], items[j]] = [items[j], items[i]];
+      [items[i], items[j]] = [items[j]!, items[i]!];
+    }
+    const slotsByLink = new Map<string, number[]>();
+    items.forEach((message, slot) => {
+      const link = `${message.from}>${message.to}`;
+      const slots = slotsByLink.get(link);
+      if (slots === undefined) slotsByLink.set(link, [slot]);
+      else slots.push(slot);
+    });
+    for (const slots of slotsByLink.values()) {
+      const messages = slots.map((slot) => items[slot]!).sort((a, b) => order.get(a)! - order.get(b)!);
+      slots.forEach((slot, k) => { items[slot] = messages[k]!; });
     }
   }
 

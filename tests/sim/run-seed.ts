@@ -1,10 +1,11 @@
 /**
  * One seed, start to finish. The seed decides everything: cluster size, fault profile, client
- * mix, and (through one Prng) every random choice of the run. A run has two phases:
+ * mix, timings, and (through one Prng) every random choice of the run. A run has two phases:
  *
  *   active  faults per the profile, clients sending; invariants checked after every tick
  *   quiet   faults stop, the network heals, crashed members restart, clients stop sending and
- *           wait for their answers (or time out); then a leader must exist (liveness)
+ *           wait for their answers (or time out); then a leader must exist (liveness), and
+ *           every running member's store must hold the same data (HashKV at one revision)
  *
  * and ends with the linearizability check of the recorded history.
  */
@@ -13,15 +14,15 @@ import { KV_MODEL } from '../lin/kv-model.js';
 import { ClientPool, type ClientOptions, type ClientStats } from './client.js';
 import { SimCluster, type ClusterStats } from './cluster.js';
 import { FAULT_PROFILES, QUIET_PROFILE, type FaultProfile } from './faults.js';
-import type { MemberTuning } from './member.js';
+import type { MemberTuning } from './sim-member.js';
 import type { NetworkStats } from './network.js';
 import { Prng } from './prng.js';
 import type { Trace } from './trace.js';
 
-/** Ticks of the active phase by default: tuned so 500 seeds take well under 3 minutes on 2 cores. */
-export const ACTIVE_TICKS_DEFAULT = 1000;
-/** Longest quiet phase; it ends early once every request is answered or timed out. */
-export const QUIET_TICKS_MAX = 300;
+/** Fault ticks (of FAULT_TICK_MS) of the active phase by default. */
+export const ACTIVE_TICKS_DEFAULT = 400;
+/** Longest quiet phase; it ends early once every request is answered or timed out and the stores agree. */
+export const QUIET_TICKS_MAX = 600;
 const CLUSTER_SIZES = [1, 3, 3, 5, 5] as const;
 /** Mixed into the seed for the planner, so the plan and the run draw from different streams. */
 const PLAN_SEED_SALT = 0x51ab1e;
@@ -45,7 +46,9 @@ export interface SeedResult {
   operationsChecked: number;
   /** A running leader existed at the end of the quiet phase. */
   leaderAtEnd: boolean;
-  ticks: number;
+  /** Simulated time the run took, and the events it ran. */
+  simulatedMs: number;
+  events: number;
   crashes: number;
   cluster: ClusterStats;
   clients: ClientStats;
@@ -57,7 +60,8 @@ export function planSeed(seed: number, activeTicks: number = ACTIVE_TICKS_DEFAUL
   const planner = new Prng(seed ^ PLAN_SEED_SALT);
   const clusterSize = planner.pick(CLUSTER_SIZES);
   const profile = planner.pick(FAULT_PROFILES);
-  const electionTicks = planner.between(8, 14);
+  const heartbeatMs = planner.pick([20, 50, 100]);
+  const electionMs = heartbeatMs * planner.between(8, 14);
   return {
     seed,
     clusterSize,
@@ -66,16 +70,16 @@ export function planSeed(seed: number, activeTicks: number = ACTIVE_TICKS_DEFAUL
       clients: planner.between(2, 6),
       keys: planner.between(2, 5),
       requestProbability: planner.pick([0.2, 0.5, 0.9]),
-      timeoutTicks: 4 * electionTicks,
-      logReadProbability: 0.3,
+      timeoutMs: 4 * electionMs,
       transactions: planner.chance(0.3),
       serializableReadProbability: 0,
     },
     tuning: {
-      electionTicks,
-      heartbeatTicks: planner.between(1, 3),
-      snapshotEveryEntries: planner.pick([8, 20, 50]),
-      entriesKeptAfterCompaction: planner.pick([0, 2, 5]),
+      heartbeatMs,
+      electionMs,
+      snapshotCount: planner.pick([8, 20, 50]),
+      snapshotCatchUpEntries: planner.pick([1, 2, 5]),
+      disk: { fsyncMsMin: 1, fsyncMsMax: planner.pick([2, 5, 10]), slowFsyncProbability: planner.pick([0, 0.01]), slowFsyncMs: 3 * electionMs },
     },
     activeTicks,
   };
@@ -84,16 +88,16 @@ export function planSeed(seed: number, activeTicks: number = ACTIVE_TICKS_DEFAUL
 /** One line describing a plan, for traces and failure reports. */
 export function describePlan(plan: SeedPlan): string {
   return `seed ${plan.seed}: ${plan.clusterSize} members, profile ${plan.profile.name}, ${plan.clients.clients} clients on ${plan.clients.keys} keys` +
-    `${plan.clients.transactions ? ' with txns' : ''}, election ${plan.tuning.electionTicks} ticks, snapshot every ${plan.tuning.snapshotEveryEntries}`;
+    `${plan.clients.transactions ? ' with txns' : ''}, heartbeat ${plan.tuning.heartbeatMs} ms, election ${plan.tuning.electionMs} ms, snapshot every ${plan.tuning.snapshotCount}`;
 }
 
 /** Runs one seed with its own plan. `trace` receives the verbose trace (omit it to keep quiet). */
-export function runSeed(seed: number, activeTicks: number = ACTIVE_TICKS_DEFAULT, trace?: Trace): SeedResult {
+export function runSeed(seed: number, activeTicks: number = ACTIVE_TICKS_DEFAULT, trace?: Trace): Promise<SeedResult> {
   return runPlan(planSeed(seed, activeTicks), trace);
 }
 
 /** Runs a plan (a seed's own, or one a test adjusted). */
-export function runPlan(plan: SeedPlan, trace?: Trace): SeedResult {
+export async function runPlan(plan: SeedPlan, trace?: Trace): Promise<SeedResult> {
   trace?.(describePlan(plan));
   const prng = new Prng(plan.seed);
   const cluster = new SimCluster(prng, plan.clusterSize, plan.profile, plan.tuning, trace);
@@ -101,24 +105,30 @@ export function runPlan(plan: SeedPlan, trace?: Trace): SeedResult {
   const violations: string[] = [];
   let leaderAtEnd = false;
   try {
-    for (let tick = 0; tick < plan.activeTicks && cluster.invariants.ok(); tick++) {
-      cluster.advanceClock();
-      clients.step(true);
-      cluster.handleReadies();
-    }
-    cluster.quiesce(QUIET_PROFILE);
+    for (let tick = 0; tick < plan.activeTicks && cluster.invariants.ok(); tick++) await cluster.tick(() => clients.step(true));
+    let comparison: StoreComparison | null = null;
+    let differ: string | null = 'not compared';
     for (let tick = 0; tick < QUIET_TICKS_MAX && cluster.invariants.ok(); tick++) {
-      cluster.advanceClock();
-      clients.step(false);
-      cluster.handleReadies();
+      await cluster.quiesce(QUIET_PROFILE);
+      await cluster.tick(() => clients.step(false));
       leaderAtEnd = cluster.leader() !== undefined;
-      if (leaderAtEnd && !clients.hasInFlight()) break;
+      if (comparison?.result !== undefined) {
+        differ = comparison.result;
+        comparison = null;
+        if (differ === null) break;
+      }
+      // Compared while the tick's events run: the stores answer on the simulated clock.
+      if (comparison === null && leaderAtEnd && !clients.hasInFlight()) comparison = compareStores(cluster);
     }
+    if (leaderAtEnd && !clients.hasInFlight() && differ !== null) violations.push(`convergence: ${differ}`);
   } catch (error) {
     const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    violations.push(`exception at tick ${cluster.nowTicks}: ${text.split('\n').slice(0, 6).join('\n    ')}`);
+    violations.push(`exception at ${cluster.nowMs} ms: ${text.split('\n').slice(0, 8).join('\n    ')}`);
+  } finally {
+    await cluster.close();
   }
   for (const violation of cluster.invariants.violations) violations.push(`${violation.invariant}: ${violation.detail}`);
+  for (const failure of cluster.startFailures) violations.push(`restart: ${failure}`);
   const check = checkLinearizable(KV_MODEL, clients.history());
   if (check.verdict === 'illegal') violations.push(`linearizability: ${check.failure?.explanation}`);
   if (violations.length === 0 && !leaderAtEnd) violations.push(`liveness: no leader ${QUIET_TICKS_MAX} ticks after the faults stopped`);
@@ -128,10 +138,43 @@ export function runPlan(plan: SeedPlan, trace?: Trace): SeedResult {
     linearizability: check.verdict,
     operationsChecked: check.operationsChecked,
     leaderAtEnd,
-    ticks: cluster.nowTicks,
+    simulatedMs: cluster.nowMs,
+    events: cluster.scheduler.eventsRun,
     crashes: cluster.crashCount(),
     cluster: cluster.stats,
     clients: clients.stats,
     network: cluster.network.stats,
   };
+}
+
+/** A comparison of the members' stores under way; `result` is set once it is done (null: they agree). */
+interface StoreComparison {
+  result?: string | null;
+}
+
+/**
+ * Compares every running member of the leader's configuration: they must have applied the same index, and their
+ * stores must hash alike at it (etcd's HashKV, as the corruption check compares them).
+ */
+function compareStores(cluster: SimCluster): StoreComparison {
+  const comparison: StoreComparison = {};
+  const leader = cluster.leader();
+  if (leader === undefined) return { result: 'no leader' };
+  const { voters, learners } = leader.incarnation!.member.appliedMembership;
+  const configured = new Set([...voters, ...learners]);
+  // A member started for a MemberAdd that never applied is no member: it has nothing to agree on.
+  const running = [...cluster.members.values()].filter((member) => member.isUp() && configured.has(member.id));
+  const appliers = running.map((member) => member.incarnation!.applier);
+  const applied = new Set(appliers.map((applier) => applier.appliedIndex));
+  if (applied.size !== 1) {
+    comparison.result = `applied indexes differ: ${running.map((m, i) => `m${m.id}@${appliers[i]!.appliedIndex}`).join(' ')}`;
+    return comparison;
+  }
+  void Promise.all(appliers.map((applier) => applier.read({ op: 'hash_kv', request: { revision: 0 } })
+    .then(({ response }) => `${response.hash}@${response.hash_revision}`, (error: Error) => `error ${error.message}`)))
+    .then((hashes) => {
+      comparison.result = new Set(hashes).size === 1 ? null
+        : `stores differ at applied index ${[...applied][0]}: ${running.map((member, i) => `m${member.id} ${hashes[i]}`).join(', ')}`;
+    });
+  return comparison;
 }
