@@ -1,8 +1,8 @@
 /** MemberList, Status and Hash responses as etcd 3.4's gateway writes them. */
 import type { HashResponse, Member, MemberAddResponse, MemberListResponse, StatusResponse } from './cluster-types.js';
 import { encodeHeader } from './kv-encode.js';
-import { goJsonString } from '../../../engine/jsonpb/go-quote.js';
-import { boolJson, int32Json, int64Json, jsonObject, repeatedJson, stringJson } from '../../../engine/jsonpb/jsonpb-write.js';
+import { goJsonString } from '../../../engine/wire/go-json-string.js';
+import { boolJson, int32Json, int64Json, jsonObject, repeatedJson, stringJson } from '../../../engine/wire/jsonpb-write.js';
 
 function encodeMember(member: Member): string {
   return jsonObject([

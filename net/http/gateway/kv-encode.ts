@@ -5,8 +5,8 @@
  * saw, and a nested txn's header is empty ({}): the engine sets them (engine/mvcc/txn.ts) as
  * etcd's write txn does, and they are written as given.
  */
-import { boolJson, int64Json, jsonObject, repeatedJson } from '../../../engine/jsonpb/jsonpb-write.js';
-import { keyValueJson } from '../../../engine/jsonpb/kv-json.js';
+import { boolJson, int64Json, jsonObject, repeatedJson } from '../../../engine/wire/jsonpb-write.js';
+import { keyValueJson } from '../../../engine/wire/keyvalue-json.js';
 import type {
   DeleteRangeResponse, PutResponse, RangeResponse, ResponseOp, TxnResponse,
 } from '../../../engine/mvcc/rpc.js';

@@ -14,7 +14,7 @@ import type {
   LeaseGrantResponse, LeaseKeepAliveResponse, LeaseLeasesResponse, LeaseTimeToLiveResponse,
 } from '../../../engine/lease/lease-rpc.js';
 import type { ResponseHeader, WithResponseHeader } from './cluster-types.js';
-import { bytesJson, int64Json, jsonObject, repeatedJson, stringJson } from '../../../engine/jsonpb/jsonpb-write.js';
+import { bytesJson, int64Json, jsonObject, repeatedJson, stringJson } from '../../../engine/wire/jsonpb-write.js';
 import { encodeHeader } from './kv-encode.js';
 import { resultChunk } from './stream-chunk.js';
 

@@ -14,7 +14,7 @@
 import { EventType, type Event } from '../../../engine/mvcc/rpc.js';
 import type { WatchResponse } from '../../../engine/watch/watch-types.js';
 import type { ResponseHeader } from './cluster-types.js';
-import { boolJson, int64Json, jsonObject, repeatedJson, stringJson } from '../../../engine/jsonpb/jsonpb-write.js';
+import { boolJson, int64Json, jsonObject, repeatedJson, stringJson } from '../../../engine/wire/jsonpb-write.js';
 import { encodeHeader, encodeKeyValue } from './kv-encode.js';
 import { resultChunk } from './stream-chunk.js';
 import { eventFieldBytes, watchResponseBaseBytes } from './watch-proto-size.js';
