@@ -11,9 +11,11 @@ import { Bench } from 'tinybench';
 import { encodeKeyValue } from '../../engine/mvcc/kv-codec.js';
 import { encodeRangeTail } from '../../engine/mvcc/range-encode.js';
 import type { KeyValue } from '../../engine/mvcc/rpc.js';
-import type { ResponseHeader } from '../../engine/node/kv-server.js';
+import { rangeHeaderField } from '../../net/grpc/kv-service.js';
 import { etcdService } from '../../net/grpc/protos.js';
-import { encodeResponseHeader, varintBytes, writeVarint } from '../../net/grpc/proto-writer.js';
+import { varintBytes } from '../../engine/wire/protobuf-size.js';
+import { writeVarint } from '../../engine/wire/protobuf-writer.js';
+import { encodeResponseHeader, type ResponseHeader } from '../../engine/wire/response-header.js';
 import { encodeKeepAliveAnswers } from '../../net/grpc/raw/keepalive-codec.js';
 import { encodeWatchResponse } from '../../net/grpc/watch-encode.js';
 import { figuresFromBench, writeMicroReport } from './report.js';
@@ -50,10 +52,7 @@ bench
     encodeResponseHeader({ ...HEADER, revision: ++revision });
   })
   .add('a RangeResponse around its pages: header field and the more/count tail', () => {
-    const header = encodeResponseHeader({ ...HEADER, revision: ++revision });
-    const field = Buffer.allocUnsafe(1 + varintBytes(header.length));
-    field[0] = 0x0a;
-    writeVarint(field, 1, header.length);
+    rangeHeaderField({ ...HEADER, revision: ++revision });
     encodeRangeTail(false, 1);
   })
   .add('WatchResponse with one fresh event, framed for the stream', () => {

@@ -7,32 +7,37 @@
  *                  6 cancel_reason | 7 fragment | 11 events (repeated mvccpb.Event)
  *   Event:         1 type | 2 kv | 3 prev_kv            ResponseHeader: 1 cluster_id | 2 member_id | 3 revision | 4 raft_term
  */
-import type { ResponseHeader } from '../../engine/node/kv-server.js';
-import { encodeResponseHeader, ProtoWriter, varintBytes, writeVarint } from './proto-writer.js';
-import { MESSAGE_PREFIX_BYTES } from './raw/grpc-wire.js';
 import { encodeKeyValue } from '../../engine/mvcc/kv-codec.js';
 import type { Event } from '../../engine/mvcc/rpc.js';
 import type { WatchResponse } from '../../engine/watch/watch-types.js';
+import { boolFieldBytes, bytesFieldBytes, messageFieldBytes, varintFieldBytes } from '../../engine/wire/protobuf-size.js';
+import { ProtobufWriter } from '../../engine/wire/protobuf-writer.js';
+import { encodeResponseHeader, type ResponseHeader } from '../../engine/wire/response-header.js';
+import { MESSAGE_PREFIX_BYTES } from './raw/grpc-wire.js';
+
+const RESPONSE = { header: 1, watch_id: 2, created: 3, canceled: 4, compact_revision: 5, cancel_reason: 6, fragment: 7, events: 11 } as const;
+const EVENT = { type: 1, kv: 2, prev_kv: 3 } as const;
 
 const withPrevCache = new WeakMap<Event, Buffer>();
 const withoutPrevCache = new WeakMap<Event, Buffer>();
 
 /** One mvccpb.Event's bytes, cached on the event. */
 export function encodeEvent(event: Event, withPrevKv: boolean): Buffer {
-  const cache = withPrevKv && event.prev_kv !== undefined ? withPrevCache : withoutPrevCache;
+  const includesPrev = withPrevKv && event.prev_kv !== undefined;
+  const cache = includesPrev ? withPrevCache : withoutPrevCache;
   let bytes = cache.get(event);
   if (bytes !== undefined) return bytes;
-  const writer = new ProtoWriter();
-  writer.varint(1, event.type);
-  writer.bytesField(2, encodeKeyValue(event.kv));
-  if (withPrevKv && event.prev_kv !== undefined) writer.bytesField(3, encodeKeyValue(event.prev_kv));
+  const kv = encodeKeyValue(event.kv);
+  const prev = includesPrev ? encodeKeyValue(event.prev_kv!) : undefined;
+  const writer = new ProtobufWriter(varintFieldBytes(EVENT.type, event.type) + messageFieldBytes(EVENT.kv, kv.length) +
+    (prev === undefined ? 0 : messageFieldBytes(EVENT.prev_kv, prev.length)));
+  writer.varint(EVENT.type, event.type);
+  writer.message(EVENT.kv, kv);
+  if (prev !== undefined) writer.message(EVENT.prev_kv, prev);
   bytes = writer.finish();
   cache.set(event, bytes);
   return bytes;
 }
-
-const WIRE_VARINT = 0;
-const WIRE_BYTES = 2;
 
 /**
  * The last header's bytes: every watcher a batch reaches gets the same header, so it is encoded
@@ -55,35 +60,22 @@ function headerBytes(header: ResponseHeader): Buffer {
  */
 function encodeOne(response: WatchResponse, header: Buffer, events: readonly Buffer[], fragment: boolean, framed: boolean): Buffer {
   const compactRevision = response.compact_revision ?? 0;
-  const reason = response.cancel_reason !== undefined && response.cancel_reason.length > 0 ? Buffer.from(response.cancel_reason, 'utf8') : null;
-  let size = 1 + varintBytes(header.length) + header.length;
-  if (response.watch_id !== 0) size += 1 + varintBytes(response.watch_id);
-  if (response.created === true) size += 2;
-  if (response.canceled === true) size += 2;
-  if (compactRevision !== 0) size += 1 + varintBytes(compactRevision);
-  if (reason !== null) size += 1 + varintBytes(reason.length) + reason.length;
-  if (fragment) size += 2;
-  for (const event of events) size += 1 + varintBytes(event.length) + event.length;
-  const start = framed ? MESSAGE_PREFIX_BYTES : 0;
-  const out = Buffer.allocUnsafe(start + size);
-  let pos = start;
-  const bytesField = (field: number, data: Buffer): void => {
-    out[pos++] = field * 8 + WIRE_BYTES;
-    pos = writeVarint(out, pos, data.length);
-    pos += data.copy(out, pos);
-  };
-  const varintField = (field: number, value: number): void => {
-    out[pos++] = field * 8 + WIRE_VARINT;
-    pos = writeVarint(out, pos, value);
-  };
-  bytesField(1, header);
-  if (response.watch_id !== 0) varintField(2, response.watch_id);
-  if (response.created === true) varintField(3, 1);
-  if (response.canceled === true) varintField(4, 1);
-  if (compactRevision !== 0) varintField(5, compactRevision);
-  if (reason !== null) bytesField(6, reason);
-  if (fragment) varintField(7, 1);
-  for (const event of events) bytesField(11, event);
+  const reason = Buffer.from(response.cancel_reason ?? '', 'utf8');
+  let size = messageFieldBytes(RESPONSE.header, header.length) + varintFieldBytes(RESPONSE.watch_id, response.watch_id) +
+    boolFieldBytes(RESPONSE.created, response.created) + boolFieldBytes(RESPONSE.canceled, response.canceled) +
+    varintFieldBytes(RESPONSE.compact_revision, compactRevision) + bytesFieldBytes(RESPONSE.cancel_reason, reason.length) +
+    boolFieldBytes(RESPONSE.fragment, fragment);
+  for (const event of events) size += messageFieldBytes(RESPONSE.events, event.length);
+  const writer = new ProtobufWriter(size, framed ? MESSAGE_PREFIX_BYTES : 0);
+  writer.message(RESPONSE.header, header);
+  writer.varint(RESPONSE.watch_id, response.watch_id);
+  writer.bool(RESPONSE.created, response.created);
+  writer.bool(RESPONSE.canceled, response.canceled);
+  writer.varint(RESPONSE.compact_revision, compactRevision);
+  writer.bytes(RESPONSE.cancel_reason, reason);
+  writer.bool(RESPONSE.fragment, fragment);
+  for (const event of events) writer.message(RESPONSE.events, event);
+  const out = writer.finish();
   if (framed) {
     out[0] = 0;
     out.writeUInt32BE(size, 1);

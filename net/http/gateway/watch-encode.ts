@@ -13,9 +13,9 @@
  */
 import { EventType, type Event } from '../../../engine/mvcc/rpc.js';
 import type { WatchResponse } from '../../../engine/watch/watch-types.js';
-import type { ResponseHeader } from './cluster-types.js';
+import { responseHeaderJson, type ResponseHeader } from '../../../engine/wire/response-header.js';
 import { boolJson, int64Json, jsonObject, repeatedJson, stringJson } from '../../../engine/wire/jsonpb-write.js';
-import { encodeHeader, encodeKeyValue } from './kv-encode.js';
+import { encodeKeyValue } from './kv-encode.js';
 import { resultChunk } from './stream-chunk.js';
 import { eventFieldBytes, watchResponseBaseBytes } from './watch-proto-size.js';
 
@@ -65,7 +65,7 @@ function resultLine(response: WatchResponse, header: string, events: readonly st
  * but the last marked "fragment":true. etcd's bound is --max-request-bytes plus gRPC's 512 KiB.
  */
 export function encodeWatchResponseLines(response: WatchResponse, header: ResponseHeader, fragmentBytes?: number): string[] {
-  const headerJson = encodeHeader(header);
+  const headerJson = responseHeaderJson(header);
   const events = response.events;
   const json = (list: readonly Event[]): string[] => list.map((event) => encodeEvent(event, response.prev_kv));
   if (fragmentBytes === undefined || events.length < 2) return [resultLine(response, headerJson, json(events), false)];

@@ -8,7 +8,7 @@
  *    └──────────── packed by msgpackr with events: [] ────────────────────────────┘ └ array header + cached events
  */
 import type { Event } from '../../../engine/mvcc/rpc.js';
-import type { ResponseHeader } from '../../../engine/node/kv-server.js';
+import type { ResponseHeader } from '../../../engine/wire/response-header.js';
 import type { WatchResponse } from '../../../engine/watch/watch-types.js';
 import { encodeValue, type WireWatchResponse } from './protocol.js';
 
