@@ -13,10 +13,13 @@ import type { WatchResponse } from '../../engine/watch/watch-types.js';
 import { boolFieldBytes, bytesFieldBytes, messageFieldBytes, varintFieldBytes } from '../../engine/wire/protobuf-size.js';
 import { ProtobufWriter } from '../../engine/wire/protobuf-writer.js';
 import { encodeResponseHeader, type ResponseHeader } from '../../engine/wire/response-header.js';
+import { fragmentEnds } from '../../engine/watch/watch-fragments.js';
 import { MESSAGE_PREFIX_BYTES } from './raw/grpc-wire.js';
 
 const RESPONSE = { header: 1, watch_id: 2, created: 3, canceled: 4, compact_revision: 5, cancel_reason: 6, fragment: 7, events: 11 } as const;
 const EVENT = { type: 1, kv: 2, prev_kv: 3 } as const;
+
+const EMPTY = Buffer.alloc(0);
 
 const withPrevCache = new WeakMap<Event, Buffer>();
 const withoutPrevCache = new WeakMap<Event, Buffer>();
@@ -54,24 +57,27 @@ function headerBytes(header: ResponseHeader): Buffer {
   return bytes;
 }
 
+/** A WatchResponse's bytes without its events. */
+function baseBytes(response: WatchResponse, header: Buffer, reason: Buffer, fragment: boolean): number {
+  return messageFieldBytes(RESPONSE.header, header.length) + varintFieldBytes(RESPONSE.watch_id, response.watch_id) +
+    boolFieldBytes(RESPONSE.created, response.created) + boolFieldBytes(RESPONSE.canceled, response.canceled) +
+    varintFieldBytes(RESPONSE.compact_revision, response.compact_revision) + bytesFieldBytes(RESPONSE.cancel_reason, reason.length) +
+    boolFieldBytes(RESPONSE.fragment, fragment);
+}
+
 /**
  * One WatchResponse in one buffer, sized first and written once (a watcher's response is mostly
  * shared bytes: the header and the events); with `framed`, behind a gRPC message prefix.
  */
-function encodeOne(response: WatchResponse, header: Buffer, events: readonly Buffer[], fragment: boolean, framed: boolean): Buffer {
-  const compactRevision = response.compact_revision ?? 0;
-  const reason = Buffer.from(response.cancel_reason ?? '', 'utf8');
-  let size = messageFieldBytes(RESPONSE.header, header.length) + varintFieldBytes(RESPONSE.watch_id, response.watch_id) +
-    boolFieldBytes(RESPONSE.created, response.created) + boolFieldBytes(RESPONSE.canceled, response.canceled) +
-    varintFieldBytes(RESPONSE.compact_revision, compactRevision) + bytesFieldBytes(RESPONSE.cancel_reason, reason.length) +
-    boolFieldBytes(RESPONSE.fragment, fragment);
+function encodeOne(response: WatchResponse, header: Buffer, reason: Buffer, events: readonly Buffer[], fragment: boolean, framed: boolean): Buffer {
+  let size = baseBytes(response, header, reason, fragment);
   for (const event of events) size += messageFieldBytes(RESPONSE.events, event.length);
   const writer = new ProtobufWriter(size, framed ? MESSAGE_PREFIX_BYTES : 0);
   writer.message(RESPONSE.header, header);
   writer.varint(RESPONSE.watch_id, response.watch_id);
   writer.bool(RESPONSE.created, response.created);
   writer.bool(RESPONSE.canceled, response.canceled);
-  writer.varint(RESPONSE.compact_revision, compactRevision);
+  writer.varint(RESPONSE.compact_revision, response.compact_revision ?? 0);
   writer.bytes(RESPONSE.cancel_reason, reason);
   writer.bool(RESPONSE.fragment, fragment);
   for (const event of events) writer.message(RESPONSE.events, event);
@@ -84,24 +90,23 @@ function encodeOne(response: WatchResponse, header: Buffer, events: readonly Buf
 }
 
 /**
- * Encodes a response. With `fragmentBytes` (the watcher asked for fragments), a response larger
- * than that is split into several, each with at least one event, all but the last marked
- * `fragment`, as etcd splits at --max-request-bytes. With `framed`, each is a whole gRPC message
- * (prefix and length included), ready to write.
+ * Encodes a response. With `fragmentBytes` (the watcher asked for fragments), a response of at
+ * least that many bytes is split as etcd's sendFragments splits it at --max-request-bytes
+ * (engine/watch/watch-fragments.ts), measured in these very bytes. With `framed`, each part is a
+ * whole gRPC message (prefix and length included), ready to write.
  */
 export function encodeWatchResponse(response: WatchResponse, header: ResponseHeader, fragmentBytes?: number, framed = false): Buffer[] {
   const headerEncoded = headerBytes(header);
+  const reason = response.cancel_reason === undefined || response.cancel_reason === '' ? EMPTY : Buffer.from(response.cancel_reason, 'utf8');
   const events = response.events.map((event) => encodeEvent(event, response.prev_kv));
-  const eventBytes = events.reduce((sum, bytes) => sum + bytes.length + 6, 0);
-  if (fragmentBytes === undefined || eventBytes + headerEncoded.length < fragmentBytes) return [encodeOne(response, headerEncoded, events, false, framed)];
-  const parts: Buffer[] = [];
+  if (fragmentBytes === undefined || events.length < 2) return [encodeOne(response, headerEncoded, reason, events, false, framed)];
+  const eventBytes = events.map((event) => messageFieldBytes(RESPONSE.events, event.length));
+  const whole = baseBytes(response, headerEncoded, reason, false) + eventBytes.reduce((sum, bytes) => sum + bytes, 0);
+  const ends = fragmentEnds(eventBytes, whole, baseBytes(response, headerEncoded, reason, true), fragmentBytes);
   let start = 0;
-  while (start < events.length) {
-    let end = start + 1;
-    let bytes = headerEncoded.length + events[start]!.length;
-    while (end < events.length && bytes + events[end]!.length + 6 < fragmentBytes) bytes += events[end++]!.length + 6;
-    parts.push(encodeOne(response, headerEncoded, events.slice(start, end), end < events.length, framed));
+  return ends.map((end) => {
+    const part = encodeOne(response, headerEncoded, reason, events.slice(start, end), end < events.length, framed);
     start = end;
-  }
-  return parts;
+    return part;
+  });
 }
