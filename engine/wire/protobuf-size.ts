@@ -31,7 +31,7 @@ const VARINT_LIMITS = Array.from({ length: VARINT_BYTES_MAX - 1 }, (_, i) => 2 *
 
 /** Bytes of the varint of `value` (a negative one: ten, its 64-bit two's complement). */
 export function varintBytes(value: Int64): number {
-  if (typeof value === 'bigint') return bigintVarintBytes(value);
+  if (typeof value !== 'number') return bigintVarintBytes(value);
   if (value < 0) return VARINT_BYTES_MAX;
   if (value < 0x80) return 1;
   if (value < 0x4000) return 2;
@@ -53,12 +53,13 @@ function bigintVarintBytes(value: bigint): number {
 
 /** Bytes of a field's tag (one below field 16). */
 export function tagBytes(field: number): number {
-  return varintBytes(field * 8);
+  return field < 16 ? 1 : varintBytes(field * 8);
 }
 
 /** A varint field (int64, uint64, enum); left out at zero. */
 export function varintFieldBytes(field: number, value: Int64 | undefined): number {
-  return value === undefined || value === 0 || value === 0n ? 0 : tagBytes(field) + varintBytes(value);
+  if (value === undefined || (typeof value === 'number' ? value === 0 : value === 0n)) return 0;
+  return tagBytes(field) + varintBytes(value);
 }
 
 /** A bool field; only true is written. */

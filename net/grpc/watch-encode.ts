@@ -11,7 +11,9 @@ import { encodeKeyValue } from '../../engine/mvcc/kv-codec.js';
 import type { Event } from '../../engine/mvcc/rpc.js';
 import type { WatchResponse } from '../../engine/watch/watch-types.js';
 import { boolFieldBytes, bytesFieldBytes, messageFieldBytes, varintFieldBytes } from '../../engine/wire/protobuf-size.js';
-import { ProtobufWriter } from '../../engine/wire/protobuf-writer.js';
+import {
+  ProtobufWriter, writeBoolField, writeBytesField, writeMessageField, writeVarintField,
+} from '../../engine/wire/protobuf-writer.js';
 import { encodeResponseHeader, type ResponseHeader } from '../../engine/wire/response-header.js';
 import { fragmentEnds } from '../../engine/watch/watch-fragments.js';
 import { MESSAGE_PREFIX_BYTES } from './raw/grpc-wire.js';
@@ -72,16 +74,17 @@ function baseBytes(response: WatchResponse, header: Buffer, reason: Buffer, frag
 function encodeOne(response: WatchResponse, header: Buffer, reason: Buffer, events: readonly Buffer[], fragment: boolean, framed: boolean): Buffer {
   let size = baseBytes(response, header, reason, fragment);
   for (const event of events) size += messageFieldBytes(RESPONSE.events, event.length);
-  const writer = new ProtobufWriter(size, framed ? MESSAGE_PREFIX_BYTES : 0);
-  writer.message(RESPONSE.header, header);
-  writer.varint(RESPONSE.watch_id, response.watch_id);
-  writer.bool(RESPONSE.created, response.created);
-  writer.bool(RESPONSE.canceled, response.canceled);
-  writer.varint(RESPONSE.compact_revision, response.compact_revision ?? 0);
-  writer.bytes(RESPONSE.cancel_reason, reason);
-  writer.bool(RESPONSE.fragment, fragment);
-  for (const event of events) writer.message(RESPONSE.events, event);
-  const out = writer.finish();
+  const start = framed ? MESSAGE_PREFIX_BYTES : 0;
+  const out = Buffer.allocUnsafe(start + size);
+  let offset = writeMessageField(out, start, RESPONSE.header, header);
+  offset = writeVarintField(out, offset, RESPONSE.watch_id, response.watch_id);
+  offset = writeBoolField(out, offset, RESPONSE.created, response.created);
+  offset = writeBoolField(out, offset, RESPONSE.canceled, response.canceled);
+  offset = writeVarintField(out, offset, RESPONSE.compact_revision, response.compact_revision ?? 0);
+  offset = writeBytesField(out, offset, RESPONSE.cancel_reason, reason);
+  offset = writeBoolField(out, offset, RESPONSE.fragment, fragment);
+  for (const event of events) offset = writeMessageField(out, offset, RESPONSE.events, event);
+  if (offset !== out.length) throw new Error(`WatchResponse encoding wrote ${offset} of ${out.length} bytes`);
   if (framed) {
     out[0] = 0;
     out.writeUInt32BE(size, 1);
