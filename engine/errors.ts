@@ -1,8 +1,13 @@
 /**
  * etcd's client-visible errors as values, created here and nowhere else. Each carries the gRPC
  * status code, etcd's message byte for byte (api/v3rpc/rpctypes), and the HTTP status etcd's JSON
- * gateway (grpc-gateway v1 `HTTPStatusFromCode`) answers with. Errors cross thread boundaries as
- * {code, message} and come back to life with `etcdErrorFromMessage`.
+ * gateway (grpc-gateway v1 `HTTPStatusFromCode`) answers with. Compare them by identity
+ * (`error === ErrCompacted`) or by code, never by their text.
+ *
+ * Crossing a thread boundary, an error travels as an EtcdErrorRecord: etcd's own by their id (the
+ * name etcd gives them), revived as the same value. From another process (a peer, a gRPC or
+ * WebSocket status) only the code and message arrive; `etcdErrorFrom` maps those as etcd's clients
+ * do (clientv3's rpctypes.Error), once, at the edge.
  */
 
 /** gRPC status codes (google.golang.org/grpc/codes), numbered as on the wire. */
@@ -54,79 +59,97 @@ export class EtcdError extends Error {
   /** The HTTP status the JSON gateway answers with. */
   readonly httpStatus: number;
 
-  constructor(readonly code: GrpcCode, message: string) {
+  /** `id` is etcd's name for an error it defines (ErrCompacted...), set by `define` alone. */
+  constructor(readonly code: GrpcCode, message: string, readonly id?: string) {
     super(message);
     this.httpStatus = HTTP_STATUS_BY_CODE[code];
   }
 }
 
+const BY_ID = new Map<string, EtcdError>();
 const BY_MESSAGE = new Map<string, EtcdError>();
 
-function define(code: GrpcCode, message: string): EtcdError {
-  const error = new EtcdError(code, message);
+function define(id: string, code: GrpcCode, message: string): EtcdError {
+  const error = new EtcdError(code, message, id);
+  BY_ID.set(id, error);
   BY_MESSAGE.set(message, error);
   return error;
 }
 
-export const ErrEmptyKey = define(GrpcCode.INVALID_ARGUMENT, 'etcdserver: key is not provided');
-export const ErrKeyNotFound = define(GrpcCode.INVALID_ARGUMENT, 'etcdserver: key not found');
-export const ErrValueProvided = define(GrpcCode.INVALID_ARGUMENT, 'etcdserver: value is provided');
-export const ErrLeaseProvided = define(GrpcCode.INVALID_ARGUMENT, 'etcdserver: lease is provided');
-export const ErrTooManyOps = define(GrpcCode.INVALID_ARGUMENT, 'etcdserver: too many operations in txn request');
-export const ErrDuplicateKey = define(GrpcCode.INVALID_ARGUMENT, 'etcdserver: duplicate key given in txn request');
-export const ErrInvalidSortOption = define(GrpcCode.INVALID_ARGUMENT, 'etcdserver: invalid sort option');
-export const ErrCompacted = define(GrpcCode.OUT_OF_RANGE, 'etcdserver: mvcc: required revision has been compacted');
-export const ErrFutureRev = define(GrpcCode.OUT_OF_RANGE, 'etcdserver: mvcc: required revision is a future revision');
-export const ErrNoSpace = define(GrpcCode.RESOURCE_EXHAUSTED, 'etcdserver: mvcc: database space exceeded');
+export const ErrEmptyKey = define('ErrEmptyKey', GrpcCode.INVALID_ARGUMENT, 'etcdserver: key is not provided');
+export const ErrKeyNotFound = define('ErrKeyNotFound', GrpcCode.INVALID_ARGUMENT, 'etcdserver: key not found');
+export const ErrValueProvided = define('ErrValueProvided', GrpcCode.INVALID_ARGUMENT, 'etcdserver: value is provided');
+export const ErrLeaseProvided = define('ErrLeaseProvided', GrpcCode.INVALID_ARGUMENT, 'etcdserver: lease is provided');
+export const ErrTooManyOps = define('ErrTooManyOps', GrpcCode.INVALID_ARGUMENT, 'etcdserver: too many operations in txn request');
+export const ErrDuplicateKey = define('ErrDuplicateKey', GrpcCode.INVALID_ARGUMENT, 'etcdserver: duplicate key given in txn request');
+export const ErrInvalidSortOption = define('ErrInvalidSortOption', GrpcCode.INVALID_ARGUMENT, 'etcdserver: invalid sort option');
+export const ErrCompacted = define('ErrCompacted', GrpcCode.OUT_OF_RANGE, 'etcdserver: mvcc: required revision has been compacted');
+export const ErrFutureRev = define('ErrFutureRev', GrpcCode.OUT_OF_RANGE, 'etcdserver: mvcc: required revision is a future revision');
+export const ErrNoSpace = define('ErrNoSpace', GrpcCode.RESOURCE_EXHAUSTED, 'etcdserver: mvcc: database space exceeded');
 
 // etcd never sends this one (it ignores a cancel of an unknown watch id); cairn's WebSocket
 // protocol answers every request, so it answers such a cancel with it.
-export const ErrWatcherNotExist = define(GrpcCode.NOT_FOUND, 'mvcc: watcher does not exist');
+export const ErrWatcherNotExist = define('ErrWatcherNotExist', GrpcCode.NOT_FOUND, 'mvcc: watcher does not exist');
 /** gRPC's answers when a server does not offer the Watch or the Lease service. */
-export const ErrWatchUnimplemented = define(GrpcCode.UNIMPLEMENTED, 'unknown service etcdserverpb.Watch');
-export const ErrLeaseUnimplemented = define(GrpcCode.UNIMPLEMENTED, 'unknown service etcdserverpb.Lease');
+export const ErrWatchUnimplemented = define('ErrWatchUnimplemented', GrpcCode.UNIMPLEMENTED, 'unknown service etcdserverpb.Watch');
+export const ErrLeaseUnimplemented = define('ErrLeaseUnimplemented', GrpcCode.UNIMPLEMENTED, 'unknown service etcdserverpb.Lease');
 
-export const ErrLeaseNotFound = define(GrpcCode.NOT_FOUND, 'etcdserver: requested lease not found');
-export const ErrLeaseExist = define(GrpcCode.FAILED_PRECONDITION, 'etcdserver: lease already exists');
-export const ErrLeaseTTLTooLarge = define(GrpcCode.OUT_OF_RANGE, 'etcdserver: too large lease TTL');
+export const ErrLeaseNotFound = define('ErrLeaseNotFound', GrpcCode.NOT_FOUND, 'etcdserver: requested lease not found');
+export const ErrLeaseExist = define('ErrLeaseExist', GrpcCode.FAILED_PRECONDITION, 'etcdserver: lease already exists');
+export const ErrLeaseTTLTooLarge = define('ErrLeaseTTLTooLarge', GrpcCode.OUT_OF_RANGE, 'etcdserver: too large lease TTL');
 
-export const ErrRequestTooLarge = define(GrpcCode.INVALID_ARGUMENT, 'etcdserver: request is too large');
-export const ErrTooManyRequests = define(GrpcCode.RESOURCE_EXHAUSTED, 'etcdserver: too many requests');
+export const ErrRequestTooLarge = define('ErrRequestTooLarge', GrpcCode.INVALID_ARGUMENT, 'etcdserver: request is too large');
+export const ErrTooManyRequests = define('ErrTooManyRequests', GrpcCode.RESOURCE_EXHAUSTED, 'etcdserver: too many requests');
 
-export const ErrPermissionDenied = define(GrpcCode.PERMISSION_DENIED, 'etcdserver: permission denied');
-export const ErrAuthNotEnabled = define(GrpcCode.FAILED_PRECONDITION, 'etcdserver: authentication is not enabled');
-export const ErrInvalidAuthToken = define(GrpcCode.UNAUTHENTICATED, 'etcdserver: invalid auth token');
+export const ErrPermissionDenied = define('ErrPermissionDenied', GrpcCode.PERMISSION_DENIED, 'etcdserver: permission denied');
+export const ErrAuthNotEnabled = define('ErrAuthNotEnabled', GrpcCode.FAILED_PRECONDITION, 'etcdserver: authentication is not enabled');
+export const ErrInvalidAuthToken = define('ErrInvalidAuthToken', GrpcCode.UNAUTHENTICATED, 'etcdserver: invalid auth token');
 
-export const ErrMemberExist = define(GrpcCode.FAILED_PRECONDITION, 'etcdserver: member ID already exist');
-export const ErrPeerURLExist = define(GrpcCode.FAILED_PRECONDITION, 'etcdserver: Peer URLs already exists');
+export const ErrMemberExist = define('ErrMemberExist', GrpcCode.FAILED_PRECONDITION, 'etcdserver: member ID already exist');
+export const ErrPeerURLExist = define('ErrPeerURLExist', GrpcCode.FAILED_PRECONDITION, 'etcdserver: Peer URLs already exists');
 // etcd 3.4 answers this one with code Unknown (its error mapping has no entry for it).
-export const ErrMemberNotEnoughStarted = define(GrpcCode.UNKNOWN, 'etcdserver: re-configuration failed due to not enough started members');
-export const ErrMemberBadURLs = define(GrpcCode.INVALID_ARGUMENT, 'etcdserver: given member URLs are invalid');
-export const ErrMemberNotFound = define(GrpcCode.NOT_FOUND, 'etcdserver: member not found');
-export const ErrMemberNotLearner = define(GrpcCode.FAILED_PRECONDITION, 'etcdserver: can only promote a learner member');
-export const ErrLearnerNotReady = define(GrpcCode.FAILED_PRECONDITION, 'etcdserver: can only promote a learner member which is in sync with leader');
-export const ErrTooManyLearners = define(GrpcCode.FAILED_PRECONDITION, 'etcdserver: too many learner members in cluster');
+export const ErrMemberNotEnoughStarted = define('ErrMemberNotEnoughStarted', GrpcCode.UNKNOWN, 'etcdserver: re-configuration failed due to not enough started members');
+export const ErrMemberBadURLs = define('ErrMemberBadURLs', GrpcCode.INVALID_ARGUMENT, 'etcdserver: given member URLs are invalid');
+export const ErrMemberNotFound = define('ErrMemberNotFound', GrpcCode.NOT_FOUND, 'etcdserver: member not found');
+export const ErrMemberNotLearner = define('ErrMemberNotLearner', GrpcCode.FAILED_PRECONDITION, 'etcdserver: can only promote a learner member');
+export const ErrLearnerNotReady = define('ErrLearnerNotReady', GrpcCode.FAILED_PRECONDITION, 'etcdserver: can only promote a learner member which is in sync with leader');
+export const ErrTooManyLearners = define('ErrTooManyLearners', GrpcCode.FAILED_PRECONDITION, 'etcdserver: too many learner members in cluster');
 
-export const ErrNoLeader = define(GrpcCode.UNAVAILABLE, 'etcdserver: no leader');
-export const ErrNotLeader = define(GrpcCode.FAILED_PRECONDITION, 'etcdserver: not leader');
-export const ErrLeaderChanged = define(GrpcCode.UNAVAILABLE, 'etcdserver: leader changed');
-export const ErrStopped = define(GrpcCode.UNAVAILABLE, 'etcdserver: server stopped');
-export const ErrTimeout = define(GrpcCode.UNAVAILABLE, 'etcdserver: request timed out');
-export const ErrTimeoutDueToLeaderFail = define(GrpcCode.UNAVAILABLE,
+export const ErrNoLeader = define('ErrNoLeader', GrpcCode.UNAVAILABLE, 'etcdserver: no leader');
+export const ErrNotLeader = define('ErrNotLeader', GrpcCode.FAILED_PRECONDITION, 'etcdserver: not leader');
+export const ErrLeaderChanged = define('ErrLeaderChanged', GrpcCode.UNAVAILABLE, 'etcdserver: leader changed');
+export const ErrStopped = define('ErrStopped', GrpcCode.UNAVAILABLE, 'etcdserver: server stopped');
+export const ErrTimeout = define('ErrTimeout', GrpcCode.UNAVAILABLE, 'etcdserver: request timed out');
+export const ErrTimeoutDueToLeaderFail = define('ErrTimeoutDueToLeaderFail', GrpcCode.UNAVAILABLE,
   'etcdserver: request timed out, possibly due to previous leader failure');
-export const ErrTimeoutDueToConnectionLost = define(GrpcCode.UNAVAILABLE,
+export const ErrTimeoutDueToConnectionLost = define('ErrTimeoutDueToConnectionLost', GrpcCode.UNAVAILABLE,
   'etcdserver: request timed out, possibly due to connection lost');
-export const ErrUnhealthy = define(GrpcCode.UNAVAILABLE, 'etcdserver: unhealthy cluster');
-export const ErrCorrupt = define(GrpcCode.DATA_LOSS, 'etcdserver: corrupt cluster');
+export const ErrUnhealthy = define('ErrUnhealthy', GrpcCode.UNAVAILABLE, 'etcdserver: unhealthy cluster');
+export const ErrCorrupt = define('ErrCorrupt', GrpcCode.DATA_LOSS, 'etcdserver: corrupt cluster');
 
-/** The error etcd defines with this exact message, or undefined when there is none. */
-export function etcdErrorFromMessage(message: string): EtcdError | undefined {
-  return BY_MESSAGE.get(message);
+/** An EtcdError as it crosses a thread boundary (postMessage, a ring record). */
+export interface EtcdErrorRecord {
+  code: number;
+  message: string;
+  /** Set for the errors etcd defines: the receiver revives the very value by it. */
+  id?: string;
+}
+
+export function etcdErrorRecord(error: EtcdError): EtcdErrorRecord {
+  return error.id === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, id: error.id };
+}
+
+/** The error a record carries: etcd's own value by its id, else a new EtcdError with its code and message. */
+export function etcdErrorOfRecord(record: EtcdErrorRecord): EtcdError {
+  const known = record.id === undefined ? undefined : BY_ID.get(record.id);
+  if (known !== undefined) return known;
+  return new EtcdError(record.code in HTTP_STATUS_BY_CODE ? record.code : GrpcCode.UNKNOWN, record.message);
 }
 
 /**
- * Rebuilds an error that crossed a thread boundary as {code, message}: etcd's own value when the
- * message is one of etcd's, else a new EtcdError with the given code (e.g. an internal failure).
+ * An error another process sent as a gRPC status (a peer's answer, a WebSocket error frame): etcd's
+ * own value when the code and message are one of etcd's, as clientv3's rpctypes.Error maps them,
+ * else a new EtcdError with the given code.
  */
 export function etcdErrorFrom(code: number, message: string): EtcdError {
   const known = BY_MESSAGE.get(message);

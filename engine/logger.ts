@@ -9,7 +9,7 @@
  * Call sites log events (elections, snapshots, slow disks), never one line per request: a call at
  * a level that is off costs one method call and no formatting.
  */
-import { formatGoDuration } from './gotext/duration.js';
+import { formatGoDuration } from './wire/go-duration.js';
 
 /** Structured fields of one line: JSON-serialisable values (bigint is written as a number). */
 export type LogFields = Readonly<Record<string, unknown>>;

@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { GrpcCode } from '../../engine/errors.js';
 import { KEEPALIVE_WINDOW_MS } from '../../engine/lease/keepalive-batcher.js';
 import { LEASE_KEEPALIVE_PATH } from '../../net/grpc/lease-service.js';
-import { encodeResponseHeader } from '../../net/grpc/proto-writer.js';
+import { encodeResponseHeader } from '../../engine/wire/response-header.js';
 import { GrpcMessageReader, statusHeaders } from '../../net/grpc/raw/grpc-wire.js';
 import { decodeKeepAliveRequest, encodeKeepAliveAnswers } from '../../net/grpc/raw/keepalive-codec.js';
 import { serveParent, tellParent } from '../common/child-ipc.js';

@@ -11,26 +11,23 @@
  * values are bigints here: cairn's lease IDs stay below 2^53, etcd's go up to 2^63 - 1.
  */
 import type { IncomingHttpHeaders } from 'node:http2';
-import { varint64Bytes } from '../../net/grpc/proto-writer.js';
+import { tagBytes, VARINT_BYTES_MAX, varintBytes, WIRE_BYTES, WIRE_FIXED32, WIRE_FIXED64, WIRE_VARINT } from '../../engine/wire/protobuf-size.js';
+import { writeTag, writeVarint } from '../../engine/wire/protobuf-writer.js';
 
 /** gRPC's length prefix: the compressed flag, then the message length. */
 export const GRPC_PREFIX_BYTES = 5;
 /** gRPC's default limit on a received message; a keep-alive answer is ~30 bytes, so more is a broken stream. */
 export const GRPC_MESSAGE_BYTES_MAX = 4 * 1024 * 1024;
-/** A varint of 64 bits takes at most 10 bytes of 7 bits. */
-const VARINT_BYTES_MAX = 10;
-
-const WIRE_VARINT = 0;
-const WIRE_FIXED64 = 1;
-const WIRE_BYTES = 2;
-const WIRE_FIXED32 = 5;
-
-const REQUEST_ID_TAG = 1 << 3 | WIRE_VARINT;
+const REQUEST_ID_FIELD = 1;
 const RESPONSE_ID_FIELD = 2;
 const RESPONSE_TTL_FIELD = 3;
 
 /** The varint of an int64 (or uint64): negative values as their 64-bit two's complement, as protobuf writes them. */
-export const encodeVarint64 = varint64Bytes;
+export function encodeVarint64(value: bigint): Buffer {
+  const out = Buffer.allocUnsafe(varintBytes(value));
+  writeVarint(out, 0, value);
+  return out;
+}
 
 /**
  * The varint at `position`, read as an int64, and the position after it. The low and high 32 bits
@@ -60,10 +57,10 @@ export function decodeVarint64(bytes: Uint8Array, position: number): { value: bi
 /** The whole gRPC message (prefix included) renewing lease `id`: built once per lease and written as is for every keep-alive. */
 export function encodeKeepAliveRequest(id: bigint): Buffer {
   // The field is written even for ID 0 (never a lease), as protobufjs writes it; Go would leave it out, and both read the same.
-  const body = Uint8Array.from([REQUEST_ID_TAG, ...encodeVarint64(id)]);
-  const message = Buffer.alloc(GRPC_PREFIX_BYTES + body.length);
-  message.writeUInt32BE(body.length, 1);
-  message.set(body, GRPC_PREFIX_BYTES);
+  const bodyBytes = tagBytes(REQUEST_ID_FIELD) + varintBytes(id);
+  const message = Buffer.alloc(GRPC_PREFIX_BYTES + bodyBytes);
+  message.writeUInt32BE(bodyBytes, 1);
+  writeVarint(message, writeTag(message, GRPC_PREFIX_BYTES, REQUEST_ID_FIELD, WIRE_VARINT), id);
   return message;
 }
 

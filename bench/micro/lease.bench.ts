@@ -10,7 +10,7 @@
 import { Bench } from 'tinybench';
 import { Lessor } from '../../engine/lease/lessor.js';
 import { etcdService } from '../../net/grpc/protos.js';
-import { encodeResponseHeader } from '../../net/grpc/proto-writer.js';
+import { encodeResponseHeader } from '../../engine/wire/response-header.js';
 import { GrpcMessageReader } from '../../net/grpc/raw/grpc-wire.js';
 import { decodeKeepAliveRequest, encodeKeepAliveAnswers } from '../../net/grpc/raw/keepalive-codec.js';
 import { encodeFrame, FrameDecoder, PLAIN_PACKR } from '../../net/peer/frame-codec.js';

@@ -22,7 +22,7 @@
 import { loadavg } from 'node:os';
 import { Bench } from 'tinybench';
 import type { Event } from '../../engine/mvcc/rpc.js';
-import type { ResponseHeader } from '../../engine/node/kv-server.js';
+import type { ResponseHeader } from '../../engine/wire/response-header.js';
 import { WatchHub } from '../../engine/watch/watch-hub.js';
 import type { WatchResponse } from '../../engine/watch/watch-types.js';
 import { etcdService } from '../../net/grpc/protos.js';

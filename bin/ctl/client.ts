@@ -6,6 +6,7 @@
  * within it, so an unreachable endpoint ends in "context deadline exceeded" as with etcdctl.
  */
 import * as grpc from '@grpc/grpc-js';
+import { etcdErrorFrom } from '../../engine/errors.js';
 import { etcdClient } from '../../net/grpc/protos.js';
 import { CtlError, EXIT_ERROR } from './exit.js';
 
@@ -79,7 +80,7 @@ export class EtcdConnection {
     const options: grpc.CallOptions = { deadline: Date.now() + timeoutMs };
     return new Promise((resolve, reject) => {
       client[method]!.call(client, request, metadata, options, (error, response) => {
-        if (error) reject(new CtlError(EXIT_ERROR, callErrorMessage(error.code, error.details)));
+        if (error) reject(new CtlError(EXIT_ERROR, callErrorMessage(error.code, error.details), etcdErrorFrom(error.code, error.details)));
         else resolve(response);
       });
     });

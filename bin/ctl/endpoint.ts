@@ -4,6 +4,7 @@
  * status is Maintenance.Status.
  */
 import { performance } from 'node:perf_hooks';
+import { ErrPermissionDenied } from '../../engine/errors.js';
 import { connectEach, type EtcdConnection } from './client.js';
 import type { CommandSpec } from './command.js';
 import { CtlError, EXIT_ERROR } from './exit.js';
@@ -11,17 +12,14 @@ import { formatGoDuration } from './go-format.js';
 import type { EndpointHealth, EndpointStatus, StatusResponse } from './messages.js';
 import { outputFormat, printEndpointHealth, printEndpointStatus } from './printers.js';
 
-/** etcd refuses the read with this when auth is on, which still proves the member is serving. */
-const PERMISSION_DENIED = 'etcdserver: permission denied';
-
 async function checkHealth(connection: EtcdConnection): Promise<EndpointHealth> {
   const started = performance.now();
   let error = '';
   try {
     await connection.call('KV', 'Range', { key: Buffer.from('health') });
   } catch (failure) {
-    const message = (failure as Error).message;
-    if (message !== PERMISSION_DENIED) error = message;
+    // etcd refuses the read when auth is on, which still proves the member is serving.
+    if (!(failure instanceof CtlError && failure.status === ErrPermissionDenied)) error = (failure as Error).message;
   }
   const took = formatGoDuration((performance.now() - started) * 1e6);
   return { endpoint: connection.endpoint, health: error === '', took, error };

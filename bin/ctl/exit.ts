@@ -2,6 +2,7 @@
  * etcdctl's exit codes and the error types commands throw to end with one of them. Messages are
  * printed as etcdctl prints them: `Error: <message>` on stderr (a panic: `panic: <message>`).
  */
+import type { EtcdError } from '../../engine/errors.js';
 
 /** The server answered with an error, or a call timed out. */
 export const EXIT_ERROR = 1;
@@ -21,9 +22,13 @@ export const EXIT_INTERRUPTED = 5;
 /** The command was given the wrong arguments. */
 export const EXIT_BAD_ARGS = 128;
 
-/** Ends the command: `Error: <message>` on stderr, then exit with `exitCode`. */
+/**
+ * Ends the command: `Error: <message>` on stderr, then exit with `exitCode`. A failed call keeps
+ * the status it failed with as an EtcdError (`status`), mapped once as clientv3 maps it, so a
+ * command asks which error it was by identity, not by its text.
+ */
 export class CtlError extends Error {
-  constructor(readonly exitCode: number, message: string) {
+  constructor(readonly exitCode: number, message: string, readonly status?: EtcdError) {
     super(message);
   }
 }

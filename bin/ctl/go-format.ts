@@ -4,11 +4,11 @@
  * go-humanize's Bytes. Written from their documented behaviour so cairnctl's texts match.
  */
 
-import { parseGoDuration } from '../../engine/gotext/duration.js';
-import { goQuote } from '../../engine/gotext/quote.js';
+import { parseGoDuration } from '../../engine/wire/go-duration.js';
+import { goQuote } from '../../engine/wire/go-quote.js';
 
-export { formatGoDuration } from '../../engine/gotext/duration.js';
-export { goQuote, goQuoteBytes } from '../../engine/gotext/quote.js';
+export { formatGoDuration } from '../../engine/wire/go-duration.js';
+export { goQuote, goQuoteBytes } from '../../engine/wire/go-quote.js';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;

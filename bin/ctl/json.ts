@@ -8,29 +8,8 @@ import type {
   LeaseKeepAliveResponse, LeaseLeasesResponse, LeaseRevokeResponse, LeaseTimeToLiveResponse, Member, MemberListResponse,
   PutResponse, RangeResponse, ResponseHeader, ResponseOp, TxnResponse,
 } from './messages.js';
-
-type Field = [name: string, json: string | undefined];
-
-/** An object of the fields whose value is present, in order. */
-function object(fields: Field[]): string {
-  const present = fields.filter((field): field is [string, string] => field[1] !== undefined);
-  return `{${present.map(([name, json]) => `"${name}":${json}`).join(',')}}`;
-}
-
-/** A JSON string as Go writes it: control characters, <, >, & and U+2028/2029 as \u escapes. */
-function goJsonString(value: string): string {
-  let quoted = '"';
-  for (const char of value) {
-    const code = char.codePointAt(0)!;
-    if (char === '"' || char === '\\') quoted += `\\${char}`;
-    else if (char === '\n') quoted += '\\n';
-    else if (char === '\r') quoted += '\\r';
-    else if (char === '\t') quoted += '\\t';
-    else if (code < 0x20 || '<>&\u2028\u2029'.includes(char)) quoted += `\\u${code.toString(16).padStart(4, '0')}`;
-    else quoted += char;
-  }
-  return `${quoted}"`;
-}
+import { goJsonString } from '../../engine/wire/go-json-string.js';
+import { jsonObject, type JsonField } from '../../engine/wire/jsonpb-write.js';
 
 const int = (digits: string): string | undefined => (digits === '0' || digits === '' ? undefined : digits);
 const bytes = (data: Buffer): string | undefined => (data.length === 0 ? undefined : `"${data.toString('base64')}"`);
@@ -43,50 +22,50 @@ const list = <T>(items: T[], each: (item: T) => string): string | undefined =>
 const optional = <T>(item: T | null | undefined, each: (item: T) => string): string | undefined =>
   (item === null || item === undefined ? undefined : each(item));
 
-function headerFields(value: ResponseHeader): Field[] {
+function headerFields(value: ResponseHeader): JsonField[] {
   return [['cluster_id', int(value.cluster_id)], ['member_id', int(value.member_id)],
     ['revision', int(value.revision)], ['raft_term', int(value.raft_term)]];
 }
 
 function header(value: ResponseHeader): string {
-  return object(headerFields(value));
+  return jsonObject(headerFields(value));
 }
 
 function keyValue(kv: KeyValue): string {
-  return object([['key', bytes(kv.key)], ['create_revision', int(kv.create_revision)], ['mod_revision', int(kv.mod_revision)],
+  return jsonObject([['key', bytes(kv.key)], ['create_revision', int(kv.create_revision)], ['mod_revision', int(kv.mod_revision)],
     ['version', int(kv.version)], ['value', bytes(kv.value)], ['lease', int(kv.lease)]]);
 }
 
 export function rangeJson(response: RangeResponse): string {
-  return object([['header', optional(response.header, header)], ['kvs', list(response.kvs, keyValue)],
+  return jsonObject([['header', optional(response.header, header)], ['kvs', list(response.kvs, keyValue)],
     ['more', flag(response.more)], ['count', int(response.count)]]);
 }
 
 export function putJson(response: PutResponse): string {
-  return object([['header', optional(response.header, header)], ['prev_kv', optional(response.prev_kv, keyValue)]]);
+  return jsonObject([['header', optional(response.header, header)], ['prev_kv', optional(response.prev_kv, keyValue)]]);
 }
 
 export function deleteJson(response: DeleteRangeResponse): string {
-  return object([['header', optional(response.header, header)], ['deleted', int(response.deleted)],
+  return jsonObject([['header', optional(response.header, header)], ['deleted', int(response.deleted)],
     ['prev_kvs', list(response.prev_kvs, keyValue)]]);
 }
 
 /** A txn's responses are Go oneof wrappers: {"Response":{"ResponsePut":{...}}}. */
 function responseOp(op: ResponseOp): string {
-  const inner = op.response_range ? object([['ResponseRange', rangeJson(op.response_range)]])
-    : op.response_put ? object([['ResponsePut', putJson(op.response_put)]])
-      : op.response_delete_range ? object([['ResponseDeleteRange', deleteJson(op.response_delete_range)]])
-        : op.response_txn ? object([['ResponseTxn', txnJson(op.response_txn)]]) : undefined;
-  return object([['Response', inner]]);
+  const inner = op.response_range ? jsonObject([['ResponseRange', rangeJson(op.response_range)]])
+    : op.response_put ? jsonObject([['ResponsePut', putJson(op.response_put)]])
+      : op.response_delete_range ? jsonObject([['ResponseDeleteRange', deleteJson(op.response_delete_range)]])
+        : op.response_txn ? jsonObject([['ResponseTxn', txnJson(op.response_txn)]]) : undefined;
+  return jsonObject([['Response', inner]]);
 }
 
 export function txnJson(response: TxnResponse): string {
-  return object([['header', optional(response.header, header)], ['succeeded', flag(response.succeeded)],
+  return jsonObject([['header', optional(response.header, header)], ['succeeded', flag(response.succeeded)],
     ['responses', list(response.responses, responseOp)]]);
 }
 
 function event(value: Event): string {
-  return object([['type', int(String(value.type))], ['kv', optional(value.kv, keyValue)], ['prev_kv', optional(value.prev_kv, keyValue)]]);
+  return jsonObject([['type', int(String(value.type))], ['kv', optional(value.kv, keyValue)], ['prev_kv', optional(value.prev_kv, keyValue)]]);
 }
 
 /**
@@ -100,23 +79,23 @@ export function watchJson(response: ClientWatchResponse): string {
 }
 
 function member(value: Member): string {
-  return object([['ID', int(value.ID)], ['name', text(value.name)], ['peerURLs', strings(value.peerURLs)],
+  return jsonObject([['ID', int(value.ID)], ['name', text(value.name)], ['peerURLs', strings(value.peerURLs)],
     ['clientURLs', strings(value.clientURLs)], ['isLearner', flag(value.isLearner)]]);
 }
 
 /** MemberAdd/Remove/Update/Promote responses: the header, the added member (add only), the members. */
 export function memberChangeJson(response: { header: ResponseHeader | null; member?: Member | null; members: Member[] }): string {
-  return object([['header', optional(response.header, header)], ['member', optional(response.member, member)],
+  return jsonObject([['header', optional(response.header, header)], ['member', optional(response.member, member)],
     ['members', list(response.members, member)]]);
 }
 
 export function memberListJson(response: MemberListResponse): string {
-  return object([['header', optional(response.header, header)], ['members', list(response.members, member)]]);
+  return jsonObject([['header', optional(response.header, header)], ['members', list(response.members, member)]]);
 }
 
 /** `endpoint status`: etcdctl's own {Endpoint, Status} records, which have no omitempty. */
 export function endpointStatusJson(statuses: EndpointStatus[]): string {
-  return `[${statuses.map(({ endpoint, status }) => object([['Endpoint', goJsonString(endpoint)], ['Status', object([
+  return `[${statuses.map(({ endpoint, status }) => jsonObject([['Endpoint', goJsonString(endpoint)], ['Status', jsonObject([
     ['header', optional(status.header, header)], ['version', text(status.version)], ['dbSize', int(status.dbSize)],
     ['leader', int(status.leader)], ['raftIndex', int(status.raftIndex)], ['raftTerm', int(status.raftTerm)],
     ['raftAppliedIndex', int(status.raftAppliedIndex)], ['errors', strings(status.errors)],
@@ -126,7 +105,7 @@ export function endpointStatusJson(statuses: EndpointStatus[]): string {
 
 /** `endpoint health`: etcdctl's {endpoint, health, took, error} records; only error is omitempty. */
 export function endpointHealthJson(results: EndpointHealth[]): string {
-  return `[${results.map((result) => object([['endpoint', goJsonString(result.endpoint)], ['health', String(result.health)],
+  return `[${results.map((result) => jsonObject([['endpoint', goJsonString(result.endpoint)], ['health', String(result.health)],
     ['took', goJsonString(result.took)], ['error', text(result.error)]])).join(',')}]`;
 }
 
@@ -134,36 +113,36 @@ export function endpointHealthJson(results: EndpointHealth[]): string {
  * clientv3's lease responses embed *pb.ResponseHeader: its fields come first, at the top level
  * (none without a header). Their own fields are never left out.
  */
-const embeddedHeader = (value: ResponseHeader | null): Field[] => (value === null ? [] : headerFields(value));
+const embeddedHeader = (value: ResponseHeader | null): JsonField[] => (value === null ? [] : headerFields(value));
 
 /** clientv3's LeaseGrantResponse: ID, TTL and Error have no JSON tags. */
 export function leaseGrantJson(response: LeaseGrantResponse): string {
-  return object([...embeddedHeader(response.header), ['ID', response.ID], ['TTL', response.TTL], ['Error', goJsonString(response.error)]]);
+  return jsonObject([...embeddedHeader(response.header), ['ID', response.ID], ['TTL', response.TTL], ['Error', goJsonString(response.error)]]);
 }
 
 /** etcd's own LeaseRevokeResponse (clientv3 passes it on as it is). */
 export function leaseRevokeJson(response: LeaseRevokeResponse): string {
-  return object([['header', optional(response.header, header)]]);
+  return jsonObject([['header', optional(response.header, header)]]);
 }
 
 export function leaseKeepAliveJson(response: LeaseKeepAliveResponse): string {
-  return object([...embeddedHeader(response.header), ['ID', response.ID], ['TTL', response.TTL]]);
+  return jsonObject([...embeddedHeader(response.header), ['ID', response.ID], ['TTL', response.TTL]]);
 }
 
 /** clientv3's LeaseTimeToLiveResponse: its own lowercase names; no keys is null. */
 export function leaseTimeToLiveJson(response: LeaseTimeToLiveResponse): string {
   const keys = response.keys.length === 0 ? 'null' : `[${response.keys.map((key) => `"${key.toString('base64')}"`).join(',')}]`;
-  return object([...embeddedHeader(response.header), ['id', response.ID], ['ttl', response.TTL], ['granted-ttl', response.grantedTTL],
+  return jsonObject([...embeddedHeader(response.header), ['id', response.ID], ['ttl', response.TTL], ['granted-ttl', response.grantedTTL],
     ['keys', keys]]);
 }
 
 /** clientv3's LeaseLeasesResponse: its list is never nil, so no leases is []. */
 export function leaseLeasesJson(response: LeaseLeasesResponse): string {
-  return object([...embeddedHeader(response.header), ['leases', `[${response.leases.map((lease) => `{"id":${lease.ID}}`).join(',')}]`]]);
+  return jsonObject([...embeddedHeader(response.header), ['leases', `[${response.leases.map((lease) => `{"id":${lease.ID}}`).join(',')}]`]]);
 }
 
 /** etcd's AlarmResponse: AlarmType as its number. */
 export function alarmJson(response: AlarmResponse): string {
-  return object([['header', optional(response.header, header)], ['alarms', list(response.alarms, (alarm) =>
-    object([['memberID', int(alarm.memberID)], ['alarm', alarm.alarm === 0 ? undefined : String(alarm.alarm)]]))]]);
+  return jsonObject([['header', optional(response.header, header)], ['alarms', list(response.alarms, (alarm) =>
+    jsonObject([['memberID', int(alarm.memberID)], ['alarm', alarm.alarm === 0 ? undefined : String(alarm.alarm)]]))]]);
 }

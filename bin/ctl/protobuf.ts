@@ -6,50 +6,28 @@
  *
  *   field = varint(number << 3 | wire type) then a varint (type 0) or varint(length) bytes (type 2)
  */
-import { varint64Bytes } from '../../net/grpc/proto-writer.js';
+import { encodeFields, type ProtobufField } from '../../engine/wire/protobuf-writer.js';
 import type { ClientWatchResponse, Event, KeyValue, LeaseRevokeResponse, ResponseHeader } from './messages.js';
 
-const VARINT = 0;
-const LENGTH_DELIMITED = 2;
 const NOTHING = Buffer.alloc(0);
 
-/** Base-128 varint; a negative int64 is written as its 64-bit two's complement (10 bytes). */
-const varint = varint64Bytes;
+/** An int64/uint64 field from its decimal text (exact as a bigint); left out when zero. */
+const integer = (field: number, digits: string): ProtobufField => ({ field, varint: BigInt(digits) });
 
-const tag = (field: number, wireType: number): Buffer => varint(BigInt((field << 3) | wireType));
-
-/** An int64/uint64 field from its decimal text; left out when zero. */
-function integer(field: number, digits: string): Buffer {
-  const value = BigInt(digits);
-  return value === 0n ? NOTHING : Buffer.concat([tag(field, VARINT), varint(value)]);
-}
-
-function flag(field: number, value: boolean): Buffer {
-  return value ? Buffer.concat([tag(field, VARINT), varint(1n)]) : NOTHING;
-}
-
-function bytes(field: number, data: Buffer): Buffer {
-  return data.length === 0 ? NOTHING : embedded(field, [data]);
-}
-
-/** A length-delimited field made of `parts`. */
-function embedded(field: number, parts: Buffer[]): Buffer {
-  const content = Buffer.concat(parts);
-  return Buffer.concat([tag(field, LENGTH_DELIMITED), varint(BigInt(content.length)), content]);
-}
-
-function header(value: ResponseHeader): Buffer[] {
+function header(value: ResponseHeader): ProtobufField[] {
   return [integer(1, value.cluster_id), integer(2, value.member_id), integer(3, value.revision), integer(4, value.raft_term)];
 }
 
-function keyValue(kv: KeyValue): Buffer[] {
-  return [bytes(1, kv.key), integer(2, kv.create_revision), integer(3, kv.mod_revision), integer(4, kv.version),
-    bytes(5, kv.value), integer(6, kv.lease)];
+function keyValue(kv: KeyValue): Buffer {
+  return encodeFields([{ field: 1, bytes: kv.key }, integer(2, kv.create_revision), integer(3, kv.mod_revision),
+    integer(4, kv.version), { field: 5, bytes: kv.value }, integer(6, kv.lease)]);
 }
 
-function event(value: Event): Buffer[] {
-  return [integer(1, String(value.type)), value.kv ? embedded(2, keyValue(value.kv)) : NOTHING,
-    value.prev_kv ? embedded(3, keyValue(value.prev_kv)) : NOTHING];
+function event(value: Event): Buffer {
+  const fields: ProtobufField[] = [{ field: 1, varint: value.type }];
+  if (value.kv) fields.push({ field: 2, message: keyValue(value.kv) });
+  if (value.prev_kv) fields.push({ field: 3, message: keyValue(value.prev_kv) });
+  return encodeFields(fields);
 }
 
 /**
@@ -57,8 +35,9 @@ function event(value: Event): Buffer[] {
  * watch id, created, canceled, compact revision, no cancel reason, the events.
  */
 export function watchProtobuf(response: ClientWatchResponse): Buffer {
-  return Buffer.concat([embedded(1, header(response.header)), flag(3, response.created), flag(4, response.canceled),
-    integer(5, response.compact_revision), ...(response.events ?? []).map((item) => embedded(11, event(item)))]);
+  return encodeFields([{ field: 1, message: encodeFields(header(response.header)) }, { field: 3, bool: response.created },
+    { field: 4, bool: response.canceled }, integer(5, response.compact_revision),
+    ...(response.events ?? []).map((item): ProtobufField => ({ field: 11, message: event(item) }))]);
 }
 
 /**
@@ -66,7 +45,7 @@ export function watchProtobuf(response: ClientWatchResponse): Buffer {
  * whose Marshal is the only one they have: etcdctl writes just the header (nothing without one).
  */
 export function embeddedHeaderProtobuf(value: ResponseHeader | null): Buffer {
-  return value === null ? NOTHING : Buffer.concat(header(value));
+  return value === null ? NOTHING : encodeFields(header(value));
 }
 
 /**

@@ -17,6 +17,7 @@
  * - A stream with no watches left is closed; the next watch opens a new one.
  */
 import * as grpc from '@grpc/grpc-js';
+import { ErrCompacted, ErrFutureRev, ErrNoLeader, etcdErrorFrom } from '../../engine/errors.js';
 import { connectEach, firstConnected, rpcErrorMessage, type EtcdConnection, type GlobalOptions } from './client.js';
 import type { ClientWatchResponse, ResponseHeader, WatchResponse } from './messages.js';
 import type { WatchCreate } from './watch-args.js';
@@ -25,10 +26,6 @@ import type { WatchCreate } from './watch-args.js';
 const INVALID_WATCH_ID = '-1';
 /** What Go's Recv returns for a stream the server ended with status OK. */
 const END_OF_STREAM = 'EOF';
-/** The error with which a member without a leader ends the stream; clientv3 gives up on it. */
-const ERR_NO_LEADER = 'etcdserver: no leader';
-const ERR_COMPACTED = 'etcdserver: mvcc: required revision has been compacted';
-const ERR_FUTURE_REV = 'etcdserver: mvcc: required revision is a future revision';
 /** clientv3's longest backoff between attempts to reopen a failed stream. */
 const REOPEN_DELAY_MS = 100;
 /** Period of the timer that keeps cairnctl running while a stream is open (it does nothing). */
@@ -39,9 +36,9 @@ const ZERO_HEADER: ResponseHeader = { cluster_id: '0', member_id: '0', revision:
 /** clientv3's WatchResponse.Err(): the error a response ends its watch with, if any. */
 export function watchError(response: ClientWatchResponse): string | undefined {
   if (response.closeError !== undefined) return response.closeError;
-  if (response.compact_revision !== '0') return ERR_COMPACTED;
+  if (response.compact_revision !== '0') return ErrCompacted.message;
   if (!response.canceled) return undefined;
-  return response.cancel_reason === '' ? ERR_FUTURE_REV : rpcErrorMessage(grpc.status.FAILED_PRECONDITION, response.cancel_reason);
+  return response.cancel_reason === '' ? ErrFutureRev.message : rpcErrorMessage(grpc.status.FAILED_PRECONDITION, response.cancel_reason);
 }
 
 /** clientv3's WatchResponse.IsProgressNotify(). */
@@ -274,11 +271,12 @@ class WatchStream {
    * The stream failed: reopened when the failure is one clientv3 retries (Unavailable, Internal),
    * else every watch closes with it. grpc-js reports a stream its server's transport cut (a member
    * shutting down) as Cancelled where grpc-go reports Unavailable; cairnctl never cancels a stream
-   * it still reads, so a Cancelled one was cut and is retried too.
+   * it still reads, so a Cancelled one was cut and is retried too. A member without a leader ends
+   * the stream with ErrNoLeader (Unavailable), on which clientv3 gives up.
    */
   private failed(code: grpc.status, details: string): void {
     const cut = code === grpc.status.UNAVAILABLE || code === grpc.status.INTERNAL || code === grpc.status.CANCELLED;
-    const retried = cut && details !== ERR_NO_LEADER;
+    const retried = cut && etcdErrorFrom(code, details) !== ErrNoLeader;
     if (!retried) {
       this.end(code === grpc.status.OK ? END_OF_STREAM : rpcErrorMessage(code, details));
       return;

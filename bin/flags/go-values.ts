@@ -5,9 +5,9 @@
  * "value out of range" for numbers, and time's own messages for durations.
  */
 
-import { goQuote } from '../../engine/gotext/quote.js';
+import { goQuote } from '../../engine/wire/go-quote.js';
 
-export { parseGoDuration } from '../../engine/gotext/duration.js';
+export { parseGoDuration } from '../../engine/wire/go-duration.js';
 export { goQuote };
 
 /** Go's error text for a number that is not a number. */

@@ -12,7 +12,8 @@
 import { ErrLeaseNotFound, ErrLeaseTTLTooLarge, ErrNoLeader, EtcdError, GrpcCode } from '../errors.js';
 import type { ApplyResult } from '../mvcc/applier.js';
 import type { MvccReader } from '../mvcc/store.js';
-import type { KvServer, ResponseHeader, WithHeader } from '../node/kv-server.js';
+import type { KvServer } from '../node/kv-server.js';
+import type { ResponseHeader, WithHeader } from '../wire/response-header.js';
 import type { Member } from '../node/member.js';
 import { StateRole } from '../raft/raw-node.js';
 import { KeepAliveBatcher } from './keepalive-batcher.js';

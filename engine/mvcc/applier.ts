@@ -12,7 +12,7 @@
  * reports are drained right after. Everything else (rings, records, reports) is what ships.
  */
 import { Worker } from 'node:worker_threads';
-import { ErrStopped, ErrTooManyRequests, EtcdError, etcdErrorFrom } from '../errors.js';
+import { ErrStopped, ErrTooManyRequests, EtcdError, etcdErrorOfRecord } from '../errors.js';
 import type { Entry } from '../raft/types.js';
 import { createRingBuffer, RingReader, RingWriter } from '../ring/byte-ring.js';
 import {
@@ -475,7 +475,7 @@ export class Applier {
       const waiter = this.reads.get(id);
       if (waiter === undefined) continue;
       this.reads.delete(id);
-      if (error !== undefined) waiter.reject(etcdErrorFrom(error.code, error.message));
+      if (error !== undefined) waiter.reject(etcdErrorOfRecord(error));
       else waiter.resolve(value as never);
     }
   }
@@ -594,7 +594,7 @@ export class Applier {
     const result: ApplyResult = { index: record.index, revision: record.revision, events: record.events ?? [] };
     if (record.request_id !== undefined) result.requestId = record.request_id;
     if (record.response !== undefined) result.response = record.response;
-    if (record.error !== undefined) result.error = etcdErrorFrom(record.error.code, record.error.message);
+    if (record.error !== undefined) result.error = etcdErrorOfRecord(record.error);
     if (record.lease !== undefined) result.lease = record.lease;
     this.onResult?.(result);
     const waiter = this.waiters.get(record.index);

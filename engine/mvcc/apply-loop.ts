@@ -18,6 +18,7 @@ import {
   KIND_ENTRY, KIND_READ, KIND_RESTORE, KIND_STOP, decodeEntryRecord, decodeReadRecord, decodeRestoreRecord, writeReport,
   type BatchReport, type ReadAnswer, type ResultRecord,
 } from './apply-protocol.js';
+import { etcdErrorRecord } from '../errors.js';
 import { ReadJobs } from './read-jobs.js';
 import { SnapshotFileError } from '../snapshot/snapshot-file.js';
 import { storageFaultMessage } from '../storage-fault.js';
@@ -49,7 +50,7 @@ function toRecord(outcome: EntryOutcome): ResultRecord {
   const record: ResultRecord = { index: outcome.index, revision: outcome.revision };
   if (outcome.requestId !== undefined) record.request_id = outcome.requestId;
   if (outcome.response !== undefined) record.response = outcome.response;
-  if (outcome.error !== undefined) record.error = { code: outcome.error.code, message: outcome.error.message };
+  if (outcome.error !== undefined) record.error = etcdErrorRecord(outcome.error);
   if (outcome.events.length > 0) record.events = outcome.events;
   if (outcome.lease !== undefined) record.lease = outcome.lease;
   if (outcome.physicalCompaction !== undefined && outcome.error === undefined) record.compaction_wait = outcome.physicalCompaction;

@@ -16,6 +16,7 @@
  * more fragments follow, 0 on the last one; the first fragment then carries the report's whole
  * length (u32 LE, bytes 1-4), so the reader copies each fragment once, into its place.
  */
+import type { EtcdErrorRecord } from '../errors.js';
 import { Packr } from 'msgpackr';
 import type { Entry } from '../raft/types.js';
 import type { RingReader, RingWriter } from '../ring/byte-ring.js';
@@ -47,8 +48,8 @@ export interface ResultRecord {
   request_id?: number;
   revision: number;
   response?: WriteResponse;
-  /** An etcd error as {code, message}. */
-  error?: { code: number; message: string };
+  /** The etcd error the entry failed with. */
+  error?: EtcdErrorRecord;
   events?: Event[];
   /** A physical compaction's result: it is answered once compaction has finished this revision. */
   compaction_wait?: number;
@@ -118,7 +119,7 @@ export interface StoreReadResults {
 export interface ReadAnswer {
   id: number;
   value?: StoreReadResults[StoreRead['op']];
-  error?: { code: number; message: string };
+  error?: EtcdErrorRecord;
 }
 
 /** Answers to READ records, in the order they were read. */

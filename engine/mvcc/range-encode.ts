@@ -5,20 +5,19 @@
  * instead of a hundred thousand objects, and the main thread only adds the header it owns in front
  * and `more` and `count` behind (fields may come in any order; etcd's come in this one).
  */
-import { varintBytes, writeVarint } from './kv-codec.js';
+import { boolFieldBytes, messageFieldBytes, varintFieldBytes, WIRE_BYTES } from '../wire/protobuf-size.js';
+import { ProtobufWriter, writeTag, writeVarint } from '../wire/protobuf-writer.js';
 
-const KVS_TAG = (2 << 3) | 2;
-const MORE_TAG = (3 << 3) | 0;
-const COUNT_TAG = (4 << 3) | 0;
+const FIELD = { kvs: 2, more: 3, count: 4 } as const;
 
 /** Bytes one kvs field takes for a KeyValue of `kvBytes` encoded bytes. */
 export function kvsFieldBytes(kvBytes: number): number {
-  return 1 + varintBytes(kvBytes) + kvBytes;
+  return messageFieldBytes(FIELD.kvs, kvBytes);
 }
 
 /** Writes one kvs field (an encoded mvccpb.KeyValue) at `offset`; returns the offset after it. */
 export function writeKvsField(out: Uint8Array, offset: number, kv: Uint8Array): number {
-  out[offset++] = KVS_TAG;
+  offset = writeTag(out, offset, FIELD.kvs, WIRE_BYTES);
   offset = writeVarint(out, offset, kv.length);
   out.set(kv, offset);
   return offset + kv.length;
@@ -26,9 +25,8 @@ export function writeKvsField(out: Uint8Array, offset: number, kv: Uint8Array): 
 
 /** Fields 3-4 of etcdserverpb.RangeResponse (more, count), which follow the kvs. */
 export function encodeRangeTail(more: boolean, count: number): Buffer {
-  const out = Buffer.allocUnsafe((more ? 2 : 0) + (count !== 0 ? 1 + varintBytes(count) : 0));
-  let offset = 0;
-  if (more) { out[offset++] = MORE_TAG; out[offset++] = 1; }
-  if (count !== 0) { out[offset++] = COUNT_TAG; offset = writeVarint(out, offset, count); }
-  return out;
+  const writer = new ProtobufWriter(boolFieldBytes(FIELD.more, more) + varintFieldBytes(FIELD.count, count));
+  writer.bool(FIELD.more, more);
+  writer.varint(FIELD.count, count);
+  return writer.finish();
 }

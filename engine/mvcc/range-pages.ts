@@ -11,7 +11,7 @@
  * range holds its kvs until the end anyway (as etcd's does); its pages are cut from them.
  */
 import { Packr } from 'msgpackr';
-import { keyValueJson } from '../jsonpb/kv-json.js';
+import { keyValueJson } from '../wire/keyvalue-json.js';
 import { decodeKeyValue, encodeKeyValue, keyValueBytes } from './kv-codec.js';
 import { kvsFieldBytes, writeKvsField } from './range-encode.js';
 import { RangeScan, type KvSink, type ReadView, type ScanPosition } from './range.js';

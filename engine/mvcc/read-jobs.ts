@@ -8,7 +8,7 @@
  * a parked read nobody asks on for PARKED_READ_IDLE_MS is dropped, so it cannot hold compaction
  * back for ever.
  */
-import { ErrTimeout, EtcdError } from '../errors.js';
+import { ErrTimeout, EtcdError, etcdErrorRecord } from '../errors.js';
 import type { ReadAnswer, StoreRead, StoreReadResults } from './apply-protocol.js';
 import type { MvccStore, SteppedRead } from './store.js';
 
@@ -64,7 +64,7 @@ function attempt<T>(id: number, run: () => T): { value: T } | { answer: ReadAnsw
     return { value: run() };
   } catch (error) {
     if (!(error instanceof EtcdError)) throw error;
-    return { answer: { id, error: { code: error.code, message: error.message } } };
+    return { answer: { id, error: etcdErrorRecord(error) } };
   }
 }
 
@@ -99,7 +99,7 @@ export class ReadJobs {
     if (request.op === 'range_page') {
       const job = this.parked.get(request.job);
       // Dropped while parked (idle too long, or a snapshot replaced the store under it).
-      if (job === undefined) return [{ id, error: { code: ErrTimeout.code, message: ErrTimeout.message } }];
+      if (job === undefined) return [{ id, error: etcdErrorRecord(ErrTimeout) }];
       this.parked.delete(request.job);
       job.id = id;
       delete job.parkedAt;
@@ -169,7 +169,7 @@ export class ReadJobs {
       const [job] = queue.splice(at, 1);
       const next = queue === this.running ? this.waiting.shift() : undefined;
       if (next !== undefined) this.running.push(next);
-      return [{ id: job!.id, error: { code: ErrTimeout.code, message: ErrTimeout.message } }, { id, value: true }];
+      return [{ id: job!.id, error: etcdErrorRecord(ErrTimeout) }, { id, value: true }];
     }
     return [{ id, value: false }];
   }

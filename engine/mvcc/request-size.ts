@@ -6,35 +6,13 @@
  */
 import type { InternalRequest } from './request.js';
 import type { Compare, DeleteRangeRequest, PutRequest, RangeRequest, RequestOp, TxnRequest } from './rpc.js';
-import { varintBytes } from './kv-codec.js';
+import {
+  boolFieldBytes as boolField, bytesFieldBytes as bytesField, messageFieldBytes as messageField, tagBytes, VARINT_BYTES_MAX,
+  varintFieldBytes as varintField,
+} from '../wire/protobuf-size.js';
 
 /** InternalRaftRequest's field numbers (etcd's raft_internal.proto). */
 const FIELD = { header: 100, put: 4, delete_range: 5, txn: 6, compaction: 7, lease_grant: 8, lease_revoke: 9, lease_checkpoint: 11 } as const;
-/** Bytes of a varint-encoded uint64 at most (etcd's request ids use the high bits). */
-const UINT64_BYTES_MAX = 10;
-
-function tagBytes(field: number): number {
-  return varintBytes(field << 3);
-}
-
-/** A varint field (int64/uint64/enum), absent when zero. */
-function varintField(field: number, value: number | undefined): number {
-  return value === undefined || value === 0 ? 0 : tagBytes(field) + varintBytes(value);
-}
-
-function boolField(field: number, value: boolean | undefined): number {
-  return value === true ? tagBytes(field) + 1 : 0;
-}
-
-/** A length-delimited field holding `length` bytes; empty bytes are absent, as gogo writes them. */
-function bytesField(field: number, length: number | undefined): number {
-  return length === undefined || length === 0 ? 0 : tagBytes(field) + varintBytes(length) + length;
-}
-
-/** An embedded message field: present even when empty. */
-function messageField(field: number, length: number): number {
-  return tagBytes(field) + varintBytes(length) + length;
-}
 
 function rangeBytes(r: RangeRequest): number {
   return bytesField(1, r.key.length) + bytesField(2, r.range_end?.length) + varintField(3, r.limit) + varintField(4, r.revision) +
@@ -77,7 +55,7 @@ function txnBytes(r: TxnRequest): number {
 /** The request's size as etcd measures it, or undefined for one etcd has no limit for (member attributes). */
 export function etcdRequestBytes(request: InternalRequest): number | undefined {
   // etcd's header: an 8-byte-ish id; counted at its widest, so cairn never accepts what etcd refuses by more.
-  const header = messageField(FIELD.header, tagBytes(1) + UINT64_BYTES_MAX);
+  const header = messageField(FIELD.header, tagBytes(1) + VARINT_BYTES_MAX);
   if ('put' in request) return header + messageField(FIELD.put, putBytes(request.put));
   if ('delete_range' in request) return header + messageField(FIELD.delete_range, deleteRangeBytes(request.delete_range));
   if ('txn' in request) return header + messageField(FIELD.txn, txnBytes(request.txn));

@@ -20,7 +20,7 @@
  * same in a process (net/grpc/peer-hashes.ts asks peers over gRPC) and in tests.
  */
 import type { HashKVResponse } from '../mvcc/rpc.js';
-import type { WithHeader } from './kv-server.js';
+import type { WithHeader } from '../wire/response-header.js';
 
 /** A member's HashKV answer: the hash, its compact revision, and the header (revision, member id). */
 export type MemberHash = WithHeader<HashKVResponse>;

@@ -19,18 +19,8 @@ import type {
   PutRequest, PutResponse, RangeRequest, RangeResponse, TxnRequest, TxnResponse,
 } from '../mvcc/rpc.js';
 import { checkDeleteRangeRequest, checkPutRequest, checkRangeRequest, checkTxnRequest, MAX_TXN_OPS_DEFAULT } from '../mvcc/validate.js';
+import type { ResponseHeader, WithHeader } from '../wire/response-header.js';
 import type { Member } from './member.js';
-
-/** etcdserverpb.ResponseHeader. */
-export interface ResponseHeader {
-  cluster_id: number;
-  member_id: number;
-  revision: number;
-  raft_term: number;
-}
-
-/** A response with its full header (a top-level response: the op header of txn ops does not apply). */
-export type WithHeader<T> = Omit<T, 'header'> & { header: ResponseHeader };
 
 /** etcd's isTxnReadonly: every op of both branches is a range (a nested txn is not). */
 function isTxnReadOnly(request: TxnRequest): boolean {
@@ -48,7 +38,10 @@ export class KvServer {
     private readonly maxTxnOps = MAX_TXN_OPS_DEFAULT,
   ) {}
 
-  /** The header of a response that saw (or produced) store revision `revision`. */
+  /**
+   * The header of a response that saw (or produced) store revision `revision`: the one builder of
+   * every answer's header, whatever the service and the transport (the Cluster service passes 0).
+   */
   header(revision: number): ResponseHeader {
     return {
       cluster_id: this.member.options.clusterId,

@@ -8,7 +8,8 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { alarmText } from '../alarm/alarm-rpc.js';
 import { ETCD_API_VERSION } from './cluster-members.js';
-import type { KvServer, ResponseHeader } from './kv-server.js';
+import type { KvServer } from './kv-server.js';
+import type { ResponseHeader } from '../wire/response-header.js';
 import type { Member } from './member.js';
 
 /** etcdserverpb.StatusResponse as etcd 3.4 defines it. */

@@ -16,15 +16,22 @@ export class WalCorruptionError extends Error {
 export class WalFailedError extends Error {
   override readonly name = 'WalFailedError';
 
-  constructor(message: string) {
-    super(`wal: ${message}`);
+  /** `detail` is what failed, without the "wal: " every WAL error starts with. */
+  constructor(readonly detail: string) {
+    super(`wal: ${detail}`);
   }
 }
 
-/** Error names and fields survive postMessage only as plain data; this is their wire form. */
+/**
+ * Error names and fields survive postMessage only as plain data; this is their wire form. A
+ * failure travels as its detail, so the main thread rebuilds it from fields, never by parsing
+ * its message.
+ */
 export interface WalErrorWire {
   name: string;
   message: string;
+  /** WalFailedError's detail (any other error's message, which becomes one). */
+  detail?: string;
   file?: string;
   offset?: number;
   reason?: string;
@@ -35,11 +42,12 @@ export function errorToWire(error: unknown): WalErrorWire {
   if (error instanceof WalCorruptionError) {
     return { name: error.name, message: error.message, file: error.file, offset: error.offset, reason: error.reason };
   }
-  return { name: 'WalFailedError', message: error instanceof Error ? error.message : String(error) };
+  const detail = error instanceof WalFailedError ? error.detail : error instanceof Error ? error.message : String(error);
+  return { name: 'WalFailedError', message: `wal: ${detail}`, detail };
 }
 
 /** Rebuilds a worker error on the main thread. */
 export function errorFromWire(wire: WalErrorWire): Error {
   if (wire.name === 'WalCorruptionError') return new WalCorruptionError(wire.file!, wire.offset!, wire.reason!);
-  return new WalFailedError(wire.message.replace(/^wal: /, ''));
+  return new WalFailedError(wire.detail ?? wire.message);
 }

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { RingReader } from '../ring/byte-ring.js';
 import { storageFaultMessage } from '../storage-fault.js';
-import { errorToWire, WalCorruptionError } from './errors.js';
+import { errorToWire, WalCorruptionError, WalFailedError } from './errors.js';
 import { GroupCommitter } from './group-commit.js';
 import { LogReplayer } from './replay.js';
 import type { SegmentScan } from './segment-scan.js';
@@ -123,6 +123,6 @@ async function run(): Promise<void> {
 run().then(() => port.close(), (error: unknown) => {
   const wire = errorToWire(error);
   // Corruption names its file and offset; any other failure is a storage fault: say how full the disk is.
-  post({ type: 'failed', error: error instanceof WalCorruptionError ? wire : { ...wire, message: storageFaultMessage(wire.message, config.dir) } });
+  post({ type: 'failed', error: error instanceof WalCorruptionError ? wire : errorToWire(new WalFailedError(storageFaultMessage(wire.detail, config.dir))) });
   port.close();
 });

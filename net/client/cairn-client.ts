@@ -25,7 +25,7 @@
  * revoked or lost. Being retried like reads, keep-alives go on across failover.
  */
 import { GrpcCode, EtcdError } from '../../engine/errors.js';
-import type { WithHeader } from '../../engine/node/kv-server.js';
+import type { WithHeader } from '../../engine/wire/response-header.js';
 import type {
   CompactionResponse, DeleteRangeRequest, DeleteRangeResponse, HashKVResponse, PutRequest, PutResponse, RangeRequest,
   RangeResponse, TxnRequest, TxnResponse,

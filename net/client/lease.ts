@@ -26,7 +26,7 @@
  */
 import { ErrLeaseNotFound, type EtcdError } from '../../engine/errors.js';
 import type { LeaseKeepAliveResponse, LeaseTimeToLiveResponse } from '../../engine/lease/lease-rpc.js';
-import type { WithHeader } from '../../engine/node/kv-server.js';
+import type { WithHeader } from '../../engine/wire/response-header.js';
 import type { LeaseOp } from '../http/ws/protocol.js';
 import { backoffMs } from './backoff.js';
 import { leaseClosed, leaseExpired } from './client-errors.js';

@@ -2,11 +2,22 @@
 import { encodeRangeTail } from '../../engine/mvcc/range-encode.js';
 import type { KvServer } from '../../engine/node/kv-server.js';
 import { compactionRequestFrom, deleteRangeRequestFrom, putRequestFrom, rangeRequestFrom, txnRequestFrom } from './kv-convert.js';
-import { encodeResponseHeader, varintBytes, writeVarint } from './proto-writer.js';
+import { messageFieldBytes } from '../../engine/wire/protobuf-size.js';
+import { ProtobufWriter } from '../../engine/wire/protobuf-writer.js';
+import { responseHeaderBytes, writeResponseHeader, type ResponseHeader } from '../../engine/wire/response-header.js';
 import { EncodedMessage, type UnaryHandler } from './raw/unary-call.js';
 
-/** RangeResponse field 1 (header), length-delimited. */
-const HEADER_TAG = (1 << 3) | 2;
+/** RangeResponse field 1. */
+const HEADER_FIELD = 1;
+
+/** RangeResponse's header field (tag, length, the header), which goes before the kvs pages. */
+export function rangeHeaderField(header: ResponseHeader): Buffer {
+  const headerBytes = responseHeaderBytes(header);
+  const writer = new ProtobufWriter(messageFieldBytes(HEADER_FIELD, headerBytes));
+  writer.messageHead(HEADER_FIELD, headerBytes);
+  writeResponseHeader(writer, header);
+  return writer.finish();
+}
 
 /**
  * A Range answered with the pages the apply worker encoded: the header and the closing `more` and
@@ -15,12 +26,8 @@ const HEADER_TAG = (1 << 3) | 2;
  */
 async function range(kv: KvServer, request: Parameters<typeof rangeRequestFrom>[0]): Promise<EncodedMessage> {
   const { header, pages } = await kv.rangeInPages(rangeRequestFrom(request));
-  const encoded = encodeResponseHeader(header);
-  const field = Buffer.allocUnsafe(1 + varintBytes(encoded.length));
-  field[0] = HEADER_TAG;
-  writeVarint(field, 1, encoded.length);
   const { kvs_bytes: bytes, more, count } = pages.head;
-  return new EncodedMessage([field, encoded], { source: pages, bytes }, encodeRangeTail(more, count));
+  return new EncodedMessage([rangeHeaderField(header)], { source: pages, bytes }, encodeRangeTail(more, count));
 }
 
 export function kvService(kv: KvServer): Record<string, UnaryHandler> {

@@ -7,32 +7,42 @@
  *                  6 cancel_reason | 7 fragment | 11 events (repeated mvccpb.Event)
  *   Event:         1 type | 2 kv | 3 prev_kv            ResponseHeader: 1 cluster_id | 2 member_id | 3 revision | 4 raft_term
  */
-import type { ResponseHeader } from '../../engine/node/kv-server.js';
-import { encodeResponseHeader, ProtoWriter, varintBytes, writeVarint } from './proto-writer.js';
-import { MESSAGE_PREFIX_BYTES } from './raw/grpc-wire.js';
 import { encodeKeyValue } from '../../engine/mvcc/kv-codec.js';
 import type { Event } from '../../engine/mvcc/rpc.js';
 import type { WatchResponse } from '../../engine/watch/watch-types.js';
+import { boolFieldBytes, bytesFieldBytes, messageFieldBytes, varintFieldBytes } from '../../engine/wire/protobuf-size.js';
+import {
+  ProtobufWriter, writeBoolField, writeBytesField, writeMessageField, writeVarintField,
+} from '../../engine/wire/protobuf-writer.js';
+import { encodeResponseHeader, type ResponseHeader } from '../../engine/wire/response-header.js';
+import { fragmentEnds } from '../../engine/watch/watch-fragments.js';
+import { MESSAGE_PREFIX_BYTES } from './raw/grpc-wire.js';
+
+const RESPONSE = { header: 1, watch_id: 2, created: 3, canceled: 4, compact_revision: 5, cancel_reason: 6, fragment: 7, events: 11 } as const;
+const EVENT = { type: 1, kv: 2, prev_kv: 3 } as const;
+
+const EMPTY = Buffer.alloc(0);
 
 const withPrevCache = new WeakMap<Event, Buffer>();
 const withoutPrevCache = new WeakMap<Event, Buffer>();
 
 /** One mvccpb.Event's bytes, cached on the event. */
 export function encodeEvent(event: Event, withPrevKv: boolean): Buffer {
-  const cache = withPrevKv && event.prev_kv !== undefined ? withPrevCache : withoutPrevCache;
+  const includesPrev = withPrevKv && event.prev_kv !== undefined;
+  const cache = includesPrev ? withPrevCache : withoutPrevCache;
   let bytes = cache.get(event);
   if (bytes !== undefined) return bytes;
-  const writer = new ProtoWriter();
-  writer.varint(1, event.type);
-  writer.bytesField(2, encodeKeyValue(event.kv));
-  if (withPrevKv && event.prev_kv !== undefined) writer.bytesField(3, encodeKeyValue(event.prev_kv));
+  const kv = encodeKeyValue(event.kv);
+  const prev = includesPrev ? encodeKeyValue(event.prev_kv!) : undefined;
+  const writer = new ProtobufWriter(varintFieldBytes(EVENT.type, event.type) + messageFieldBytes(EVENT.kv, kv.length) +
+    (prev === undefined ? 0 : messageFieldBytes(EVENT.prev_kv, prev.length)));
+  writer.varint(EVENT.type, event.type);
+  writer.message(EVENT.kv, kv);
+  if (prev !== undefined) writer.message(EVENT.prev_kv, prev);
   bytes = writer.finish();
   cache.set(event, bytes);
   return bytes;
 }
-
-const WIRE_VARINT = 0;
-const WIRE_BYTES = 2;
 
 /**
  * The last header's bytes: every watcher a batch reaches gets the same header, so it is encoded
@@ -49,41 +59,32 @@ function headerBytes(header: ResponseHeader): Buffer {
   return bytes;
 }
 
+/** A WatchResponse's bytes without its events. */
+function baseBytes(response: WatchResponse, header: Buffer, reason: Buffer, fragment: boolean): number {
+  return messageFieldBytes(RESPONSE.header, header.length) + varintFieldBytes(RESPONSE.watch_id, response.watch_id) +
+    boolFieldBytes(RESPONSE.created, response.created) + boolFieldBytes(RESPONSE.canceled, response.canceled) +
+    varintFieldBytes(RESPONSE.compact_revision, response.compact_revision) + bytesFieldBytes(RESPONSE.cancel_reason, reason.length) +
+    boolFieldBytes(RESPONSE.fragment, fragment);
+}
+
 /**
  * One WatchResponse in one buffer, sized first and written once (a watcher's response is mostly
  * shared bytes: the header and the events); with `framed`, behind a gRPC message prefix.
  */
-function encodeOne(response: WatchResponse, header: Buffer, events: readonly Buffer[], fragment: boolean, framed: boolean): Buffer {
-  const compactRevision = response.compact_revision ?? 0;
-  const reason = response.cancel_reason !== undefined && response.cancel_reason.length > 0 ? Buffer.from(response.cancel_reason, 'utf8') : null;
-  let size = 1 + varintBytes(header.length) + header.length;
-  if (response.watch_id !== 0) size += 1 + varintBytes(response.watch_id);
-  if (response.created === true) size += 2;
-  if (response.canceled === true) size += 2;
-  if (compactRevision !== 0) size += 1 + varintBytes(compactRevision);
-  if (reason !== null) size += 1 + varintBytes(reason.length) + reason.length;
-  if (fragment) size += 2;
-  for (const event of events) size += 1 + varintBytes(event.length) + event.length;
+function encodeOne(response: WatchResponse, header: Buffer, reason: Buffer, events: readonly Buffer[], fragment: boolean, framed: boolean): Buffer {
+  let size = baseBytes(response, header, reason, fragment);
+  for (const event of events) size += messageFieldBytes(RESPONSE.events, event.length);
   const start = framed ? MESSAGE_PREFIX_BYTES : 0;
   const out = Buffer.allocUnsafe(start + size);
-  let pos = start;
-  const bytesField = (field: number, data: Buffer): void => {
-    out[pos++] = field * 8 + WIRE_BYTES;
-    pos = writeVarint(out, pos, data.length);
-    pos += data.copy(out, pos);
-  };
-  const varintField = (field: number, value: number): void => {
-    out[pos++] = field * 8 + WIRE_VARINT;
-    pos = writeVarint(out, pos, value);
-  };
-  bytesField(1, header);
-  if (response.watch_id !== 0) varintField(2, response.watch_id);
-  if (response.created === true) varintField(3, 1);
-  if (response.canceled === true) varintField(4, 1);
-  if (compactRevision !== 0) varintField(5, compactRevision);
-  if (reason !== null) bytesField(6, reason);
-  if (fragment) varintField(7, 1);
-  for (const event of events) bytesField(11, event);
+  let offset = writeMessageField(out, start, RESPONSE.header, header);
+  offset = writeVarintField(out, offset, RESPONSE.watch_id, response.watch_id);
+  offset = writeBoolField(out, offset, RESPONSE.created, response.created);
+  offset = writeBoolField(out, offset, RESPONSE.canceled, response.canceled);
+  offset = writeVarintField(out, offset, RESPONSE.compact_revision, response.compact_revision ?? 0);
+  offset = writeBytesField(out, offset, RESPONSE.cancel_reason, reason);
+  offset = writeBoolField(out, offset, RESPONSE.fragment, fragment);
+  for (const event of events) offset = writeMessageField(out, offset, RESPONSE.events, event);
+  if (offset !== out.length) throw new Error(`WatchResponse encoding wrote ${offset} of ${out.length} bytes`);
   if (framed) {
     out[0] = 0;
     out.writeUInt32BE(size, 1);
@@ -92,24 +93,23 @@ function encodeOne(response: WatchResponse, header: Buffer, events: readonly Buf
 }
 
 /**
- * Encodes a response. With `fragmentBytes` (the watcher asked for fragments), a response larger
- * than that is split into several, each with at least one event, all but the last marked
- * `fragment`, as etcd splits at --max-request-bytes. With `framed`, each is a whole gRPC message
- * (prefix and length included), ready to write.
+ * Encodes a response. With `fragmentBytes` (the watcher asked for fragments), a response of at
+ * least that many bytes is split as etcd's sendFragments splits it at --max-request-bytes
+ * (engine/watch/watch-fragments.ts), measured in these very bytes. With `framed`, each part is a
+ * whole gRPC message (prefix and length included), ready to write.
  */
 export function encodeWatchResponse(response: WatchResponse, header: ResponseHeader, fragmentBytes?: number, framed = false): Buffer[] {
   const headerEncoded = headerBytes(header);
+  const reason = response.cancel_reason === undefined || response.cancel_reason === '' ? EMPTY : Buffer.from(response.cancel_reason, 'utf8');
   const events = response.events.map((event) => encodeEvent(event, response.prev_kv));
-  const eventBytes = events.reduce((sum, bytes) => sum + bytes.length + 6, 0);
-  if (fragmentBytes === undefined || eventBytes + headerEncoded.length < fragmentBytes) return [encodeOne(response, headerEncoded, events, false, framed)];
-  const parts: Buffer[] = [];
+  if (fragmentBytes === undefined || events.length < 2) return [encodeOne(response, headerEncoded, reason, events, false, framed)];
+  const eventBytes = events.map((event) => messageFieldBytes(RESPONSE.events, event.length));
+  const whole = baseBytes(response, headerEncoded, reason, false) + eventBytes.reduce((sum, bytes) => sum + bytes, 0);
+  const ends = fragmentEnds(eventBytes, whole, baseBytes(response, headerEncoded, reason, true), fragmentBytes);
   let start = 0;
-  while (start < events.length) {
-    let end = start + 1;
-    let bytes = headerEncoded.length + events[start]!.length;
-    while (end < events.length && bytes + events[end]!.length + 6 < fragmentBytes) bytes += events[end++]!.length + 6;
-    parts.push(encodeOne(response, headerEncoded, events.slice(start, end), end < events.length, framed));
+  return ends.map((end) => {
+    const part = encodeOne(response, headerEncoded, reason, events.slice(start, end), end < events.length, framed);
     start = end;
-  }
-  return parts;
+    return part;
+  });
 }

@@ -8,8 +8,9 @@
  */
 import { alarm } from '../../engine/alarm/alarm-server.js';
 import { EtcdError, GrpcCode } from '../../engine/errors.js';
-import { requestedMemberId, type ClusterMembership } from '../../engine/node/membership.js';
-import { memberMessageOf, type MemberInfo } from '../../engine/node/cluster-members.js';
+import type { ClusterMembership } from '../../engine/node/membership.js';
+import type { MemberInfo } from '../../engine/node/cluster-members.js';
+import { ClusterServer } from '../../engine/node/cluster-server.js';
 import type { LeaseServer } from '../../engine/lease/lease-server.js';
 import type { RangeRequest } from '../../engine/mvcc/rpc.js';
 import type { KvServer } from '../../engine/node/kv-server.js';
@@ -48,14 +49,13 @@ function ok(body: string): HttpReply {
 interface GatewayServices {
   member: Member;
   kv: KvServer;
-  members: () => MemberInfo[];
-  membership: ClusterMembership;
+  cluster: ClusterServer;
   lease: LeaseServer;
 }
 
 /** Serves one decoded route. Errors become etcd's gateway error bodies. */
 async function serve(route: GatewayRoute, body: Uint8Array, services: GatewayServices): Promise<HttpReply> {
-  const { member, kv, members, membership, lease } = services;
+  const { member, kv, cluster, lease } = services;
   try {
     switch (route.method) {
       case 'Range': return await rangeReply(kv, route.decode(body));
@@ -68,23 +68,11 @@ async function serve(route: GatewayRoute, body: Uint8Array, services: GatewaySer
         return ok(route.encode(memberStatus(member, kv)));
       case 'MemberList':
         route.decode(body);
-        return ok(route.encode(clusterReply(kv, members)));
-      case 'MemberAdd': {
-        const request = route.decode(body);
-        const added = await membership.add(request.peerURLs, request.isLearner);
-        return ok(route.encode({ ...clusterReply(kv, members), member: memberMessageOf(added.member) }));
-      }
-      case 'MemberRemove':
-        await membership.remove(requestedMemberId(route.decode(body).ID));
-        return ok(route.encode(clusterReply(kv, members)));
-      case 'MemberUpdate': {
-        const request = route.decode(body);
-        await membership.update(requestedMemberId(request.ID), request.peerURLs);
-        return ok(route.encode(clusterReply(kv, members)));
-      }
-      case 'MemberPromote':
-        await membership.promote(requestedMemberId(route.decode(body).ID));
-        return ok(route.encode(clusterReply(kv, members)));
+        return ok(route.encode(cluster.memberList()));
+      case 'MemberAdd': return ok(route.encode(await cluster.memberAdd(route.decode(body))));
+      case 'MemberRemove': return ok(route.encode(await cluster.memberRemove(route.decode(body))));
+      case 'MemberUpdate': return ok(route.encode(await cluster.memberUpdate(route.decode(body))));
+      case 'MemberPromote': return ok(route.encode(await cluster.memberPromote(route.decode(body))));
       case 'Hash':
         route.decode(body);
         throw new EtcdError(GrpcCode.UNIMPLEMENTED, 'unknown method Hash for service etcdserverpb.Maintenance');
@@ -114,15 +102,10 @@ async function rangeReply(kv: KvServer, request: RangeRequest): Promise<HttpRepl
   return ok(`${head}${Buffer.from(page.buffer, page.byteOffset, page.byteLength).toString('latin1')}${tail}`);
 }
 
-/** A Cluster call's answer: etcd's cluster header (no revision) and every member. */
-function clusterReply(kv: KvServer, members: () => MemberInfo[]) {
-  return { header: { ...kv.header(0) }, members: members().map(memberMessageOf) };
-}
-
 /** Adds the gateway's routes, its two streams (and its 404/405/preflight answers) to the app. */
 export function registerGateway(app: HttpApp, member: Member, kv: KvServer, members: () => MemberInfo[],
   membership: ClusterMembership, hub: WatchHub, lease: LeaseServer): void {
-  const services: GatewayServices = { member, kv, members, membership, lease };
+  const services: GatewayServices = { member, kv, cluster: new ClusterServer(kv, members, membership), lease };
   for (const [path, route] of GATEWAY_ROUTES) app.post(path, (body) => serve(route, body, services));
   const streamOptions = { maxRequestBytes: app.maxRequestBytes, corsHeaders: CORS_HEADERS };
   for (const [path, stream] of GATEWAY_STREAMS) {

@@ -49,7 +49,7 @@
  * - On uWS, an empty answer (a keep-alive body with no object) says Content-Length: 0 where etcd's
  *   is an empty chunked body: uWS starts chunking only with a chunk to send.
  */
-import { ErrTooManyRequests, etcdErrorFrom, EtcdError, GrpcCode } from '../../engine/errors.js';
+import { ErrTooManyRequests, EtcdError, GrpcCode } from '../../engine/errors.js';
 import { JSON_CONTENT_TYPE, messageTooLarge, streamErrorChunk, streamRequestErrorReply } from './gateway/gateway-errors.js';
 import { GoJsonStream, type GoJsonValue } from './gateway/go-json.js';
 import type { StreamExchange } from './stream-exchange.js';
@@ -256,7 +256,7 @@ export abstract class GatewayStreamCall<Request> {
   protected fail(failure: unknown): void {
     if (this.finished) return;
     const message = failure instanceof Error ? failure.message : String(failure);
-    const error = failure instanceof EtcdError ? failure : etcdErrorFrom(GrpcCode.UNKNOWN, message);
+    const error = failure instanceof EtcdError ? failure : new EtcdError(GrpcCode.UNKNOWN, message);
     this.ended = true;
     this.reading = false;
     this.closed();

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { EtcdError, GrpcCode } from '../../engine/errors.js';
 import { etcdService } from '../../net/grpc/protos.js';
-import { encodeResponseHeader } from '../../net/grpc/proto-writer.js';
+import { encodeResponseHeader } from '../../engine/wire/response-header.js';
 import { decodeKeepAliveRequest, encodeKeepAliveAnswers } from '../../net/grpc/raw/keepalive-codec.js';
 import { GrpcMessageReader, grpcTimeoutMs } from '../../net/grpc/raw/grpc-wire.js';
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { encodeRangeBody } from '../range-body.js';
 import type { RangeResponse } from '../../engine/mvcc/rpc.js';
 import { etcdService } from '../../net/grpc/protos.js';
-import { encodeResponseHeader } from '../../net/grpc/proto-writer.js';
+import { encodeResponseHeader } from '../../engine/wire/response-header.js';
 
 interface Decoded {
   header: { revision: string; member_id: string };

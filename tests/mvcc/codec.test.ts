@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ErrCompacted, ErrNoLeader, ErrRequestTooLarge, EtcdError, GrpcCode, etcdErrorFrom, etcdErrorFromMessage,
+  ErrCompacted, ErrEmptyKey, ErrNoLeader, ErrRequestTooLarge, ErrTimeout, EtcdError, GrpcCode, etcdErrorFrom, etcdErrorOfRecord,
+  etcdErrorRecord,
 } from '../../engine/errors.js';
 import { decodeKeyValue, encodeKeyValue, keyOfEncodedKeyValue } from '../../engine/mvcc/kv-codec.js';
 import { decodeInternalRequest, encodeInternalRequest } from '../../engine/mvcc/request.js';
@@ -59,17 +60,30 @@ test('internal requests round-trip through msgpack; foreign data decodes to noth
   assert.equal(decodeInternalRequest(new Uint8Array([0xc1])), undefined);
 });
 
-test('errors carry etcd\'s gRPC code, message and gateway HTTP status, and are found by message', () => {
+test('errors carry etcd\'s gRPC code, message and gateway HTTP status; a status from another process maps to etcd\'s value', () => {
   assert.equal(ErrCompacted.code, GrpcCode.OUT_OF_RANGE);
   assert.equal(ErrCompacted.httpStatus, 400);
   assert.equal(ErrNoLeader.code, GrpcCode.UNAVAILABLE);
   assert.equal(ErrNoLeader.httpStatus, 503);
   assert.equal(ErrNoLeader.message, 'etcdserver: no leader');
   assert.equal(ErrRequestTooLarge.message, 'etcdserver: request is too large');
-  assert.equal(etcdErrorFromMessage('etcdserver: key is not provided')?.code, GrpcCode.INVALID_ARGUMENT);
-  assert.equal(etcdErrorFromMessage('no such error'), undefined);
+  assert.equal(etcdErrorFrom(GrpcCode.INVALID_ARGUMENT, 'etcdserver: key is not provided'), ErrEmptyKey);
   assert.equal(etcdErrorFrom(GrpcCode.OUT_OF_RANGE, ErrCompacted.message), ErrCompacted);
   const internal = etcdErrorFrom(GrpcCode.INTERNAL, 'disk on fire');
   assert.ok(internal instanceof EtcdError);
   assert.equal(internal.httpStatus, 500);
+});
+
+test('an error crosses a thread boundary by its id and comes back as the same value, never looked up by its text', () => {
+  for (const error of [ErrCompacted, ErrTimeout, ErrEmptyKey]) {
+    const record = structuredClone(etcdErrorRecord(error));
+    assert.equal(typeof record.id, 'string');
+    assert.equal(etcdErrorOfRecord(record), error);
+    // The id decides, not the message: a record whose text was changed on the way still revives etcd's value.
+    assert.equal(etcdErrorOfRecord({ ...record, message: 'reworded' }), error);
+  }
+  const own = new EtcdError(GrpcCode.INTERNAL, ErrCompacted.message);
+  const revived = etcdErrorOfRecord(structuredClone(etcdErrorRecord(own)));
+  assert.notEqual(revived, ErrCompacted, 'an error that is not etcd\'s is not mistaken for one that reads the same');
+  assert.deepEqual([revived.code, revived.message, revived.httpStatus], [GrpcCode.INTERNAL, ErrCompacted.message, 500]);
 });

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Applier, PAGED_READS_OPEN_MAX } from '../../engine/mvcc/applier.js';
 import type { ReadAnswer } from '../../engine/mvcc/apply-protocol.js';
-import { ErrTimeout, ErrTooManyRequests } from '../../engine/errors.js';
+import { ErrTimeout, ErrTooManyRequests, etcdErrorRecord } from '../../engine/errors.js';
 import { encodeRangeTail } from '../../engine/mvcc/range-encode.js';
 import type { RangePageReader } from '../../engine/mvcc/range-page-reader.js';
 import { PARKED_READ_IDLE_MS, ReadJobs } from '../../engine/mvcc/read-jobs.js';
@@ -145,7 +145,7 @@ test('a paged range left idle is dropped: its next page is "request timed out" a
   reads.expireParked(Date.now() + PARKED_READ_IDLE_MS + 1);
   assert.equal(reads.parkedCount, 0);
   assert.equal(reads.allowCompaction(40), true);
-  assert.deepEqual(reads.start(3, { op: 'range_page', job: 1 }), [{ id: 3, error: { code: ErrTimeout.code, message: ErrTimeout.message } }]);
+  assert.deepEqual(reads.start(3, { op: 'range_page', job: 1 }), [{ id: 3, error: etcdErrorRecord(ErrTimeout) }]);
 }, { rangePageBytes: 64 }));
 
 test('values of every size come out of pages byte for byte, the page that holds a large one grown to fit it', async () => {

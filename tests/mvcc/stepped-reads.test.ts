@@ -13,7 +13,7 @@ import { LONG_READS_RUNNING_MAX } from '../../engine/mvcc/read-jobs.js';
 import { encodeInternalRequest, type InternalRequest } from '../../engine/mvcc/request.js';
 import { SortOrder, SortTarget, type KeyValue, type RangeRequest } from '../../engine/mvcc/rpc.js';
 import { unpack } from 'msgpackr';
-import { keyValueJson } from '../../engine/jsonpb/kv-json.js';
+import { keyValueJson } from '../../engine/wire/keyvalue-json.js';
 import type { MvccStore, SteppedRead } from '../../engine/mvcc/store.js';
 import { EntryType, type Entry } from '../../engine/raft/types.js';
 import { seededRandom as seeded } from '../seeded-random.js';

@@ -7,17 +7,15 @@
  *   LeaseKeepAliveResponse: 1 header (ResponseHeader) | 2 ID (int64) | 3 TTL (int64)
  */
 import { EtcdError, GrpcCode } from '../../../engine/errors.js';
+import { VARINT_BYTES_MAX, WIRE_BYTES, WIRE_FIXED32, WIRE_FIXED64, WIRE_VARINT } from '../../../engine/wire/protobuf-size.js';
+import { writeTag, writeVarint } from '../../../engine/wire/protobuf-writer.js';
 import { int64 } from '../int64.js';
-import { writeVarint } from '../proto-writer.js';
 import { MESSAGE_PREFIX_BYTES } from './grpc-wire.js';
 
 /** What grpc-js answers a request protobufjs cannot parse. */
 const malformed = (): EtcdError => new EtcdError(GrpcCode.INTERNAL, 'Error deserializing request');
 
-const WIRE_VARINT = 0;
-const WIRE_FIXED64 = 1;
-const WIRE_BYTES = 2;
-const WIRE_FIXED32 = 5;
+const RESPONSE = { header: 1, ID: 2, TTL: 3 } as const;
 /** Seven 7-bit groups (49 bits) always fit a double exactly; longer varints go through BigInt. */
 const EXACT_GROUPS = 7;
 
@@ -39,7 +37,7 @@ class Cursor {
     }
     let big = BigInt(value);
     let shift = BigInt(7 * EXACT_GROUPS);
-    for (let group = EXACT_GROUPS; group < 10; group++) {
+    for (let group = EXACT_GROUPS; group < VARINT_BYTES_MAX; group++) {
       if (this.pos >= bytes.length) throw malformed();
       const byte = bytes[this.pos++]!;
       big |= BigInt(byte & 0x7f) << shift;
@@ -81,7 +79,7 @@ export function decodeKeepAliveRequest(bytes: Uint8Array): number {
 }
 
 /** The most bytes one framed answer takes beyond its header: prefix, header tag and length, two tagged int64s. */
-const ANSWER_OVERHEAD_MAX = MESSAGE_PREFIX_BYTES + 1 + 5 + 2 * (1 + 10);
+const ANSWER_OVERHEAD_MAX = MESSAGE_PREFIX_BYTES + 1 + 5 + 2 * (1 + VARINT_BYTES_MAX);
 
 /**
  * A batch of LeaseKeepAliveResponses, each already framed as a gRPC message, in one buffer (one
@@ -93,11 +91,11 @@ export function encodeKeepAliveAnswers(header: Buffer, ids: readonly number[], t
   for (let i = 0; i < ids.length; i++) {
     const start = pos;
     pos += MESSAGE_PREFIX_BYTES;
-    out[pos++] = (1 << 3) | WIRE_BYTES;
+    pos = writeTag(out, pos, RESPONSE.header, WIRE_BYTES);
     pos = writeVarint(out, pos, header.length);
     pos += header.copy(out, pos);
-    if (ids[i] !== 0) { out[pos++] = (2 << 3) | WIRE_VARINT; pos = writeVarint(out, pos, ids[i]!); }
-    if (ttls[i] !== 0) { out[pos++] = (3 << 3) | WIRE_VARINT; pos = writeVarint(out, pos, ttls[i]!); }
+    if (ids[i] !== 0) { pos = writeTag(out, pos, RESPONSE.ID, WIRE_VARINT); pos = writeVarint(out, pos, ids[i]!); }
+    if (ttls[i] !== 0) { pos = writeTag(out, pos, RESPONSE.TTL, WIRE_VARINT); pos = writeVarint(out, pos, ttls[i]!); }
     out[start] = 0;
     out.writeUInt32BE(pos - start - MESSAGE_PREFIX_BYTES, start + 1);
   }

@@ -12,7 +12,7 @@
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { ErrTooManyRequests, GrpcCode } from '../../../engine/errors.js';
 import type { KeepAliveAnswers } from '../../../engine/lease/lease-server.js';
-import { encodeResponseHeader } from '../proto-writer.js';
+import { encodeResponseHeader } from '../../../engine/wire/response-header.js';
 import { decodeKeepAliveRequest, encodeKeepAliveAnswers } from './keepalive-codec.js';
 import { RawServerCall } from './raw-call.js';
 import { GrpcCallMetrics, type GrpcMethodMetrics } from '../grpc-metrics.js';

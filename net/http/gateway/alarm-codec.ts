@@ -8,7 +8,7 @@ import { AlarmAction, AlarmType, type AlarmMember, type AlarmRequest, type Alarm
 import { EtcdError, GrpcCode } from '../../../engine/errors.js';
 import { parseGoJsonStream } from './go-json.js';
 import { decodeMessage, type MessageSchema } from './json-codec.js';
-import { int64Json, jsonObject, repeatedJson } from '../../../engine/jsonpb/jsonpb-write.js';
+import { int64Json, jsonObject, repeatedJson } from '../../../engine/wire/jsonpb-write.js';
 import { enumValues } from './kv-decode.js';
 
 const ALARM_REQUEST: MessageSchema = {

@@ -1,8 +1,8 @@
 /** MemberList, Status and Hash responses as etcd 3.4's gateway writes them. */
 import type { HashResponse, Member, MemberAddResponse, MemberListResponse, StatusResponse } from './cluster-types.js';
-import { encodeHeader } from './kv-encode.js';
-import { goJsonString } from '../../../engine/jsonpb/go-quote.js';
-import { boolJson, int32Json, int64Json, jsonObject, repeatedJson, stringJson } from '../../../engine/jsonpb/jsonpb-write.js';
+import { responseHeaderJson } from '../../../engine/wire/response-header.js';
+import { goJsonString } from '../../../engine/wire/go-json-string.js';
+import { boolJson, int32Json, int64Json, jsonObject, repeatedJson, stringJson } from '../../../engine/wire/jsonpb-write.js';
 
 function encodeMember(member: Member): string {
   return jsonObject([
@@ -17,7 +17,7 @@ function encodeMember(member: Member): string {
 /** POST /v3/cluster/member/list. */
 export function encodeMemberListResponse(response: MemberListResponse): string {
   return jsonObject([
-    ['header', encodeHeader(response.header)],
+    ['header', responseHeaderJson(response.header)],
     ['members', repeatedJson(response.members.map(encodeMember))],
   ]);
 }
@@ -25,7 +25,7 @@ export function encodeMemberListResponse(response: MemberListResponse): string {
 /** POST /v3/cluster/member/add. */
 export function encodeMemberAddResponse(response: MemberAddResponse): string {
   return jsonObject([
-    ['header', encodeHeader(response.header)],
+    ['header', responseHeaderJson(response.header)],
     ['member', encodeMember(response.member)],
     ['members', repeatedJson(response.members.map(encodeMember))],
   ]);
@@ -34,7 +34,7 @@ export function encodeMemberAddResponse(response: MemberAddResponse): string {
 /** POST /v3/maintenance/status. */
 export function encodeStatusResponse(response: StatusResponse): string {
   return jsonObject([
-    ['header', encodeHeader(response.header)],
+    ['header', responseHeaderJson(response.header)],
     ['version', stringJson(response.version)],
     ['dbSize', int64Json(response.dbSize)],
     ['leader', int64Json(response.leader)],
@@ -49,5 +49,5 @@ export function encodeStatusResponse(response: StatusResponse): string {
 
 /** POST /v3/maintenance/hash. */
 export function encodeHashResponse(response: HashResponse): string {
-  return jsonObject([['header', encodeHeader(response.header)], ['hash', int32Json(response.hash)]]);
+  return jsonObject([['header', responseHeaderJson(response.header)], ['hash', int32Json(response.hash)]]);
 }

@@ -4,23 +4,10 @@
  * messages are lowerCamel (dbSize, raftIndex, peerURLs, ID): the gateway writes proto names, so
  * these are the JSON keys. uint64 ids may exceed 2^53, hence number | bigint.
  */
+import type { ResponseHeader } from '../../../engine/wire/response-header.js';
 
 /** A 64-bit unsigned id or counter: a number when it fits, else a bigint. */
 export type Uint64 = number | bigint;
-
-/**
- * etcdserverpb.ResponseHeader. The engine's ResponseHeader (all numbers) fits; bigint ids keep
- * etcd's random 64-bit cluster and member ids exact.
- */
-export interface ResponseHeader {
-  cluster_id?: Uint64;
-  member_id?: Uint64;
-  revision?: number;
-  raft_term?: Uint64;
-}
-
-/** A response message with its header, as the gateway writes it. */
-export type WithResponseHeader<T> = T & { header: ResponseHeader };
 
 /** etcdserverpb.Member. */
 export interface Member {

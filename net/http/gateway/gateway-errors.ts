@@ -9,7 +9,7 @@ import { STATUS_CODES } from 'node:http';
 import { EtcdError, GrpcCode } from '../../../engine/errors.js';
 import { Base64Error } from './go-base64.js';
 import { GoJsonSyntaxError } from './go-json.js';
-import { goJsonString } from '../../../engine/jsonpb/go-quote.js';
+import { goJsonString } from '../../../engine/wire/go-json-string.js';
 import { JsonpbError } from './json-codec.js';
 
 /** A complete HTTP answer: status, content type (undefined: no Content-Type header) and body. */

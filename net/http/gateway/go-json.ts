@@ -7,8 +7,8 @@
  * Two entry points mirror Go's two readers: `parseGoJsonStream` (json.Decoder: the first value of
  * a body, the rest ignored) and `parseGoJsonDocument` (json.Unmarshal: one value and nothing else).
  */
-import { decodeRune } from '../../../engine/gotext/quote.js';
-import { goQuoteChar } from '../../../engine/jsonpb/go-quote.js';
+import { decodeRune } from '../../../engine/wire/go-quote.js';
+import { goQuoteChar } from '../../../engine/wire/go-json-string.js';
 
 /** A parsed JSON value with its raw text. */
 export type GoJsonValue =

@@ -17,7 +17,7 @@
  */
 import { decodeGoBase64 } from './go-base64.js';
 import { type GoJsonValue, parseGoJsonDocument } from './go-json.js';
-import { goQuoteBytes } from '../../../engine/gotext/quote.js';
+import { goQuoteBytes } from '../../../engine/wire/go-quote.js';
 
 /** A decoding failure with jsonpb's message; the gateway answers it with INVALID_ARGUMENT. */
 export class JsonpbError extends Error {

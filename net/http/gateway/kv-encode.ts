@@ -5,22 +5,12 @@
  * saw, and a nested txn's header is empty ({}): the engine sets them (engine/mvcc/txn.ts) as
  * etcd's write txn does, and they are written as given.
  */
-import { boolJson, int64Json, jsonObject, repeatedJson } from '../../../engine/jsonpb/jsonpb-write.js';
-import { keyValueJson } from '../../../engine/jsonpb/kv-json.js';
+import { boolJson, int64Json, jsonObject, repeatedJson } from '../../../engine/wire/jsonpb-write.js';
+import { keyValueJson } from '../../../engine/wire/keyvalue-json.js';
 import type {
   DeleteRangeResponse, PutResponse, RangeResponse, ResponseOp, TxnResponse,
 } from '../../../engine/mvcc/rpc.js';
-import type { ResponseHeader, WithResponseHeader } from './cluster-types.js';
-
-/** etcdserverpb.ResponseHeader; a field at 0 is left out (a nested txn's header is "{}"). */
-export function encodeHeader(header: ResponseHeader): string {
-  return jsonObject([
-    ['cluster_id', int64Json(header.cluster_id)],
-    ['member_id', int64Json(header.member_id)],
-    ['revision', int64Json(header.revision)],
-    ['raft_term', int64Json(header.raft_term)],
-  ]);
-}
+import { responseHeaderJson, type ResponseHeader, type WithHeader } from '../../../engine/wire/response-header.js';
 
 /** mvccpb.KeyValue. */
 export const encodeKeyValue = keyValueJson;
@@ -49,13 +39,13 @@ function deleteRangeBody(header: string, response: DeleteRangeResponse): string 
 /** One op response of a txn, with the header the engine gave it (only the revision the op saw). */
 function opJson(op: ResponseOp): string {
   if (op.response_range !== undefined) {
-    return jsonObject([['response_range', rangeBody(encodeHeader(op.response_range.header ?? {}), op.response_range)]]);
+    return jsonObject([['response_range', rangeBody(responseHeaderJson(op.response_range.header ?? {}), op.response_range)]]);
   }
-  if (op.response_put !== undefined) return jsonObject([['response_put', putBody(encodeHeader(op.response_put.header ?? {}), op.response_put)]]);
+  if (op.response_put !== undefined) return jsonObject([['response_put', putBody(responseHeaderJson(op.response_put.header ?? {}), op.response_put)]]);
   if (op.response_delete_range !== undefined) {
-    return jsonObject([['response_delete_range', deleteRangeBody(encodeHeader(op.response_delete_range.header ?? {}), op.response_delete_range)]]);
+    return jsonObject([['response_delete_range', deleteRangeBody(responseHeaderJson(op.response_delete_range.header ?? {}), op.response_delete_range)]]);
   }
-  if (op.response_txn !== undefined) return jsonObject([['response_txn', txnBody(encodeHeader(op.response_txn.header ?? {}), op.response_txn)]]);
+  if (op.response_txn !== undefined) return jsonObject([['response_txn', txnBody(responseHeaderJson(op.response_txn.header ?? {}), op.response_txn)]]);
   return '{}';
 }
 
@@ -68,8 +58,8 @@ function txnBody(header: string, response: TxnResponse): string {
 }
 
 /** POST /v3/kv/range. */
-export function encodeRangeResponse(response: WithResponseHeader<RangeResponse>): string {
-  return rangeBody(encodeHeader(response.header), response);
+export function encodeRangeResponse(response: WithHeader<RangeResponse>): string {
+  return rangeBody(responseHeaderJson(response.header), response);
 }
 
 /**
@@ -80,7 +70,7 @@ export function encodeRangeResponse(response: WithResponseHeader<RangeResponse>)
 export function rangeResponseAround(header: ResponseHeader, more: boolean, count: number, kvs: number): { head: string; tail: string } {
   const hole = '\u0000';
   const whole = jsonObject([
-    ['header', encodeHeader(header)],
+    ['header', responseHeaderJson(header)],
     ['kvs', kvs > 0 ? hole : undefined],
     ['more', boolJson(more)],
     ['count', int64Json(count)],
@@ -91,21 +81,21 @@ export function rangeResponseAround(header: ResponseHeader, more: boolean, count
 }
 
 /** POST /v3/kv/put. */
-export function encodePutResponse(response: WithResponseHeader<PutResponse>): string {
-  return putBody(encodeHeader(response.header), response);
+export function encodePutResponse(response: WithHeader<PutResponse>): string {
+  return putBody(responseHeaderJson(response.header), response);
 }
 
 /** POST /v3/kv/deleterange. */
-export function encodeDeleteRangeResponse(response: WithResponseHeader<DeleteRangeResponse>): string {
-  return deleteRangeBody(encodeHeader(response.header), response);
+export function encodeDeleteRangeResponse(response: WithHeader<DeleteRangeResponse>): string {
+  return deleteRangeBody(responseHeaderJson(response.header), response);
 }
 
 /** POST /v3/kv/txn. */
-export function encodeTxnResponse(response: WithResponseHeader<TxnResponse>): string {
-  return txnBody(encodeHeader(response.header), response);
+export function encodeTxnResponse(response: WithHeader<TxnResponse>): string {
+  return txnBody(responseHeaderJson(response.header), response);
 }
 
 /** POST /v3/kv/compaction: only the header (CompactionResponse has no other field). */
 export function encodeCompactionResponse(response: { header: ResponseHeader }): string {
-  return jsonObject([['header', encodeHeader(response.header)]]);
+  return jsonObject([['header', responseHeaderJson(response.header)]]);
 }

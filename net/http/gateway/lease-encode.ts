@@ -13,15 +13,14 @@
 import type {
   LeaseGrantResponse, LeaseKeepAliveResponse, LeaseLeasesResponse, LeaseTimeToLiveResponse,
 } from '../../../engine/lease/lease-rpc.js';
-import type { ResponseHeader, WithResponseHeader } from './cluster-types.js';
-import { bytesJson, int64Json, jsonObject, repeatedJson, stringJson } from '../../../engine/jsonpb/jsonpb-write.js';
-import { encodeHeader } from './kv-encode.js';
+import { responseHeaderJson, type ResponseHeader, type WithHeader } from '../../../engine/wire/response-header.js';
+import { bytesJson, int64Json, jsonObject, repeatedJson, stringJson } from '../../../engine/wire/jsonpb-write.js';
 import { resultChunk } from './stream-chunk.js';
 
 /** POST /v3/lease/grant. */
-export function encodeLeaseGrantResponse(response: WithResponseHeader<LeaseGrantResponse>): string {
+export function encodeLeaseGrantResponse(response: WithHeader<LeaseGrantResponse>): string {
   return jsonObject([
-    ['header', encodeHeader(response.header)],
+    ['header', responseHeaderJson(response.header)],
     ['ID', int64Json(response.ID)],
     ['TTL', int64Json(response.TTL)],
     ['error', stringJson(response.error)],
@@ -30,13 +29,13 @@ export function encodeLeaseGrantResponse(response: WithResponseHeader<LeaseGrant
 
 /** POST /v3/lease/revoke: LeaseRevokeResponse has only its header. */
 export function encodeLeaseRevokeResponse(response: { header: ResponseHeader }): string {
-  return jsonObject([['header', encodeHeader(response.header)]]);
+  return jsonObject([['header', responseHeaderJson(response.header)]]);
 }
 
 /** POST /v3/lease/timetolive: keys (asked with "keys":true) as base64. */
-export function encodeLeaseTimeToLiveResponse(response: WithResponseHeader<LeaseTimeToLiveResponse>): string {
+export function encodeLeaseTimeToLiveResponse(response: WithHeader<LeaseTimeToLiveResponse>): string {
   return jsonObject([
-    ['header', encodeHeader(response.header)],
+    ['header', responseHeaderJson(response.header)],
     ['ID', int64Json(response.ID)],
     ['TTL', int64Json(response.TTL)],
     ['grantedTTL', int64Json(response.grantedTTL)],
@@ -45,15 +44,15 @@ export function encodeLeaseTimeToLiveResponse(response: WithResponseHeader<Lease
 }
 
 /** POST /v3/lease/leases. */
-export function encodeLeaseLeasesResponse(response: WithResponseHeader<LeaseLeasesResponse>): string {
+export function encodeLeaseLeasesResponse(response: WithHeader<LeaseLeasesResponse>): string {
   const leases = response.leases.map((lease) => jsonObject([['ID', int64Json(lease.ID)]]));
-  return jsonObject([['header', encodeHeader(response.header)], ['leases', repeatedJson(leases)]]);
+  return jsonObject([['header', responseHeaderJson(response.header)], ['leases', repeatedJson(leases)]]);
 }
 
 /** One answer of POST /v3/lease/keepalive's stream, as its line. */
-export function encodeLeaseKeepAliveLine(response: WithResponseHeader<LeaseKeepAliveResponse>): string {
+export function encodeLeaseKeepAliveLine(response: WithHeader<LeaseKeepAliveResponse>): string {
   return resultChunk(jsonObject([
-    ['header', encodeHeader(response.header)],
+    ['header', responseHeaderJson(response.header)],
     ['ID', int64Json(response.ID)],
     ['TTL', int64Json(response.TTL)],
   ]));

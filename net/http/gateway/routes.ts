@@ -28,8 +28,9 @@ import {
 } from './cluster-decode.js';
 import { encodeHashResponse, encodeMemberAddResponse, encodeMemberListResponse, encodeStatusResponse } from './cluster-encode.js';
 import type {
-  HashResponse, MemberAddResponse, MemberListResponse, ResponseHeader, StatusResponse, WithResponseHeader,
+  HashResponse, MemberAddResponse, MemberListResponse, StatusResponse,
 } from './cluster-types.js';
+import type { ResponseHeader, WithHeader } from '../../../engine/wire/response-header.js';
 import {
   type GatewayReply, METHOD_NOT_ALLOWED_REPLY, NOT_FOUND_REPLY, PAGE_NOT_FOUND_REPLY,
 } from './gateway-errors.js';
@@ -51,10 +52,10 @@ export type EmptyRequest = Record<string, never>;
 
 /** Each routed gRPC method with its request and response types. */
 export interface GatewayMethods {
-  Range: { request: RangeRequest; response: WithResponseHeader<RangeResponse> };
-  Put: { request: PutRequest; response: WithResponseHeader<PutResponse> };
-  DeleteRange: { request: DeleteRangeRequest; response: WithResponseHeader<DeleteRangeResponse> };
-  Txn: { request: TxnRequest; response: WithResponseHeader<TxnResponse> };
+  Range: { request: RangeRequest; response: WithHeader<RangeResponse> };
+  Put: { request: PutRequest; response: WithHeader<PutResponse> };
+  DeleteRange: { request: DeleteRangeRequest; response: WithHeader<DeleteRangeResponse> };
+  Txn: { request: TxnRequest; response: WithHeader<TxnResponse> };
   Compact: { request: CompactionRequest; response: { header: ResponseHeader } };
   MemberList: { request: EmptyRequest; response: MemberListResponse };
   MemberAdd: { request: MemberAddRequest; response: MemberAddResponse };
@@ -64,10 +65,10 @@ export interface GatewayMethods {
   Status: { request: EmptyRequest; response: StatusResponse };
   Hash: { request: EmptyRequest; response: HashResponse };
   Alarm: { request: AlarmRequest; response: AlarmResponse };
-  LeaseGrant: { request: LeaseGrantRequest; response: WithResponseHeader<LeaseGrantResponse> };
+  LeaseGrant: { request: LeaseGrantRequest; response: WithHeader<LeaseGrantResponse> };
   LeaseRevoke: { request: LeaseRevokeRequest; response: { header: ResponseHeader } };
-  LeaseTimeToLive: { request: LeaseTimeToLiveRequest; response: WithResponseHeader<LeaseTimeToLiveResponse> };
-  LeaseLeases: { request: EmptyRequest; response: WithResponseHeader<LeaseLeasesResponse> };
+  LeaseTimeToLive: { request: LeaseTimeToLiveRequest; response: WithHeader<LeaseTimeToLiveResponse> };
+  LeaseLeases: { request: EmptyRequest; response: WithHeader<LeaseLeasesResponse> };
 }
 
 /** One call: its gRPC service and method, and its JSON codec. */

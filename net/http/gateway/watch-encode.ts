@@ -13,11 +13,12 @@
  */
 import { EventType, type Event } from '../../../engine/mvcc/rpc.js';
 import type { WatchResponse } from '../../../engine/watch/watch-types.js';
-import type { ResponseHeader } from './cluster-types.js';
-import { boolJson, int64Json, jsonObject, repeatedJson, stringJson } from '../../../engine/jsonpb/jsonpb-write.js';
-import { encodeHeader, encodeKeyValue } from './kv-encode.js';
+import { responseHeaderJson, type ResponseHeader } from '../../../engine/wire/response-header.js';
+import { boolJson, int64Json, jsonObject, repeatedJson, stringJson } from '../../../engine/wire/jsonpb-write.js';
+import { encodeKeyValue } from './kv-encode.js';
 import { resultChunk } from './stream-chunk.js';
 import { eventFieldBytes, watchResponseBaseBytes } from './watch-proto-size.js';
+import { fragmentEnds } from '../../../engine/watch/watch-fragments.js';
 
 const withPrevCache = new WeakMap<Event, string>();
 const withoutPrevCache = new WeakMap<Event, string>();
@@ -61,27 +62,22 @@ function resultLine(response: WatchResponse, header: string, events: readonly st
 /**
  * The lines of one response. With `fragmentBytes` (the watcher asked for fragments), a response of
  * at least that many protobuf bytes with two or more events is split as etcd's sendFragments
- * splits it: each part takes events while it stays under the bound (and at least one), every part
- * but the last marked "fragment":true. etcd's bound is --max-request-bytes plus gRPC's 512 KiB.
+ * splits it (engine/watch/watch-fragments.ts), measured in protobuf bytes as etcd measures it.
+ * etcd's bound is --max-request-bytes plus gRPC's 512 KiB.
  */
 export function encodeWatchResponseLines(response: WatchResponse, header: ResponseHeader, fragmentBytes?: number): string[] {
-  const headerJson = encodeHeader(header);
+  const headerJson = responseHeaderJson(header);
   const events = response.events;
   const json = (list: readonly Event[]): string[] => list.map((event) => encodeEvent(event, response.prev_kv));
   if (fragmentBytes === undefined || events.length < 2) return [resultLine(response, headerJson, json(events), false)];
   const fields = { ...response, header };
   const sizes = events.map((event) => eventFieldBytes(event, response.prev_kv));
   const whole = watchResponseBaseBytes({ ...fields, fragment: false }) + sizes.reduce((sum, size) => sum + size, 0);
-  if (whole < fragmentBytes) return [resultLine(response, headerJson, json(events), false)];
-  const partBase = watchResponseBaseBytes({ ...fields, fragment: true });
-  const lines: string[] = [];
+  const ends = fragmentEnds(sizes, whole, watchResponseBaseBytes({ ...fields, fragment: true }), fragmentBytes);
   let start = 0;
-  while (start < events.length) {
-    let end = start + 1;
-    let bytes = partBase + sizes[start]!;
-    while (end < events.length && bytes + sizes[end]! < fragmentBytes) bytes += sizes[end++]!;
-    lines.push(resultLine(response, headerJson, json(events.slice(start, end)), end < events.length));
+  return ends.map((end) => {
+    const line = resultLine(response, headerJson, json(events.slice(start, end)), end < events.length);
     start = end;
-  }
-  return lines;
+    return line;
+  });
 }

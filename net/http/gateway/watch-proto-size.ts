@@ -10,85 +10,59 @@
  *   WatchResponse:      1 header | 2 watch_id | 3 created | 4 canceled | 5 compact_revision |
  *                       6 cancel_reason | 7 fragment | 11 events
  *   Event:              1 type | 2 kv | 3 prev_kv      KeyValue: 1 key | 2..4 revisions, version | 5 value | 6 lease
- *
- * Every field number here is below 16, so each tag is one byte.
  */
+import { keyValueBytes as encodedKeyValueBytes } from '../../../engine/mvcc/kv-codec.js';
 import type { Event, KeyValue } from '../../../engine/mvcc/rpc.js';
-import type { ResponseHeader } from './cluster-types.js';
+import {
+  boolFieldBytes, bytesFieldBytes, messageFieldBytes, varintBytes, varintFieldBytes,
+} from '../../../engine/wire/protobuf-size.js';
+import { responseHeaderBytes, type ResponseHeader } from '../../../engine/wire/response-header.js';
 import type { WatchRequestUnion } from './watch-request.js';
 
-const TAG_BYTES = 1;
-const BOOL_FIELD_BYTES = 2;
-/** A negative int64 (or enum) is written as its 64-bit two's complement: ten varint bytes. */
-const NEGATIVE_VARINT_BYTES = 10;
+const REQUEST = { create_request: 1, cancel_request: 2, progress_request: 3 } as const;
+const CREATE = {
+  key: 1, range_end: 2, start_revision: 3, progress_notify: 4, filters: 5, prev_kv: 6, watch_id: 7, fragment: 8,
+} as const;
+const RESPONSE = { header: 1, watch_id: 2, created: 3, canceled: 4, compact_revision: 5, cancel_reason: 6, fragment: 7, events: 11 } as const;
+const EVENT = { type: 1, kv: 2, prev_kv: 3 } as const;
 const UTF8 = new TextEncoder();
 
 const kvSizes = new WeakMap<KeyValue, number>();
-
-/** Bytes of a varint holding `value` (a uint64, or an int64 / enum as protobuf widens it). */
-export function varintBytes(value: number | bigint): number {
-  let rest = BigInt(value);
-  if (rest < 0n) return NEGATIVE_VARINT_BYTES;
-  let bytes = 1;
-  while (rest >= 128n) {
-    rest >>= 7n;
-    bytes++;
-  }
-  return bytes;
-}
-
-/** A scalar varint field; proto3 leaves out zero. */
-function varintField(value: number | bigint | undefined): number {
-  return value === undefined || value === 0 || value === 0n ? 0 : TAG_BYTES + varintBytes(value);
-}
-
-/** A length-delimited field of `length` bytes (always written: an embedded message that is set). */
-function delimitedField(length: number): number {
-  return TAG_BYTES + varintBytes(length) + length;
-}
-
-/** A bytes or string field; proto3 leaves out the empty one. */
-function bytesField(length: number): number {
-  return length === 0 ? 0 : delimitedField(length);
-}
-
-function boolField(value: boolean | undefined): number {
-  return value === true ? BOOL_FIELD_BYTES : 0;
-}
 
 /** The size of a WatchRequest as the gateway would send it to the server. */
 export function watchRequestBytes(request: WatchRequestUnion): number {
   switch (request.kind) {
     case 'none': return 0;
-    case 'progress': return delimitedField(0);
-    case 'cancel': return delimitedField(varintField(request.watchId));
+    case 'progress': return messageFieldBytes(REQUEST.progress_request, 0);
+    case 'cancel': return messageFieldBytes(REQUEST.cancel_request, varintFieldBytes(1, request.watchId));
     case 'create': {
       const create = request.request;
       const filters = create.filters ?? [];
       const filterBytes = filters.reduce((sum, filter) => sum + varintBytes(filter), 0);
-      return delimitedField(
-        bytesField(create.key.length) + bytesField(create.range_end?.length ?? 0) + varintField(create.start_revision) +
-        boolField(create.progress_notify) + (filters.length === 0 ? 0 : delimitedField(filterBytes)) +
-        boolField(create.prev_kv) + varintField(create.watch_id) + boolField(create.fragment),
+      return messageFieldBytes(REQUEST.create_request,
+        bytesFieldBytes(CREATE.key, create.key.length) + bytesFieldBytes(CREATE.range_end, create.range_end?.length) +
+        varintFieldBytes(CREATE.start_revision, create.start_revision) + boolFieldBytes(CREATE.progress_notify, create.progress_notify) +
+        (filters.length === 0 ? 0 : messageFieldBytes(CREATE.filters, filterBytes)) + boolFieldBytes(CREATE.prev_kv, create.prev_kv) +
+        varintFieldBytes(CREATE.watch_id, create.watch_id) + boolFieldBytes(CREATE.fragment, create.fragment),
       );
     }
   }
 }
 
+/** An encoded mvccpb.KeyValue's size, cached on it (a watched kv is sized once for all its watchers). */
 function keyValueBytes(kv: KeyValue): number {
   let size = kvSizes.get(kv);
   if (size !== undefined) return size;
-  size = bytesField(kv.key.length) + varintField(kv.create_revision) + varintField(kv.mod_revision) +
-    varintField(kv.version) + bytesField(kv.value.length) + varintField(kv.lease);
+  size = encodedKeyValueBytes(kv);
   kvSizes.set(kv, size);
   return size;
 }
 
 /** One event's field in a WatchResponse (tag, length and the Event), with prev_kv when sent. */
 export function eventFieldBytes(event: Event, withPrevKv: boolean): number {
-  let size = varintField(event.type) + delimitedField(keyValueBytes(event.kv));
-  if (withPrevKv && event.prev_kv !== undefined) size += delimitedField(keyValueBytes(event.prev_kv));
-  return delimitedField(size);
+  let size = varintFieldBytes(EVENT.type, event.type) + messageFieldBytes(EVENT.kv, keyValueBytes(event.kv));
+  if (withPrevKv && event.prev_kv !== undefined) size += messageFieldBytes(EVENT.prev_kv, keyValueBytes(event.prev_kv));
+  return messageFieldBytes(RESPONSE.events, size);
 }
 
 /** The fields of a WatchResponse other than its events. */
@@ -104,10 +78,8 @@ export interface WatchResponseFields {
 
 /** A WatchResponse without its events (add eventFieldBytes for each). */
 export function watchResponseBaseBytes(response: WatchResponseFields): number {
-  const header = response.header;
-  const headerBytes = varintField(header.cluster_id) + varintField(header.member_id) +
-    varintField(header.revision) + varintField(header.raft_term);
-  return delimitedField(headerBytes) + varintField(response.watch_id) + boolField(response.created) +
-    boolField(response.canceled) + varintField(response.compact_revision) +
-    bytesField(UTF8.encode(response.cancel_reason ?? '').length) + boolField(response.fragment);
+  return messageFieldBytes(RESPONSE.header, responseHeaderBytes(response.header)) + varintFieldBytes(RESPONSE.watch_id, response.watch_id) +
+    boolFieldBytes(RESPONSE.created, response.created) + boolFieldBytes(RESPONSE.canceled, response.canceled) +
+    varintFieldBytes(RESPONSE.compact_revision, response.compact_revision) +
+    bytesFieldBytes(RESPONSE.cancel_reason, UTF8.encode(response.cancel_reason ?? '').length) + boolFieldBytes(RESPONSE.fragment, response.fragment);
 }

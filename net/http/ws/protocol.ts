@@ -77,7 +77,7 @@
  */
 import { Packr } from 'msgpackr';
 import type { Event } from '../../../engine/mvcc/rpc.js';
-import type { ResponseHeader } from '../../../engine/node/kv-server.js';
+import type { ResponseHeader } from '../../../engine/wire/response-header.js';
 
 /** The WebSocket path of the protocol on the HTTP port. */
 export const WS_PATH = '/ws';

@@ -9,7 +9,7 @@
  *    └──── packed by msgpackr with kvs: [] ────┘ └ array header + pages
  */
 import type { RangePageReader } from '../../../engine/mvcc/range-page-reader.js';
-import type { ResponseHeader } from '../../../engine/node/kv-server.js';
+import type { ResponseHeader } from '../../../engine/wire/response-header.js';
 import { encodeValue } from './protocol.js';
 import { arrayHeader, EMPTY_ARRAY } from './watch-frames.js';
 

@@ -8,8 +8,9 @@
  *    └──────────── packed by msgpackr with events: [] ────────────────────────────┘ └ array header + cached events
  */
 import type { Event } from '../../../engine/mvcc/rpc.js';
-import type { ResponseHeader } from '../../../engine/node/kv-server.js';
+import type { ResponseHeader } from '../../../engine/wire/response-header.js';
 import type { WatchResponse } from '../../../engine/watch/watch-types.js';
+import { fragmentEnds } from '../../../engine/watch/watch-fragments.js';
 import { encodeValue, type WireWatchResponse } from './protocol.js';
 
 const withPrevCache = new WeakMap<Event, Uint8Array>();
@@ -66,23 +67,20 @@ function frameOf(response: WatchResponse, header: ResponseHeader, events: readon
 /**
  * A response as pushed frames: one, or with `fragmentBytes` (the watcher asked for fragments) as
  * many as it takes to keep each under that size, each with at least one whole event, all but the
- * last marked fragment, as etcd splits at --max-request-bytes.
+ * last marked fragment, split by etcd's rule (engine/watch/watch-fragments.ts) measured in the
+ * frames' msgpack bytes.
  */
 export function encodeWatchFrames(response: WatchResponse, header: ResponseHeader, fragmentBytes?: number): Buffer[] {
   const events = response.events.map((event) => encodedEvent(event, response.prev_kv));
-  if (fragmentBytes === undefined) return [frameOf(response, header, events, false)];
+  if (fragmentBytes === undefined || events.length < 2) return [frameOf(response, header, events, false)];
   // The largest shell a part can have: marked fragment, with a 5-byte array header.
   const shellBytes = encodeValue({ watch: wireWatchResponse(response, header, [], true) }).length + 5;
-  const eventBytes = events.reduce((sum, bytes) => sum + bytes.length, 0);
-  if (shellBytes + eventBytes <= fragmentBytes) return [frameOf(response, header, events, false)];
-  const frames: Buffer[] = [];
+  const eventBytes = events.map((bytes) => bytes.length);
+  const ends = fragmentEnds(eventBytes, shellBytes + eventBytes.reduce((sum, bytes) => sum + bytes, 0), shellBytes, fragmentBytes);
   let start = 0;
-  while (start < events.length) {
-    let end = start + 1;
-    let bytes = shellBytes + events[start]!.length;
-    while (end < events.length && bytes + events[end]!.length <= fragmentBytes) bytes += events[end++]!.length;
-    frames.push(frameOf(response, header, events.slice(start, end), end < events.length));
+  return ends.map((end) => {
+    const frame = frameOf(response, header, events.slice(start, end), end < events.length);
     start = end;
-  }
-  return frames;
+    return frame;
+  });
 }

@@ -2,7 +2,7 @@
  * Go's time.Duration as text: ParseDuration (flag values such as --auto-compaction-retention and
  * --command-timeout) and String (etcdctl's "took = 2.474392ms"), with Go's error texts.
  */
-import { goQuote } from './quote.js';
+import { goQuote } from './go-quote.js';
 
 const DURATION_UNIT_NS: Readonly<Record<string, number>> = {
   ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9,

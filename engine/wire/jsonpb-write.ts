@@ -1,11 +1,11 @@
 /**
  * Writing JSON as etcd's gateway does (here, not in net/, because the apply worker also writes the
- * kvs of a range's pages this way: kv-json.ts) (jsonpb with OrigName, EmitDefaults off): fields in proto
+ * kvs of a range's pages this way: keyvalue-json.ts) (jsonpb with OrigName, EmitDefaults off): fields in proto
  * order, fields holding their default value (0, false, empty bytes or string, empty list)
  * left out, 64-bit integers as decimal strings, 32-bit ones as numbers, bytes as padded standard
  * base64, strings escaped as Go's encoding/json does. No spaces.
  */
-import { goJsonString } from './go-quote.js';
+import { goJsonString } from './go-json-string.js';
 
 /** One field: its name and its JSON text, or undefined to leave it out. */
 export type JsonField = readonly [name: string, json: string | undefined];

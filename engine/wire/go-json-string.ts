@@ -1,9 +1,9 @@
 /**
  * Go's ways of writing text that the gateway's bodies carry byte for byte: the scanner's quoting of
  * one offending byte, and encoding/json's string escaping (which writes every body the real
- * gateway sends). strconv.Quote itself is engine/gotext/quote.ts.
+ * gateway sends). strconv.Quote itself is go-quote.ts.
  */
-import { hex, quoteRune } from '../gotext/quote.js';
+import { hex, quoteRune } from './go-quote.js';
 
 /**
  * encoding/json's scanner names an offending byte like this: the byte read as a code point
