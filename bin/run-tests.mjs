@@ -12,14 +12,28 @@ import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Folders (or single files) under tests/ whose files may run two at a time: no sockets or
- * processes, or one member only with nothing timed (ctl: one in-process member and the CLI tools;
- * flags, wal, mvcc: processes that are started, killed and read back; clientv3-smoke: a go build
- * and one member).
+ * Folders (or single files) under tests/ whose files may run two at a time: no member at all, or
+ * one member only with nothing timed (ctl: one in-process member and the CLI tools; flags, wal,
+ * mvcc: processes that are started, killed and read back; clientv3-smoke: a go build and one
+ * member); the single files are codecs, argument parsers and other units of folders whose other
+ * files start clusters.
  */
 export const PARALLEL = [
   'build', 'checksum', 'ctl', 'flags', 'lin', 'log', 'mvcc', 'raft', 'ring', 'sim', 'snapshot', 'wal',
-  'bench/clientv3-smoke.test.js',
+  'alarm/alarm-store.test.js',
+  'bench/bench-args.test.js', 'bench/bench-result.test.js', 'bench/clientv3-args.test.js', 'bench/clientv3-result.test.js',
+  'bench/clientv3-smoke.test.js', 'bench/cpu-profile-summary.test.js', 'bench/latency.test.js', 'bench/load-options.test.js',
+  'bench/merge-results.test.js', 'bench/range-response-scan.test.js', 'bench/readstorm-args.test.js',
+  'bench/readstorm-result.test.js', 'bench/readstorm-stats.test.js', 'bench/sampling.test.js', 'bench/workload.test.js',
+  'gateway/cluster-encode.test.js', 'gateway/decode-errors.test.js', 'gateway/kv-decode.test.js', 'gateway/kv-encode.test.js',
+  'gateway/lease-codec.test.js', 'gateway/routes.test.js', 'gateway/watch-codec.test.js',
+  'grpc/authority-gate.test.js', 'grpc/hpack-rewrite.test.js', 'grpc/keepalive-codec.test.js', 'grpc/range-encode.test.js',
+  'grpc/watch-encode.test.js',
+  'lease/keepalive-batcher.test.js', 'lease/lease-server.test.js', 'lease/lessor.test.js',
+  'metrics/exposition.test.js', 'metrics/registry.test.js', 'metrics/shared-metrics.test.js',
+  'node/raft-error-mapping.test.js', 'node/raft-event-log.test.js', 'node/raft-message-shape.test.js',
+  'node/read-index-batcher.test.js',
+  'peer/rate-limited-log.test.js',
 ];
 export const PARALLEL_CONCURRENCY = 2;
 const TIMEOUT_MS = 300_000;
