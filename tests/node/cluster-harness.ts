@@ -73,8 +73,18 @@ export class TestCluster {
     return running;
   }
 
+  /**
+   * Starts every member at once (each start spawns its WAL and apply workers, most of a start's
+   * time), then tells each member where all the others listen: a member started beside another
+   * did not know its address yet.
+   */
   async startAll(): Promise<void> {
-    for (const id of this.ids) await this.start(id);
+    await Promise.all(this.ids.map((id) => this.start(id)));
+    for (const running of this.members.values()) {
+      for (const other of this.members.values()) {
+        if (other !== running) running.member.setPeer(other.member.id, other.member.peerAddress());
+      }
+    }
   }
 
   async stop(id: number): Promise<void> {
@@ -100,7 +110,7 @@ export class TestCluster {
   }
 
   async close(): Promise<void> {
-    for (const id of [...this.members.keys()]) await this.stop(id);
+    await Promise.all([...this.members.keys()].map((id) => this.stop(id)));
     rmSync(this.root, { recursive: true, force: true });
   }
 }

@@ -22,12 +22,17 @@ export class WsCluster {
     this.cluster = new TestCluster(size);
   }
 
+  /** Starts every member at once (TestCluster.startAll), then each one's app. */
   async start(): Promise<void> {
-    for (const id of this.cluster.ids) await this.startMember(id);
+    await this.cluster.startAll();
+    await Promise.all(this.cluster.ids.map((id) => this.listenApp(this.cluster.members.get(id)!, id)));
   }
 
   async startMember(id: number): Promise<RunningMember> {
-    const running = await this.cluster.start(id);
+    return this.listenApp(await this.cluster.start(id), id);
+  }
+
+  private async listenApp(running: RunningMember, id: number): Promise<RunningMember> {
     const app = await HttpApp.listen({
       host: '127.0.0.1', port: 0, member: running.member, kv: running.kv, hub: running.hub, lease: running.lease, ...this.options,
     });
