@@ -82,7 +82,7 @@ export class TestCluster {
     await Promise.all(this.ids.map((id) => this.start(id)));
     for (const running of this.members.values()) {
       for (const other of this.members.values()) {
-        if (other !== running) running.member.setPeer(other.member.id, other.member.peerAddress());
+        if (other !== running) running.network.setPeerAddress(other.member.id, other.network.address());
       }
     }
   }
