@@ -6,6 +6,8 @@
  * the smallest is 1.5 election timeouts); renewing each keep-alive on its own costs the member a
  * round of work per keep-alive, which thousands a second turn into a share of a core.
  */
+import type { Clock, TimerHandle } from '../node/ports.js';
+import { SYSTEM_CLOCK } from '../node/system-clock.js';
 
 /** How long a keep-alive may wait for others to join its batch. */
 export const KEEPALIVE_WINDOW_MS = 20;
@@ -25,9 +27,10 @@ interface Part<Header> {
 export class KeepAliveBatcher<Header> {
   private ids: number[] = [];
   private parts: Part<Header>[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  private timer: TimerHandle | null = null;
 
-  constructor(private readonly renewMany: RenewMany<Header>, private readonly windowMs = KEEPALIVE_WINDOW_MS) {}
+  constructor(private readonly renewMany: RenewMany<Header>, private readonly windowMs = KEEPALIVE_WINDOW_MS,
+    private readonly clock: Clock = SYSTEM_CLOCK) {}
 
   /** Renews `ids` with the batch of the current window; answers them in order. */
   renew(ids: readonly number[]): Promise<{ ttls: number[]; header: Header }> {
@@ -36,7 +39,7 @@ export class KeepAliveBatcher<Header> {
       for (const id of ids) this.ids.push(id);
       this.parts.push({ from, to: this.ids.length, resolve, reject });
       if (this.ids.length >= KEEPALIVE_BATCH_MAX) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.windowMs);
+      else this.timer ??= this.clock.setTimeout(() => this.flush(), this.windowMs);
     });
   }
 
@@ -47,7 +50,7 @@ export class KeepAliveBatcher<Header> {
   }
 
   private flush(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
+    if (this.timer !== null) this.clock.clear(this.timer);
     this.timer = null;
     const { ids, parts } = this;
     this.ids = [];

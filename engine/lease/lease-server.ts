@@ -16,7 +16,9 @@ import type { KvServer } from '../node/kv-server.js';
 import type { ResponseHeader, WithHeader } from '../wire/response-header.js';
 import type { Member } from '../node/member.js';
 import { StateRole } from '../raft/raw-node.js';
-import { KeepAliveBatcher } from './keepalive-batcher.js';
+import { KEEPALIVE_WINDOW_MS, KeepAliveBatcher } from './keepalive-batcher.js';
+import type { Clock, TimerHandle } from '../node/ports.js';
+import { SYSTEM_CLOCK } from '../node/system-clock.js';
 import { NO_LEASE } from './lease-table.js';
 import { CHECKPOINTS_PER_PROPOSAL_MAX, Lessor } from './lessor.js';
 import {
@@ -48,7 +50,8 @@ export interface LeaseServerOptions {
   minTtlSeconds: number;
   electionTimeoutMs: number;
   checkpointIntervalMs?: number;
-  now?: () => number;
+  /** Its wall clock (lease expiry) and timers; node's by default, the simulator's in it. */
+  clock?: Clock;
 }
 
 /** etcd's minimum lease TTL for an election timeout: 1.5 of them, rounded up to whole seconds. */
@@ -59,23 +62,25 @@ export function minLeaseTtlSeconds(electionTimeoutMs: number): number {
 export class LeaseServer {
   readonly lessor: Lessor;
   private readonly now: () => number;
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer: TimerHandle;
+  private readonly clock: Clock;
   private forwarder: LeaderForwarder | undefined;
   /** The newest pending wait for the apply to reach a commit index (appliedBarrier). */
   private barrier: { index: number; applied: Promise<void> } | null = null;
   /** Every keep-alive of this member goes through one batch per window (keepalive-batcher.ts). */
-  private readonly batcher = new KeepAliveBatcher((ids) => this.renewNow(ids));
+  private readonly batcher: KeepAliveBatcher<ResponseHeader>;
 
   constructor(private readonly member: Member, reader: MvccReader, private readonly kv: KvServer, options: LeaseServerOptions) {
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.now = () => this.clock.now();
+    this.batcher = new KeepAliveBatcher((ids) => this.renewNow(ids), KEEPALIVE_WINDOW_MS, this.clock);
     this.lessor = new Lessor({
       minTtlSeconds: options.minTtlSeconds, extendMs: options.electionTimeoutMs, checkIntervalMs: LEASE_CHECK_INTERVAL_MS,
       ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
     });
     const { leases, appliedIndex } = reader.leases();
     this.lessor.load(leases, appliedIndex);
-    this.timer = setInterval(() => this.check(), LEASE_CHECK_INTERVAL_MS);
-    this.timer.unref();
+    this.timer = this.clock.setInterval(() => this.check(), LEASE_CHECK_INTERVAL_MS, true);
   }
 
   /** How a follower reaches the leader (set once the peer side is up). */
@@ -84,7 +89,7 @@ export class LeaseServer {
   }
 
   close(): void {
-    clearInterval(this.timer);
+    this.clock.clear(this.timer);
   }
 
   /** An entry applied on this member (ApplyObserver). */

@@ -9,6 +9,7 @@ import { WatchHub } from '../watch/watch-hub.js';
 import { KvServer } from './kv-server.js';
 import { LeaseServer, minLeaseTtlSeconds, type LeaderForwarder } from '../lease/lease-server.js';
 import type { Member } from './member.js';
+import type { Clock } from './ports.js';
 
 export interface MemberServices {
   kv: KvServer;
@@ -22,6 +23,8 @@ export interface MemberServicesOptions {
   watchProgressNotifyIntervalMs?: number;
   /** How often the leader replicates long leases' remaining TTLs (etcd: 5 minutes). */
   leaseCheckpointIntervalMs?: number;
+  /** The services' clock: node's by default, the simulator's in it. */
+  clock?: Clock;
 }
 
 /**
@@ -34,10 +37,12 @@ export function attachServices(member: Member, reader: MvccReader, forwarder: Le
   const hub = new WatchHub(member.applier, {
     revision: member.applier.revision,
     ...(options.watchProgressNotifyIntervalMs ? { progressNotifyIntervalMs: options.watchProgressNotifyIntervalMs } : {}),
+    ...(options.clock !== undefined ? { clock: options.clock } : {}),
   });
   const lease = new LeaseServer(member, reader, kv, {
     minTtlSeconds: minLeaseTtlSeconds(member.options.electionTimeoutMs), electionTimeoutMs: member.options.electionTimeoutMs,
     ...(options.leaseCheckpointIntervalMs !== undefined ? { checkpointIntervalMs: options.leaseCheckpointIntervalMs } : {}),
+    ...(options.clock !== undefined ? { clock: options.clock } : {}),
   });
   lease.setForwarder(forwarder);
   member.observeApplies({

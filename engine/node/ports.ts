@@ -19,8 +19,8 @@ export interface Clock {
   monotonicMs(): number;
   /** Runs `fn` once after `ms`. A `weak` timer does not keep the process alive. */
   setTimeout(fn: () => void, ms: number, weak?: boolean): TimerHandle;
-  /** Runs `fn` every `ms` until cleared. */
-  setInterval(fn: () => void, ms: number): TimerHandle;
+  /** Runs `fn` every `ms` until cleared. A `weak` interval does not keep the process alive. */
+  setInterval(fn: () => void, ms: number, weak?: boolean): TimerHandle;
   clear(timer: TimerHandle): void;
   /** Runs `fn` once the work queued before it is done (node's setImmediate). */
   soon(fn: () => void): void;

@@ -9,7 +9,11 @@ export const SYSTEM_CLOCK: Clock = {
     if (weak) timer.unref();
     return timer;
   },
-  setInterval: (fn, ms) => setInterval(fn, ms),
+  setInterval(fn, ms, weak = false) {
+    const timer = setInterval(fn, ms);
+    if (weak) timer.unref();
+    return timer;
+  },
   clear(timer: TimerHandle) {
     clearTimeout(timer as NodeJS.Timeout);
   },

@@ -26,6 +26,8 @@ import type { WatchSink } from './watch-types.js';
 import { WatcherIndex } from './watcher-index.js';
 import type { Watcher } from './watcher.js';
 import { WatchStream, type WatchRegistry } from './watch-stream.js';
+import type { Clock, TimerHandle } from '../node/ports.js';
+import { SYSTEM_CLOCK } from '../node/system-clock.js';
 
 /** Events read from history for one watcher in one step (a revision is never split). */
 export const HISTORY_EVENTS_PER_READ = 1000;
@@ -49,6 +51,8 @@ export interface WatchHubOptions {
   revision: number;
   progressNotifyIntervalMs?: number;
   historyEventsPerRead?: number;
+  /** Its timers (progress notifications) and deferred work; node's by default, the simulator's in it. */
+  clock?: Clock;
 }
 
 /** What the hub has done, for /metrics and tests. */
@@ -70,7 +74,8 @@ export class WatchHub implements WatchRegistry {
   private pending: Event[] = [];
   private catchUpScheduled = false;
   private catchUpRunning = false;
-  private readonly progressTimer: NodeJS.Timeout;
+  private readonly progressTimer: TimerHandle;
+  private readonly clock: Clock;
   private readonly historyEventsPerRead: number;
   private slowMoved = 0;
   private eventsSent = 0;
@@ -78,8 +83,9 @@ export class WatchHub implements WatchRegistry {
   constructor(private readonly source: HistorySource, options: WatchHubOptions) {
     this.revisionValue = options.revision;
     this.historyEventsPerRead = options.historyEventsPerRead ?? HISTORY_EVENTS_PER_READ;
-    this.progressTimer = setInterval(() => this.notifyProgress(), options.progressNotifyIntervalMs ?? PROGRESS_NOTIFY_INTERVAL_MS_DEFAULT);
-    this.progressTimer.unref();
+    this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.progressTimer = this.clock.setInterval(() => this.notifyProgress(),
+      options.progressNotifyIntervalMs ?? PROGRESS_NOTIFY_INTERVAL_MS_DEFAULT, true);
   }
 
   /** Every event up to this revision has been dispatched. */
@@ -100,7 +106,7 @@ export class WatchHub implements WatchRegistry {
 
   /** Stops the progress clock and closes every stream. */
   close(): void {
-    clearInterval(this.progressTimer);
+    this.clock.clear(this.progressTimer);
     for (const stream of this.streams) stream.close();
     this.streams.clear();
   }
@@ -200,7 +206,7 @@ export class WatchHub implements WatchRegistry {
   private scheduleCatchUp(): void {
     if (this.catchUpScheduled) return;
     this.catchUpScheduled = true;
-    setImmediate(() => {
+    this.clock.soon(() => {
       this.catchUpScheduled = false;
       this.catchUp();
     });

@@ -16,7 +16,11 @@ import type { FaultProfile } from './faults.js';
 import { InvariantChecker } from './invariants.js';
 import { SimNetwork } from './network.js';
 import type { Prng } from './prng.js';
-import { SimScheduler } from './scheduler.js';
+import { SimScheduler, type MemberClock } from './scheduler.js';
+import { ErrTimeout } from '../../engine/errors.js';
+import type { ForwardedLeaseRequest } from '../../engine/lease/lease-server.js';
+import type { LeaseTimeToLiveResponse } from '../../engine/lease/lease-rpc.js';
+import { LEASE_FORWARD_TIMEOUT_MS } from '../../net/peer/lease-forward.js';
 import { SimMember, type MemberTuning, type MemberWorld } from './sim-member.js';
 import type { SimPeerWorld } from './sim-peer-network.js';
 import type { Trace } from './trace.js';
@@ -95,6 +99,11 @@ export class SimCluster {
       onStartFailed: (member, error) => {
         this.startFailures.push(`m${member.id} failed to start at ${this.scheduler.nowMs} ms: ${error.stack ?? error.message}`);
       },
+      leaseForwarder: (from, clock) => ({
+        keepAlives: (leaderId, ids) => this.forwardLease(from, clock, leaderId, { keep_alives: ids }) as Promise<number[]>,
+        timeToLive: (leaderId, request) =>
+          this.forwardLease(from, clock, leaderId, { time_to_live: request }) as Promise<LeaseTimeToLiveResponse>,
+      }),
     };
     this.founders = Array.from({ length: size }, (_, i) => i + 1);
     this.nextMemberId = size + 1;
@@ -108,6 +117,33 @@ export class SimCluster {
       this.scheduler.at(this.scheduler.nowMs + NET_TICK_MS, deliver);
     };
     this.scheduler.at(NET_TICK_MS, deliver);
+  }
+
+  /**
+   * A follower's lease request to the leader, as net/peer/lease-forward.ts sends it: a network
+   * hop each way, answered by the leader's lease server; lost with its link or member, it times
+   * out with etcd's "request timed out" after LEASE_FORWARD_TIMEOUT_MS.
+   */
+  private forwardLease(from: number, clock: MemberClock, leaderId: number, body: ForwardedLeaseRequest): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (error: Error | null, answer?: unknown): void => {
+        if (settled) return;
+        settled = true;
+        if (error === null) resolve(answer);
+        else reject(error);
+      };
+      clock.setTimeout(() => settle(ErrTimeout), LEASE_FORWARD_TIMEOUT_MS);
+      clock.after(NET_TICK_MS, () => {
+        const leader = this.members.get(leaderId)?.incarnation;
+        if (leader === null || leader === undefined || !this.network.isConnected(from, leaderId)) return;
+        leader.clock.after(0, () => {
+          leader.services.lease.answerForwarded(body).then(
+            (answer) => clock.after(NET_TICK_MS, () => settle(null, answer)),
+            (error: Error) => clock.after(NET_TICK_MS, () => settle(error)));
+        });
+      });
+    });
   }
 
   get nowMs(): number {
@@ -130,9 +166,24 @@ export class SimCluster {
     this.network.setProfile(profile.network);
   }
 
-  /** Running, responsive members not removed: where clients send requests. */
+  /**
+   * Running, responsive members of the cluster: where clients send requests. As clients take
+   * their endpoints from the member list, a member started for a MemberAdd that never applied is
+   * not one of them (it has no leader and never will).
+   */
   serving(): SimMember[] {
-    return [...this.members.values()].filter((member) => member.isUp() && !member.removed && !member.isPaused());
+    const leader = this.leader();
+    const configured = leader === undefined ? null : this.membershipOf(leader);
+    return [...this.members.values()].filter((member) => member.isUp() && !member.removed && !member.isPaused()
+      && (configured === null || configured.voters.includes(member.id) || configured.learners.includes(member.id)));
+  }
+
+  /** True when `id` is in the current leader's configuration (or no leader is known). */
+  isConfigured(id: number): boolean {
+    const leader = this.leader();
+    if (leader === undefined) return true;
+    const { voters, learners } = this.membershipOf(leader);
+    return voters.includes(id) || learners.includes(id);
   }
 
   /** The running leader with the highest term, if any. */

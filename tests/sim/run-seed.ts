@@ -12,6 +12,8 @@
 import { checkLinearizable, type Verdict } from '../lin/checker.js';
 import { KV_MODEL } from '../lin/kv-model.js';
 import { ClientPool, type ClientOptions, type ClientStats } from './client.js';
+import { WatchClientPool, type WatchOptions, type WatchStats } from './watch-client.js';
+import type { Event } from '../../engine/mvcc/rpc.js';
 import { SimCluster, type ClusterStats } from './cluster.js';
 import { FAULT_PROFILES, QUIET_PROFILE, type FaultProfile } from './faults.js';
 import type { MemberTuning } from './sim-member.js';
@@ -33,6 +35,7 @@ export interface SeedPlan {
   clusterSize: number;
   profile: FaultProfile;
   clients: ClientOptions;
+  watches: WatchOptions;
   tuning: MemberTuning;
   activeTicks: number;
 }
@@ -52,6 +55,7 @@ export interface SeedResult {
   crashes: number;
   cluster: ClusterStats;
   clients: ClientStats;
+  watches: WatchStats;
   network: NetworkStats;
 }
 
@@ -74,6 +78,7 @@ export function planSeed(seed: number, activeTicks: number = ACTIVE_TICKS_DEFAUL
       transactions: planner.chance(0.3),
       serializableReadProbability: 0,
     },
+    watches: { watchers: planner.between(1, 3), resumeProbability: 0.01, lossProbability: 0 },
     tuning: {
       heartbeatMs,
       electionMs,
@@ -102,25 +107,39 @@ export async function runPlan(plan: SeedPlan, trace?: Trace): Promise<SeedResult
   const prng = new Prng(plan.seed);
   const cluster = new SimCluster(prng, plan.clusterSize, plan.profile, plan.tuning, trace);
   const clients = new ClientPool(prng, cluster, plan.clients, trace);
+  const watches = new WatchClientPool(prng, cluster, plan.watches, trace);
   const violations: string[] = [];
   let leaderAtEnd = false;
   try {
-    for (let tick = 0; tick < plan.activeTicks && cluster.invariants.ok(); tick++) await cluster.tick(() => clients.step(true));
+    for (let tick = 0; tick < plan.activeTicks && cluster.invariants.ok(); tick++) {
+      await cluster.tick(() => {
+        clients.step(true);
+        watches.step(true);
+      });
+    }
     let comparison: StoreComparison | null = null;
     let differ: string | null = 'not compared';
+    let history: HistoryRead | null = null;
     for (let tick = 0; tick < QUIET_TICKS_MAX && cluster.invariants.ok(); tick++) {
       await cluster.quiesce(QUIET_PROFILE);
-      await cluster.tick(() => clients.step(false));
+      await cluster.tick(() => {
+        clients.step(false);
+        watches.step(false);
+      });
       leaderAtEnd = cluster.leader() !== undefined;
       if (comparison?.result !== undefined) {
         differ = comparison.result;
         comparison = null;
-        if (differ === null) break;
+        // The stores agree: the history any of them holds is the truth the watchers are held to.
+        if (differ === null) history = readHistory(cluster);
       }
+      if (history?.result !== undefined && watches.caughtUp(history.result.revision)) break;
       // Compared while the tick's events run: the stores answer on the simulated clock.
-      if (comparison === null && leaderAtEnd && !clients.hasInFlight()) comparison = compareStores(cluster);
+      if (comparison === null && history === null && leaderAtEnd && !clients.hasInFlight()) comparison = compareStores(cluster);
     }
     if (leaderAtEnd && !clients.hasInFlight() && differ !== null) violations.push(`convergence: ${differ}`);
+    if (history?.result !== undefined) watches.check(history.result.events, history.result.revision);
+    for (const violation of watches.violations) violations.push(`watch: ${violation}`);
   } catch (error) {
     const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
     violations.push(`exception at ${cluster.nowMs} ms: ${text.split('\n').slice(0, 8).join('\n    ')}`);
@@ -143,8 +162,35 @@ export async function runPlan(plan: SeedPlan, trace?: Trace): Promise<SeedResult
     crashes: cluster.crashCount(),
     cluster: cluster.stats,
     clients: clients.stats,
+    watches: watches.stats,
     network: cluster.network.stats,
   };
+}
+
+/** The leader's store history read back; `result` is set once read. */
+interface HistoryRead {
+  result?: { events: Event[]; revision: number };
+}
+
+/** Reads every event the leader's store holds, in pages, on the simulated clock. */
+function readHistory(cluster: SimCluster): HistoryRead {
+  const read: HistoryRead = {};
+  const applier = cluster.leader()!.incarnation!.applier;
+  const revision = applier.revision;
+  const events: Event[] = [];
+  const next = (fromRev: number): void => {
+    if (fromRev > revision) {
+      read.result = { events, revision };
+      return;
+    }
+    void applier.history(fromRev, revision, 10_000, false).then((chunk) => {
+      if ('compactRevision' in chunk) throw new Error(`history compacted at ${chunk.compactRevision}`);
+      events.push(...chunk.events);
+      next(chunk.nextRev);
+    });
+  };
+  next(1);
+  return read;
 }
 
 /** A comparison of the members' stores under way; `result` is set once it is done (null: they agree). */

@@ -13,9 +13,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Applier } from '../../engine/mvcc/applier.js';
 import { EventsMode } from '../../engine/mvcc/write-txn.js';
-import { MAX_TXN_OPS_DEFAULT } from '../../engine/mvcc/validate.js';
-import { KvServer } from '../../engine/node/kv-server.js';
+import type { KvServer } from '../../engine/node/kv-server.js';
 import { Member } from '../../engine/node/member.js';
+import { attachServices, closeServices, type MemberServices } from '../../engine/node/member-services.js';
+import { MvccReader } from '../../engine/mvcc/store.js';
+import type { LeaderForwarder } from '../../engine/lease/lease-server.js';
 import { StateRole } from '../../engine/raft/raw-node.js';
 import type { Entry } from '../../engine/raft/types.js';
 import { ConfChangeType } from '../../engine/raft/confchange.js';
@@ -51,13 +53,17 @@ export interface MemberWorld {
   onStopped(member: SimMember, why: string): void;
   /** A restart failed: the member's data could not be read back (a bug worth a violation). */
   onStartFailed(member: SimMember, error: Error): void;
+  /** How this member's lease server reaches the leader's (net/peer/lease-forward.ts in production). */
+  leaseForwarder(from: number, clock: MemberClock): LeaderForwarder;
 }
 
-/** A running incarnation. */
+/** A running incarnation: the member, its services as the server attaches them, and its ports. */
 interface Incarnation {
   clock: MemberClock;
   member: Member;
   kv: KvServer;
+  services: MemberServices;
+  reader: MvccReader;
   applier: Applier;
   network: SimPeerNetwork;
 }
@@ -154,7 +160,10 @@ export class SimMember {
       onFatal: (error) => this.stopped(clock, `storage fault: ${error.message}`),
       onRemoved: () => this.stopped(clock, 'removed from the cluster'),
     }, { clock, network, log, replay: this.disk.replay(), applier, snapshotStore: new SimSnapshotStore(clock) });
-    return { clock, member, kv: new KvServer(member, MAX_TXN_OPS_DEFAULT), applier, network };
+    // Attached in the turn the member started in, as the server does, so the hub misses nothing.
+    const reader = new MvccReader(this.kvPath);
+    const services = attachServices(member, reader, this.world.leaseForwarder(this.id, clock), { clock });
+    return { clock, member, kv: services.kv, services, reader, applier, network };
   }
 
   /**
@@ -194,11 +203,12 @@ export class SimMember {
     const incarnation = this.running;
     if (incarnation === null || incarnation.clock !== clock || clock.dead) return;
     if (why === 'removed from the cluster') this.removed = true;
+    closeServices(incarnation.services);
     void incarnation.member.stop().catch(() => {}).then(() => {
       if (this.running !== incarnation) return;
       clock.dead = true;
       this.running = null;
-      this.storeClosed = incarnation.applier.storeClosed();
+      this.storeClosed = Promise.all([incarnation.applier.storeClosed(), incarnation.reader.close()]).then(() => {});
       this.world.onStopped(this, why);
     });
   }
@@ -211,7 +221,8 @@ export class SimMember {
     this.crashes++;
     incarnation.clock.dead = true;
     this.disk.crash(this.world.prng);
-    this.storeClosed = incarnation.applier.crash();
+    closeServices(incarnation.services);
+    this.storeClosed = Promise.all([incarnation.applier.crash(), incarnation.reader.close()]).then(() => {});
     await this.storeClosed;
     this.world.trace?.(`m${this.id} crashes`);
   }

@@ -232,15 +232,21 @@ test('serializable reads from a partitioned member are caught by the linearizabi
   assert.ok(caught.length > 0, 'no seed caught a stale serializable read');
 });
 
+test('a watcher that loses events is caught by the watch checks', async () => {
+  const plan = planSeed(5);
+  const result = await runPlan({ ...plan, watches: { ...plan.watches, lossProbability: 0.2 } });
+  assert.ok(result.violations.some((violation) => /^watch: watcher \d+: event \d+ from revision \d+: got /.test(violation)), result.violations.join('\n'));
+});
+
 test('every fault profile does what it says: crashes, pauses, partitions, lost messages, disk faults, snapshots, membership changes', async () => {
   const totals = new Map<string, { crashes: number; pauses: number; partitions: number; dropped: number; diskFaults: number; selfStops: number;
-    snapshots: number; confChanges: number; seeds: number }>();
+    snapshots: number; confChanges: number; watchResumes: number; seeds: number }>();
   for (let seed = 1; seed <= 60; seed++) {
     const plan = planSeed(seed);
     if (plan.clusterSize === 1) continue;
     const result = await runPlan(plan);
     const total = totals.get(plan.profile.name)
-      ?? { crashes: 0, pauses: 0, partitions: 0, dropped: 0, diskFaults: 0, selfStops: 0, snapshots: 0, confChanges: 0, seeds: 0 };
+      ?? { crashes: 0, pauses: 0, partitions: 0, dropped: 0, diskFaults: 0, selfStops: 0, snapshots: 0, confChanges: 0, watchResumes: 0, seeds: 0 };
     // The end of a run crashes every member: only the run's own crashes count.
     total.crashes += result.crashes - result.plan.clusterSize;
     total.pauses += result.cluster.pauses;
@@ -250,6 +256,7 @@ test('every fault profile does what it says: crashes, pauses, partitions, lost m
     total.selfStops += result.cluster.selfStops;
     total.snapshots += result.cluster.snapshotsSent;
     total.confChanges += result.cluster.confChangesApplied;
+    total.watchResumes += result.watches.resumes;
     total.seeds++;
     totals.set(plan.profile.name, total);
   }
@@ -267,6 +274,7 @@ test('every fault profile does what it says: crashes, pauses, partitions, lost m
   let snapshots = 0;
   for (const total of totals.values()) snapshots += total.snapshots;
   assert.ok(snapshots > 0, 'some follower caught up by snapshot');
+  assert.ok(chaos.watchResumes > 0, 'some watcher resumed on another member');
 });
 
 for (let first = 1; first <= SEEDS_IN_CI; first += SEEDS_PER_TEST) {
