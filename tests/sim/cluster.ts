@@ -154,7 +154,8 @@ export class SimCluster {
     return Math.floor(this.scheduler.nowMs / NET_TICK_MS);
   }
 
-  private addMember(id: number, founders: readonly number[] | null): SimMember {
+  /** A new member (not started): a founder, or (`founders` null) one that joins a running cluster. */
+  addMember(id: number, founders: readonly number[] | null): SimMember {
     const member = new SimMember(id, founders, () => [...this.members.keys()], this.tuning, this.world);
     this.members.set(id, member);
     return member;

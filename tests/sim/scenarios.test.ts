@@ -11,6 +11,9 @@ import { QUIET_PROFILE } from './faults.js';
 import { Prng } from './prng.js';
 import type { MemberTuning } from './sim-member.js';
 import type { SimMember } from './sim-member.js';
+import { ErrMemberBadURLs, ErrMemberNotFound, ErrMemberNotLearner, ErrPeerURLExist, ErrTooManyLearners } from '../../engine/errors.js';
+import { ClusterMembership } from '../../engine/node/membership.js';
+import { StateRole } from '../../engine/raft/raw-node.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -109,6 +112,179 @@ test('a lease nobody keeps alive expires about one TTL after its grant, on every
     }
     // etcd checks expiry every 500 ms; the revoke then goes through Raft.
     assert.ok(cluster.nowMs - grantedAt >= 2000, `not revoked before its TTL (${cluster.nowMs - grantedAt} ms)`);
+  } finally {
+    await cluster.close();
+  }
+});
+
+const text = (data: Uint8Array | undefined): string => (data === undefined ? '' : decoder.decode(data));
+
+/** Runs ticks until `check` holds (at most `maxMs` of simulated time). */
+async function until(cluster: SimCluster, what: string, check: () => boolean, maxMs = 60_000): Promise<void> {
+  const deadline = cluster.nowMs + maxMs;
+  while (!check()) {
+    if (cluster.nowMs > deadline) throw new Error(`${what}: not within ${maxMs} ms of simulated time`);
+    await cluster.tick(() => {});
+  }
+}
+
+/** A put through whoever leads now, retried on Unavailable as etcd's clients retry. */
+async function put(cluster: SimCluster, key: string, value: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const leader = await leaderOf(cluster);
+    try {
+      await settle(cluster, leader.incarnation!.kv.put({ key: encoder.encode(key), value: encoder.encode(value) }));
+      return;
+    } catch (error) {
+      if (attempt >= 5) throw error;
+    }
+  }
+}
+
+function status(member: SimMember) {
+  return member.incarnation!.member.status();
+}
+
+test('three members: when the leader stops, the others elect a new one within two election timeouts and keep accepting writes; it rejoins and catches up', async () => {
+  const cluster = new SimCluster(new Prng(9), 3, QUIET_PROFILE, TUNING, undefined);
+  try {
+    const first = await leaderOf(cluster);
+    await put(cluster, 'before', '1');
+    await first.crash();
+    const stoppedAt = cluster.nowMs;
+    await until(cluster, 'a new leader', () => cluster.leader() !== undefined);
+    const second = cluster.leader()!;
+    assert.notEqual(second, first);
+    assert.ok(cluster.nowMs - stoppedAt <= 2 * TUNING.electionMs + 500, `elected ${cluster.nowMs - stoppedAt} ms after the leader stopped`);
+    await put(cluster, 'after', '2');
+    for (const member of cluster.members.values()) {
+      if (!member.isUp()) continue;
+      const got = await settle(cluster, member.incarnation!.kv.range({ key: encoder.encode('a'), range_end: encoder.encode('c') }));
+      assert.deepEqual(got.kvs.map((kv) => text(kv.key)), ['after', 'before']);
+    }
+    await first.start();
+    await until(cluster, 'the restarted member to catch up', () => first.isUp() && status(first).appliedIndex >= status(second).commitIndex);
+    const got = await settle(cluster, first.incarnation!.kv.range({ key: encoder.encode('after'), serializable: true }));
+    assert.equal(text(got.kvs[0]?.value), '2', 'the restarted member caught up');
+  } finally {
+    await cluster.close();
+  }
+});
+
+test('members snapshot every snapshotCount entries and compact their log; a member behind the compacted log catches up from a streamed snapshot', async () => {
+  const cluster = new SimCluster(new Prng(10), 3, QUIET_PROFILE, { ...TUNING, snapshotCount: 40, snapshotCatchUpEntries: 10 }, undefined);
+  try {
+    for (let i = 0; i < 20; i++) await put(cluster, `k${i}`, `a${i}`);
+    const leader = await leaderOf(cluster);
+    const follower = [...cluster.members.values()].find((member) => member !== leader)!;
+    await follower.crash();
+    // The others write far past what their logs keep.
+    for (let i = 0; i < 300; i++) await put(cluster, `k${i % 50}`, `b${i}`);
+    const current = await leaderOf(cluster);
+    const leading = () => current.incarnation!.member;
+    await until(cluster, 'the leader to snapshot past the writes and compact its log',
+      () => leading().snapshotIndexValue >= 280 && leading().firstLogIndex > 100);
+
+    // The follower restarts behind the leader's first log index: only a snapshot can catch it up.
+    await follower.start();
+    await until(cluster, 'the follower to start', () => follower.isUp());
+    assert.ok(status(follower).appliedIndex < leading().firstLogIndex);
+    const target = leading().status().commitIndex;
+    await until(cluster, 'the follower to catch up', () => status(follower).appliedIndex >= target);
+    assert.equal(follower.incarnation!.member.snapshotTransferStats().received, 1, 'it installed one snapshot');
+    await until(cluster, 'the leader to hear the transfer succeeded', () => leading().snapshotTransferStats().sent >= 1);
+    const got = await settle(cluster, follower.incarnation!.kv.range({ key: encoder.encode('k0'), range_end: encoder.encode('k:'), serializable: true }));
+    assert.equal(got.kvs.length, 50);
+    assert.equal(text(got.kvs.find((kv) => text(kv.key) === 'k49')?.value), 'b299');
+    const leaderHash = await settle(cluster, current.incarnation!.kv.hashKV({ revision: 0 }));
+    assert.equal((await settle(cluster, follower.incarnation!.kv.hashKV({ revision: 0 }))).hash, leaderHash.hash, 'equal stores');
+
+    // It goes on replicating normally after the snapshot, and survives a restart on top of it.
+    await put(cluster, 'after', 'snapshot');
+    const afterIndex = leading().status().commitIndex;
+    await until(cluster, 'the follower to apply the next write', () => status(follower).appliedIndex >= afterIndex);
+    await follower.crash();
+    await follower.start();
+    await until(cluster, 'the restarted follower to apply', () => follower.isUp() && status(follower).appliedIndex >= afterIndex);
+    const after = await settle(cluster, follower.incarnation!.kv.range({ key: encoder.encode('after'), serializable: true }));
+    assert.equal(text(after.kvs[0]?.value), 'snapshot');
+  } finally {
+    await cluster.close();
+  }
+});
+
+test('a restarted member replays its WAL from its latest snapshot', async () => {
+  const cluster = new SimCluster(new Prng(11), 1, QUIET_PROFILE, { ...TUNING, snapshotCount: 25, snapshotCatchUpEntries: 5 }, undefined);
+  try {
+    for (let i = 0; i < 120; i++) await put(cluster, `k${i % 7}`, `v${i}`);
+    const member = cluster.members.get(1)!;
+    await until(cluster, 'a snapshot', () => member.incarnation!.member.snapshotIndexValue >= 100);
+    const revision = (await settle(cluster, member.incarnation!.kv.range({ key: encoder.encode('k0') }))).header.revision;
+    await member.crash();
+    await member.start();
+    await leaderOf(cluster);
+    assert.ok(member.incarnation!.member.firstLogIndex > 1, 'the log starts after the snapshot');
+    const got = await settle(cluster, member.incarnation!.kv.range({ key: encoder.encode('k0'), range_end: encoder.encode('k9') }));
+    assert.equal(got.header.revision, revision);
+    assert.equal(got.kvs.length, 7);
+    const put2 = await settle(cluster, member.incarnation!.kv.put({ key: encoder.encode('next'), value: encoder.encode('x') }));
+    assert.equal(put2.header.revision, revision + 1);
+  } finally {
+    await cluster.close();
+  }
+});
+
+test('a learner added with MemberAdd joins with an empty log, catches up from a snapshot, is promoted, and a voter is removed', async () => {
+  const cluster = new SimCluster(new Prng(12), 3, QUIET_PROFILE, { ...TUNING, snapshotCount: 30, snapshotCatchUpEntries: 5 }, undefined);
+  try {
+    for (let i = 0; i < 100; i++) await put(cluster, `k${i}`, `v${i}`);
+    const leader = await leaderOf(cluster);
+    const leading = leader.incarnation!;
+    const membership = new ClusterMembership(leading.member, leading.reader, 'sim', { now: () => leading.clock.now() });
+    assert.deepEqual(membership.list().map((m) => [m.id, m.name, m.isLearner]), [[1, 'm1', false], [2, 'm2', false], [3, 'm3', false]]);
+
+    // Refused before Raft, with etcd's errors.
+    await assert.rejects(membership.add(['not a url'], true), ErrMemberBadURLs);
+    await assert.rejects(membership.add(['http://127.0.0.1'], true), ErrMemberBadURLs);
+    await assert.rejects(membership.remove(0x999), ErrMemberNotFound);
+    await assert.rejects(membership.promote(2), ErrMemberNotLearner);
+
+    const url = 'http://joiner.sim:2380';
+    const { member: added, members } = await settle(cluster, membership.add([url], true));
+    assert.equal(added.isLearner, true);
+    assert.deepEqual(added.peerUrls, [url]);
+    assert.equal(members.length, 4);
+    await assert.rejects(settle(cluster, membership.add([url], false)), ErrPeerURLExist);
+    await assert.rejects(settle(cluster, membership.add(['http://other.sim:2380'], true)), ErrTooManyLearners);
+    // Every member recorded it (the table is replicated).
+    await until(cluster, 'the table to replicate', () => [...cluster.members.values()].every((m) => m.incarnation!.reader.members().length === 4));
+
+    // The new member starts with nothing: the leader's log is compacted, so it gets a snapshot.
+    assert.ok(leading.member.firstLogIndex > 1);
+    const joined = cluster.addMember(added.id, null);
+    await joined.start();
+    const target = leading.member.status().commitIndex;
+    await until(cluster, 'the new member to catch up', () => joined.isUp() && status(joined).appliedIndex >= target);
+    assert.equal(joined.incarnation!.member.snapshotTransferStats().received, 1);
+    const got = await settle(cluster, joined.incarnation!.kv.range({ key: encoder.encode('k99'), serializable: true }));
+    assert.equal(text(got.kvs[0]?.value), 'v99');
+    assert.deepEqual(joined.incarnation!.reader.members().map((m) => m.id), [1, 2, 3, added.id], 'it learned the membership too');
+
+    await until(cluster, 'the leader to see the learner in sync', () => leading.member.learnerCaughtUp(added.id) === true);
+    const promoted = await settle(cluster, membership.promote(added.id));
+    assert.equal(promoted.find((m) => m.id === added.id)!.isLearner, false);
+    await until(cluster, 'raft to count it as a voter', () => status(leader).role === StateRole.Leader && status(joined).leader === leader.id);
+
+    // Remove a follower that is not the new one; it stops, and the cluster goes on with three voters.
+    const removedId = [2, 3].find((id) => id !== leader.id)!;
+    const afterRemove = await settle(cluster, membership.remove(removedId));
+    assert.deepEqual(afterRemove.map((m) => m.id).sort(), [1, 2, 3, added.id].filter((id) => id !== removedId).sort());
+    await until(cluster, 'the removed member to stop', () => cluster.members.get(removedId)!.removed && !cluster.members.get(removedId)!.isUp());
+    const put3 = await settle(cluster, leading.kv.put({ key: encoder.encode('after'), value: encoder.encode('removal') }));
+    await until(cluster, 'the new voter to apply it', () => status(joined).appliedIndex >= status(leader).commitIndex);
+    assert.ok(put3.header.revision > 100);
+    const after = await settle(cluster, joined.incarnation!.kv.range({ key: encoder.encode('after'), serializable: true }));
+    assert.equal(text(after.kvs[0]?.value), 'removal');
   } finally {
     await cluster.close();
   }

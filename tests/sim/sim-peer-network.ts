@@ -26,8 +26,9 @@ export interface SimPeerWorld {
 /** A transfer that gets no answer for this long fails (net/peer/snapshot-stream.ts: 30 s). */
 export const SNAPSHOT_TRANSFER_TIMEOUT_MS = 30_000;
 
+/** A member's peer URL: a valid one, as etcd's membership checks want; the network goes by id. */
 export function simPeerUrl(id: number): string {
-  return `sim://m${id}`;
+  return `http://m${id}.sim:2380`;
 }
 
 export class SimPeerNetwork implements PeerNetwork {
