@@ -7,10 +7,11 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeEtcdDescriptor } from './etcd-descriptor.mjs';
 
 /** The folders tsconfig.json compiles, and the files whose change means a rebuild. */
 const SOURCE_DIRS = ['engine', 'net', 'bench', 'tests', 'bin', 'flamegraphs'];
-const INPUT_FILES = ['tsconfig.json', 'package-lock.json'];
+const INPUT_FILES = ['tsconfig.json', 'package-lock.json', 'bin/etcd-descriptor.mjs'];
 /** Written into dist/ after a build: the sources it was built from. */
 const STAMP = join('dist', '.build-stamp.json');
 
@@ -58,6 +59,7 @@ export function buildIfStale(root, force = false) {
   const builtAtMs = Date.now();
   rmSync(join(root, 'dist'), { recursive: true, force: true });
   execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
+  writeEtcdDescriptor(root, join(root, 'dist'));
   writeFileSync(join(root, STAMP), JSON.stringify({ builtAtMs, inputs: buildInputs(root) }));
   return true;
 }
