@@ -144,6 +144,7 @@ export class CairnServer {
       ...(identity.founders !== null ? { bootstrap: { members: identity.founders } } : {}),
       peerListen: options.peerListen,
       peers: identity.peers,
+      advertisePeerUrls: self,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       electionTimeoutMs: options.electionTimeoutMs,
       maxRequestBytes: options.maxRequestBytes,

@@ -9,17 +9,14 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MemberRecord } from '../engine/mvcc/members.js';
 import { clusterIdOf, memberIdOf } from '../engine/node/member-id.js';
-import { queryMembers } from './peer/members-query.js';
+import { isMembersAnswer, queryMembers, type MembersAnswer } from './peer/members-query.js';
+
+export type { MembersAnswer };
 import type { PeerAddress } from './peer/peer-sender.js';
 import { addressOfUrl } from './peer/peer-url.js';
 
 /** What a member answers a joining member's membership query with. */
-export interface MembersAnswer {
-  cluster_id: number;
-  members: MemberRecord[];
-}
 
 export interface Identity {
   memberId: number;
@@ -44,11 +41,6 @@ export interface IdentityOptions {
   initialClusterState?: 'new' | 'existing';
 }
 
-function isMembersAnswer(value: unknown): value is MembersAnswer {
-  const answer = value as Partial<MembersAnswer> | null;
-  return typeof answer === 'object' && answer !== null && Number.isSafeInteger(answer.cluster_id) && Array.isArray(answer.members) &&
-    answer.members.every((m) => Number.isSafeInteger(m?.id) && Array.isArray(m?.peer_urls) && m.peer_urls.every((u) => typeof u === 'string'));
-}
 
 function founding(options: IdentityOptions, self: readonly string[]): Identity {
   const founders = [...options.initialCluster].map(([name, peerUrls]) => ({ id: memberIdOf(peerUrls, options.clusterToken), name, peerUrls: [...peerUrls] }));

@@ -26,6 +26,8 @@ export interface WiredMemberOptions extends MemberOptions {
   peerListen: PeerAddress;
   /** Every other member's peer address. */
   peers: ReadonlyMap<number, PeerAddress>;
+  /** This member's peer URLs as the cluster knows them (--initial-advertise-peer-urls); default: where it listens. */
+  advertisePeerUrls?: readonly string[];
   /** A dedicated WAL directory (etcd's --wal-dir); default <dataDir>/member/wal. */
   walDir?: string;
   /** WAL segment size (default SEGMENT_BYTES_DEFAULT, as etcd's 64 MiB); tests use small ones to roll over soon. */
@@ -75,6 +77,7 @@ export async function startMember(options: WiredMemberOptions): Promise<WiredMem
       ...(options.answerMembersQuery ? { answerMembersQuery: options.answerMembersQuery } : {}),
       ...(options.isMemberPeerUrl ? { isMemberPeerUrl: options.isMemberPeerUrl } : {}),
       log: (line) => logger.named('rafthttp').warn(line),
+      ...(options.advertisePeerUrls !== undefined ? { peerUrls: options.advertisePeerUrls } : {}),
     });
     opened.push(network);
     const log = new WalLogStore(wal);

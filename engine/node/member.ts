@@ -179,6 +179,8 @@ export class Member {
   /** Members removed from the cluster: nothing they send is stepped. */
   private readonly removed = new Set<number>();
   private removedFromCluster = false;
+  /** Ticks in a row with no leader known: after two election timeouts the member asks for peers it may not know. */
+  private leaderlessTicks = 0;
   /** Set while an incoming snapshot replaces the store: no Ready is processed meanwhile. */
   private restoring = false;
   private readonly applyObservers: ApplyObserver[] = [];
@@ -469,9 +471,26 @@ export class Member {
     this.network.attach(handler);
     this.ticker = this.clock.setInterval(() => {
       this.node.tick();
+      this.noteLeaderlessTick();
       this.scheduleTurn();
     }, this.options.heartbeatIntervalMs);
     this.scheduleTurn();
+  }
+
+  /**
+   * A member that hears from no leader for two election timeouts asks its peers for members it
+   * does not know: while it was cut off or stopped, members may have joined, and one of them may
+   * lead now. Its messages are refused until it is known (etcd instead takes a pipelined message
+   * from any sender of its cluster), and this member would never catch up. Asked again every two
+   * election timeouts for as long as it stays leaderless.
+   */
+  private noteLeaderlessTick(): void {
+    if (this.leaderId !== 0 || this.removedFromCluster) {
+      this.leaderlessTicks = 0;
+      return;
+    }
+    const electionTicks = Math.max(2, Math.round(this.options.electionTimeoutMs / this.options.heartbeatIntervalMs));
+    if (++this.leaderlessTicks % (2 * electionTicks) === 0) this.network.discoverPeers();
   }
 
   private scheduleTurn(): void {

@@ -70,6 +70,13 @@ export interface PeerNetwork {
   isConnected(id: number): boolean;
   /** This member's own peer URL, as it listens. */
   localUrl(): string;
+  /**
+   * Asks a known peer for the cluster's membership and adds the members this member does not
+   * know: ones added while it was too far behind to learn them from the log. Until they are
+   * known their messages are refused, so a leader among them could never catch this member up.
+   * Fire and forget: a failed ask is simply asked again later.
+   */
+  discoverPeers(): void;
   close(): Promise<void>;
 }
 

@@ -6,8 +6,23 @@
 import { connect } from 'node:net';
 import { encodeFrame, FrameDecoder, type Hello } from './frame-codec.js';
 import type { PeerAddress } from './peer-sender.js';
+import type { MemberRecord } from '../../engine/mvcc/members.js';
 
 const QUERY_TIMEOUT_MS = 5000;
+
+/** What a member answers a membership query with. */
+export interface MembersAnswer {
+  cluster_id: number;
+  members: MemberRecord[];
+}
+
+/** True for an answer of the right shape (a peer's answer is checked before anything reads it). */
+export function isMembersAnswer(value: unknown): value is MembersAnswer {
+  const answer = value as Partial<MembersAnswer> | null;
+  return typeof answer === 'object' && answer !== null && Number.isSafeInteger(answer.cluster_id) && Array.isArray(answer.members) &&
+    answer.members.every((m) => Number.isSafeInteger(m?.id) && Array.isArray(m?.peer_urls) && m.peer_urls.every((u) => typeof u === 'string'));
+}
+
 const ANSWER_BYTES_MAX = 4 * 1024 * 1024;
 
 /**

@@ -12,6 +12,7 @@ import type { PeerAddress } from './peer-sender.js';
 import { PeerTransport, type PeerTraffic } from './peer-transport.js';
 import type { PeerStats } from './peer-stats.js';
 import { addressOfUrl } from './peer-url.js';
+import { isMembersAnswer, queryMembers } from './members-query.js';
 
 export interface TcpPeerNetworkOptions {
   localId: number;
@@ -29,6 +30,8 @@ export interface TcpPeerNetworkOptions {
   answerLeaseRequest?: (body: unknown) => Promise<unknown>;
   /** Where refused connections are reported (etcd's rafthttp warnings). */
   log?: (line: string) => void;
+  /** This member's peer URLs as the cluster knows them (a peer answers a membership query only for them); default: where it listens. */
+  peerUrls?: readonly string[];
 }
 
 export class TcpPeerNetwork implements PeerNetwork {
@@ -36,7 +39,10 @@ export class TcpPeerNetwork implements PeerNetwork {
   /** Answers forwarded lease requests once the lease server exists (see answerLeaseRequests). */
   private leaseRequests: ((body: unknown) => Promise<unknown>) | null;
 
-  private constructor(readonly transport: PeerTransport<Message>, options: TcpPeerNetworkOptions) {
+  /** A membership query to the known peers is under way (discoverPeers). */
+  private discovering = false;
+
+  private constructor(readonly transport: PeerTransport<Message>, private readonly options: TcpPeerNetworkOptions) {
     this.leaseRequests = options.answerLeaseRequest ?? null;
   }
 
@@ -117,6 +123,32 @@ export class TcpPeerNetwork implements PeerNetwork {
 
   localUrl(): string {
     return urlOf(this.transport.address());
+  }
+
+  /**
+   * Asks the known peers in turn for the membership (net/peer/members-query.ts, as a joining
+   * member asks) and adds every member not known yet at its peer URL. Only known peers are asked,
+   * so what this member trusts does not widen beyond whom it already trusts. Settles once the ask is over.
+   */
+  discoverPeers(): Promise<void> {
+    const addresses = this.transport.peerIds().map((id) => this.transport.addressOf(id)).filter((address) => address !== undefined);
+    if (this.discovering || addresses.length === 0) return Promise.resolve();
+    this.discovering = true;
+    const peerUrls = this.options.peerUrls ?? [this.localUrl()];
+    return (async () => {
+      for (const address of addresses) {
+        const answer = await queryMembers(address, this.options.clusterToken, peerUrls).catch(() => null);
+        if (!isMembersAnswer(answer) || answer.cluster_id !== this.options.clusterId) continue;
+        for (const record of answer.members) {
+          const unknown = record.id !== this.options.localId && this.transport.addressOf(record.id) === undefined;
+          if (unknown && record.peer_urls.length > 0 && this.handler?.isRemoved(record.id) !== true) {
+            this.options.log?.(`added peer ${record.id.toString(16)} at ${record.peer_urls[0]} from the membership of a known peer`);
+            this.transport.setPeer(record.id, addressOfUrl(record.peer_urls[0]!));
+          }
+        }
+        return;
+      }
+    })().finally(() => { this.discovering = false; });
   }
 
   /** The listener's address (its port, when started on port 0). */

@@ -83,6 +83,7 @@ export class SimCluster {
         if (incarnation === null || incarnation === undefined || incarnation.network.handler === null) return null;
         return { handler: incarnation.network.handler, network: incarnation.network, clock: incarnation.clock };
       },
+      membersOf: (id) => this.members.get(id)?.incarnation?.reader.members() ?? null,
       snapshotTransferMs: (bytes) => {
         this.stats.snapshotsSent++;
         return NET_TICK_MS * (2 + Math.ceil(bytes / (1 << 20)));

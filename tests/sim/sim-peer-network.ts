@@ -19,6 +19,8 @@ export interface SimPeerWorld {
   reachable(from: number, to: number): boolean;
   /** The handler of `to`'s running incarnation and its clock, or null while it is down. */
   receiver(to: number): { handler: PeerHandler; network: SimPeerNetwork; clock: MemberClock } | null;
+  /** The membership table member `id` holds now (its store's), or null while it is down. */
+  membersOf(id: number): { id: number; peer_urls: string[] }[] | null;
   /** A snapshot of `bytes` starts across the network: how long it takes. */
   snapshotTransferMs(bytes: number): number;
 }
@@ -27,6 +29,9 @@ export interface SimPeerWorld {
 export const SNAPSHOT_TRANSFER_TIMEOUT_MS = 30_000;
 
 /** A member's peer URL: a valid one, as etcd's membership checks want; the network goes by id. */
+/** One network hop for a request that is not a Raft message (a membership query). */
+const NET_HOP_MS = 10;
+
 export function simPeerUrl(id: number): string {
   return `http://m${id}.sim:2380`;
 }
@@ -94,6 +99,20 @@ export class SimPeerNetwork implements PeerNetwork {
             });
         });
       });
+    });
+  }
+
+  /** As the TCP network: one reachable known peer's membership, a network hop each way; unknown members are added. */
+  discoverPeers(): void {
+    if (this.closed || this.clock.dead) return;
+    const peer = [...this.peers].find((id) => this.world.reachable(this.localId, id) && this.world.reachable(id, this.localId));
+    if (peer === undefined) return;
+    this.clock.after(2 * NET_HOP_MS, () => {
+      const members = this.world.membersOf(peer);
+      if (members === null || this.closed) return;
+      for (const record of members) {
+        if (record.id !== this.localId && this.handler?.isRemoved(record.id) !== true) this.setPeer(record.id);
+      }
     });
   }
 
