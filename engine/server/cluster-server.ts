@@ -52,7 +52,7 @@ export class ClusterServer {
   constructor(
     private readonly header: (revision: number) => ResponseHeader,
     /** The member list as answered (membersWithOwnAttributes, or a fixed one in tests). */
-    readonly members: () => MemberInfo[],
+    private readonly members: () => MemberInfo[],
     private readonly membership: ClusterMembership,
   ) {}
 

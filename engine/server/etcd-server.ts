@@ -64,7 +64,7 @@ export interface WatchAnswerSink {
 }
 
 export class EtcdServer {
-  readonly member: Member;
+  private readonly member: Member;
   private readonly kv: KvServer;
   private readonly hub: WatchHub | undefined;
   private readonly lease: LeaseServer | undefined;
@@ -176,11 +176,6 @@ export class EtcdServer {
 
   async memberPromote(request: MemberRequest): Promise<MemberListResponse> {
     return this.clusterServer().memberPromote(request);
-  }
-
-  /** The member list, header aside: where the members' client URLs are (the corruption checks' peers). */
-  members(): MemberInfo[] {
-    return this.clusterServer().members();
   }
 
   // Maintenance
