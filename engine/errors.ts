@@ -90,9 +90,11 @@ export const ErrNoSpace = define('ErrNoSpace', GrpcCode.RESOURCE_EXHAUSTED, 'etc
 // etcd never sends this one (it ignores a cancel of an unknown watch id); cairn's WebSocket
 // protocol answers every request, so it answers such a cancel with it.
 export const ErrWatcherNotExist = define('ErrWatcherNotExist', GrpcCode.NOT_FOUND, 'mvcc: watcher does not exist');
-/** gRPC's answers when a server does not offer the Watch or the Lease service. */
+/** gRPC's answers when a server does not offer the Watch, the Lease or the Cluster service, or a method. */
 export const ErrWatchUnimplemented = define('ErrWatchUnimplemented', GrpcCode.UNIMPLEMENTED, 'unknown service etcdserverpb.Watch');
 export const ErrLeaseUnimplemented = define('ErrLeaseUnimplemented', GrpcCode.UNIMPLEMENTED, 'unknown service etcdserverpb.Lease');
+export const ErrClusterUnimplemented = define('ErrClusterUnimplemented', GrpcCode.UNIMPLEMENTED, 'unknown service etcdserverpb.Cluster');
+export const ErrHashUnimplemented = define('ErrHashUnimplemented', GrpcCode.UNIMPLEMENTED, 'unknown method Hash for service etcdserverpb.Maintenance');
 
 export const ErrLeaseNotFound = define('ErrLeaseNotFound', GrpcCode.NOT_FOUND, 'etcdserver: requested lease not found');
 export const ErrLeaseExist = define('ErrLeaseExist', GrpcCode.FAILED_PRECONDITION, 'etcdserver: lease already exists');

@@ -1,20 +1,22 @@
 /**
  * One cairn server process: a cluster member and the endpoints clients reach it on. It derives
  * member and cluster ids from the initial cluster the way etcd does (every member computes the
- * same ids on its own), starts the member, opens a main-thread reader on its MVCC store, and
- * serves etcd's gRPC API and the HTTP app (JSON gateway, WebSocket protocol, health endpoints,
- * /metrics). As etcd: both on the client URL, or, with --listen-client-http-urls, HTTP there and
- * only gRPC on the client URL.
+ * same ids on its own), starts the member, opens a main-thread reader on its MVCC store, builds
+ * the member's one EtcdServer (engine/server/) and hands it to every transport: etcd's gRPC API
+ * and the HTTP app (JSON gateway, WebSocket protocol, health endpoints, /metrics). As etcd: both
+ * on the client URL, or, with --listen-client-http-urls, HTTP there and only gRPC on the client URL.
  * With the corruption checks on, it compares its store with its peers' before serving (and refuses
  * to start when it differs), and checks the cluster every interval while it leads.
  */
-import { ETCD_API_VERSION, type MemberInfo } from '../engine/node/cluster-members.js';
+import { ETCD_API_VERSION } from '../engine/node/cluster-members.js';
 import { ClusterMembership } from '../engine/node/membership.js';
 import { resolveIdentity, type MembersAnswer } from './member-identity.js';
 import type { Member } from '../engine/node/member.js';
 import { attachWiredServices, closeWiredServices, startMember, type WiredMember, type WiredServices } from './member-wiring.js';
 import type { MemberAttributes } from '../engine/mvcc/members.js';
 import { MvccReader } from '../engine/mvcc/store.js';
+import { EtcdServer } from '../engine/server/etcd-server.js';
+import { membersWithOwnAttributes } from '../engine/server/cluster-server.js';
 import type { PeerAddress } from './peer/peer-sender.js';
 import { GrpcEndpoint } from './grpc/grpc-server.js';
 import { ClientListener } from './client-listener.js';
@@ -106,6 +108,8 @@ export class CairnServer {
     readonly wired: WiredMember,
     private readonly reader: MvccReader,
     readonly services: WiredServices,
+    /** The one etcd server API every transport of this process answers with. */
+    readonly etcd: EtcdServer,
     private readonly grpc: GrpcEndpoint,
     private readonly http: HttpApp,
     private readonly clientListener: ClientListener,
@@ -172,7 +176,7 @@ export class CairnServer {
       maxTxnOps: options.maxTxnOps,
       ...(options.watchProgressNotifyIntervalMs ? { watchProgressNotifyIntervalMs: options.watchProgressNotifyIntervalMs } : {}),
     });
-    const { kv, hub } = services;
+    const { kv } = services;
     // After a restart the replicated membership is the truth about where the others are.
     member.noteRemovedMembers(reader.removedMembers());
     for (const record of reader.members()) {
@@ -182,9 +186,8 @@ export class CairnServer {
     logger.named('api').info('enabled capabilities for version', { 'cluster-version': CLUSTER_VERSION });
     const membership = new ClusterMembership(member, reader, options.clusterToken,
       options.strictReconfigCheck === undefined ? {} : { strictReconfigCheck: options.strictReconfigCheck });
-    // Before this member's own publish applies, its client URLs come from its flags.
-    const members = (): MemberInfo[] => membership.list().map((info) =>
-      (info.id === member.id && info.clientUrls.length === 0 ? { ...info, name: options.name, clientUrls: options.advertiseClientUrls } : info));
+    const members = membersWithOwnAttributes(membership, { id: member.id, name: options.name, clientUrls: options.advertiseClientUrls });
+    const etcd = new EtcdServer({ member, kv, hub: services.hub, lease: services.lease, cluster: { membership, members } });
     const server0 = logger.named('etcdserver');
     const log = (line: string): void => server0.warn(line);
     // etcd's request timeout bounds each peer's HashKV answer.
@@ -201,7 +204,7 @@ export class CairnServer {
       }
     }
     const grpc = GrpcEndpoint.create({
-      member, kv, members, membership, hub, lease: services.lease, maxRequestBytes: options.maxRequestBytes,
+      server: etcd, maxRequestBytes: options.maxRequestBytes,
       metricsExtensive: options.metricsExtensive === true,
       transport: {
         ...(options.grpcKeepAlive !== undefined ? { keepAlive: options.grpcKeepAlive } : {}),
@@ -212,10 +215,9 @@ export class CairnServer {
     // upgrades the client URL pipes to it.
     const httpListen = options.clientHttpListen ?? { host: '127.0.0.1', port: 0 };
     const http = await HttpApp.listen({
-      host: httpListen.host, port: httpListen.port, member, kv, hub, lease: services.lease,
-      maxRequestBytes: options.maxRequestBytes,
+      host: httpListen.host, port: httpListen.port, server: etcd, maxRequestBytes: options.maxRequestBytes,
     });
-    if (options.enableGrpcGateway !== false) registerGateway(http, member, kv, members, membership, hub, services.lease);
+    if (options.enableGrpcGateway !== false) registerGateway(http, etcd);
     const httpApart = options.clientHttpListen !== undefined;
     let clientListener: ClientListener;
     try {
@@ -231,9 +233,9 @@ export class CairnServer {
       await reader.close();
       throw error;
     }
-    server = new CairnServer(wired, reader, services, grpc, http, clientListener, httpApart, options.name, logger);
+    server = new CairnServer(wired, reader, services, etcd, grpc, http, clientListener, httpApart, options.name, logger);
     server.stopMetrics = await serveMetrics(http, {
-      member, network: wired.network, log: wired.log, services, grpc: grpc.metrics, quotaBackendBytes: options.quotaBackendBytes ?? null,
+      member, server: etcd, network: wired.network, log: wired.log, services, grpc: grpc.metrics, quotaBackendBytes: options.quotaBackendBytes ?? null,
     }, options.metricsListen ?? []);
     if (options.corruptCheckIntervalMs !== undefined && options.corruptCheckIntervalMs > 0) {
       server0.info('enabled corruption checking', { 'local-member-id': member.id.toString(16), interval: goDuration(options.corruptCheckIntervalMs) });

@@ -1,5 +1,5 @@
 /**
- * etcd's Lease service on one member, for every transport (as KvServer is for KV):
+ * etcd's Lease service on one member, which every transport reaches through the EtcdServer:
  * - Grant and Revoke are replicated through Raft; the apply worker records them in LMDB and every
  *   member's lessor follows (onApplied).
  * - KeepAlive and TimeToLive are answered by the leader, whose lessor holds the expiry clocks,
@@ -65,6 +65,13 @@ export class LeaseServer {
   private readonly timer: TimerHandle;
   private readonly clock: Clock;
   private forwarder: LeaderForwarder | undefined;
+  /**
+   * This member's role and leader as the member last reported them (observeLeadership). The
+   * lessor follows the role lazily (syncRole), where it is used, so a promotion's clock starts
+   * when the new leader first needs its leases.
+   */
+  private leading: boolean;
+  private leaderId: number;
   /** The newest pending wait for the apply to reach a commit index (appliedBarrier). */
   private barrier: { index: number; applied: Promise<void> } | null = null;
   /** Every keep-alive of this member goes through one batch per window (keepalive-batcher.ts). */
@@ -80,6 +87,13 @@ export class LeaseServer {
     });
     const { leases, appliedIndex } = reader.leases();
     this.lessor.load(leases, appliedIndex);
+    const { role, leader } = member.status();
+    this.leading = role === StateRole.Leader;
+    this.leaderId = leader;
+    member.observeLeadership((changedRole, changedLeader) => {
+      this.leading = changedRole === StateRole.Leader;
+      this.leaderId = changedLeader;
+    });
     this.timer = this.clock.setInterval(() => this.check(), LEASE_CHECK_INTERVAL_MS, true);
   }
 
@@ -157,7 +171,7 @@ export class LeaseServer {
     // A member that stopped (or lost its disk) may still think it leads: it renews nothing.
     this.member.checkServing();
     if (this.leads()) return here();
-    const leaderId = this.member.status().leader;
+    const leaderId = this.leaderId;
     if (leaderId === 0 || this.forwarder === undefined) throw ErrNoLeader;
     return forward(leaderId);
   }
@@ -211,9 +225,8 @@ export class LeaseServer {
 
   /** Promotes or demotes the lessor to match this member's Raft role. */
   private syncRole(): void {
-    const leads = this.member.status().role === StateRole.Leader;
-    if (leads && !this.lessor.isPrimary) this.lessor.promote(this.now());
-    else if (!leads && this.lessor.isPrimary) this.lessor.demote();
+    if (this.leading && !this.lessor.isPrimary) this.lessor.promote(this.now());
+    else if (!this.leading && this.lessor.isPrimary) this.lessor.demote();
   }
 
   /** The leader's periodic check: revoke what expired, replicate due checkpoints. */

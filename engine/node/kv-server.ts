@@ -1,6 +1,6 @@
 /**
- * etcd's KV service on one member: the single request/response model every transport (gRPC, the
- * JSON gateway, the WebSocket protocol) adapts. Requests are checked here, before Raft, as etcd
+ * etcd's KV service on one member, which every transport (gRPC, the JSON gateway, the WebSocket
+ * protocol) reaches through the member's EtcdServer (engine/server/). Requests are checked here, before Raft, as etcd
  * checks them in its API layer, so a bad request costs no log entry and changes nothing.
  *
  * - Writes (Put, DeleteRange, Txn, Compact) go through Raft and answer when applied here. A put

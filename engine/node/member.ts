@@ -133,6 +133,9 @@ export interface ApplyObserver {
   onBatch(revision: number): void;
 }
 
+/** Sees this member's Raft role and the leader it knows each time either changes (its soft state). */
+export type LeadershipObserver = (role: StateRole, leader: number) => void;
+
 /** What a member reports about itself (Maintenance.Status). */
 export interface MemberStatus {
   id: number;
@@ -184,6 +187,7 @@ export class Member {
   /** Set while an incoming snapshot replaces the store: no Ready is processed meanwhile. */
   private restoring = false;
   private readonly applyObservers: ApplyObserver[] = [];
+  private readonly leadershipObservers: LeadershipObserver[] = [];
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly network: PeerNetwork;
@@ -848,7 +852,13 @@ export class Member {
     this.serverMetrics.observeLeader(leader);
     this.role = role;
     this.leaderId = leader;
+    for (const observer of this.leadershipObservers) observer(role, leader);
     if (leader !== 0) this.releaseLeaderWaiters(null);
+  }
+
+  /** Has `observer` see every change of this member's role or leader from now on (status() has the current ones). */
+  observeLeadership(observer: LeadershipObserver): void {
+    this.leadershipObservers.push(observer);
   }
 
   /**

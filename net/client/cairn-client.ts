@@ -30,7 +30,7 @@ import type {
   CompactionResponse, DeleteRangeRequest, DeleteRangeResponse, HashKVResponse, PutRequest, PutResponse, RangeRequest,
   RangeResponse, TxnRequest, TxnResponse,
 } from '../../engine/mvcc/rpc.js';
-import type { StatusResponse } from '../../engine/node/maintenance.js';
+import type { StatusResponse } from '../../engine/server/maintenance.js';
 import type { AlarmRequest, AlarmResponse } from '../../engine/alarm/alarm-rpc.js';
 import type { LeaseGrantResponse, LeaseLeasesResponse } from '../../engine/lease/lease-rpc.js';
 import { WS_IN_FLIGHT_MAX_DEFAULT, type Op } from '../http/ws/protocol.js';

@@ -1,6 +1,7 @@
 /**
  * The member's gRPC endpoint: etcd's v3 services on @grpc/grpc-js, fed the HTTP/2 connections of
- * the client URLs (net/client-listener.ts sorts them from HTTP/1.1 ones).
+ * the client URLs (net/client-listener.ts sorts them from HTTP/1.1 ones). Every call is decoded,
+ * answered by the member's EtcdServer, and encoded: nothing here decides or builds an answer.
  * The receive limit is --max-request-bytes plus gRPC framing overhead, as etcd sets it, so a
  * request just over the limit reaches the "request is too large" check and a far larger one is
  * refused by gRPC before it is buffered. grpc-js holds the HTTP/2 sessions and answers methods
@@ -11,16 +12,11 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Socket } from 'node:net';
-import type { MemberInfo } from '../../engine/node/cluster-members.js';
-import type { KvServer } from '../../engine/node/kv-server.js';
-import type { Member } from '../../engine/node/member.js';
-import type { ClusterMembership } from '../../engine/node/membership.js';
+import type { EtcdServer } from '../../engine/server/etcd-server.js';
 import { clusterService } from './cluster-service.js';
 import { kvService } from './kv-service.js';
 import { maintenanceService } from './maintenance-service.js';
 import { etcdService } from './protos.js';
-import type { WatchHub } from '../../engine/watch/watch-hub.js';
-import type { LeaseServer } from '../../engine/lease/lease-server.js';
 import { LEASE_KEEPALIVE_PATH, leaseService } from './lease-service.js';
 import { addRawRoutes, RAW_ROUTE_SERVER_OPTIONS } from './raw/raw-routes.js';
 import { serveKeepAlive } from './raw/keepalive-stream.js';
@@ -37,12 +33,9 @@ import type { Http2Server } from 'node:http2';
 const GRPC_OVERHEAD_BYTES = 512 * 1024;
 
 export interface GrpcEndpointOptions {
-  member: Member;
-  kv: KvServer;
-  members: () => MemberInfo[];
-  membership: ClusterMembership;
-  hub: WatchHub;
-  lease: LeaseServer;
+  /** What answers every call. */
+  server: EtcdServer;
+  /** --max-request-bytes: the receive limit is this plus gRPC's framing overhead. */
   maxRequestBytes: number;
   /** Also time every call (grpc_server_handling_seconds), as etcd's --metrics extensive. */
   metricsExtensive?: boolean;
@@ -95,13 +88,13 @@ export class GrpcEndpoint {
     const keepAliveMetrics = metrics.method(LEASE_KEEPALIVE_PATH);
     const watchMetrics = metrics.method(WATCH_PATH);
     addRawRoutes(server, new Map([
-      ...unaryRoutes(etcdService('KV'), kvService(options.kv), maxReceiveBytes, metrics),
-      ...unaryRoutes(etcdService('Maintenance'), maintenanceService(options.member, options.kv), maxReceiveBytes, metrics),
-      ...unaryRoutes(etcdService('Lease'), leaseService(options.lease), maxReceiveBytes, metrics),
-      ...unaryRoutes(etcdService('Cluster'), clusterService(options.kv, options.members, options.membership), maxReceiveBytes, metrics),
-      [LEASE_KEEPALIVE_PATH, (stream, headers) => serveKeepAlive(stream, headers, options.lease, maxReceiveBytes, keepAliveMetrics)],
+      ...unaryRoutes(etcdService('KV'), kvService(options.server), maxReceiveBytes, metrics),
+      ...unaryRoutes(etcdService('Maintenance'), maintenanceService(options.server), maxReceiveBytes, metrics),
+      ...unaryRoutes(etcdService('Lease'), leaseService(options.server), maxReceiveBytes, metrics),
+      ...unaryRoutes(etcdService('Cluster'), clusterService(options.server), maxReceiveBytes, metrics),
+      [LEASE_KEEPALIVE_PATH, (stream, headers) => serveKeepAlive(stream, headers, options.server, maxReceiveBytes, keepAliveMetrics)],
       // etcd splits a fragmenting watcher's responses at its receive limit.
-      [WATCH_PATH, (stream, headers) => serveWatch(stream, headers, options.hub, options.kv, maxReceiveBytes, maxReceiveBytes, watchMetrics)],
+      [WATCH_PATH, (stream, headers) => serveWatch(stream, headers, options.server, maxReceiveBytes, maxReceiveBytes, watchMetrics)],
     ]));
     // The injector's HTTP/2 server gets the stream handler wrapped above, and the ping policy.
     const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());

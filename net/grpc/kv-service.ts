@@ -1,6 +1,6 @@
-/** etcd's KV service over gRPC: a thin adapter of KvServer. */
+/** etcd's KV service over gRPC: decodes, calls the EtcdServer, and hands its answer to the encoder. */
 import { encodeRangeTail } from '../../engine/mvcc/range-encode.js';
-import type { KvServer } from '../../engine/node/kv-server.js';
+import type { EtcdServer } from '../../engine/server/etcd-server.js';
 import { compactionRequestFrom, deleteRangeRequestFrom, putRequestFrom, rangeRequestFrom, txnRequestFrom } from './kv-convert.js';
 import { messageFieldBytes } from '../../engine/wire/protobuf-size.js';
 import { ProtobufWriter } from '../../engine/wire/protobuf-writer.js';
@@ -24,18 +24,18 @@ export function rangeHeaderField(header: ResponseHeader): Buffer {
  * `count` are the only parts encoded here, so a large range costs the main thread no decode and
  * no re-encode of its keys, and its memory a page or two.
  */
-async function range(kv: KvServer, request: Parameters<typeof rangeRequestFrom>[0]): Promise<EncodedMessage> {
-  const { header, pages } = await kv.rangeInPages(rangeRequestFrom(request));
+async function range(server: EtcdServer, request: Parameters<typeof rangeRequestFrom>[0]): Promise<EncodedMessage> {
+  const { header, pages } = await server.rangeInPages(rangeRequestFrom(request));
   const { kvs_bytes: bytes, more, count } = pages.head;
   return new EncodedMessage([rangeHeaderField(header)], { source: pages, bytes }, encodeRangeTail(more, count));
 }
 
-export function kvService(kv: KvServer): Record<string, UnaryHandler> {
+export function kvService(server: EtcdServer): Record<string, UnaryHandler> {
   return {
-    Range: (request: Parameters<typeof rangeRequestFrom>[0]) => range(kv, request),
-    Put: (request: Parameters<typeof putRequestFrom>[0]) => kv.put(putRequestFrom(request)),
-    DeleteRange: (request: Parameters<typeof deleteRangeRequestFrom>[0]) => kv.deleteRange(deleteRangeRequestFrom(request)),
-    Txn: (request: Parameters<typeof txnRequestFrom>[0]) => kv.txn(txnRequestFrom(request)),
-    Compact: (request: Parameters<typeof compactionRequestFrom>[0]) => kv.compact(compactionRequestFrom(request)),
+    Range: (request: Parameters<typeof rangeRequestFrom>[0]) => range(server, request),
+    Put: (request: Parameters<typeof putRequestFrom>[0]) => server.put(putRequestFrom(request)),
+    DeleteRange: (request: Parameters<typeof deleteRangeRequestFrom>[0]) => server.deleteRange(deleteRangeRequestFrom(request)),
+    Txn: (request: Parameters<typeof txnRequestFrom>[0]) => server.txn(txnRequestFrom(request)),
+    Compact: (request: Parameters<typeof compactionRequestFrom>[0]) => server.compact(compactionRequestFrom(request)),
   };
 }

@@ -1,22 +1,13 @@
 /**
  * etcd's JSON gateway (/v3/... and /v3beta/...) on the member's HTTP routes (http-app.ts): each route decodes its
- * body with the gateway codec, calls the same KvServer or LeaseServer every transport uses, and
- * encodes the answer as etcd's gateway does. POST /v3/watch (gateway-watch.ts) and POST
+ * body with the gateway codec, calls the EtcdServer every transport uses, and encodes the answer
+ * as etcd's gateway does. POST /v3/watch (gateway-watch.ts) and POST
  * /v3/lease/keepalive (gateway-keepalive.ts) stream. Paths under the gateway prefixes that no
  * route serves, wrong methods and CORS preflights get the gateway's own replies, not the app's
  * generic ones.
  */
-import { alarm } from '../../engine/alarm/alarm-server.js';
-import { EtcdError, GrpcCode } from '../../engine/errors.js';
-import type { ClusterMembership } from '../../engine/node/membership.js';
-import type { MemberInfo } from '../../engine/node/cluster-members.js';
-import { ClusterServer } from '../../engine/node/cluster-server.js';
-import type { LeaseServer } from '../../engine/lease/lease-server.js';
 import type { RangeRequest } from '../../engine/mvcc/rpc.js';
-import type { KvServer } from '../../engine/node/kv-server.js';
-import { memberStatus } from '../../engine/node/maintenance.js';
-import type { Member } from '../../engine/node/member.js';
-import type { WatchHub } from '../../engine/watch/watch-hub.js';
+import type { EtcdServer } from '../../engine/server/etcd-server.js';
 import { errorReply as gatewayErrorReply, type GatewayReply } from './gateway/gateway-errors.js';
 import { GATEWAY_PREFIXES, GATEWAY_ROUTES, GATEWAY_STREAMS, resolveGatewayRequest, type GatewayRoute } from './gateway/routes.js';
 import { rangeResponseAround } from './gateway/kv-encode.js';
@@ -45,44 +36,35 @@ function ok(body: string): HttpReply {
   return { status: 200, contentType: 'application/json', body, headers: GATEWAY_HEADERS };
 }
 
-/** What the gateway's calls are served by. */
-interface GatewayServices {
-  member: Member;
-  kv: KvServer;
-  cluster: ClusterServer;
-  lease: LeaseServer;
-}
-
 /** Serves one decoded route. Errors become etcd's gateway error bodies. */
-async function serve(route: GatewayRoute, body: Uint8Array, services: GatewayServices): Promise<HttpReply> {
-  const { member, kv, cluster, lease } = services;
+async function serve(route: GatewayRoute, body: Uint8Array, server: EtcdServer): Promise<HttpReply> {
   try {
     switch (route.method) {
-      case 'Range': return await rangeReply(kv, route.decode(body));
-      case 'Put': return ok(route.encode(await kv.put(route.decode(body))));
-      case 'DeleteRange': return ok(route.encode(await kv.deleteRange(route.decode(body))));
-      case 'Txn': return ok(route.encode(await kv.txn(route.decode(body))));
-      case 'Compact': return ok(route.encode(await kv.compact(route.decode(body))));
+      case 'Range': return await rangeReply(server, route.decode(body));
+      case 'Put': return ok(route.encode(await server.put(route.decode(body))));
+      case 'DeleteRange': return ok(route.encode(await server.deleteRange(route.decode(body))));
+      case 'Txn': return ok(route.encode(await server.txn(route.decode(body))));
+      case 'Compact': return ok(route.encode(await server.compact(route.decode(body))));
       case 'Status':
         route.decode(body);
-        return ok(route.encode(memberStatus(member, kv)));
+        return ok(route.encode(server.status()));
       case 'MemberList':
         route.decode(body);
-        return ok(route.encode(cluster.memberList()));
-      case 'MemberAdd': return ok(route.encode(await cluster.memberAdd(route.decode(body))));
-      case 'MemberRemove': return ok(route.encode(await cluster.memberRemove(route.decode(body))));
-      case 'MemberUpdate': return ok(route.encode(await cluster.memberUpdate(route.decode(body))));
-      case 'MemberPromote': return ok(route.encode(await cluster.memberPromote(route.decode(body))));
+        return ok(route.encode(server.memberList()));
+      case 'MemberAdd': return ok(route.encode(await server.memberAdd(route.decode(body))));
+      case 'MemberRemove': return ok(route.encode(await server.memberRemove(route.decode(body))));
+      case 'MemberUpdate': return ok(route.encode(await server.memberUpdate(route.decode(body))));
+      case 'MemberPromote': return ok(route.encode(await server.memberPromote(route.decode(body))));
       case 'Hash':
         route.decode(body);
-        throw new EtcdError(GrpcCode.UNIMPLEMENTED, 'unknown method Hash for service etcdserverpb.Maintenance');
-      case 'Alarm': return ok(route.encode(await alarm(member, route.decode(body))));
-      case 'LeaseGrant': return ok(route.encode(await lease.grant(route.decode(body))));
-      case 'LeaseRevoke': return ok(route.encode(await lease.revoke(route.decode(body))));
-      case 'LeaseTimeToLive': return ok(route.encode(await lease.timeToLive(route.decode(body))));
+        return server.hash();
+      case 'Alarm': return ok(route.encode(await server.alarm(route.decode(body))));
+      case 'LeaseGrant': return ok(route.encode(await server.leaseGrant(route.decode(body))));
+      case 'LeaseRevoke': return ok(route.encode(await server.leaseRevoke(route.decode(body))));
+      case 'LeaseTimeToLive': return ok(route.encode(await server.leaseTimeToLive(route.decode(body))));
       case 'LeaseLeases':
         route.decode(body);
-        return ok(route.encode(await lease.leases()));
+        return ok(route.encode(await server.leaseLeases()));
     }
   } catch (error) {
     return toHttpReply(gatewayErrorReply(error));
@@ -94,8 +76,8 @@ async function serve(route: GatewayRoute, body: Uint8Array, services: GatewaySer
  * (nearly always), else sent chunked, each page read as the client takes the one before, so a
  * full-keyspace range costs this thread a copy of each page and no JSON of its own.
  */
-async function rangeReply(kv: KvServer, request: RangeRequest): Promise<HttpReply> {
-  const { header, pages } = await kv.rangeInPages(request, 'json');
+async function rangeReply(server: EtcdServer, request: RangeRequest): Promise<HttpReply> {
+  const { header, pages } = await server.rangeInPages(request, 'json');
   const { more, count, kvs, page, last } = pages.head;
   const { head, tail } = rangeResponseAround(header, more, count, kvs);
   if (!last) return { status: 200, contentType: 'application/json', body: { head, pages, tail }, headers: GATEWAY_HEADERS };
@@ -103,15 +85,13 @@ async function rangeReply(kv: KvServer, request: RangeRequest): Promise<HttpRepl
 }
 
 /** Adds the gateway's routes, its two streams (and its 404/405/preflight answers) to the app. */
-export function registerGateway(app: HttpApp, member: Member, kv: KvServer, members: () => MemberInfo[],
-  membership: ClusterMembership, hub: WatchHub, lease: LeaseServer): void {
-  const services: GatewayServices = { member, kv, cluster: new ClusterServer(kv, members, membership), lease };
-  for (const [path, route] of GATEWAY_ROUTES) app.post(path, (body) => serve(route, body, services));
-  const streamOptions = { maxRequestBytes: app.maxRequestBytes, corsHeaders: CORS_HEADERS };
+export function registerGateway(app: HttpApp, server: EtcdServer): void {
+  for (const [path, route] of GATEWAY_ROUTES) app.post(path, (body) => serve(route, body, server));
+  const streamOptions = { maxRequestBytes: app.maxRequestBytes, corsHeaders: CORS_HEADERS, server };
   for (const [path, stream] of GATEWAY_STREAMS) {
     app.stream(path, stream === 'Watch'
-      ? (exchange) => serveWatch(exchange, { ...streamOptions, hub, kv })
-      : (exchange) => serveKeepAlive(exchange, { ...streamOptions, lease }));
+      ? (exchange) => serveWatch(exchange, streamOptions)
+      : (exchange) => serveKeepAlive(exchange, streamOptions));
   }
   for (const prefix of GATEWAY_PREFIXES) {
     app.fallback(prefix, (method, url) => {

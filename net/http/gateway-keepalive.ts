@@ -1,6 +1,6 @@
 /**
  * POST /v3/lease/keepalive: etcd's JSON gateway keep-alive stream on the member's HTTP routes. Like
- * the gRPC stream it only adapts: the request objects read are renewed with LeaseServer.keepAliveMany.
+ * the gRPC stream it only adapts: the request objects read are renewed with EtcdServer.leaseKeepAliveMany.
  * Reading the body, writing lines and flow control are gateway-stream.ts's.
  *
  * What etcd 3.4's gateway does, and so what this does (observed on etcd 3.4.23):
@@ -18,7 +18,7 @@
  * is held back: while KEEPALIVES_READ_AHEAD_MAX wait for an answer, or the response is congested,
  * further objects stay unread in the body (gateway-stream.ts bounds that buffer).
  */
-import type { LeaseServer } from '../../engine/lease/lease-server.js';
+import type { EtcdServer } from '../../engine/server/etcd-server.js';
 import type { GoJsonValue } from './gateway/go-json.js';
 import { decodeLeaseKeepAliveRequest } from './gateway/lease-decode.js';
 import { encodeLeaseKeepAliveLine } from './gateway/lease-encode.js';
@@ -30,9 +30,9 @@ import type { StreamExchange } from './stream-exchange.js';
  * body of many objects is simply read as answers go out.
  */
 export const KEEPALIVES_READ_AHEAD_MAX = 1024;
-/** A keep-alive stream's server: the member's lease server. */
+/** A keep-alive stream's server: the member's EtcdServer. */
 export interface GatewayKeepAliveOptions extends GatewayStreamOptions {
-  lease: LeaseServer;
+  server: EtcdServer;
 }
 
 /** Serves one POST /v3/lease/keepalive. Call it from the route's stream handler. */
@@ -77,7 +77,7 @@ class GatewayKeepAliveCall extends GatewayStreamCall<number> {
   protected override closed(): void {}
 
   /**
-   * Answers the waiting keep-alives in order: all those read so far as one LeaseServer.keepAliveMany
+   * Answers the waiting keep-alives in order: all those read so far as one EtcdServer.leaseKeepAliveMany
    * (they share its batch, as a gRPC stream's do), until none wait. The renewal always waits for
    * its batch window, so a long body never holds the event loop.
    */
@@ -86,7 +86,7 @@ class GatewayKeepAliveCall extends GatewayStreamCall<number> {
     try {
       while (this.waiting.length > 0 && !this.finished) {
         const ids = this.waiting.splice(0);
-        const { ttls, header } = await this.keepAlive.lease.keepAliveMany(ids);
+        const { ttls, header } = await this.keepAlive.server.leaseKeepAliveMany(ids);
         if (this.finished) break;
         this.writeLines(ids.map((ID, i) => encodeLeaseKeepAliveLine({ ID, TTL: ttls[i]!, header })));
         await new Promise((resolve) => setImmediate(resolve));

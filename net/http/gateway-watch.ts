@@ -1,6 +1,6 @@
 /**
  * POST /v3/watch: etcd's JSON gateway watch stream on the member's HTTP routes. Like
- * net/grpc/raw/watch-stream.ts it only adapts: one request is one stream of the member's watch hub.
+ * net/grpc/raw/watch-stream.ts it only adapts: one request is one watch stream of the member's EtcdServer.
  * Reading the body, writing lines and flow control are gateway-stream.ts's.
  *
  * What etcd 3.4's gateway does, and so what this does (observed on etcd 3.4.23):
@@ -12,20 +12,19 @@
  *   GATEWAY_STREAM_SEND_BYTES_MAX unsent, and that it drained below half; its watchers wait in the
  *   hub meanwhile (and catch up from history).
  */
-import type { KvServer } from '../../engine/node/kv-server.js';
-import type { WatchHub } from '../../engine/watch/watch-hub.js';
+import type { EtcdServer } from '../../engine/server/etcd-server.js';
 import type { WatchStream } from '../../engine/watch/watch-stream.js';
 import type { WatchResponse } from '../../engine/watch/watch-types.js';
+import type { ResponseHeader } from '../../engine/wire/response-header.js';
 import type { GoJsonValue } from './gateway/go-json.js';
 import { decodeWatchRequest, type WatchRequestUnion } from './gateway/watch-decode.js';
 import { encodeWatchResponseLines } from './gateway/watch-encode.js';
 import { GatewayStreamCall, type GatewayStreamOptions } from './gateway-stream.js';
 import type { StreamExchange } from './stream-exchange.js';
 
-/** A watch stream's servers: the member's watch hub, and its KV server for response headers. */
+/** A watch stream's server: the member's EtcdServer. */
 export interface GatewayWatchOptions extends GatewayStreamOptions {
-  hub: WatchHub;
-  kv: KvServer;
+  server: EtcdServer;
 }
 
 /** Serves one POST /v3/watch. Call it from the route's stream handler. */
@@ -45,12 +44,18 @@ class GatewayWatchCall extends GatewayStreamCall<WatchRequestUnion> {
   }
 
   protected override dispatch(request: WatchRequestUnion): void {
+    // etcd's server ignores a request with no member of the oneof set.
+    if (request.kind === 'none') return;
+    let stream: WatchStream;
+    try {
+      stream = this.openStream();
+    } catch (error) {
+      return this.fail(error); // a server without the Watch service
+    }
     switch (request.kind) {
-      // etcd's server ignores a request with no member of the oneof set.
-      case 'none': return;
-      case 'create': return this.openStream().create(request.request);
-      case 'cancel': return this.openStream().cancel(request.watchId);
-      case 'progress': return this.openStream().requestProgress();
+      case 'create': return stream.create(request.request);
+      case 'cancel': return stream.cancel(request.watchId);
+      case 'progress': return stream.requestProgress();
     }
   }
 
@@ -66,14 +71,14 @@ class GatewayWatchCall extends GatewayStreamCall<WatchRequestUnion> {
   }
 
   private openStream(): WatchStream {
-    this.stream ??= this.watch.hub.openStream({ send: (response) => this.send(response) });
+    this.stream ??= this.watch.server.watch({ send: (response, header) => this.send(response, header) });
     return this.stream;
   }
 
-  /** The hub's sink: writes (or queues) the response's lines; false while congested. */
-  private send(response: WatchResponse): boolean {
+  /** The stream's sink: writes (or queues) the response's lines; false while congested. */
+  private send(response: WatchResponse, header: ResponseHeader): boolean {
     if (this.finished) return true;
     const fragmentBytes = response.may_fragment === true ? this.messageBytesMax : undefined;
-    return this.writeLines(encodeWatchResponseLines(response, this.watch.kv.header(response.revision), fragmentBytes));
+    return this.writeLines(encodeWatchResponseLines(response, header, fragmentBytes));
   }
 }

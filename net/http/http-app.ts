@@ -11,11 +11,9 @@
  */
 import uWS from '@trufflesuite/uws-js-unofficial';
 import type { TemplatedApp, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
-import type { LeaseServer } from '../../engine/lease/lease-server.js';
-import type { KvServer } from '../../engine/node/kv-server.js';
-import { MAX_REQUEST_BYTES_DEFAULT, type Member } from '../../engine/node/member.js';
-import type { WatchHub } from '../../engine/watch/watch-hub.js';
-import { registerHealth, HEALTH_TIMEOUT_MS_DEFAULT } from './health.js';
+import { MAX_REQUEST_BYTES_DEFAULT } from '../../engine/node/member.js';
+import type { EtcdServer } from '../../engine/server/etcd-server.js';
+import { registerHealth } from './health.js';
 import { HttpRoutes, type FallbackHandler, type GetHandler, type PostHandler, type StreamHandler } from './http-routes.js';
 import { NodeHttpServer } from './node-transport.js';
 import { serveRoutesOnUws } from './uws-transport.js';
@@ -29,18 +27,12 @@ export interface HttpAppOptions {
   host: string;
   /** 0 picks a free port; read it back from `port`. */
   port: number;
-  member: Member;
-  kv: KvServer;
+  /** What answers the health checks and the WebSocket protocol's requests (and the gateway's, once registered). */
+  server: EtcdServer;
   /** --max-request-bytes: bounds POST bodies (413 beyond) and WebSocket requests. */
   maxRequestBytes?: number;
-  /** How long /health and /readyz wait for a linearizable read. */
-  healthTimeoutMs?: number;
   /** Requests one WebSocket connection may have in flight. */
   wsInFlightMax?: number;
-  /** The member's watch hub, for the WebSocket protocol's watch ops (UNIMPLEMENTED without it). */
-  hub?: WatchHub;
-  /** The member's lease server, for the WebSocket protocol's lease ops (UNIMPLEMENTED without it). */
-  lease?: LeaseServer;
 }
 
 /** Makes a second listen on a taken port fail (uWS otherwise shares it); the typings declare it only as an enum. */
@@ -74,14 +66,14 @@ export class HttpApp {
   static async listen(options: HttpAppOptions): Promise<HttpApp> {
     requireNativeUws();
     const maxRequestBytes = options.maxRequestBytes ?? MAX_REQUEST_BYTES_DEFAULT;
-    const ws = new WsEndpoint(options.member, options.kv, {
+    const ws = new WsEndpoint(options.server, {
       maxRequestBytes, inFlightMax: options.wsInFlightMax ?? WS_IN_FLIGHT_MAX_DEFAULT,
-    }, { hub: options.hub, lease: options.lease });
+    });
     const app = new HttpApp(uWS.App(), maxRequestBytes, ws);
     // WebSocket routes outrank the catch-all that serves the route table.
     app.uws.ws(WS_PATH, ws.behavior());
     serveRoutesOnUws(app.uws, app.routes, { maxRequestBytes, closing: () => app.closing });
-    registerHealth(app, options.member, options.kv, options.healthTimeoutMs ?? HEALTH_TIMEOUT_MS_DEFAULT);
+    registerHealth(app, options.server);
     app.listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
       // The 4-argument listen(host, port, options, cb) exists natively; the typings omit it.
       const listen = app.uws.listen as unknown as (host: string, port: number, options: number,

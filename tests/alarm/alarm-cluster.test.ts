@@ -10,12 +10,11 @@ import { execFile } from 'node:child_process';
 import * as grpc from '@grpc/grpc-js';
 import { AlarmAction, AlarmType } from '../../engine/alarm/alarm-rpc.js';
 import { GrpcCode } from '../../engine/errors.js';
-import { ClusterMembership } from '../../engine/node/membership.js';
 import { GrpcEndpoint } from '../../net/grpc/grpc-server.js';
 import { etcdClient } from '../../net/grpc/protos.js';
 import { registerGateway } from '../../net/http/gateway-endpoint.js';
 import { HttpApp } from '../../net/http/http-app.js';
-import { ETCD_TIMINGS, TestCluster, waitFor, type RunningMember } from '../node/cluster-harness.js';
+import { ETCD_TIMINGS, etcdServerOf, TestCluster, waitFor, type RunningMember } from '../node/cluster-harness.js';
 
 const ETCDCTL = '/usr/bin/etcdctl';
 const CALL_TIMEOUT_MS = 15_000;
@@ -34,10 +33,8 @@ let cluster: TestCluster;
 const served = new Map<number, Served>();
 
 async function serve(running: RunningMember): Promise<Served> {
-  const membership = new ClusterMembership(running.member, running.reader, 'test-cluster');
   const endpoint = await GrpcEndpoint.listen({
-    member: running.member, kv: running.kv, hub: running.hub, lease: running.lease, membership, host: '127.0.0.1', port: 0,
-    maxRequestBytes: 1.5 * 1024 * 1024, members: () => [],
+    server: etcdServerOf(running), host: '127.0.0.1', port: 0, maxRequestBytes: 1.5 * 1024 * 1024,
   });
   const address = `127.0.0.1:${endpoint.port}`;
   const credentials = grpc.credentials.createInsecure();
@@ -158,9 +155,9 @@ test('etcdctl 3.4 alarm list and alarm disarm against the cluster print what the
 
 test('POST /v3/maintenance/alarm raises, lists and clears alarms as etcd\'s gateway does; a put while CORRUPT is raised is 500 with code 15', async () => {
   const running = cluster.members.get(1)!;
-  const app = await HttpApp.listen({ host: '127.0.0.1', port: 0, member: running.member, kv: running.kv });
-  registerGateway(app, running.member, running.kv, () => [], new ClusterMembership(running.member, running.reader, 'test-cluster'),
-    running.hub, running.lease);
+  const server = etcdServerOf(running);
+  const app = await HttpApp.listen({ host: '127.0.0.1', port: 0, server });
+  registerGateway(app, server);
   const post = async (path: string, body: string): Promise<{ status: number; body: string }> => {
     const response = await fetch(`http://127.0.0.1:${app.port}${path}`, { method: 'POST', body });
     return { status: response.status, body: await response.text() };

@@ -5,14 +5,13 @@
  * Commands that run until stopped (watch) run as RunningTools: their output is collected as it
  * comes, a test waits (bounded) for what it expects, then stops them.
  */
-import { ClusterMembership } from '../../engine/node/membership.js';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { LeaseServer } from '../../engine/lease/lease-server.js';
 import type { WatchHub } from '../../engine/watch/watch-hub.js';
 import { GrpcEndpoint } from '../../net/grpc/grpc-server.js';
-import { TestCluster } from '../node/cluster-harness.js';
+import { etcdServerOf, TestCluster } from '../node/cluster-harness.js';
 
 const ETCDCTL = '/usr/bin/etcdctl';
 const CAIRNCTL = fileURLToPath(new URL('../../bin/cairnctl.js', import.meta.url));
@@ -43,14 +42,13 @@ export class CtlServer {
     await cluster.startAll();
     const leader = await cluster.leader();
     let port = 0;
-    const membership = new ClusterMembership(leader.member, leader.reader, 'test-cluster');
+    // A second, unstarted learner with a large id and two peer URLs exercises every column of member list.
+    const server = etcdServerOf(leader, () => [
+      { id: 1, name: 'one', peerUrls: ['http://127.0.0.1:2380'], clientUrls: [`http://127.0.0.1:${port}`], isLearner: false },
+      { id: LARGE_MEMBER_ID, name: '', peerUrls: ['http://127.0.0.1:2381', 'http://127.0.0.1:2382'], clientUrls: [], isLearner: true },
+    ]);
     const listen = (at: number): Promise<GrpcEndpoint> => GrpcEndpoint.listen({
-      member: leader.member, kv: leader.kv, hub: leader.hub, lease: leader.lease, membership, host: '127.0.0.1', port: at, maxRequestBytes: 1.5 * 1024 * 1024,
-      // A second, unstarted learner with a large id and two peer URLs exercises every column of member list.
-      members: () => [
-        { id: 1, name: 'one', peerUrls: ['http://127.0.0.1:2380'], clientUrls: [`http://127.0.0.1:${port}`], isLearner: false },
-        { id: LARGE_MEMBER_ID, name: '', peerUrls: ['http://127.0.0.1:2381', 'http://127.0.0.1:2382'], clientUrls: [], isLearner: true },
-      ],
+      server, host: '127.0.0.1', port: at, maxRequestBytes: 1.5 * 1024 * 1024,
     });
     const endpoint = await listen(0);
     port = endpoint.port;

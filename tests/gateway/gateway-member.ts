@@ -3,11 +3,10 @@
  * a port of its own (`app.port`) and by node's http on a client listener (`listener.port`), as the
  * client URL does (no gRPC needed here).
  */
-import { ClusterMembership } from '../../engine/node/membership.js';
 import { ClientListener } from '../../net/client-listener.js';
 import { registerGateway } from '../../net/http/gateway-endpoint.js';
 import { HttpApp } from '../../net/http/http-app.js';
-import { TestCluster, type RunningMember } from '../node/cluster-harness.js';
+import { etcdServerOf, TestCluster, type RunningMember } from '../node/cluster-harness.js';
 
 export interface GatewayMember {
   cluster: TestCluster;
@@ -21,9 +20,9 @@ export async function startGatewayMember(): Promise<GatewayMember> {
   const cluster = new TestCluster(1);
   const running = await cluster.start(1);
   await cluster.leader();
-  const membership = new ClusterMembership(running.member, running.reader, 'test-cluster');
-  const app = await HttpApp.listen({ host: '127.0.0.1', port: 0, member: running.member, kv: running.kv });
-  registerGateway(app, running.member, running.kv, () => [], membership, running.hub, running.lease);
+  const server = etcdServerOf(running);
+  const app = await HttpApp.listen({ host: '127.0.0.1', port: 0, server });
+  registerGateway(app, server);
   const listener = await ClientListener.listen('127.0.0.1', 0, { http2: (socket) => socket.destroy(), other: (socket) => app.nodeServer().serve(socket) });
   return {
     cluster, running, app, listener,

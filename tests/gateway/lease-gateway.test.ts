@@ -7,11 +7,10 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ClusterMembership } from '../../engine/node/membership.js';
 import { registerGateway } from '../../net/http/gateway-endpoint.js';
 import { KEEPALIVES_READ_AHEAD_MAX } from '../../net/http/gateway-keepalive.js';
 import { HttpApp } from '../../net/http/http-app.js';
-import { ETCD_TIMINGS, TestCluster, type RunningMember } from '../node/cluster-harness.js';
+import { ETCD_TIMINGS, etcdServerOf, TestCluster, type RunningMember } from '../node/cluster-harness.js';
 import { WatchClient, within } from './watch-client.js';
 
 const CLUSTER_ID = 42;
@@ -36,9 +35,9 @@ after(async () => {
 });
 
 async function gatewayOn(member: RunningMember): Promise<HttpApp> {
-  const http = await HttpApp.listen({ host: '127.0.0.1', port: 0, member: member.member, kv: member.kv, maxRequestBytes: MAX_REQUEST_BYTES });
-  const membership = new ClusterMembership(member.member, member.reader, 'test-cluster');
-  registerGateway(http, member.member, member.kv, () => [], membership, member.hub, member.lease);
+  const server = etcdServerOf(member);
+  const http = await HttpApp.listen({ host: '127.0.0.1', port: 0, server, maxRequestBytes: MAX_REQUEST_BYTES });
+  registerGateway(http, server);
   return http;
 }
 

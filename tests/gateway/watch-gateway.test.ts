@@ -5,11 +5,10 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ClusterMembership } from '../../engine/node/membership.js';
 import { WatchHub } from '../../engine/watch/watch-hub.js';
 import { registerGateway } from '../../net/http/gateway-endpoint.js';
 import { HttpApp } from '../../net/http/http-app.js';
-import { TestCluster, waitFor, type RunningMember } from '../node/cluster-harness.js';
+import { etcdServerOf, TestCluster, waitFor, type RunningMember } from '../node/cluster-harness.js';
 import { WatchClient } from './watch-client.js';
 
 const CLUSTER_ID = 42;
@@ -30,12 +29,13 @@ before(async () => {
   running = await cluster.start(MEMBER_ID);
   await cluster.leader();
   await running.kv.put({ key: b('settled'), value: b('1') });
-  const membership = new ClusterMembership(running.member, running.reader, 'test-cluster');
-  app = await HttpApp.listen({ host: '127.0.0.1', port: 0, member: running.member, kv: running.kv, maxRequestBytes: MAX_REQUEST_BYTES });
-  registerGateway(app, running.member, running.kv, () => [], membership, running.hub, running.lease);
+  const server = etcdServerOf(running);
+  app = await HttpApp.listen({ host: '127.0.0.1', port: 0, server, maxRequestBytes: MAX_REQUEST_BYTES });
+  registerGateway(app, server);
   progressHub = new WatchHub(running.member.applier, { revision: running.hub.revision, progressNotifyIntervalMs: PROGRESS_INTERVAL_MS });
-  progressApp = await HttpApp.listen({ host: '127.0.0.1', port: 0, member: running.member, kv: running.kv });
-  registerGateway(progressApp, running.member, running.kv, () => [], membership, progressHub, running.lease);
+  const progressServer = etcdServerOf(running, undefined, { hub: progressHub });
+  progressApp = await HttpApp.listen({ host: '127.0.0.1', port: 0, server: progressServer });
+  registerGateway(progressApp, progressServer);
 });
 
 after(async () => {

@@ -30,7 +30,7 @@ class ScriptedRenewer implements KeepAliveRenewer {
   failWith: Error | null = null;
   private readonly held: (() => void)[] = [];
 
-  keepAliveMany(ids: readonly number[]): Promise<KeepAliveAnswers> {
+  leaseKeepAliveMany(ids: readonly number[]): Promise<KeepAliveAnswers> {
     this.batches.push([...ids]);
     const answer = (): KeepAliveAnswers => {
       if (this.failWith !== null) throw this.failWith;

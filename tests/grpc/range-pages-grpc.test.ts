@@ -8,10 +8,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import http2 from 'node:http2';
-import { ClusterMembership } from '../../engine/node/membership.js';
 import { GrpcEndpoint } from '../../net/grpc/grpc-server.js';
 import { etcdService } from '../../net/grpc/protos.js';
-import { TestCluster, bytes, type RunningMember } from '../node/cluster-harness.js';
+import { TestCluster, bytes, etcdServerOf, type RunningMember } from '../node/cluster-harness.js';
 
 const KEYS = 2000;
 /** 2,000 values of 2 KiB: about 16 pages of RANGE_PAGE_BYTES. */
@@ -47,10 +46,9 @@ before(async () => {
   await cluster.startAll();
   leader = await cluster.leader();
   endpoint = await GrpcEndpoint.listen({
-    member: leader.member, kv: leader.kv, hub: leader.hub, lease: leader.lease,
-    membership: new ClusterMembership(leader.member, leader.reader, 'test-cluster'), host: '127.0.0.1', port: 0,
-    maxRequestBytes: 1.5 * 1024 * 1024,
-    members: () => [{ id: 1, name: 'one', peerUrls: ['http://127.0.0.1:2380'], clientUrls: [`http://127.0.0.1:${endpoint.port}`], isLearner: false }],
+    server: etcdServerOf(leader,
+      () => [{ id: 1, name: 'one', peerUrls: ['http://127.0.0.1:2380'], clientUrls: [`http://127.0.0.1:${endpoint.port}`], isLearner: false }]),
+    host: '127.0.0.1', port: 0, maxRequestBytes: 1.5 * 1024 * 1024,
   });
   for (let i = 0; i < KEYS; i += 100) {
     const success = Array.from({ length: 100 }, (_, j) => ({

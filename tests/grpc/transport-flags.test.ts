@@ -7,9 +7,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, constants, type ClientHttp2Session } from 'node:http2';
-import { ClusterMembership } from '../../engine/node/membership.js';
 import { GrpcEndpoint, type GrpcTransportSettings } from '../../net/grpc/grpc-server.js';
-import { TestCluster } from '../node/cluster-harness.js';
+import { etcdServerOf, TestCluster } from '../node/cluster-harness.js';
 
 let cluster: TestCluster;
 
@@ -25,9 +24,7 @@ after(async () => {
 async function withEndpoint(transport: GrpcTransportSettings, body: (session: ClientHttp2Session) => Promise<void>): Promise<void> {
   const leader = await cluster.leader();
   const endpoint = await GrpcEndpoint.listen({
-    member: leader.member, kv: leader.kv, hub: leader.hub, lease: leader.lease, members: () => [],
-    membership: new ClusterMembership(leader.member, leader.reader, 'test-cluster'), host: '127.0.0.1', port: 0,
-    maxRequestBytes: 1.5 * 1024 * 1024, transport,
+    server: etcdServerOf(leader), host: '127.0.0.1', port: 0, maxRequestBytes: 1.5 * 1024 * 1024, transport,
   });
   const session = connect(`http://127.0.0.1:${endpoint.port}`);
   session.on('error', () => {});

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KEEPALIVE_WINDOW_MS } from '../../engine/lease/keepalive-batcher.js';
 import { LeaseServer } from '../../engine/lease/lease-server.js';
-import type { Member } from '../../engine/node/member.js';
+import type { LeadershipObserver, Member } from '../../engine/node/member.js';
 import type { KvServer } from '../../engine/node/kv-server.js';
 import type { MvccReader } from '../../engine/mvcc/store.js';
 import type { InternalRequest } from '../../engine/mvcc/request.js';
@@ -28,6 +28,8 @@ function scriptedLeader(commitIndex: number, appliedIndex: number, leaseKeys: (i
   const member = {
     options: { electionTimeoutMs: 1000 },
     status: () => ({ role: StateRole.Leader, leader: 1, commitIndex: state.commitIndex }),
+    // It leads throughout: no role change to report.
+    observeLeadership: () => {},
     newId: () => PICKED_ID,
     // Proposals are recorded and answered as the store would apply them; nothing is applied.
     propose: (request: InternalRequest) => {
@@ -129,6 +131,38 @@ test('a negative id is granted, renewed, listed and revoked as given; only id 0 
     assert.deepEqual(leader.proposals, [
       { lease_grant: { ID: -5, TTL: 30 } }, { lease_grant: { ID: PICKED_ID, TTL: 30 } }, { lease_revoke: { ID: -5 } },
     ], 'revoking id 0 proposes nothing');
+  } finally {
+    server.close();
+  }
+});
+
+test('the lease server follows the role and leader the member reports: it forwards to the leader it was told of, and renews itself once told it leads', async () => {
+  const scripted = scriptedLeader(10, 10);
+  let report: LeadershipObserver = () => {};
+  // status() keeps saying what it said at the start: what changes after that comes by the observer alone.
+  Object.assign(scripted.member, {
+    status: () => ({ role: StateRole.Follower, leader: 2, commitIndex: 10 }),
+    observeLeadership: (observer: LeadershipObserver) => { report = observer; },
+  });
+  const server = new LeaseServer(scripted.member, reader, kv, { minTtlSeconds: 2, electionTimeoutMs: 1000 });
+  const forwarded: { leaderId: number; ids: number[] }[] = [];
+  server.setForwarder({
+    keepAlives: (leaderId, ids) => { forwarded.push({ leaderId, ids }); return Promise.resolve(ids.map(() => 5)); },
+    timeToLive: () => Promise.reject(new Error('not asked')),
+  });
+  try {
+    server.onApplied({ index: 5, revision: 1, events: [], lease: { granted: { ID: 7, TTL: 60 } } });
+    assert.deepEqual((await server.keepAliveMany([7])).ttls, [5]);
+    report(StateRole.Follower, 3);
+    assert.deepEqual((await server.keepAliveMany([7])).ttls, [5]);
+    assert.deepEqual(forwarded, [{ leaderId: 2, ids: [7] }, { leaderId: 3, ids: [7] }]);
+    report(StateRole.Leader, 1);
+    assert.deepEqual((await server.keepAliveMany([7])).ttls, [60], 'renewed by its own lessor');
+    assert.equal(server.lessor.isPrimary, true);
+    report(StateRole.Follower, 3);
+    assert.deepEqual((await server.keepAliveMany([7])).ttls, [5]);
+    assert.equal(server.lessor.isPrimary, false, 'demoted once it no longer leads');
+    assert.equal(forwarded.length, 3);
   } finally {
     server.close();
   }

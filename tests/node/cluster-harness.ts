@@ -14,6 +14,9 @@ import type { LeaseServer } from '../../engine/lease/lease-server.js';
 import type { LeaseForwarder } from '../../net/peer/lease-forward.js';
 import { MvccReader } from '../../engine/mvcc/store.js';
 import { StateRole } from '../../engine/raft/raw-node.js';
+import type { MemberInfo } from '../../engine/node/cluster-members.js';
+import { ClusterMembership } from '../../engine/node/membership.js';
+import { EtcdServer, type EtcdServerParts } from '../../engine/server/etcd-server.js';
 
 export const HEARTBEAT_MS = 10;
 export const ELECTION_MS = 100;
@@ -113,6 +116,20 @@ export class TestCluster {
     await Promise.all([...this.members.keys()].map((id) => this.stop(id)));
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/**
+ * The member's EtcdServer, as the server process builds it, for tests that serve a transport: its
+ * services, and the Cluster service over its membership answering `members` (none by default).
+ * `parts` replaces any of those (a hub of the test's own, no lease server, a health timeout).
+ */
+export function etcdServerOf(running: RunningMember, members: () => MemberInfo[] = () => [],
+  parts: Partial<EtcdServerParts> = {}): EtcdServer {
+  return new EtcdServer({
+    member: running.member, kv: running.kv, hub: running.hub, lease: running.lease,
+    cluster: { membership: new ClusterMembership(running.member, running.reader, 'test-cluster'), members },
+    ...parts,
+  });
 }
 
 export const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);

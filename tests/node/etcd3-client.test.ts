@@ -2,11 +2,10 @@
  * The `etcd3` npm client (its own gRPC stubs and protos) against a cairn member: the KV, watch and
  * lease calls a Node application makes, and the client's Lock and Election recipes, unchanged.
  */
-import { ClusterMembership } from '../../engine/node/membership.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
-import { TestCluster } from './cluster-harness.js';
+import { etcdServerOf, TestCluster } from './cluster-harness.js';
 import { GrpcEndpoint } from '../../net/grpc/grpc-server.js';
 
 let cluster: TestCluster;
@@ -17,9 +16,7 @@ before(async () => {
   cluster = new TestCluster(1);
   await cluster.startAll();
   const leader = await cluster.leader();
-  endpoint = await GrpcEndpoint.listen({
-    member: leader.member, kv: leader.kv, hub: leader.hub, lease: leader.lease, membership: new ClusterMembership(leader.member, leader.reader, 'test-cluster'), host: '127.0.0.1', port: 0, maxRequestBytes: 1.5 * 1024 * 1024, members: () => [],
-  });
+  endpoint = await GrpcEndpoint.listen({ server: etcdServerOf(leader), host: '127.0.0.1', port: 0, maxRequestBytes: 1.5 * 1024 * 1024 });
   client = new Etcd3({ hosts: `127.0.0.1:${endpoint.port}` });
 });
 

@@ -2,11 +2,10 @@
  * Real etcdctl 3.4 (Debian's etcd-client) against a cairn member's gRPC endpoint: the commands an
  * etcd user runs first, with the output etcdctl prints for real etcd.
  */
-import { ClusterMembership } from '../../engine/node/membership.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { TestCluster, type RunningMember } from './cluster-harness.js';
+import { etcdServerOf, TestCluster, type RunningMember } from './cluster-harness.js';
 import { GrpcEndpoint } from '../../net/grpc/grpc-server.js';
 
 const ETCDCTL = '/usr/bin/etcdctl';
@@ -42,8 +41,9 @@ before(async () => {
   await cluster.startAll();
   leader = await cluster.leader();
   endpoint = await GrpcEndpoint.listen({
-    member: leader.member, kv: leader.kv, hub: leader.hub, lease: leader.lease, membership: new ClusterMembership(leader.member, leader.reader, 'test-cluster'), host: '127.0.0.1', port: 0, maxRequestBytes: 1.5 * 1024 * 1024,
-    members: () => [{ id: 1, name: 'one', peerUrls: ['http://127.0.0.1:2380'], clientUrls: [`http://127.0.0.1:${endpoint.port}`], isLearner: false }],
+    server: etcdServerOf(leader,
+      () => [{ id: 1, name: 'one', peerUrls: ['http://127.0.0.1:2380'], clientUrls: [`http://127.0.0.1:${endpoint.port}`], isLearner: false }]),
+    host: '127.0.0.1', port: 0, maxRequestBytes: 1.5 * 1024 * 1024,
   });
 });
 

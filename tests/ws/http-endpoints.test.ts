@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { ETCD_API_VERSION } from '../../engine/node/cluster-members.js';
 import { HttpApp } from '../../net/http/http-app.js';
+import { etcdServerOf } from '../node/cluster-harness.js';
 import { httpRequest, WsCluster } from './ws-harness.js';
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -96,8 +97,8 @@ test('listening on a port that is already taken fails', async () => {
   const cluster = new WsCluster(1);
   await cluster.start();
   try {
-    const { member, kv } = cluster.cluster.members.get(1)!;
-    await assert.rejects(HttpApp.listen({ host: '127.0.0.1', port: cluster.app(1).port, member, kv }), /cannot listen/);
+    const server = etcdServerOf(cluster.cluster.members.get(1)!);
+    await assert.rejects(HttpApp.listen({ host: '127.0.0.1', port: cluster.app(1).port, server }), /cannot listen/);
   } finally {
     await cluster.close();
   }

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrLeaseExist, ErrLeaseNotFound, ErrLeaseTTLTooLarge, GrpcCode } from '../../engine/errors.js';
 import { minLeaseTtlSeconds } from '../../engine/lease/lease-server.js';
+import { EtcdServer } from '../../engine/server/etcd-server.js';
 import { HttpApp } from '../../net/http/http-app.js';
 import { ELECTION_MS, text, waitFor } from '../node/cluster-harness.js';
 import { RawSocket, WsCluster, withSocket } from './ws-harness.js';
@@ -217,7 +218,7 @@ test('an endpoint without a lease server answers the lease ops UNIMPLEMENTED, as
   const cluster = new WsCluster(1);
   await cluster.start();
   const running = await cluster.settledLeader();
-  const app = await HttpApp.listen({ host: '127.0.0.1', port: 0, member: running.member, kv: running.kv });
+  const app = await HttpApp.listen({ host: '127.0.0.1', port: 0, server: new EtcdServer({ member: running.member, kv: running.kv }) });
   const socket = await RawSocket.open(`ws://127.0.0.1:${app.port}/ws`);
   try {
     const ops = ['lease_grant', 'lease_revoke', 'lease_keep_alive', 'lease_time_to_live', 'lease_leases'];

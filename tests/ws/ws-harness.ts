@@ -10,9 +10,10 @@ import WebSocket from 'ws';
 import { GrpcCode } from '../../engine/errors.js';
 import { HttpApp, type HttpAppOptions } from '../../net/http/http-app.js';
 import { decodeFrame, encodeFrame } from '../../net/http/ws/protocol.js';
-import { TestCluster, type RunningMember } from '../node/cluster-harness.js';
+import { etcdServerOf, TestCluster, type RunningMember } from '../node/cluster-harness.js';
+import type { EtcdServerParts } from '../../engine/server/etcd-server.js';
 
-export type AppOptions = Partial<Pick<HttpAppOptions, 'maxRequestBytes' | 'healthTimeoutMs' | 'wsInFlightMax'>>;
+export type AppOptions = Partial<Pick<HttpAppOptions, 'maxRequestBytes' | 'wsInFlightMax'> & Pick<EtcdServerParts, 'healthTimeoutMs'>>;
 
 export class WsCluster {
   readonly cluster: TestCluster;
@@ -33,9 +34,9 @@ export class WsCluster {
   }
 
   private async listenApp(running: RunningMember, id: number): Promise<RunningMember> {
-    const app = await HttpApp.listen({
-      host: '127.0.0.1', port: 0, member: running.member, kv: running.kv, hub: running.hub, lease: running.lease, ...this.options,
-    });
+    const { healthTimeoutMs, ...appOptions } = this.options;
+    const server = etcdServerOf(running, undefined, healthTimeoutMs === undefined ? {} : { healthTimeoutMs });
+    const app = await HttpApp.listen({ host: '127.0.0.1', port: 0, server, ...appOptions });
     this.apps.set(id, app);
     return running;
   }

@@ -2,7 +2,7 @@
  * etcd's LeaseKeepAlive bidi stream, served on the raw HTTP/2 stream (raw-routes.ts) because it
  * is the one call clients make thousands of times a second: through grpc-js each keep-alive cost
  * the member a protobufjs decode and encode, several promises and one HTTP/2 write. Here the
- * keep-alives that arrive in one event-loop turn go to LeaseServer.keepAliveMany together (which
+ * keep-alives that arrive in one event-loop turn go to EtcdServer.leaseKeepAliveMany together (which
  * renews every stream's in one batch per few milliseconds), and their answers leave with one
  * encoded header in one write, in request order, as etcd sends them.
  *
@@ -20,9 +20,9 @@ import { GrpcCallMetrics, type GrpcMethodMetrics } from '../grpc-metrics.js';
 /** Keep-alives one stream may have waiting for an answer. */
 export const KEEPALIVES_PENDING_MAX = 1024;
 
-/** What the stream needs of the member's lease server. */
+/** What the stream needs of the member's server (EtcdServer). */
 export interface KeepAliveRenewer {
-  keepAliveMany(ids: readonly number[]): Promise<KeepAliveAnswers>;
+  leaseKeepAliveMany(ids: readonly number[]): Promise<KeepAliveAnswers>;
 }
 
 class KeepAliveStream extends RawServerCall {
@@ -31,7 +31,7 @@ class KeepAliveStream extends RawServerCall {
   private chain: Promise<void> = Promise.resolve();
   private pending = 0;
 
-  constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, private readonly lease: KeepAliveRenewer, maxMessageBytes: number,
+  constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, private readonly server: KeepAliveRenewer, maxMessageBytes: number,
     metrics: GrpcCallMetrics) {
     super(stream, headers, maxMessageBytes, metrics);
     stream.on('drain', () => { if (!this.ended) stream.resume(); });
@@ -58,7 +58,7 @@ class KeepAliveStream extends RawServerCall {
     const ids = this.batch;
     this.batch = [];
     if (this.ended || ids.length === 0) return;
-    const answers = this.lease.keepAliveMany(ids);
+    const answers = this.server.leaseKeepAliveMany(ids);
     answers.catch(() => {});
     this.chain = this.chain.then(() => answers.then((a) => this.write(ids, a), (error: unknown) => this.fail(error)));
   }
@@ -86,7 +86,7 @@ class KeepAliveStream extends RawServerCall {
 }
 
 /** Serves one LeaseKeepAlive call on its HTTP/2 stream. */
-export function serveKeepAlive(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, lease: KeepAliveRenewer, maxMessageBytes: number,
+export function serveKeepAlive(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, server: KeepAliveRenewer, maxMessageBytes: number,
   metrics: GrpcMethodMetrics): void {
-  new KeepAliveStream(stream, headers, lease, maxMessageBytes, new GrpcCallMetrics(metrics));
+  new KeepAliveStream(stream, headers, server, maxMessageBytes, new GrpcCallMetrics(metrics));
 }

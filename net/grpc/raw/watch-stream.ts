@@ -13,8 +13,8 @@
  */
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { EtcdError, GrpcCode } from '../../../engine/errors.js';
-import type { KvServer } from '../../../engine/node/kv-server.js';
-import type { WatchHub } from '../../../engine/watch/watch-hub.js';
+import type { EtcdServer } from '../../../engine/server/etcd-server.js';
+import type { ResponseHeader } from '../../../engine/wire/response-header.js';
 import type { WatchStream } from '../../../engine/watch/watch-stream.js';
 import type { WatchResponse } from '../../../engine/watch/watch-types.js';
 import { etcdService } from '../protos.js';
@@ -39,17 +39,22 @@ function decodeRequest(bytes: Buffer): GrpcWatchRequest {
 }
 
 class RawWatchStream extends RawServerCall {
-  private readonly watch: WatchStream;
+  /** Null when the server offers no Watch service: the call then ended at once, UNIMPLEMENTED. */
+  private readonly watch: WatchStream | null = null;
   /** Framed responses of this turn, written together by flushResponses. */
   private queued: Buffer[] = [];
   private flushScheduled = false;
   /** Bytes queued or written but not yet taken by HTTP/2. */
   private unsentBytes = 0;
 
-  constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, hub: WatchHub,
-    private readonly kv: KvServer, private readonly fragmentBytes: number, maxMessageBytes: number, metrics: GrpcCallMetrics) {
+  constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, server: EtcdServer,
+    private readonly fragmentBytes: number, maxMessageBytes: number, metrics: GrpcCallMetrics) {
     super(stream, headers, maxMessageBytes, metrics);
-    this.watch = hub.openStream({ send: (response) => this.send(response) });
+    try {
+      this.watch = server.watch({ send: (response, header) => this.send(response, header) });
+    } catch (error) {
+      this.fail(error);
+    }
   }
 
   protected onData(chunk: Buffer): void {
@@ -57,7 +62,7 @@ class RawWatchStream extends RawServerCall {
       for (const message of this.reader.push(chunk)) {
         const request = decodeRequest(message);
         this.metrics.received();
-        handleWatchRequest(this.watch, request);
+        handleWatchRequest(this.watch!, request);
       }
     } catch (error) {
       this.fail(error);
@@ -68,11 +73,11 @@ class RawWatchStream extends RawServerCall {
     this.end(GrpcCode.OK, '');
   }
 
-  /** The hub's sink: queues the response; false while the stream is congested. */
-  private send(response: WatchResponse): boolean {
+  /** The stream's sink: queues the response; false while the stream is congested. */
+  private send(response: WatchResponse, header: ResponseHeader): boolean {
     if (this.ended) return true;
     const fragmentBytes = response.may_fragment === true ? this.fragmentBytes : undefined;
-    for (const bytes of encodeWatchResponse(response, this.kv.header(response.revision), fragmentBytes, true)) {
+    for (const bytes of encodeWatchResponse(response, header, fragmentBytes, true)) {
       this.queued.push(bytes);
       this.unsentBytes += bytes.length;
       this.metrics.sent();
@@ -93,7 +98,7 @@ class RawWatchStream extends RawServerCall {
     this.queued = [];
     this.stream.write(bytes, () => {
       this.unsentBytes -= bytes.length;
-      if (!this.ended && this.unsentBytes <= WATCH_SEND_BYTES_MAX / 2) this.watch.drained();
+      if (!this.ended && this.unsentBytes <= WATCH_SEND_BYTES_MAX / 2) this.watch!.drained();
     });
   }
 
@@ -105,12 +110,12 @@ class RawWatchStream extends RawServerCall {
 
   protected release(): void {
     this.queued = [];
-    this.watch.close();
+    this.watch?.close();
   }
 }
 
 /** Serves one Watch call on its HTTP/2 stream. */
-export function serveWatch(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, hub: WatchHub, kv: KvServer,
+export function serveWatch(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, server: EtcdServer,
   fragmentBytes: number, maxMessageBytes: number, metrics: GrpcMethodMetrics): void {
-  new RawWatchStream(stream, headers, hub, kv, fragmentBytes, maxMessageBytes, new GrpcCallMetrics(metrics));
+  new RawWatchStream(stream, headers, server, fragmentBytes, maxMessageBytes, new GrpcCallMetrics(metrics));
 }

@@ -10,9 +10,10 @@ import type { Member } from '../../../engine/node/member.js';
 import type { WalLogStore } from '../../../engine/wal/wal-log-store.js';
 import type { TcpPeerNetwork } from '../../peer/peer-network.js';
 import type { MemberServices } from '../../../engine/node/member-services.js';
+import type { EtcdServer } from '../../../engine/server/etcd-server.js';
 import type { GrpcServerMetrics } from '../../grpc/grpc-metrics.js';
 import type { PeerAddress } from '../../peer/peer-sender.js';
-import { healthReply, HEALTH_TIMEOUT_MS_DEFAULT, LinearizableProbe } from '../health.js';
+import { healthReply } from '../health.js';
 import type { HttpApp, HttpReply } from '../http-app.js';
 import { EXPOSITION_CONTENT_TYPE, renderExposition } from './exposition.js';
 import { registerGrpcServerMetrics } from './grpc-server-metrics.js';
@@ -27,6 +28,8 @@ export const METRICS_PATH = '/metrics';
 
 export interface MetricsSources {
   member: Member;
+  /** The member's server: /health on the metrics listeners asks it. */
+  server: EtcdServer;
   /** The member's peer network and WAL: their counters. */
   network: TcpPeerNetwork;
   log: WalLogStore;
@@ -40,7 +43,7 @@ export interface MetricsSources {
 export function memberRegistry(sources: MetricsSources): Registry {
   const registry = new Registry();
   registerMemberMetrics(registry, sources.member, sources.quotaBackendBytes);
-  registerStorageMetrics(registry, sources.member, sources.services.kv, sources.log);
+  registerStorageMetrics(registry, sources.member, sources.log);
   registerNetworkMetrics(registry, sources.member.id, sources.network);
   registerGrpcServerMetrics(registry, sources.grpc);
   registerWatchLeaseMetrics(registry, sources.services);
@@ -55,8 +58,7 @@ export async function serveMetrics(app: HttpApp, sources: MetricsSources, listen
   const registry = memberRegistry(sources);
   const metrics = async (): Promise<HttpReply> => ({ status: 200, contentType: EXPOSITION_CONTENT_TYPE, body: await renderExposition(registry) });
   app.get(METRICS_PATH, metrics);
-  const probe = new LinearizableProbe(sources.member, sources.services.kv, HEALTH_TIMEOUT_MS_DEFAULT);
-  const routes = new Map<string, () => HttpReply | Promise<HttpReply>>([[METRICS_PATH, metrics], ['/health', () => healthReply(probe)]]);
+  const routes = new Map<string, () => HttpReply | Promise<HttpReply>>([[METRICS_PATH, metrics], ['/health', () => healthReply(sources.server)]]);
   const listeners: MetricsListener[] = [];
   try {
     for (const address of listen) listeners.push(await MetricsListener.listen(address, routes));

@@ -8,15 +8,14 @@
  * Absent, because cairn has no such event: etcd_snap_fsync_duration_seconds (a Raft snapshot is a
  * marker in the WAL, not a .snap file: its fsync is a WAL fsync) and the defrag and hash timings.
  */
-import type { KvServer } from '../../../engine/node/kv-server.js';
-import { memberStatus } from '../../../engine/node/maintenance.js';
+import { dbSizeBytes } from '../../../engine/server/maintenance.js';
 import type { Member } from '../../../engine/node/member.js';
 import type { WalLogStore } from '../../../engine/wal/wal-log-store.js';
 import type { Registry } from 'prom-client';
 import { counterFunc, gaugeFunc } from './collected-metrics.js';
 import { SnapshotHistogram } from './snapshot-histogram.js';
 
-export function registerStorageMetrics(registry: Registry, member: Member, kv: KvServer, log: WalLogStore): void {
+export function registerStorageMetrics(registry: Registry, member: Member, log: WalLogStore): void {
   const wal = log.metrics;
   const apply = member.applier.metrics;
   SnapshotHistogram.registerOne(registry, 'etcd_disk_wal_fsync_duration_seconds', 'The latency distributions of fsync called by WAL.',
@@ -36,9 +35,9 @@ export function registerStorageMetrics(registry: Registry, member: Member, kv: K
   gaugeFunc(registry, 'etcd_debugging_mvcc_keys_total', 'Total number of keys.', () => apply.get('liveKeys'));
   gaugeFunc(registry, 'etcd_debugging_mvcc_current_revision', 'The current revision of store.', () => member.status().revision);
   gaugeFunc(registry, 'etcd_mvcc_db_total_size_in_bytes', 'Total size of the underlying database physically allocated in bytes.',
-    () => memberStatus(member, kv).dbSize);
+    () => dbSizeBytes(member));
   gaugeFunc(registry, 'etcd_mvcc_db_total_size_in_use_in_bytes', 'Total size of the underlying database logically in use in bytes.',
-    () => memberStatus(member, kv).dbSizeInUse);
+    () => dbSizeBytes(member));
 
   counterFunc(registry, 'cairn_wal_fsyncs_total', 'fdatasync calls on WAL segment files (one per group commit, one per new segment).',
     () => log.stats().fsyncs);

@@ -1,13 +1,8 @@
 /**
- * Maps a protocol op to the KvServer, LeaseServer (or Member) call it adapts, after validating the
- * body's shape. Nothing here decides anything: the servers check and serve the request.
+ * Maps a protocol op to the EtcdServer call it adapts, after validating the body's shape. Nothing
+ * here decides anything: the server checks and serves the request.
  */
-import { alarm } from '../../../engine/alarm/alarm-server.js';
-import { ErrLeaseUnimplemented } from '../../../engine/errors.js';
-import type { LeaseServer } from '../../../engine/lease/lease-server.js';
-import type { KvServer } from '../../../engine/node/kv-server.js';
-import { memberStatus } from '../../../engine/node/maintenance.js';
-import type { Member } from '../../../engine/node/member.js';
+import type { EtcdServer } from '../../../engine/server/etcd-server.js';
 import type { KvOp, LeaseOp } from './protocol.js';
 import { PagedRangeAnswer } from './range-frames.js';
 import {
@@ -21,33 +16,28 @@ import {
  */
 export type Dispatch = (op: KvOp | LeaseOp, body: unknown) => unknown;
 
-export function serviceDispatch(member: Member, kv: KvServer, lease: LeaseServer | undefined): Dispatch {
+export function serviceDispatch(server: EtcdServer): Dispatch {
   return (op, body) => {
+    // As gRPC routes a call by its service first, a server without the Lease service refuses the op before reading its body.
+    if (op.startsWith('lease_')) server.checkService('Lease');
     switch (op) {
-      case 'range': return kv.rangeInPages(rangeRequest(body), 'msgpack').then(({ header, pages }) => new PagedRangeAnswer(header, pages));
-      case 'put': return kv.put(putRequest(body));
-      case 'delete_range': return kv.deleteRange(deleteRangeRequest(body));
-      case 'txn': return kv.txn(txnRequest(body));
-      case 'compact': return kv.compact(compactionRequest(body));
-      case 'hash_kv': return kv.hashKV(hashKVRequest(body));
+      case 'range': return server.rangeInPages(rangeRequest(body), 'msgpack').then(({ header, pages }) => new PagedRangeAnswer(header, pages));
+      case 'put': return server.put(putRequest(body));
+      case 'delete_range': return server.deleteRange(deleteRangeRequest(body));
+      case 'txn': return server.txn(txnRequest(body));
+      case 'compact': return server.compact(compactionRequest(body));
+      case 'hash_kv': return server.hashKV(hashKVRequest(body));
       case 'status':
         statusRequest(body);
-        return memberStatus(member, kv);
-      case 'alarm': return alarm(member, alarmRequest(body));
-      default: return leaseDispatch(lease, op, body);
+        return server.status();
+      case 'alarm': return server.alarm(alarmRequest(body));
+      case 'lease_grant': return server.leaseGrant(leaseGrantRequest(body));
+      case 'lease_revoke': return server.leaseRevoke(leaseRevokeRequest(body));
+      case 'lease_keep_alive': return server.leaseKeepAlive(leaseKeepAliveRequest(body));
+      case 'lease_time_to_live': return server.leaseTimeToLive(leaseTimeToLiveRequest(body));
+      case 'lease_leases':
+        leaseLeasesRequest(body);
+        return server.leaseLeases();
     }
   };
-}
-
-function leaseDispatch(lease: LeaseServer | undefined, op: LeaseOp, body: unknown): unknown {
-  if (lease === undefined) throw ErrLeaseUnimplemented;
-  switch (op) {
-    case 'lease_grant': return lease.grant(leaseGrantRequest(body));
-    case 'lease_revoke': return lease.revoke(leaseRevokeRequest(body));
-    case 'lease_keep_alive': return lease.keepAlive(leaseKeepAliveRequest(body));
-    case 'lease_time_to_live': return lease.timeToLive(leaseTimeToLiveRequest(body));
-    case 'lease_leases':
-      leaseLeasesRequest(body);
-      return lease.leases();
-  }
 }

@@ -20,10 +20,7 @@
 import uWS from '@trufflesuite/uws-js-unofficial';
 import type { WebSocket, WebSocketBehavior } from '@trufflesuite/uws-js-unofficial';
 import { ErrRequestTooLarge, ErrTooManyRequests, EtcdError, GrpcCode } from '../../../engine/errors.js';
-import type { LeaseServer } from '../../../engine/lease/lease-server.js';
-import type { KvServer } from '../../../engine/node/kv-server.js';
-import type { Member } from '../../../engine/node/member.js';
-import type { WatchHub } from '../../../engine/watch/watch-hub.js';
+import type { EtcdServer } from '../../../engine/server/etcd-server.js';
 import { serviceDispatch, type Dispatch } from './dispatch.js';
 import {
   CLOSE_GOING_AWAY, CLOSE_INTERNAL_ERROR, CLOSE_MESSAGE_TOO_BIG, CLOSE_POLICY_VIOLATION, CLOSE_UNSUPPORTED_DATA, decodeFrame, encodeFrame,
@@ -33,7 +30,6 @@ import {
 import { invalidRequest } from './validate-request.js';
 import { PagedFrame, PagedRangeAnswer, rangeFrameHead } from './range-frames.js';
 import { ConnectionWatch, DEFERRED } from './ws-watch.js';
-import { ErrWatchUnimplemented } from '../../../engine/errors.js';
 
 /** Above this many bytes buffered in uWS, answers wait in the outbox for drain. */
 const BUFFERED_BYTES_HIGH = 1024 * 1024;
@@ -46,12 +42,6 @@ const IDLE_TIMEOUT_S = 120;
 export interface WsLimits {
   maxRequestBytes: number;
   inFlightMax: number;
-}
-
-/** The member's services besides KV; an op whose service is absent answers UNIMPLEMENTED. */
-export interface WsServices {
-  hub?: WatchHub;
-  lease?: LeaseServer;
 }
 
 interface Connection {
@@ -77,12 +67,9 @@ export class WsEndpoint {
   private readonly frameBytesMax: number;
   private readonly outboxFramesMax: number;
 
-  private readonly hub: WatchHub | undefined;
-
-  /** Without a hub (a lease server), watch (lease) ops answer UNIMPLEMENTED, as a gRPC server without the service. */
-  constructor(member: Member, private readonly kv: KvServer, private readonly limits: WsLimits, services: WsServices = {}) {
-    this.hub = services.hub;
-    this.dispatch = serviceDispatch(member, kv, services.lease);
+  /** Ops of a service the server lacks answer UNIMPLEMENTED, as a gRPC server without the service. */
+  constructor(private readonly server: EtcdServer, private readonly limits: WsLimits) {
+    this.dispatch = serviceDispatch(server);
     this.frameBytesMax = limits.maxRequestBytes + FRAME_OVERHEAD_BYTES;
     this.outboxFramesMax = 2 * limits.inFlightMax;
   }
@@ -175,8 +162,8 @@ export class WsEndpoint {
   private watchOf(ws: WebSocket<Connection>): ConnectionWatch {
     const connection = ws.getUserData();
     if (connection.watch !== null) return connection.watch;
-    if (this.hub === undefined) throw ErrWatchUnimplemented;
-    connection.watch = new ConnectionWatch(this.hub, this.kv, {
+    this.server.checkService('Watch');
+    connection.watch = new ConnectionWatch(this.server, {
       push: (frames) => { for (const frame of frames) this.enqueue(ws, frame, false); },
       settle: (id, result) => this.settle(ws, id, { id, result }),
       unsentBytes: () => (connection.open ? connection.outboxBytes + ws.getBufferedAmount() : 0),

@@ -1,6 +1,6 @@
 /**
- * The watch side of one WebSocket connection (protocol.ts, "Watch"): the connection's one stream
- * of the member's watch hub, opened by its first valid watch op, and the sink that stream writes
+ * The watch side of one WebSocket connection (protocol.ts, "Watch"): the connection's one watch
+ * stream of the member's EtcdServer, opened by its first valid watch op, and the sink that stream writes
  * to. Like net/grpc/raw/watch-stream.ts it only adapts: the stream and the hub decide everything.
  *
  * What the stream sends goes one of three ways:
@@ -16,10 +16,10 @@
  * after each flush so the stream resumes below half of it.
  */
 import { ErrWatcherNotExist } from '../../../engine/errors.js';
-import type { KvServer } from '../../../engine/node/kv-server.js';
-import type { WatchHub } from '../../../engine/watch/watch-hub.js';
+import type { EtcdServer } from '../../../engine/server/etcd-server.js';
 import type { WatchStream } from '../../../engine/watch/watch-stream.js';
 import { INVALID_WATCH_ID, type WatchResponse } from '../../../engine/watch/watch-types.js';
+import type { ResponseHeader } from '../../../engine/wire/response-header.js';
 import { WS_WATCH_UNSENT_BYTES_MAX, type WatchOp } from './protocol.js';
 import { watchCancelRequest, watchCreateRequest, watchProgressRequest } from './validate-request.js';
 import { encodeWatchFrames, wireWatchResponse } from './watch-frames.js';
@@ -43,13 +43,12 @@ type Capture = { kind: 'created' } | { kind: 'canceled'; watchId: number };
 export class ConnectionWatch {
   private stream: WatchStream | null = null;
   private capture: Capture | null = null;
-  private captured: WatchResponse | undefined;
+  private captured: { response: WatchResponse; header: ResponseHeader } | undefined;
   /** watch_progress requests waiting for the stream's progress answer, oldest first. */
   private progressWaiting: number[] = [];
 
   constructor(
-    private readonly hub: WatchHub,
-    private readonly kv: KvServer,
+    private readonly server: EtcdServer,
     private readonly output: WatchOutput,
     private readonly maxRequestBytes: number,
   ) {}
@@ -87,7 +86,7 @@ export class ConnectionWatch {
   }
 
   private open(): WatchStream {
-    this.stream ??= this.hub.openStream({ send: (response) => this.send(response) });
+    this.stream ??= this.server.watch({ send: (response, header) => this.send(response, header) });
     return this.stream;
   }
 
@@ -101,9 +100,9 @@ export class ConnectionWatch {
       this.capture = null;
     }
     // The sink set it during `call` (TypeScript cannot see that and narrows it to undefined).
-    const response = this.captured as WatchResponse | undefined;
+    const captured = this.captured as { response: WatchResponse; header: ResponseHeader } | undefined;
     this.captured = undefined;
-    return response === undefined ? undefined : wireWatchResponse(response, this.kv.header(response.revision));
+    return captured === undefined ? undefined : wireWatchResponse(captured.response, captured.header);
   }
 
   private isCaptured(response: WatchResponse): boolean {
@@ -114,17 +113,17 @@ export class ConnectionWatch {
   }
 
   /** The stream's sink. */
-  private send(response: WatchResponse): boolean {
+  private send(response: WatchResponse, header: ResponseHeader): boolean {
     if (this.isCaptured(response)) {
-      this.captured = response;
+      this.captured = { response, header };
     } else if (response.watch_id === INVALID_WATCH_ID && response.created !== true && this.progressWaiting.length > 0) {
-      const result = wireWatchResponse(response, this.kv.header(response.revision));
+      const result = wireWatchResponse(response, header);
       const waiting = this.progressWaiting;
       this.progressWaiting = [];
       for (const id of waiting) this.output.settle(id, result);
     } else {
       const fragmentBytes = response.may_fragment === true ? this.maxRequestBytes : undefined;
-      this.output.push(encodeWatchFrames(response, this.kv.header(response.revision), fragmentBytes));
+      this.output.push(encodeWatchFrames(response, header, fragmentBytes));
     }
     return this.output.unsentBytes() <= WS_WATCH_UNSENT_BYTES_MAX;
   }

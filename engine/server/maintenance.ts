@@ -7,10 +7,9 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { alarmText } from '../alarm/alarm-rpc.js';
-import { ETCD_API_VERSION } from './cluster-members.js';
-import type { KvServer } from './kv-server.js';
+import { ETCD_API_VERSION } from '../node/cluster-members.js';
 import type { ResponseHeader } from '../wire/response-header.js';
-import type { Member } from './member.js';
+import type { Member } from '../node/member.js';
 
 /** etcdserverpb.StatusResponse as etcd 3.4 defines it. */
 export interface StatusResponse {
@@ -26,7 +25,8 @@ export interface StatusResponse {
   isLearner: boolean;
 }
 
-function dbSizeBytes(member: Member): number {
+/** The size of the store's data file (etcd's bbolt file size); 0 before it exists. */
+export function dbSizeBytes(member: Member): number {
   try {
     return statSync(join(member.kvPath, 'data.mdb')).size;
   } catch {
@@ -34,12 +34,12 @@ function dbSizeBytes(member: Member): number {
   }
 }
 
-/** This member's status, as Maintenance.Status answers it. */
-export function memberStatus(member: Member, kv: KvServer): StatusResponse {
+/** This member's status, as Maintenance.Status answers it, with the header `header` builds. */
+export function memberStatus(member: Member, header: (revision: number) => ResponseHeader): StatusResponse {
   const status = member.status();
   const dbSize = dbSizeBytes(member);
   return {
-    header: kv.header(status.revision),
+    header: header(status.revision),
     version: ETCD_API_VERSION,
     dbSize,
     leader: status.leader,
