@@ -1,8 +1,8 @@
 /**
  * The simulated clients: a fixed number of client slots, each with at most one request in flight,
  * issuing puts, gets, deletes, compare-and-swaps and (in some seeds) two-key transactions over a
- * few keys, each to a random running member, through that member's etcd KV server (the one
- * engine/node/kv-server.ts every transport calls): writes go through Raft, reads through
+ * few keys, each to a random running member, through that member's EtcdServer (the one API
+ * every transport calls, engine/server/etcd-server.ts): writes go through Raft, reads through
  * ReadIndex (linearizable) unless a test asks for serializable ones. Every request is recorded:
  *
  *   answered           the output and the time it arrived
@@ -13,7 +13,7 @@
  */
 import { ErrLeaderChanged, ErrNoLeader, ErrRequestTooLarge, ErrTooManyRequests } from '../../engine/errors.js';
 import { CompareResult, CompareTarget, type Compare, type RequestOp } from '../../engine/mvcc/rpc.js';
-import type { KvServer } from '../../engine/node/kv-server.js';
+import type { EtcdServer } from '../../engine/server/etcd-server.js';
 import { HistoryRecorder, type Operation } from '../lin/history.js';
 import type { KvCompare, KvInput, KvOutput, KvWrite } from '../lin/kv-model.js';
 import type { SimCluster } from './cluster.js';
@@ -113,7 +113,7 @@ export class ClientPool {
     const serving = this.cluster.serving();
     if (serving.length === 0) return;
     const member = this.prng.pick(serving);
-    const kv = member.incarnation!.kv;
+    const kv = member.incarnation!.etcd;
     const input = this.randomInput();
     const serializable = input.type === 'get' && this.prng.chance(this.options.serializableReadProbability);
     const opId = this.nextOpId++;
@@ -212,7 +212,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** Sends one input as etcd's KV request and maps the answer back. */
-async function call(kv: KvServer, input: KvInput, serializable: boolean): Promise<KvOutput> {
+async function call(kv: EtcdServer, input: KvInput, serializable: boolean): Promise<KvOutput> {
   switch (input.type) {
     case 'put':
       await kv.put({ key: encoder.encode(input.key), value: encoder.encode(input.value) });

@@ -55,10 +55,10 @@ test('SIGSTOP of the leader for three TTLs: a lease kept alive through a followe
   try {
     const leader = await leaderOf(cluster);
     const follower = [...cluster.members.values()].find((member) => member !== leader)!;
-    const services = () => follower.incarnation!.services;
+    const etcd = () => follower.incarnation!.etcd;
     const TTL_SECONDS = 3;
-    const granted = await settle(cluster, services().lease.grant({ TTL: TTL_SECONDS, ID: 0 }));
-    await settle(cluster, services().kv.put({ key: encoder.encode('session'), value: encoder.encode('alive'), lease: granted.ID }));
+    const granted = await settle(cluster, etcd().leaseGrant({ TTL: TTL_SECONDS, ID: 0 }));
+    await settle(cluster, etcd().put({ key: encoder.encode('session'), value: encoder.encode('alive'), lease: granted.ID }));
 
     // The client renews every TTL/3 through the follower, as clientv3 does; a renewal the stalled
     // leader never answers times out (5 s) while the next ones go on.
@@ -67,7 +67,7 @@ test('SIGSTOP of the leader for three TTLs: a lease kept alive through a followe
     const keepAlive = (): void => {
       if (cluster.nowMs < nextKeepAliveMs) return;
       nextKeepAliveMs = cluster.nowMs + (TTL_SECONDS * 1000) / 3;
-      services().lease.keepAlive(granted.ID).then((answer) => { if (answer.TTL > 0) renewed++; }, () => {});
+      etcd().leaseKeepAlive(granted.ID).then((answer) => { if (answer.TTL > 0) renewed++; }, () => {});
     };
     const stallMs = 3 * TTL_SECONDS * 1000;
     leader.pause(cluster.nowMs + stallMs);
@@ -78,10 +78,10 @@ test('SIGSTOP of the leader for three TTLs: a lease kept alive through a followe
 
     assert.ok(renewedDuringStall >= 3, `keep-alives went on through the new leader during the stall (${renewedDuringStall})`);
     assert.notEqual(cluster.leader(), leader, 'the others elected a new leader');
-    const ttl = await settle(cluster, services().lease.timeToLive({ ID: granted.ID }));
+    const ttl = await settle(cluster, etcd().leaseTimeToLive({ ID: granted.ID }));
     assert.ok(ttl.TTL > 0, `the lease is alive (TTL ${ttl.TTL})`);
     for (const member of cluster.members.values()) {
-      const got = await settle(cluster, member.incarnation!.kv.range({ key: encoder.encode('session'), serializable: true }));
+      const got = await settle(cluster, member.incarnation!.etcd.range({ key: encoder.encode('session'), serializable: true }));
       assert.equal(got.kvs[0] === undefined ? undefined : decoder.decode(got.kvs[0].value), 'alive', `m${member.id} still holds the leased key`);
     }
   } finally {
@@ -93,13 +93,13 @@ test('a lease nobody keeps alive expires about one TTL after its grant, on every
   const cluster = new SimCluster(new Prng(8), 3, QUIET_PROFILE, TUNING, undefined);
   try {
     const leader = await leaderOf(cluster);
-    const lease = leader.incarnation!.services.lease;
+    const etcd = leader.incarnation!.etcd;
     const grantedAt = cluster.nowMs;
-    const granted = await settle(cluster, lease.grant({ TTL: 2, ID: 0 }));
-    await settle(cluster, leader.incarnation!.kv.put({ key: encoder.encode('ephemeral'), value: encoder.encode('v'), lease: granted.ID }));
+    const granted = await settle(cluster, etcd.leaseGrant({ TTL: 2, ID: 0 }));
+    await settle(cluster, leader.incarnation!.etcd.put({ key: encoder.encode('ephemeral'), value: encoder.encode('v'), lease: granted.ID }));
     const gone = async (): Promise<boolean> => {
       for (const member of cluster.members.values()) {
-        const got = await settle(cluster, member.incarnation!.kv.range({ key: encoder.encode('ephemeral'), serializable: true }));
+        const got = await settle(cluster, member.incarnation!.etcd.range({ key: encoder.encode('ephemeral'), serializable: true }));
         if (got.kvs.length > 0) return false;
       }
       return true;
@@ -133,7 +133,7 @@ async function put(cluster: SimCluster, key: string, value: string): Promise<voi
   for (let attempt = 0; ; attempt++) {
     const leader = await leaderOf(cluster);
     try {
-      await settle(cluster, leader.incarnation!.kv.put({ key: encoder.encode(key), value: encoder.encode(value) }));
+      await settle(cluster, leader.incarnation!.etcd.put({ key: encoder.encode(key), value: encoder.encode(value) }));
       return;
     } catch (error) {
       if (attempt >= 5) throw error;
@@ -159,12 +159,12 @@ test('three members: when the leader stops, the others elect a new one within tw
     await put(cluster, 'after', '2');
     for (const member of cluster.members.values()) {
       if (!member.isUp()) continue;
-      const got = await settle(cluster, member.incarnation!.kv.range({ key: encoder.encode('a'), range_end: encoder.encode('c') }));
+      const got = await settle(cluster, member.incarnation!.etcd.range({ key: encoder.encode('a'), range_end: encoder.encode('c') }));
       assert.deepEqual(got.kvs.map((kv) => text(kv.key)), ['after', 'before']);
     }
     await first.start();
     await until(cluster, 'the restarted member to catch up', () => first.isUp() && status(first).appliedIndex >= status(second).commitIndex);
-    const got = await settle(cluster, first.incarnation!.kv.range({ key: encoder.encode('after'), serializable: true }));
+    const got = await settle(cluster, first.incarnation!.etcd.range({ key: encoder.encode('after'), serializable: true }));
     assert.equal(text(got.kvs[0]?.value), '2', 'the restarted member caught up');
   } finally {
     await cluster.close();
@@ -193,11 +193,11 @@ test('members snapshot every snapshotCount entries and compact their log; a memb
     await until(cluster, 'the follower to catch up', () => status(follower).appliedIndex >= target);
     assert.equal(follower.incarnation!.member.snapshotTransferStats().received, 1, 'it installed one snapshot');
     await until(cluster, 'the leader to hear the transfer succeeded', () => leading().snapshotTransferStats().sent >= 1);
-    const got = await settle(cluster, follower.incarnation!.kv.range({ key: encoder.encode('k0'), range_end: encoder.encode('k:'), serializable: true }));
+    const got = await settle(cluster, follower.incarnation!.etcd.range({ key: encoder.encode('k0'), range_end: encoder.encode('k:'), serializable: true }));
     assert.equal(got.kvs.length, 50);
     assert.equal(text(got.kvs.find((kv) => text(kv.key) === 'k49')?.value), 'b299');
-    const leaderHash = await settle(cluster, current.incarnation!.kv.hashKV({ revision: 0 }));
-    assert.equal((await settle(cluster, follower.incarnation!.kv.hashKV({ revision: 0 }))).hash, leaderHash.hash, 'equal stores');
+    const leaderHash = await settle(cluster, current.incarnation!.etcd.hashKV({ revision: 0 }));
+    assert.equal((await settle(cluster, follower.incarnation!.etcd.hashKV({ revision: 0 }))).hash, leaderHash.hash, 'equal stores');
 
     // It goes on replicating normally after the snapshot, and survives a restart on top of it.
     await put(cluster, 'after', 'snapshot');
@@ -206,7 +206,7 @@ test('members snapshot every snapshotCount entries and compact their log; a memb
     await follower.crash();
     await follower.start();
     await until(cluster, 'the restarted follower to apply', () => follower.isUp() && status(follower).appliedIndex >= afterIndex);
-    const after = await settle(cluster, follower.incarnation!.kv.range({ key: encoder.encode('after'), serializable: true }));
+    const after = await settle(cluster, follower.incarnation!.etcd.range({ key: encoder.encode('after'), serializable: true }));
     assert.equal(text(after.kvs[0]?.value), 'snapshot');
   } finally {
     await cluster.close();
@@ -219,15 +219,15 @@ test('a restarted member replays its WAL from its latest snapshot', async () => 
     for (let i = 0; i < 120; i++) await put(cluster, `k${i % 7}`, `v${i}`);
     const member = cluster.members.get(1)!;
     await until(cluster, 'a snapshot', () => member.incarnation!.member.snapshotIndexValue >= 100);
-    const revision = (await settle(cluster, member.incarnation!.kv.range({ key: encoder.encode('k0') }))).header.revision;
+    const revision = (await settle(cluster, member.incarnation!.etcd.range({ key: encoder.encode('k0') }))).header.revision;
     await member.crash();
     await member.start();
     await leaderOf(cluster);
     assert.ok(member.incarnation!.member.firstLogIndex > 1, 'the log starts after the snapshot');
-    const got = await settle(cluster, member.incarnation!.kv.range({ key: encoder.encode('k0'), range_end: encoder.encode('k9') }));
+    const got = await settle(cluster, member.incarnation!.etcd.range({ key: encoder.encode('k0'), range_end: encoder.encode('k9') }));
     assert.equal(got.header.revision, revision);
     assert.equal(got.kvs.length, 7);
-    const put2 = await settle(cluster, member.incarnation!.kv.put({ key: encoder.encode('next'), value: encoder.encode('x') }));
+    const put2 = await settle(cluster, member.incarnation!.etcd.put({ key: encoder.encode('next'), value: encoder.encode('x') }));
     assert.equal(put2.header.revision, revision + 1);
   } finally {
     await cluster.close();
@@ -266,7 +266,7 @@ test('a learner added with MemberAdd joins with an empty log, catches up from a 
     const target = leading.member.status().commitIndex;
     await until(cluster, 'the new member to catch up', () => joined.isUp() && status(joined).appliedIndex >= target);
     assert.equal(joined.incarnation!.member.snapshotTransferStats().received, 1);
-    const got = await settle(cluster, joined.incarnation!.kv.range({ key: encoder.encode('k99'), serializable: true }));
+    const got = await settle(cluster, joined.incarnation!.etcd.range({ key: encoder.encode('k99'), serializable: true }));
     assert.equal(text(got.kvs[0]?.value), 'v99');
     assert.deepEqual(joined.incarnation!.reader.members().map((m) => m.id), [1, 2, 3, added.id], 'it learned the membership too');
 
@@ -280,10 +280,10 @@ test('a learner added with MemberAdd joins with an empty log, catches up from a 
     const afterRemove = await settle(cluster, membership.remove(removedId));
     assert.deepEqual(afterRemove.map((m) => m.id).sort(), [1, 2, 3, added.id].filter((id) => id !== removedId).sort());
     await until(cluster, 'the removed member to stop', () => cluster.members.get(removedId)!.removed && !cluster.members.get(removedId)!.isUp());
-    const put3 = await settle(cluster, leading.kv.put({ key: encoder.encode('after'), value: encoder.encode('removal') }));
+    const put3 = await settle(cluster, leading.etcd.put({ key: encoder.encode('after'), value: encoder.encode('removal') }));
     await until(cluster, 'the new voter to apply it', () => status(joined).appliedIndex >= status(leader).commitIndex);
     assert.ok(put3.header.revision > 100);
-    const after = await settle(cluster, joined.incarnation!.kv.range({ key: encoder.encode('after'), serializable: true }));
+    const after = await settle(cluster, joined.incarnation!.etcd.range({ key: encoder.encode('after'), serializable: true }));
     assert.equal(text(after.kvs[0]?.value), 'removal');
   } finally {
     await cluster.close();

@@ -18,6 +18,8 @@ import { Member } from '../../engine/node/member.js';
 import { attachServices, closeServices, type MemberServices } from '../../engine/node/member-services.js';
 import { MvccReader } from '../../engine/mvcc/store.js';
 import type { LeaderForwarder } from '../../engine/lease/lease-server.js';
+import { ClusterMembership } from '../../engine/node/membership.js';
+import { EtcdServer } from '../../engine/server/etcd-server.js';
 import { StateRole } from '../../engine/raft/raw-node.js';
 import type { Entry } from '../../engine/raft/types.js';
 import { ConfChangeType } from '../../engine/raft/confchange.js';
@@ -61,6 +63,8 @@ export interface MemberWorld {
 interface Incarnation {
   clock: MemberClock;
   member: Member;
+  /** The one etcd server API every transport calls: what the simulated clients call. */
+  etcd: EtcdServer;
   kv: KvServer;
   services: MemberServices;
   reader: MvccReader;
@@ -163,7 +167,11 @@ export class SimMember {
     // Attached in the turn the member started in, as the server does, so the hub misses nothing.
     const reader = new MvccReader(this.kvPath);
     const services = attachServices(member, reader, this.world.leaseForwarder(this.id, clock), { clock });
-    return { clock, member, kv: services.kv, services, reader, applier, network };
+    const membership = new ClusterMembership(member, reader, 'sim', { now: () => clock.now() });
+    const etcd = new EtcdServer({
+      member, kv: services.kv, hub: services.hub, lease: services.lease, cluster: { membership, members: () => membership.list() },
+    });
+    return { clock, member, etcd, kv: services.kv, services, reader, applier, network };
   }
 
   /**

@@ -1,6 +1,6 @@
 /**
  * Simulated watchers, each one logical watch of every key the clients write ("k" .. "l") from a
- * start revision, opened on a member's watch hub (the one every transport opens streams on). A
+ * start revision, opened on a member's EtcdServer (as every transport opens its streams). A
  * watcher loses its stream when its member crashes or stops, and now and then closes it itself;
  * it then resumes on a serving member from the revision after the last event it got, as etcd's
  * clients do. What it receives is checked as etcd's robustness tests check watches:
@@ -101,7 +101,7 @@ export class WatchClientPool {
     const incarnation = member.incarnation!;
     const startRev = watcher.nextRev > 0 ? watcher.nextRev : watcher.startRev;
     let segment: Segment | null = null;
-    const stream = incarnation.services.hub.openStream({
+    const stream = incarnation.etcd.watch({
       send: (response) => {
         if (segment !== null && watcher.segment === segment) this.receive(watcher, response);
         return true;
