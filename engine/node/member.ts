@@ -713,18 +713,19 @@ export class Member {
   /**
    * This member applied its own removal, or a peer refused it as removed: it stops a little later,
    * so a removed leader can still tell the others the removal committed. etcd waits 10 ticks; this
-   * member also waits out two election timeouts, long enough for a voter that missed the commit
-   * (its news lost, then a leadership hand-over that started its campaign) to ask for this
-   * member's vote once and learn the commit index from the refusal (raft.ts learnCommitFromVoter).
-   * Stopped sooner, a remaining voter may count it for ever: the simulator found such a cluster
-   * of one voter that could never elect itself.
+   * member also waits out four election timeouts, long enough for a voter that missed the commit
+   * (the news lost, then a leadership hand-over that started its campaign) to ask for this
+   * member's vote a few times and learn the commit index from the answer (raft.ts
+   * learnCommitFromVoter), or win with it. Stopped sooner, a remaining voter may count it for
+   * ever: the simulator found clusters of one voter that could never elect itself, after one and
+   * then two election timeouts of lingering with lossy links.
    */
   private onRemovedFromCluster(): void {
     if (this.removedFromCluster) return;
     this.removedFromCluster = true;
     this.logger.named('etcdserver').warn('the member has been permanently removed from the cluster',
       { 'local-member-id': this.options.id.toString(16) });
-    const lingerMs = Math.max(10 * this.options.heartbeatIntervalMs, 2 * this.options.electionTimeoutMs);
+    const lingerMs = Math.max(10 * this.options.heartbeatIntervalMs, 4 * this.options.electionTimeoutMs);
     this.clock.setTimeout(() => this.options.onRemoved?.(), lingerMs, true);
   }
 

@@ -188,13 +188,19 @@ export class SimCluster {
     return voters.includes(id) || learners.includes(id);
   }
 
-  /** The running leader with the highest term, if any. */
+  /**
+   * The running leader with the highest term, if any. A leader that applied its own removal
+   * keeps leading for a while to hand over (raft.ts handOverAfterRemoval), but is no longer the
+   * cluster's: it is not counted.
+   */
   leader(): SimMember | undefined {
     let best: SimMember | undefined;
     let bestTerm = -1;
     for (const member of this.members.values()) {
       if (!member.isLeader()) continue;
-      const term = member.incarnation!.member.status().term;
+      const running = member.incarnation!.member;
+      if (!running.appliedMembership.voters.includes(member.id)) continue;
+      const term = running.status().term;
       if (term > bestTerm) {
         best = member;
         bestTerm = term;
