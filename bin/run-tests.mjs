@@ -36,6 +36,11 @@ export const PARALLEL = [
   'peer/rate-limited-log.test.js',
 ];
 export const PARALLEL_CONCURRENCY = 2;
+/**
+ * The longest files of the parallel group, started first: a long file started last leaves one
+ * slot idle while it runs alone (longest first keeps the two slots evenly busy).
+ */
+export const LONGEST_FIRST = ['sim/seeds-a.test.js', 'sim/seeds-b.test.js'];
 const TIMEOUT_MS = 300_000;
 
 /** Every *.test.js under `root`, relative to it with '/' separators, sorted. */
@@ -53,16 +58,19 @@ export function testFiles(root) {
 }
 
 /**
- * The files of `root` split into { parallel, serial }. Throws when an entry of `parallel` matches no
- * file: a renamed folder would otherwise quietly fall back to the serial run.
+ * The files of `root` split into { parallel, serial }, the parallel ones in `longestFirst`'s order
+ * first. Throws when an entry of `parallel` matches no file: a renamed folder would otherwise
+ * quietly fall back to the serial run.
  */
-export function splitTests(root, parallel = PARALLEL) {
+export function splitTests(root, parallel = PARALLEL, longestFirst = LONGEST_FIRST) {
   const files = testFiles(root);
   const inParallel = (file) => parallel.some((entry) => file === entry || file.startsWith(`${entry}/`));
   for (const entry of parallel) {
     if (!files.some((file) => file === entry || file.startsWith(`${entry}/`))) throw new Error(`run-tests: no test file under ${entry}`);
   }
-  return { parallel: files.filter(inParallel), serial: files.filter((file) => !inParallel(file)) };
+  const rank = (file) => (longestFirst.includes(file) ? longestFirst.indexOf(file) : longestFirst.length);
+  const inOrder = files.filter(inParallel).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  return { parallel: inOrder, serial: files.filter((file) => !inParallel(file)) };
 }
 
 function run(root, files, concurrency, extra) {

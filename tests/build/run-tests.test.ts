@@ -11,12 +11,13 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 interface RunTests {
-  splitTests(root: string, parallel?: string[]): { parallel: string[]; serial: string[] };
+  splitTests(root: string, parallel?: string[], longestFirst?: string[]): { parallel: string[]; serial: string[] };
+  LONGEST_FIRST: string[];
   testFiles(root: string): string[];
 }
 
 // Plain JavaScript at the repository's root (it runs before anything is compiled); npm test runs there.
-const { splitTests, testFiles } = await import(pathToFileURL(resolve('bin/run-tests.mjs')).href) as RunTests;
+const { splitTests, testFiles, LONGEST_FIRST } = await import(pathToFileURL(resolve('bin/run-tests.mjs')).href) as RunTests;
 
 function tree(files: string[]): string {
   const root = mkdtempSync(join(tmpdir(), 'run-tests-'));
@@ -39,6 +40,15 @@ test('every test file lands in exactly one run: named folders and files in the p
   }
 });
 
+test('the longest parallel files are started first, the rest in name order', () => {
+  const root = tree(['raft/a.test.js', 'raft/b.test.js', 'sim/long.test.js']);
+  try {
+    assert.deepEqual(splitTests(root, ['raft', 'sim'], ['sim/long.test.js']).parallel, ['sim/long.test.js', 'raft/a.test.js', 'raft/b.test.js']);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('a parallel entry that matches no test file is refused', () => {
   const root = tree(['raft/a.test.js']);
   try {
@@ -52,4 +62,5 @@ test('the repository\'s own parallel list names only folders and files that hold
   const { parallel, serial } = splitTests(join('dist', 'tests'));
   assert.equal(parallel.length + serial.length, testFiles(join('dist', 'tests')).length);
   assert.ok(serial.includes('cluster/failover.test.js'), 'multi-member tests run one at a time');
+  assert.deepEqual(parallel.slice(0, LONGEST_FIRST.length), LONGEST_FIRST, 'the longest files start first');
 });
