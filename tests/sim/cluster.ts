@@ -100,6 +100,7 @@ export class SimCluster {
       onStartFailed: (member, error) => {
         this.startFailures.push(`m${member.id} failed to start at ${this.scheduler.nowMs} ms: ${error.stack ?? error.message}`);
       },
+      calm: () => this.profile.name === 'quiet',
       leaseForwarder: (from, clock) => ({
         keepAlives: (leaderId, ids) => this.forwardLease(from, clock, leaderId, { keep_alives: ids }) as Promise<number[]>,
         timeToLive: (leaderId, request) =>

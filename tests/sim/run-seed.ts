@@ -133,7 +133,7 @@ export async function runPlan(plan: SeedPlan, trace?: Trace): Promise<SeedResult
         // The stores agree: the history any of them holds is the truth the watchers are held to.
         if (differ === null) history = readHistory(cluster);
       }
-      if (history?.result !== undefined && watches.caughtUp(history.result.revision)) break;
+      if (history?.result !== undefined && watches.caughtUp(history.result.revision) && leaderAtEnd) break;
       // Compared while the tick's events run: the stores answer on the simulated clock.
       if (comparison === null && history === null && leaderAtEnd && !clients.hasInFlight()) comparison = compareStores(cluster);
     }

@@ -135,7 +135,8 @@ export class SimLogStore implements LogStore {
   private newestMarker = { index: 0, seq: 0 };
 
   constructor(private readonly disk: SimDisk, private readonly clock: MemberClock, private readonly prng: Prng,
-    private readonly profile: DiskProfile) {
+    /** Read at each fsync: the quiet end of a run calms the disk too. */
+    private readonly profile: () => DiskProfile) {
     this.failed = new Promise<never>((_, reject) => { this.rejectFailed = reject; });
     this.failed.catch(() => {});
   }
@@ -180,7 +181,7 @@ export class SimLogStore implements LogStore {
   private startSync(): void {
     if (this.syncInFlight || this.failure !== null) return;
     this.syncInFlight = true;
-    const profile = this.profile;
+    const profile = this.profile();
     const tookMs = this.prng.chance(profile.slowFsyncProbability) ? profile.slowFsyncMs : this.prng.between(profile.fsyncMsMin, profile.fsyncMsMax);
     this.clock.after(tookMs, () => {
       this.syncInFlight = false;

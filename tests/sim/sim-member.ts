@@ -55,6 +55,8 @@ export interface MemberWorld {
   onStopped(member: SimMember, why: string): void;
   /** A restart failed: the member's data could not be read back (a bug worth a violation). */
   onStartFailed(member: SimMember, error: Error): void;
+  /** True once the faults stopped (the quiet end of a run): slow fsyncs stop too. */
+  calm(): boolean;
   /** How this member's lease server reaches the leader's (net/peer/lease-forward.ts in production). */
   leaseForwarder(from: number, clock: MemberClock): LeaderForwarder;
 }
@@ -154,7 +156,7 @@ export class SimMember {
     this.observe(applier, clock);
     invariants.observeSnapshotRestored(this.id, applier.appliedIndex, applier.appliedTerm);
     const network = new SimPeerNetwork(this.id, clock, this.world.peers, this.knownPeers());
-    const log = new SimLogStore(this.disk, clock, prng, this.tuning.disk);
+    const log = new SimLogStore(this.disk, clock, prng, () => (this.world.calm() ? { ...this.tuning.disk, slowFsyncProbability: 0 } : this.tuning.disk));
     const member = await Member.start({
       id: this.id, clusterId: 1, dataDir: join(this.world.root, `m${this.id}`),
       ...(this.founders !== null ? { bootstrap: { members: this.founders.map((id) => ({ id, name: `m${id}`, peerUrls: [simPeerUrl(id)] })) } } : {}),
