@@ -182,8 +182,10 @@ export class Member {
   /** Members removed from the cluster: nothing they send is stepped. */
   private readonly removed = new Set<number>();
   private removedFromCluster = false;
-  /** Ticks in a row with no leader known: after two election timeouts the member asks for peers it may not know. */
-  private leaderlessTicks = 0;
+  /** Ticks in a row without a leader's message: after two election timeouts the member asks for peers it may not know. */
+  private silentTicks = 0;
+  /** A leader's message (append, heartbeat) arrived since the last tick. */
+  private heardFromLeader = false;
   /** Set while an incoming snapshot replaces the store: no Ready is processed meanwhile. */
   private restoring = false;
   private readonly applyObservers: ApplyObserver[] = [];
@@ -460,6 +462,7 @@ export class Member {
       onMessage: (message) => {
         // A snapshot counts only with its data, so it must come through a snapshot stream.
         if (message.type === MessageType.MsgSnap) return;
+        if (message.type === MessageType.MsgApp || message.type === MessageType.MsgHeartbeat) this.heardFromLeader = true;
         this.node.step(message);
         this.scheduleTurn();
       },
@@ -475,7 +478,7 @@ export class Member {
     this.network.attach(handler);
     this.ticker = this.clock.setInterval(() => {
       this.node.tick();
-      this.noteLeaderlessTick();
+      this.noteSilentTick();
       this.scheduleTurn();
     }, this.options.heartbeatIntervalMs);
     this.scheduleTurn();
@@ -485,16 +488,18 @@ export class Member {
    * A member that hears from no leader for two election timeouts asks its peers for members it
    * does not know: while it was cut off or stopped, members may have joined, and one of them may
    * lead now. Its messages are refused until it is known (etcd instead takes a pipelined message
-   * from any sender of its cluster), and this member would never catch up. Asked again every two
-   * election timeouts for as long as it stays leaderless.
+   * from any sender of its cluster), and this member would never catch up. A learner counts too:
+   * it never campaigns, so it may go on naming a leader that left long ago. Asked again every two
+   * election timeouts for as long as no leader is heard.
    */
-  private noteLeaderlessTick(): void {
-    if (this.leaderId !== 0 || this.removedFromCluster) {
-      this.leaderlessTicks = 0;
+  private noteSilentTick(): void {
+    if (this.heardFromLeader || this.role === StateRole.Leader || this.removedFromCluster) {
+      this.heardFromLeader = false;
+      this.silentTicks = 0;
       return;
     }
     const electionTicks = Math.max(2, Math.round(this.options.electionTimeoutMs / this.options.heartbeatIntervalMs));
-    if (++this.leaderlessTicks % (2 * electionTicks) === 0) this.network.discoverPeers();
+    if (++this.silentTicks % (2 * electionTicks) === 0) this.network.discoverPeers();
   }
 
   private scheduleTurn(): void {

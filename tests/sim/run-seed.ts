@@ -172,10 +172,12 @@ interface HistoryRead {
   result?: { events: Event[]; revision: number };
 }
 
-/** Reads every event the leader's store holds, in pages, on the simulated clock. */
-function readHistory(cluster: SimCluster): HistoryRead {
+/** Reads every event the leader's store holds, in pages, on the simulated clock; null while no leader is known. */
+function readHistory(cluster: SimCluster): HistoryRead | null {
   const read: HistoryRead = {};
-  const applier = cluster.leader()!.incarnation!.applier;
+  const leader = cluster.leader();
+  if (leader === undefined) return null;
+  const applier = leader.incarnation!.applier;
   const revision = applier.revision;
   const events: Event[] = [];
   const next = (fromRev: number): void => {
