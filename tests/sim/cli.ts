@@ -74,11 +74,13 @@ async function main(): Promise<number> {
   let failed = 0;
   let operations = 0;
   let undecided = 0;
+  let quorumLost = 0;
   const trace = args.verbose ? (line: string) => console.log(line) : undefined;
   for (let seed = args.firstSeed; seed < args.firstSeed + args.seeds; seed++) {
     const result = await runPlan(planFor(seed, args), trace);
     operations += result.operationsChecked;
     if (result.linearizability === 'unknown') undecided++;
+    if (result.quorumLost) quorumLost++;
     if (result.violations.length === 0) continue;
     failed++;
     console.log(`FAIL ${describePlan(result.plan)}`);
@@ -89,6 +91,7 @@ async function main(): Promise<number> {
   console.log(
     `sim: ${args.seeds} seeds (${args.firstSeed}..${args.firstSeed + args.seeds - 1}), ${failed} with violations, ` +
       `${operations} ops checked${undecided > 0 ? ` (${undecided} histories undecided)` : ''}, ` +
+      `${quorumLost} lost quorum to a removal, ` +
       `${elapsedSeconds.toFixed(1)} s (${(args.seeds / elapsedSeconds).toFixed(1)} seeds/s)`,
   );
   return failed > 0 ? 1 : 0;

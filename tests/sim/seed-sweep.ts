@@ -50,5 +50,7 @@ export function sweep(first: number, last: number): void {
     assert.ok(sum(results, (r) => r.cluster.selfStops) > 0, 'some member stopped itself (a storage fault or its removal)');
     assert.ok(sum(results, (r) => r.cluster.snapshotsSent) > 0, 'some follower caught up by snapshot');
     assert.ok(sum(results, (r) => r.watches.resumes) > 0, 'some watcher resumed on another member');
+    // A cluster left without a quorum by a removal (run-seed.ts quorumLostToRemoval) is rare; many would hide a real liveness bug.
+    assert.ok(results.filter((r) => r.quorumLost).length <= results.length / 50, 'few runs lost their quorum to a removal');
   });
 }
