@@ -218,7 +218,10 @@ export class SimCluster {
     this.noteLeaders();
   }
 
-  /** Election safety: every member seen leading a term is the only one for that term. */
+  /**
+   * Election safety (every member seen leading a term is the only one for that term) and leader
+   * completeness (a new leader's log holds every entry committed so far).
+   */
   private noteLeaders(): void {
     for (const member of this.members.values()) {
       if (!member.isUp()) continue;
@@ -226,6 +229,7 @@ export class SimCluster {
       if (status.role !== 'Leader' || this.seenLeading.get(member.id) === status.term) continue;
       this.seenLeading.set(member.id, status.term);
       this.invariants.observeLeader(member.id, status.term);
+      this.invariants.checkLeaderCompleteness(member.id, status.term, member.disk.logView());
       this.world.trace?.(`m${member.id} leads term ${status.term}`);
     }
   }

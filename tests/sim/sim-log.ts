@@ -15,6 +15,7 @@
 import type { LogReplay, LogStore } from '../../engine/node/ports.js';
 import type { Entry, HardState, SnapshotMeta } from '../../engine/raft/types.js';
 import type { MemberClock } from './scheduler.js';
+import type { LogView } from './invariants.js';
 import type { Prng } from './prng.js';
 
 type BatchBody =
@@ -95,33 +96,52 @@ export class SimDisk {
 
   /** What a member starting now reads back. */
   replay(): LogReplay {
-    let hardState: HardState = { term: 0, vote: 0, commit: 0 };
-    let snapshot: SnapshotMeta | null = null;
-    let entries: Entry[] = [];
-    for (const batch of this.durable) {
-      if (batch.kind === 'snapshot') {
-        snapshot = batch.meta;
-        entries = entries.filter((entry) => entry.index > batch.meta.index);
-        continue;
-      }
-      for (const entry of batch.entries) {
-        const first = entries[0]?.index;
-        if (first === undefined || entry.index < first) entries = [entry];
-        else if (entry.index > first + entries.length) throw new Error(`sim disk: entry ${entry.index} leaves a gap after ${first + entries.length - 1}`);
-        else {
-          entries.length = entry.index - first;
-          entries.push(entry);
-        }
-      }
-      if (batch.hardState !== undefined) hardState = batch.hardState;
-    }
-    const snapshotIndex = snapshot?.index ?? 0;
-    entries = entries.filter((entry) => entry.index > snapshotIndex);
-    if (entries.length > 0 && entries[0]!.index !== snapshotIndex + 1) {
-      throw new Error(`sim disk: log starts at ${entries[0]!.index} but the snapshot covers only up to ${snapshotIndex}`);
-    }
-    return { hardState, snapshot, entries };
+    return foldBatches(this.durable);
   }
+
+  /**
+   * The log as written so far, synced or not (the invariant checks' view of a member's log): its
+   * first index, last index and the term at each index from the snapshot marker's on.
+   */
+  logView(): LogView {
+    const { snapshot, entries } = foldBatches([...this.durable, ...this.unsynced]);
+    const first = (snapshot?.index ?? 0) + 1;
+    return {
+      firstIndex: () => first,
+      lastIndex: () => entries.at(-1)?.index ?? first - 1,
+      term: (index) => (index === first - 1 ? snapshot?.term ?? 0 : entries[index - first]?.term ?? { code: 'Unavailable' }),
+    };
+  }
+}
+
+/** Folds batches as the WAL's replay does (see the file header). */
+function foldBatches(batches: readonly Batch[]): LogReplay {
+  let hardState: HardState = { term: 0, vote: 0, commit: 0 };
+  let snapshot: SnapshotMeta | null = null;
+  let entries: Entry[] = [];
+  for (const batch of batches) {
+    if (batch.kind === 'snapshot') {
+      snapshot = batch.meta;
+      entries = entries.filter((entry) => entry.index > batch.meta.index);
+      continue;
+    }
+    for (const entry of batch.entries) {
+      const first = entries[0]?.index;
+      if (first === undefined || entry.index < first) entries = [entry];
+      else if (entry.index > first + entries.length) throw new Error(`sim disk: entry ${entry.index} leaves a gap after ${first + entries.length - 1}`);
+      else {
+        entries.length = entry.index - first;
+        entries.push(entry);
+      }
+    }
+    if (batch.hardState !== undefined) hardState = batch.hardState;
+  }
+  const snapshotIndex = snapshot?.index ?? 0;
+  entries = entries.filter((entry) => entry.index > snapshotIndex);
+  if (entries.length > 0 && entries[0]!.index !== snapshotIndex + 1) {
+    throw new Error(`sim disk: log starts at ${entries[0]!.index} but the snapshot covers only up to ${snapshotIndex}`);
+  }
+  return { hardState, snapshot, entries };
 }
 
 /** One incarnation's LogStore over the disk. */

@@ -155,6 +155,9 @@ export class SimMember {
     });
     this.observe(applier, clock);
     invariants.observeSnapshotRestored(this.id, applier.appliedIndex, applier.appliedTerm);
+    const replay = this.disk.replay();
+    // What survived the crash must agree with everything committed, up to its commit index.
+    invariants.checkDurableLog(this.id, this.disk.logView(), replay.hardState.commit);
     const network = new SimPeerNetwork(this.id, clock, this.world.peers, this.knownPeers());
     const log = new SimLogStore(this.disk, clock, prng, () => (this.world.calm() ? { ...this.tuning.disk, slowFsyncProbability: 0 } : this.tuning.disk));
     const member = await Member.start({
@@ -165,7 +168,7 @@ export class SimMember {
       random: () => prng.float(),
       onFatal: (error) => this.stopped(clock, `storage fault: ${error.message}`),
       onRemoved: () => this.stopped(clock, 'removed from the cluster'),
-    }, { clock, network, log, replay: this.disk.replay(), applier, snapshotStore: new SimSnapshotStore(clock) });
+    }, { clock, network, log, replay, applier, snapshotStore: new SimSnapshotStore(clock) });
     // Attached in the turn the member started in, as the server does, so the hub misses nothing.
     const reader = new MvccReader(this.kvPath);
     const services = attachServices(member, reader, this.world.leaseForwarder(this.id, clock), { clock });
